@@ -1,0 +1,115 @@
+//! Multi-head attention shared by the encoder models.
+use crate::common::kind::get_min;
+use crate::common::layers::{linear, Dropout};
+use std::borrow::Borrow;
+use tch::nn::{self, Module};
+use tch::{Device, Kind, Tensor};
+
+/// `[batch, seq, heads * head_dim]` -> `[batch, heads, seq, head_dim]`.
+pub fn split_heads(x: &Tensor, num_heads: i64, head_dim: i64) -> Tensor {
+    let (batch, seq) = (x.size()[0], x.size()[1]);
+    x.view([batch, seq, num_heads, head_dim]).transpose(1, 2)
+}
+
+/// `[batch, heads, seq, head_dim]` -> `[batch, seq, heads * head_dim]`.
+pub fn merge_heads(x: &Tensor) -> Tensor {
+    let size = x.size();
+    x.transpose(1, 2)
+        .contiguous()
+        .view([size[0], size[2], size[1] * size[3]])
+}
+
+/// Turns a `[batch, key_len]` (or `[batch, query_len, key_len]`) mask of 1 (attend) and 0
+/// (ignore) into an additive bias broadcastable to `[batch, heads, query_len, key_len]`:
+/// 0 where attended, the most negative value of `kind` where not (HF's extended mask).
+pub fn padding_mask_bias(mask: &Tensor, kind: Kind) -> Tensor {
+    let mask = match mask.dim() {
+        3 => mask.unsqueeze(1),
+        _ => mask.unsqueeze(1).unsqueeze(1),
+    };
+    (mask.to_kind(kind).ones_like() - mask.to_kind(kind)) * get_min(kind)
+}
+
+/// Additive causal bias `[1, 1, query_len, key_len]`: query `i` (the last `query_len` of
+/// `key_len` positions) may attend keys `0..=key_len - query_len + i`.
+pub fn causal_mask_bias(query_len: i64, key_len: i64, kind: Kind, device: Device) -> Tensor {
+    let offset = key_len - query_len;
+    let allowed = Tensor::ones([query_len, key_len], (Kind::Bool, device)).tril(offset);
+    Tensor::zeros([query_len, key_len], (kind, device))
+        .masked_fill(&allowed.logical_not(), get_min(kind))
+        .view([1, 1, query_len, key_len])
+}
+
+/// `softmax(q kᵀ · scaling + bias) v` on `[batch, heads, seq, head_dim]` tensors; returns the
+/// context and the attention probabilities.
+pub fn scaled_dot_product(
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+    bias: Option<&Tensor>,
+    scaling: f64,
+    dropout: &Dropout,
+    train: bool,
+) -> (Tensor, Tensor) {
+    let mut scores = query.matmul(&key.transpose(-1, -2)) * scaling;
+    if let Some(bias) = bias {
+        scores = scores + bias;
+    }
+    let probs = scores.softmax(-1, scores.kind());
+    let context = dropout.forward_t(&probs, train).matmul(value);
+    (context, probs)
+}
+
+/// Multi-head attention with separate query, key and value projections (HF `BertSelfAttention`
+/// and its copies). Used as self-attention, or as cross-attention when keys and values come
+/// from another sequence.
+#[derive(Debug)]
+pub struct MultiHeadAttention {
+    query: nn::Linear,
+    key: nn::Linear,
+    value: nn::Linear,
+    num_heads: i64,
+    head_dim: i64,
+    dropout: Dropout,
+}
+
+impl MultiHeadAttention {
+    /// Builds the projections under `p` with the given variable names (BERT: `query`, `key`,
+    /// `value`).
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
+        p: P,
+        hidden_size: i64,
+        num_heads: i64,
+        dropout: f64,
+        names: [&str; 3],
+    ) -> Self {
+        let p = p.borrow();
+        Self {
+            query: linear(p / names[0], hidden_size, hidden_size),
+            key: linear(p / names[1], hidden_size, hidden_size),
+            value: linear(p / names[2], hidden_size, hidden_size),
+            num_heads,
+            head_dim: hidden_size / num_heads,
+            dropout: Dropout::new(dropout),
+        }
+    }
+
+    /// Attends from `hidden` to `key_value_source` (itself for self-attention) with an additive
+    /// `bias`; returns the merged context `[batch, seq, hidden]` and the probabilities.
+    pub fn forward_t(
+        &self,
+        hidden: &Tensor,
+        key_value_source: Option<&Tensor>,
+        bias: Option<&Tensor>,
+        train: bool,
+    ) -> (Tensor, Tensor) {
+        let source = key_value_source.unwrap_or(hidden);
+        let query = split_heads(&self.query.forward(hidden), self.num_heads, self.head_dim);
+        let key = split_heads(&self.key.forward(source), self.num_heads, self.head_dim);
+        let value = split_heads(&self.value.forward(source), self.num_heads, self.head_dim);
+        let scaling = 1.0 / (self.head_dim as f64).sqrt();
+        let (context, probs) =
+            scaled_dot_product(&query, &key, &value, bias, scaling, &self.dropout, train);
+        (merge_heads(&context), probs)
+    }
+}

@@ -1,0 +1,15 @@
+//! Layers shared by every model: attention, feed-forward blocks, embeddings, dropout.
+pub mod attention;
+pub mod dropout;
+pub mod embeddings;
+pub mod feed_forward;
+pub mod linear;
+
+pub use attention::{
+    causal_mask_bias, merge_heads, padding_mask_bias, scaled_dot_product, split_heads,
+    MultiHeadAttention,
+};
+pub use dropout::Dropout;
+pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
+pub use feed_forward::{DenseResidualNorm, Intermediate};
+pub use linear::{linear, linear_no_bias, LinearNoBias};

@@ -1,0 +1,8 @@
+//! Building blocks shared by every model.
+pub mod activations;
+pub mod config;
+pub mod error;
+pub mod kind;
+pub mod layers;
+pub mod resources;
+pub mod weights;

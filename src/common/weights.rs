@@ -1,0 +1,336 @@
+//! Reading weight files (`.ot`, `.safetensors`, sharded safetensors, PyTorch `.bin`/`.pt`) and
+//! loading them into a `VarStore` by HF state-dict name.
+//!
+//! Loading follows HF `from_pretrained`: a tensor the model needs but the file lacks, or one
+//! whose shape differs, is an error listing every such name; tensors of the file that the model
+//! does not use (buffers like `position_ids`, a pooler a head does not need) are returned in the
+//! [`LoadReport`] and logged, not an error. A checkpoint of a base model loads into a model with
+//! a head (and the reverse) by adding or removing the base-model prefix (`bert.`), as HF does.
+use crate::resources::{Resource, ResourceProvider};
+use crate::RustBertError;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use tch::nn::VarStore;
+use tch::{Device, Kind, Tensor};
+
+/// Weight file formats this crate reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightFormat {
+    /// LibTorch C++ archive, rust-bert's `rust_model.ot`.
+    Ot,
+    /// `safetensors`.
+    SafeTensors,
+    /// A sharded checkpoint described by an index (`model.safetensors.index.json` or
+    /// `pytorch_model.bin.index.json`).
+    ShardedIndex,
+    /// A `torch.save` zip archive of a state dict (`pytorch_model.bin`, `.pt`).
+    PyTorch,
+}
+
+impl WeightFormat {
+    /// Guesses the format from a file name.
+    pub fn from_path(path: &Path) -> Result<Self, RustBertError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if name.ends_with(".index.json") {
+            return Ok(WeightFormat::ShardedIndex);
+        }
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("ot") => Ok(WeightFormat::Ot),
+            Some("safetensors") => Ok(WeightFormat::SafeTensors),
+            Some("bin") | Some("pt") | Some("pth") => Ok(WeightFormat::PyTorch),
+            _ => Err(RustBertError::UnsupportedError(format!(
+                "unknown weight file format for {} (expected .ot, .safetensors, .bin, .pt or \
+                 *.index.json)",
+                path.display()
+            ))),
+        }
+    }
+}
+
+fn read_error(path: &Path, error: impl std::fmt::Display) -> RustBertError {
+    RustBertError::TchError(format!("cannot read weights from {}: {error}", path.display()))
+}
+
+fn safetensors_from_bytes(bytes: &[u8], origin: &Path) -> Result<Vec<(String, Tensor)>, RustBertError> {
+    let file = safetensors::SafeTensors::deserialize(bytes).map_err(|e| read_error(origin, e))?;
+    file.tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            let tensor = Tensor::try_from(view).map_err(|e| read_error(origin, e))?;
+            Ok((name, tensor))
+        })
+        .collect()
+}
+
+/// Reads every named tensor of a weight file, on the CPU, in the file's own dtype.
+pub fn read_tensors<P: AsRef<Path>>(path: P) -> Result<Vec<(String, Tensor)>, RustBertError> {
+    let path = path.as_ref();
+    if !path.is_file() {
+        return Err(RustBertError::IOError(format!(
+            "weight file {} does not exist",
+            path.display()
+        )));
+    }
+    match WeightFormat::from_path(path)? {
+        WeightFormat::Ot => {
+            Tensor::load_multi_with_device(path, Device::Cpu).map_err(|e| read_error(path, e))
+        }
+        WeightFormat::SafeTensors => {
+            let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
+            safetensors_from_bytes(&bytes, path)
+        }
+        WeightFormat::PyTorch => {
+            Tensor::loadz_multi_with_device(path, Device::Cpu).map_err(|e| read_error(path, e))
+        }
+        WeightFormat::ShardedIndex => {
+            let mut tensors = Vec::new();
+            for shard in shard_files(path)? {
+                tensors.extend(read_tensors(&shard)?);
+            }
+            Ok(tensors)
+        }
+    }
+}
+
+/// The shard files named by a sharded-checkpoint index, in a stable order.
+pub fn shard_files(index: &Path) -> Result<Vec<PathBuf>, RustBertError> {
+    let text = std::fs::read_to_string(index).map_err(|e| read_error(index, e))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        RustBertError::InvalidConfigurationError(format!("bad index {}: {e}", index.display()))
+    })?;
+    let map = json
+        .get("weight_map")
+        .and_then(|m| m.as_object())
+        .ok_or_else(|| {
+            RustBertError::InvalidConfigurationError(format!(
+                "index {} has no `weight_map` object",
+                index.display()
+            ))
+        })?;
+    let dir = index.parent().unwrap_or_else(|| Path::new("."));
+    let mut files = BTreeSet::new();
+    for (name, file) in map {
+        let file = file.as_str().ok_or_else(|| {
+            RustBertError::InvalidConfigurationError(format!(
+                "index {}: the shard of `{name}` is not a string",
+                index.display()
+            ))
+        })?;
+        files.insert(dir.join(file));
+    }
+    Ok(files.into_iter().collect())
+}
+
+/// Reads the tensors of a resource: a file path, or bytes in memory (safetensors or `.ot`).
+pub fn read_resource_tensors(
+    resource: &dyn ResourceProvider,
+) -> Result<Vec<(String, Tensor)>, RustBertError> {
+    match resource.get_resource()? {
+        Resource::PathBuf(path) => read_tensors(path),
+        Resource::Buffer(bytes) => {
+            let origin = Path::new("<buffer>");
+            if is_safetensors(&bytes) {
+                safetensors_from_bytes(&bytes, origin)
+            } else {
+                Tensor::load_multi_from_stream(std::io::Cursor::new(&bytes[..]))
+                    .map_err(|e| read_error(origin, e))
+            }
+        }
+    }
+}
+
+/// Whether bytes start like a safetensors file (a little-endian header size, then JSON).
+fn is_safetensors(bytes: &[u8]) -> bool {
+    if bytes.len() < 9 {
+        return false;
+    }
+    let mut size = [0u8; 8];
+    size.copy_from_slice(&bytes[..8]);
+    let size = u64::from_le_bytes(size);
+    size > 0 && size < bytes.len() as u64 && bytes[8] == b'{'
+}
+
+/// Writes named tensors to a file whose format follows its extension (`.ot` or `.safetensors`).
+pub fn write_tensors<P: AsRef<Path>>(
+    tensors: &[(String, Tensor)],
+    path: P,
+) -> Result<(), RustBertError> {
+    let path = path.as_ref();
+    let write_error =
+        |e: tch::TchError| RustBertError::TchError(format!("cannot write {}: {e}", path.display()));
+    match WeightFormat::from_path(path)? {
+        WeightFormat::Ot => Tensor::save_multi(tensors, path).map_err(write_error),
+        WeightFormat::SafeTensors => {
+            // safetensors stores dense row-major data only.
+            let dense: Vec<(String, Tensor)> = tensors
+                .iter()
+                .map(|(n, t)| (n.clone(), t.contiguous()))
+                .collect();
+            Tensor::write_safetensors(&dense, path).map_err(write_error)
+        }
+        WeightFormat::PyTorch => Err(RustBertError::UnsupportedError(format!(
+            "writing PyTorch archives ({}) is not supported yet",
+            path.display()
+        ))),
+        WeightFormat::ShardedIndex => Err(RustBertError::UnsupportedError(format!(
+            "writing sharded checkpoints ({}) is not supported",
+            path.display()
+        ))),
+    }
+}
+
+/// What a load did besides filling every variable.
+#[derive(Debug, Default, Clone)]
+pub struct LoadReport {
+    /// Tensors of the file that no variable of the model uses.
+    pub unused: Vec<String>,
+    /// Variables filled from a tensor of another name (base-model prefix added or removed, or a
+    /// tied alias), as `(variable, tensor in file)`.
+    pub renamed: Vec<(String, String)>,
+}
+
+/// Pairs of names HF saves only one of because the weights are tied.
+const TIED_ALIASES: &[(&str, &str)] = &[("cls.predictions.bias", "cls.predictions.decoder.bias")];
+
+fn find_source<'a>(
+    name: &str,
+    file: &'a HashMap<String, Tensor>,
+    prefixes: &[String],
+) -> Option<(&'a String, &'a Tensor)> {
+    if let Some(entry) = file.get_key_value(name) {
+        return Some(entry);
+    }
+    // Model with a head, checkpoint of the bare base model: drop the model's first segment.
+    if let Some((_, rest)) = name.split_once('.') {
+        if let Some(entry) = file.get_key_value(rest) {
+            return Some(entry);
+        }
+    }
+    // Bare base model, checkpoint of a model with a head: add the checkpoint's prefix.
+    for prefix in prefixes {
+        if let Some(entry) = file.get_key_value(&format!("{prefix}.{name}")) {
+            return Some(entry);
+        }
+    }
+    for (a, b) in TIED_ALIASES {
+        for (wanted, alias) in [(a, b), (b, a)] {
+            if let Some(head) = name.strip_suffix(wanted) {
+                if let Some(entry) = file.get_key_value(&format!("{head}{alias}")) {
+                    return Some(entry);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Copies named tensors into the variables of a `VarStore` (converting dtype and device to
+/// those of each variable), failing with the list of missing or mis-shaped names.
+pub fn load_tensors_into(
+    vs: &VarStore,
+    tensors: Vec<(String, Tensor)>,
+    origin: &str,
+) -> Result<LoadReport, RustBertError> {
+    let file: HashMap<String, Tensor> = tensors.into_iter().collect();
+    let prefixes: Vec<String> = file
+        .keys()
+        .filter_map(|k| k.split_once('.').map(|(p, _)| p.to_string()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut variables: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    variables.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut missing = Vec::new();
+    let mut mismatched = Vec::new();
+    let mut used = BTreeSet::new();
+    let mut report = LoadReport::default();
+    tch::no_grad(|| -> Result<(), RustBertError> {
+        for (name, mut variable) in variables {
+            match find_source(&name, &file, &prefixes) {
+                None => missing.push(name),
+                Some((source_name, source)) => {
+                    if source.size() != variable.size() {
+                        mismatched.push(format!(
+                            "{name}: model {:?}, file {:?}",
+                            variable.size(),
+                            source.size()
+                        ));
+                        continue;
+                    }
+                    variable.f_copy_(source)?;
+                    used.insert(source_name.clone());
+                    if source_name != &name {
+                        report.renamed.push((name, source_name.clone()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if !missing.is_empty() || !mismatched.is_empty() {
+        let mut message = format!("cannot load {origin}:");
+        if !missing.is_empty() {
+            message.push_str(&format!(
+                " {} tensor(s) missing from the file: {}.",
+                missing.len(),
+                missing.join(", ")
+            ));
+        }
+        if !mismatched.is_empty() {
+            message.push_str(&format!(
+                " {} tensor(s) with a shape mismatch: {}.",
+                mismatched.len(),
+                mismatched.join("; ")
+            ));
+        }
+        return Err(RustBertError::TchError(message));
+    }
+    report.unused = file.into_keys().filter(|k| !used.contains(k)).collect();
+    report.unused.sort();
+    if !report.unused.is_empty() {
+        log::info!(
+            "{origin}: {} tensor(s) not used by the model: {}",
+            report.unused.len(),
+            report.unused.join(", ")
+        );
+    }
+    Ok(report)
+}
+
+/// Loads a weight file (any format of [`WeightFormat`]) into a `VarStore`.
+///
+/// Half-precision files load into the variables' own kind (fp32 for a fresh `VarStore`); call
+/// `vs.half()` / `vs.bfloat16()` before loading to keep a smaller kind.
+pub fn load_weights_from_file<P: AsRef<Path>>(vs: &VarStore, path: P) -> Result<LoadReport, RustBertError> {
+    let path = path.as_ref();
+    let tensors = read_tensors(path)?;
+    load_tensors_into(vs, tensors, &path.display().to_string())
+}
+
+/// Loads the weights of a resource (file or in-memory buffer) into a `VarStore`.
+pub fn load_weights_from_resource(
+    vs: &VarStore,
+    resource: &dyn ResourceProvider,
+) -> Result<LoadReport, RustBertError> {
+    let tensors = read_resource_tensors(resource)?;
+    load_tensors_into(vs, tensors, &format!("{resource:?}"))
+}
+
+/// Converts every floating tensor to `kind`, leaving integer tensors (e.g. buffers of ids)
+/// as they are.
+pub fn convert_float_kind(tensors: Vec<(String, Tensor)>, kind: Kind) -> Vec<(String, Tensor)> {
+    tensors
+        .into_iter()
+        .map(|(name, tensor)| {
+            let tensor = if tensor.is_floating_point() {
+                tensor.to_kind(kind)
+            } else {
+                tensor
+            };
+            (name, tensor)
+        })
+        .collect()
+}

@@ -1,0 +1,41 @@
+//! # rust-bert
+//!
+//! Transformer models (BERT and its family, GPT-2, BART, T5, ...) and ready-to-use NLP
+//! pipelines on LibTorch through [`tch`], with the public API of rust-bert 0.23 and the
+//! numerics of HF Transformers.
+//!
+//! Parameters carry HF state-dict names, so `model.safetensors`, `pytorch_model.bin` and
+//! rust-bert's `rust_model.ot` load alike ([`common::weights`]); configurations read HF
+//! `config.json` files ([`Config`]).
+//!
+//! | Model | Heads | Parity |
+//! |---|---|---|
+//! | BERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings, decoder with cross-attention | HF 5.24, ≤ 1e-4 |
+//!
+//! ## Quick start
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use rust_bert::bert::{BertConfig, BertForSentenceEmbeddings};
+//! use rust_bert::common::weights::load_weights_from_file;
+//! use rust_bert::Config;
+//! use tch::{nn::VarStore, Device};
+//!
+//! let dir = std::path::Path::new(".venv/models/all-MiniLM-L6-v2");
+//! let config = BertConfig::try_from_file(dir.join("config.json"))?;
+//! let vs = VarStore::new(Device::Cpu);
+//! let model = BertForSentenceEmbeddings::new(vs.root(), &config);
+//! load_weights_from_file(&vs, dir.join("model.safetensors"))?;
+//! # let _ = model;
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+pub mod common;
+pub mod models;
+
+pub use common::activations::Activation;
+pub use common::config::Config;
+pub use common::error::RustBertError;
+pub use common::resources;
+pub use models::bert;
