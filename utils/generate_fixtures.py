@@ -75,6 +75,7 @@ minilm/tokenization.json
     stored as `fast_ids` on that entry.
 """
 
+import collections
 import hashlib
 import json
 import os
@@ -82,7 +83,7 @@ import shutil
 import sys
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 from safetensors import safe_open
 
 import transformers
@@ -532,12 +533,58 @@ def gen_minilm():
     save_json(os.path.join(FIX, "minilm", "tokenization.json"), entries)
 
 
+def gen_weight_formats():
+    """weights/: the `base` checkpoint in the other formats the Rust loader reads.
+
+    - pytorch_model.bin      torch.save(model.state_dict()) (zip pickle of an OrderedDict, as HF 4.x wrote it)
+    - sharded/               save_pretrained(max_shard_size=...) -> model-*.safetensors + index.json
+    - fp16.safetensors       the state dict in float16 (safetensors.torch.save_file)
+    - bf16.bin               the state dict in bfloat16 (torch.save)
+    - expected.safetensors   HF BertModel outputs on base/expected inputs with the fp16 and bf16
+                             weights upcast to float32 (`fp16.last_hidden_state`,
+                             `bf16.last_hidden_state`): what loading a half file into fp32 gives.
+    """
+    from safetensors.torch import save_file
+    src = os.path.join(FIX, "bert", "base")
+    out = os.path.join(FIX, "weights")
+    os.makedirs(out, exist_ok=True)
+    model = BertModel.from_pretrained(src, attn_implementation="eager").eval()
+    # HF's own format: torch.save of model.state_dict(), an OrderedDict (which LibTorch's C++
+    # unpickler cannot read, hence the Rust reader).
+    state = model.state_dict()
+    assert type(state).__name__ == "OrderedDict"
+    torch.save(state, os.path.join(out, "pytorch_model.bin"))
+    shard_dir = os.path.join(out, "sharded")
+    if os.path.isdir(shard_dir):
+        shutil.rmtree(shard_dir)
+    model.save_pretrained(shard_dir, safe_serialization=True, max_shard_size="40KB")
+    for f in os.listdir(shard_dir):
+        if not (f.endswith(".safetensors") or f.endswith(".index.json")):
+            os.remove(os.path.join(shard_dir, f))
+    save_file({k: v.half() for k, v in state.items()}, os.path.join(out, "fp16.safetensors"))
+    torch.save(collections.OrderedDict((k, v.bfloat16()) for k, v in state.items()),
+               os.path.join(out, "bf16.bin"))
+    inputs = load_file(os.path.join(src, "expected.safetensors"))
+    res = {}
+    # state_dict() shares storage with the model: keep the float32 originals aside.
+    original = {k: v.clone() for k, v in state.items()}
+    for tag, kind in (("fp16", torch.float16), ("bf16", torch.bfloat16)):
+        model.load_state_dict({k: v.to(kind).float() for k, v in original.items()})
+        with torch.no_grad():
+            o = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
+                      token_type_ids=inputs["token_type_ids"])
+        res[f"{tag}.last_hidden_state"] = o.last_hidden_state.contiguous()
+    save_tensors(os.path.join(out, "expected.safetensors"), res)
+    print(f"[weights] shards: {sorted(os.listdir(shard_dir))}")
+
+
 def main():
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
     gen_activations()
     vocab_path, tok = gen_tiny_vocab()
     gen_tiny_models(vocab_path, tok)
     gen_minilm()
+    gen_weight_formats()
 
     print("\n== notes ==")
     for n in NOTES:

@@ -82,9 +82,7 @@ pub fn read_tensors<P: AsRef<Path>>(path: P) -> Result<Vec<(String, Tensor)>, Ru
             let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
             safetensors_from_bytes(&bytes, path)
         }
-        WeightFormat::PyTorch => {
-            Tensor::loadz_multi_with_device(path, Device::Cpu).map_err(|e| read_error(path, e))
-        }
+        WeightFormat::PyTorch => crate::common::torch_pickle::read_state_dict(path),
         WeightFormat::ShardedIndex => {
             let mut tensors = Vec::new();
             for shard in shard_files(path)? {
@@ -153,7 +151,8 @@ fn is_safetensors(bytes: &[u8]) -> bool {
     size > 0 && size < bytes.len() as u64 && bytes[8] == b'{'
 }
 
-/// Writes named tensors to a file whose format follows its extension (`.ot` or `.safetensors`).
+/// Writes named tensors to a file whose format follows its extension (`.ot`, `.safetensors`,
+/// or `.bin`/`.pt` as a `torch.save` state dict).
 pub fn write_tensors<P: AsRef<Path>>(
     tensors: &[(String, Tensor)],
     path: P,
@@ -171,10 +170,7 @@ pub fn write_tensors<P: AsRef<Path>>(
                 .collect();
             Tensor::write_safetensors(&dense, path).map_err(write_error)
         }
-        WeightFormat::PyTorch => Err(RustBertError::UnsupportedError(format!(
-            "writing PyTorch archives ({}) is not supported yet",
-            path.display()
-        ))),
+        WeightFormat::PyTorch => crate::common::torch_pickle::write_state_dict(tensors, path),
         WeightFormat::ShardedIndex => Err(RustBertError::UnsupportedError(format!(
             "writing sharded checkpoints ({}) is not supported",
             path.display()
@@ -333,4 +329,67 @@ pub fn convert_float_kind(tensors: Vec<(String, Tensor)>, kind: Kind) -> Vec<(St
             (name, tensor)
         })
         .collect()
+}
+
+/// What [`convert_weights`] changes on the way (the options of rust-bert's `convert_model.py`).
+#[derive(Debug, Clone, Default)]
+pub struct ConversionOptions {
+    /// Convert floating tensors to this kind (integer buffers are kept).
+    pub kind: Option<Kind>,
+    /// Prepend this to every tensor name (e.g. `"bert."`).
+    pub prefix: Option<String>,
+    /// Drop the shared token embeddings of encoder-decoder checkpoints (rebuilt from `shared`).
+    pub skip_embeddings: bool,
+    /// Drop `lm_head.weight` (tied to the embeddings).
+    pub skip_lm_head: bool,
+}
+
+const SHARED_EMBEDDING_NAMES: &[&str] = &[
+    "model.encoder.embed_tokens.weight",
+    "encoder.embed_tokens.weight",
+    "model.decoder.embed_tokens.weight",
+    "decoder.embed_tokens.weight",
+];
+
+/// Applies [`ConversionOptions`] to named tensors. Also renames the `gamma`/`beta` of old
+/// TensorFlow-converted LayerNorms to `weight`/`bias`, as `from_pretrained` does.
+pub fn apply_conversion(
+    tensors: Vec<(String, Tensor)>,
+    options: &ConversionOptions,
+) -> Vec<(String, Tensor)> {
+    let tensors = tensors
+        .into_iter()
+        .filter(|(name, _)| {
+            !(options.skip_embeddings && SHARED_EMBEDDING_NAMES.contains(&name.as_str()))
+                && !(options.skip_lm_head && name == "lm_head.weight")
+        })
+        .map(|(name, tensor)| {
+            let name = match name.rsplit_once('.') {
+                Some((head, "gamma")) => format!("{head}.weight"),
+                Some((head, "beta")) => format!("{head}.bias"),
+                _ => name,
+            };
+            let name = match &options.prefix {
+                Some(prefix) => format!("{prefix}{name}"),
+                None => name,
+            };
+            (name, tensor)
+        })
+        .collect();
+    match options.kind {
+        Some(kind) => convert_float_kind(tensors, kind),
+        None => tensors,
+    }
+}
+
+/// Converts a weight file between formats (`.safetensors`, sharded index, `.bin`/`.pt`, `.ot`
+/// in; `.ot`, `.safetensors`, `.bin`/`.pt` out). Returns the number of tensors written.
+pub fn convert_weights<P: AsRef<Path>, Q: AsRef<Path>>(
+    input: P,
+    output: Q,
+    options: &ConversionOptions,
+) -> Result<usize, RustBertError> {
+    let tensors = apply_conversion(read_tensors(input)?, options);
+    write_tensors(&tensors, output)?;
+    Ok(tensors.len())
 }
