@@ -11,7 +11,10 @@ fn libtorch_dir() -> Option<PathBuf> {
     if std::env::var("LIBTORCH_USE_PYTORCH").is_ok() {
         let python = std::env::var("PYTHON_SYS_EXECUTABLE").unwrap_or_else(|_| "python3".into());
         let out = Command::new(python)
-            .args(["-c", "import torch, os; print(os.path.dirname(torch.__file__))"])
+            .args([
+                "-c",
+                "import torch, os; print(os.path.dirname(torch.__file__))",
+            ])
             .output()
             .ok()?;
         if out.status.success() {

@@ -35,8 +35,13 @@ fn activations_match_hf() {
 
 #[test]
 fn rust_bert_activation_names_still_parse() {
-    for name in ["gelu", "relu", "swish", "mish", "gelu_new", "tanh", "identity"] {
-        assert!(serde_json::from_str::<Activation>(&format!("\"{name}\"")).is_ok(), "{name}");
+    for name in [
+        "gelu", "relu", "swish", "mish", "gelu_new", "tanh", "identity",
+    ] {
+        assert!(
+            serde_json::from_str::<Activation>(&format!("\"{name}\"")).is_ok(),
+            "{name}"
+        );
     }
     assert!(serde_json::from_str::<Activation>("\"no_such_act\"").is_err());
 }

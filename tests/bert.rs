@@ -79,14 +79,33 @@ fn base_model_matches_hf() {
             )
             .unwrap();
         assert_close(&out.hidden_state, e.get("last_hidden_state"), TOL, "base");
-        assert_close(out.pooled_output.as_ref().unwrap(), e.get("pooler_output"), TOL, "pool");
+        assert_close(
+            out.pooled_output.as_ref().unwrap(),
+            e.get("pooler_output"),
+            TOL,
+            "pool",
+        );
         check_layers(&out.all_hidden_states, &out.all_attentions, e, "base");
 
         // Defaults: no mask, no token types, no positions.
         let single = model
-            .forward_t(Some(e.get("single.input_ids")), None, None, None, None, None, None, false)
+            .forward_t(
+                Some(e.get("single.input_ids")),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                false,
+            )
             .unwrap();
-        assert_close(&single.hidden_state, e.get("single.last_hidden_state"), TOL, "single");
+        assert_close(
+            &single.hidden_state,
+            e.get("single.last_hidden_state"),
+            TOL,
+            "single",
+        );
         let nomask = model
             .forward_t(
                 Some(e.get("nomask.input_ids")),
@@ -99,7 +118,12 @@ fn base_model_matches_hf() {
                 false,
             )
             .unwrap();
-        assert_close(&nomask.hidden_state, e.get("nomask.last_hidden_state"), TOL, "nomask");
+        assert_close(
+            &nomask.hidden_state,
+            e.get("nomask.last_hidden_state"),
+            TOL,
+            "nomask",
+        );
         let batch_nomask = model
             .forward_t(
                 Some(e.get("input_ids")),
@@ -134,7 +158,9 @@ fn input_embeds_give_the_same_output_as_ids() {
         .find(|(n, _)| n == "embeddings.word_embeddings.weight")
         .unwrap()
         .1;
-    let embeds = table.index_select(0, &e.get("input_ids").flatten(0, -1)).view([3, 9, 32]);
+    let embeds = table
+        .index_select(0, &e.get("input_ids").flatten(0, -1))
+        .view([3, 9, 32]);
     let out = tch::no_grad(|| {
         model.forward_t(
             None,
@@ -170,8 +196,18 @@ fn decoder_with_cross_attention_matches_hf() {
                 false,
             )
             .unwrap();
-        assert_close(&out.hidden_state, e.get("last_hidden_state"), TOL, "decoder");
-        assert_close(out.pooled_output.as_ref().unwrap(), e.get("pooler_output"), TOL, "pool");
+        assert_close(
+            &out.hidden_state,
+            e.get("last_hidden_state"),
+            TOL,
+            "decoder",
+        );
+        assert_close(
+            out.pooled_output.as_ref().unwrap(),
+            e.get("pooler_output"),
+            TOL,
+            "pool",
+        );
         check_layers(&out.all_hidden_states, &out.all_attentions, e, "decoder");
     });
 }
@@ -299,7 +335,10 @@ fn a_base_checkpoint_loads_into_a_head_and_a_head_checkpoint_into_a_base() {
     let report =
         load_weights_from_file(&vs, dir("token_classification").join("model.safetensors")).unwrap();
     assert_eq!(report.unused, vec!["classifier.bias", "classifier.weight"]);
-    assert!(report.renamed.iter().all(|(var, file)| file == &format!("bert.{var}")));
+    assert!(report
+        .renamed
+        .iter()
+        .all(|(var, file)| file == &format!("bert.{var}")));
 }
 
 #[test]
@@ -322,10 +361,16 @@ fn bad_inputs_are_errors_not_panics() {
     };
     // Longer than max_position_embeddings (64).
     let long = Tensor::ones([1, 65], (tch::Kind::Int64, Device::Cpu));
-    assert!(run(Some(&long), None).unwrap_err().to_string().contains("max_position_embeddings"));
+    assert!(run(Some(&long), None)
+        .unwrap_err()
+        .to_string()
+        .contains("max_position_embeddings"));
     // An id outside the vocabulary.
     let bad = Tensor::from_slice(&[2i64, 10_000, 3]).unsqueeze(0);
-    assert!(matches!(run(Some(&bad), None), Err(RustBertError::ValueError(_))));
+    assert!(matches!(
+        run(Some(&bad), None),
+        Err(RustBertError::ValueError(_))
+    ));
     // Neither ids nor embeddings.
     assert!(run(None, None).is_err());
     // A mask with 4 dimensions.
@@ -357,5 +402,8 @@ fn shape_mismatch_and_missing_tensors_name_every_tensor() {
     let error = load_weights_from_file(&vs, dir("base").join("model.safetensors"))
         .unwrap_err()
         .to_string();
-    assert!(error.contains("encoder.layer.2.attention.self.query.weight"), "{error}");
+    assert!(
+        error.contains("encoder.layer.2.attention.self.query.weight"),
+        "{error}"
+    );
 }

@@ -45,7 +45,10 @@ fn minilm_hidden_states_match_hf_from_safetensors_and_ot() {
             &what,
         );
         // Mean pooling + L2 normalisation, as the sentence-transformers modules of the folder.
-        let mask = e.get("attention_mask").unsqueeze(-1).to_kind(tch::Kind::Float);
+        let mask = e
+            .get("attention_mask")
+            .unsqueeze(-1)
+            .to_kind(tch::Kind::Float);
         let summed = (&out.hidden_state * &mask).sum_dim_intlist(1, false, tch::Kind::Float);
         let mean = summed / mask.sum_dim_intlist(1, false, tch::Kind::Float);
         let norm = mean.norm_scalaropt_dim(2.0, 1, true);
@@ -71,7 +74,13 @@ fn bert_tokenization_matches_hf() {
     .unwrap();
     assert!(cases.iter().any(|c| c.text.is_empty()));
     for case in &cases {
-        let encoded = tokenizer.encode(&case.text, None, 100_000, &TruncationStrategy::LongestFirst, 0);
+        let encoded = tokenizer.encode(
+            &case.text,
+            None,
+            100_000,
+            &TruncationStrategy::LongestFirst,
+            0,
+        );
         assert_eq!(encoded.token_ids, case.ids, "ids of {:?}", case.text);
         let offsets: Vec<(u32, u32)> = encoded
             .token_offsets

@@ -51,7 +51,8 @@ impl HubServer {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let (root, requests, cut) = (root.clone(), requests.clone(), cut_downloads.clone());
+                    let (root, requests, cut) =
+                        (root.clone(), requests.clone(), cut_downloads.clone());
                     std::thread::spawn(move || {
                         let _ = serve(stream, &root, &requests, cut.load(Ordering::SeqCst));
                     });
@@ -213,7 +214,11 @@ fn remote_downloads_once_then_hits_the_cache_without_any_request() {
         .get_local_path_with(&settings(&cache, &server, false))
         .unwrap();
     assert_eq!(second, first);
-    assert_eq!(server.requests(), requests_after_download, "cache hit sent a request");
+    assert_eq!(
+        server.requests(),
+        requests_after_download,
+        "cache hit sent a request"
+    );
 }
 
 #[test]
@@ -246,9 +251,16 @@ fn remote_offline_without_cache_fails_naming_url_and_cache() {
         .get_local_path_with(&settings(&cache, &server, true))
         .unwrap_err();
     let message = download_message(error);
-    let url = format!("{}/org/tiny-bert/resolve/main/config.json", server.endpoint());
+    eprintln!("offline miss: {message}");
+    let url = format!(
+        "{}/org/tiny-bert/resolve/main/config.json",
+        server.endpoint()
+    );
     assert!(message.contains(&url), "{message}");
-    assert!(message.contains(&cache.path().display().to_string()), "{message}");
+    assert!(
+        message.contains(&cache.path().display().to_string()),
+        "{message}"
+    );
     assert!(message.contains("offline"), "{message}");
     assert_eq!(server.requests(), 0, "offline mode touched the network");
 }
@@ -263,7 +275,11 @@ fn remote_missing_file_is_a_download_error_naming_the_url() {
         .get_local_path_with(&settings(&cache, &server, false))
         .unwrap_err();
     let message = download_message(error);
-    let url = format!("{}/org/tiny-bert/resolve/main/missing.bin", server.endpoint());
+    eprintln!("missing file: {message}");
+    let url = format!(
+        "{}/org/tiny-bert/resolve/main/missing.bin",
+        server.endpoint()
+    );
     assert!(message.contains(&url), "{message}");
     assert!(message.contains("404"), "{message}");
     assert!(cached_files(cache.path()).is_empty());
@@ -282,6 +298,7 @@ fn remote_cut_download_leaves_no_file_and_next_download_succeeds() {
         .get_local_path_with(&settings(&cache, &server, false))
         .unwrap_err();
     let message = download_message(error);
+    eprintln!("cut download: {message}");
     assert!(message.contains("rust_model.ot"), "{message}");
     // Neither the truncated body (nor its temp file) nor a `.meta` entry may remain...
     assert_eq!(cached_files(cache.path()), Vec::<PathBuf>::new());
@@ -347,7 +364,10 @@ fn remote_cache_subdir_may_not_leave_the_cache() {
     for subdir in ["../outside", "/tmp/absolute", "a/../../b"] {
         let resource = RemoteResource::new("https://huggingface.co/x/resolve/main/y", subdir);
         let error = resource.get_local_path_with(&settings).unwrap_err();
-        assert!(matches!(error, RustBertError::ValueError(_)), "{subdir}: {error:?}");
+        assert!(
+            matches!(error, RustBertError::ValueError(_)),
+            "{subdir}: {error:?}"
+        );
     }
 }
 
@@ -407,17 +427,30 @@ fn settings_from_lookup_parses_variables() {
     assert!(!set.offline);
 
     for value in ["1", "true", "TRUE", "yes", "on", " 1 "] {
-        assert!(lookup(&[("RUSTBERT_CACHE", "/c"), ("HF_HUB_OFFLINE", value)]).offline, "{value}");
-        assert!(lookup(&[("RUSTBERT_CACHE", "/c"), ("RUSTBERT_OFFLINE", value)]).offline, "{value}");
+        assert!(
+            lookup(&[("RUSTBERT_CACHE", "/c"), ("HF_HUB_OFFLINE", value)]).offline,
+            "{value}"
+        );
+        assert!(
+            lookup(&[("RUSTBERT_CACHE", "/c"), ("RUSTBERT_OFFLINE", value)]).offline,
+            "{value}"
+        );
     }
     for value in ["0", "false", "no", ""] {
-        assert!(!lookup(&[("RUSTBERT_CACHE", "/c"), ("HF_HUB_OFFLINE", value)]).offline, "{value}");
+        assert!(
+            !lookup(&[("RUSTBERT_CACHE", "/c"), ("HF_HUB_OFFLINE", value)]).offline,
+            "{value}"
+        );
     }
 
     // Unset (or empty) values fall back to the defaults.
     let defaults = lookup(&[("RUSTBERT_CACHE", ""), ("HF_ENDPOINT", "")]);
     assert_eq!(defaults.endpoint, DEFAULT_HF_ENDPOINT);
-    assert!(defaults.cache_dir.ends_with(".rustbert"), "{:?}", defaults.cache_dir);
+    assert!(
+        defaults.cache_dir.ends_with(".rustbert"),
+        "{:?}",
+        defaults.cache_dir
+    );
 }
 
 #[test]
@@ -435,7 +468,10 @@ fn buffer_resource_round_trip() {
     assert_eq!(clone.data.read().unwrap().as_slice(), &[1, 2, 3, 4]);
 
     let error = resource.get_local_path().unwrap_err();
-    assert!(matches!(error, RustBertError::UnsupportedError(_)), "{error:?}");
+    assert!(
+        matches!(error, RustBertError::UnsupportedError(_)),
+        "{error:?}"
+    );
 
     let boxed: Box<dyn ResourceProvider + Send> = vec![9u8].into();
     assert!(matches!(boxed.get_resource().unwrap(), Resource::Buffer(b) if b.as_slice() == [9]));

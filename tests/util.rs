@@ -60,9 +60,18 @@ pub fn assert_close(actual: &Tensor, expected: &Tensor, tol: f64, what: &str) {
 /// Compares only the rows of `[batch, seq, ...]` tensors where `mask` is 1 (HF's values at
 /// padded positions are never read by anything).
 #[track_caller]
-pub fn assert_close_masked(actual: &Tensor, expected: &Tensor, mask: &Tensor, tol: f64, what: &str) {
+pub fn assert_close_masked(
+    actual: &Tensor,
+    expected: &Tensor,
+    mask: &Tensor,
+    tol: f64,
+    what: &str,
+) {
     assert_eq!(actual.size(), expected.size(), "{what}: shapes differ");
     let keep = mask.to_kind(tch::Kind::Bool);
-    let diff = max_abs_diff(&actual.index(&[Some(&keep)]), &expected.index(&[Some(&keep)]));
+    let diff = max_abs_diff(
+        &actual.index(&[Some(&keep)]),
+        &expected.index(&[Some(&keep)]),
+    );
     assert!(diff <= tol, "{what}: max |diff| = {diff:e} > {tol:e}");
 }

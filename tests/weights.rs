@@ -121,9 +121,18 @@ fn conversion_options_rename_drop_and_cast() {
     assert!(tensors.iter().all(|(_, t)| t.kind() == Kind::Half));
 
     let named = vec![
-        ("lm_head.weight".to_string(), Tensor::zeros([2, 2], (Kind::Float, Device::Cpu))),
-        ("model.encoder.embed_tokens.weight".to_string(), Tensor::zeros([2], (Kind::Float, Device::Cpu))),
-        ("encoder.LayerNorm.gamma".to_string(), Tensor::ones([2], (Kind::Float, Device::Cpu))),
+        (
+            "lm_head.weight".to_string(),
+            Tensor::zeros([2, 2], (Kind::Float, Device::Cpu)),
+        ),
+        (
+            "model.encoder.embed_tokens.weight".to_string(),
+            Tensor::zeros([2], (Kind::Float, Device::Cpu)),
+        ),
+        (
+            "encoder.LayerNorm.gamma".to_string(),
+            Tensor::ones([2], (Kind::Float, Device::Cpu)),
+        ),
     ];
     let src = scratch.path().join("src.safetensors");
     write_tensors(&named, &src).unwrap();
@@ -133,7 +142,11 @@ fn conversion_options_rename_drop_and_cast() {
         ..Default::default()
     };
     convert_weights(&src, &out, &options).unwrap();
-    let names: Vec<String> = read_tensors(&out).unwrap().into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = read_tensors(&out)
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(names, vec!["encoder.LayerNorm.weight"]);
 }
 
@@ -177,7 +190,12 @@ fn python_converter_and_python_reader_agree_with_rust() {
     assert_loads_to_hf(&ot);
 
     let bin = scratch.path().join("pytorch_model.bin");
-    convert_weights(weights("fp16.safetensors"), &bin, &ConversionOptions::default()).unwrap();
+    convert_weights(
+        weights("fp16.safetensors"),
+        &bin,
+        &ConversionOptions::default(),
+    )
+    .unwrap();
     let check = "import sys, torch\nfrom safetensors.torch import load_file\n\
                  a = torch.load(sys.argv[1], weights_only=True)\nb = load_file(sys.argv[2])\n\
                  assert set(a) == set(b), (set(a) ^ set(b))\n\
@@ -188,15 +206,22 @@ fn python_converter_and_python_reader_agree_with_rust() {
         .arg(weights("fp16.safetensors"))
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn weights_load_from_memory_buffers() {
     for file in [fixtures().join("bert/base/model.safetensors"), {
         let scratch = std::env::temp_dir().join(format!("rb-buffer-{}.ot", std::process::id()));
-        write_tensors(&read_tensors(fixtures().join("bert/base/model.safetensors")).unwrap(), &scratch)
-            .unwrap();
+        write_tensors(
+            &read_tensors(fixtures().join("bert/base/model.safetensors")).unwrap(),
+            &scratch,
+        )
+        .unwrap();
         scratch
     }] {
         let bytes = std::fs::read(&file).unwrap();
@@ -216,12 +241,17 @@ fn bad_weight_files_are_errors() {
     // Unknown extension, missing file, garbage in each format, truncated archive.
     let unknown = scratch.path().join("weights.h5");
     std::fs::write(&unknown, b"x").unwrap();
-    assert!(load_weights_from_file(&vs, &unknown).unwrap_err().to_string().contains("weights.h5"));
+    assert!(load_weights_from_file(&vs, &unknown)
+        .unwrap_err()
+        .to_string()
+        .contains("weights.h5"));
     assert!(load_weights_from_file(&vs, scratch.path().join("none.safetensors")).is_err());
     for ext in ["safetensors", "bin", "ot"] {
         let garbage = scratch.path().join(format!("garbage.{ext}"));
         std::fs::write(&garbage, b"this is not a weight file at all").unwrap();
-        let error = load_weights_from_file(&vs, &garbage).unwrap_err().to_string();
+        let error = load_weights_from_file(&vs, &garbage)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("garbage"), "{error}");
     }
     let bin = std::fs::read(weights("pytorch_model.bin")).unwrap();
@@ -230,5 +260,8 @@ fn bad_weight_files_are_errors() {
     assert!(load_weights_from_file(&vs, &truncated).is_err());
     let index = scratch.path().join("model.safetensors.index.json");
     std::fs::write(&index, r#"{"metadata": {}}"#).unwrap();
-    assert!(load_weights_from_file(&vs, &index).unwrap_err().to_string().contains("weight_map"));
+    assert!(load_weights_from_file(&vs, &index)
+        .unwrap_err()
+        .to_string()
+        .contains("weight_map"));
 }

@@ -4,6 +4,6 @@ pub mod config;
 pub mod error;
 pub mod kind;
 pub mod layers;
-mod torch_pickle;
 pub mod resources;
+mod torch_pickle;
 pub mod weights;

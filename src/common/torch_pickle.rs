@@ -99,7 +99,10 @@ pub fn write_state_dict<P: AsRef<Path>>(
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
-        .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .filter(|s| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
         .unwrap_or("archive")
         .to_string();
 
@@ -281,7 +284,9 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
     }
 
     fn pop(&mut self) -> Result<Value, RustBertError> {
-        self.stack.pop().ok_or_else(|| self.error("stack underflow"))
+        self.stack
+            .pop()
+            .ok_or_else(|| self.error("stack underflow"))
     }
 
     fn pop_mark(&mut self) -> Result<Vec<Value>, RustBertError> {
@@ -295,9 +300,9 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
 
     fn top(&mut self) -> Result<&mut Value, RustBertError> {
         let pos = self.pos;
-        self.stack.last_mut().ok_or_else(|| {
-            RustBertError::TchError(format!("empty pickle stack at offset {pos}"))
-        })
+        self.stack
+            .last_mut()
+            .ok_or_else(|| RustBertError::TchError(format!("empty pickle stack at offset {pos}")))
     }
 
     fn storage(&mut self, pid: Value) -> Result<Value, RustBertError> {
@@ -305,7 +310,9 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
             return Err(self.error("persistent id is not a tuple"));
         };
         let (kind_name, key) = match parts.as_slice() {
-            [Value::Str(tag), Value::Global(_, kind), Value::Str(key), _, ..] if tag == "storage" => {
+            [Value::Str(tag), Value::Global(_, kind), Value::Str(key), _, ..]
+                if tag == "storage" =>
+            {
                 (kind.clone(), key.clone())
             }
             _ => return Err(self.error(format!("unsupported persistent id {parts:?}"))),
@@ -326,7 +333,11 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
             record.read_to_end(&mut bytes)?;
         }
         let numel = bytes.len() / kind.elt_size_in_bytes();
-        let storage = Tensor::f_from_data_size(&bytes[..numel * kind.elt_size_in_bytes()], &[numel as i64], kind)?;
+        let storage = Tensor::f_from_data_size(
+            &bytes[..numel * kind.elt_size_in_bytes()],
+            &[numel as i64],
+            kind,
+        )?;
         self.storages.insert(key, storage.shallow_clone());
         Ok(Value::Storage(storage))
     }
@@ -543,7 +554,11 @@ fn flatten(value: Value, prefix: &str, out: &mut Vec<(String, Tensor)>) {
                 Value::Int(i) => i.to_string(),
                 _ => continue,
             };
-            let name = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+            let name = if prefix.is_empty() {
+                key
+            } else {
+                format!("{prefix}.{key}")
+            };
             match value {
                 Value::Tensor(t) => out.push((name, t)),
                 dict @ Value::Dict(_) => flatten(dict, &name, out),
@@ -567,8 +582,8 @@ pub fn read_state_dict<P: AsRef<Path>>(path: P) -> Result<Vec<(String, Tensor)>,
              supported)"
         ))
     };
-    let file = std::fs::File::open(path)
-        .map_err(|e| RustBertError::IOError(format!("{origin}: {e}")))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| RustBertError::IOError(format!("{origin}: {e}")))?;
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zip_error)?;
     let pickle_name = archive
         .file_names()

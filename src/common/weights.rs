@@ -51,10 +51,16 @@ impl WeightFormat {
 }
 
 fn read_error(path: &Path, error: impl std::fmt::Display) -> RustBertError {
-    RustBertError::TchError(format!("cannot read weights from {}: {error}", path.display()))
+    RustBertError::TchError(format!(
+        "cannot read weights from {}: {error}",
+        path.display()
+    ))
 }
 
-fn safetensors_from_bytes(bytes: &[u8], origin: &Path) -> Result<Vec<(String, Tensor)>, RustBertError> {
+fn safetensors_from_bytes(
+    bytes: &[u8],
+    origin: &Path,
+) -> Result<Vec<(String, Tensor)>, RustBertError> {
     let file = safetensors::SafeTensors::deserialize(bytes).map_err(|e| read_error(origin, e))?;
     file.tensors()
         .into_iter()
@@ -300,7 +306,10 @@ pub fn load_tensors_into(
 ///
 /// Half-precision files load into the variables' own kind (fp32 for a fresh `VarStore`); call
 /// `vs.half()` / `vs.bfloat16()` before loading to keep a smaller kind.
-pub fn load_weights_from_file<P: AsRef<Path>>(vs: &VarStore, path: P) -> Result<LoadReport, RustBertError> {
+pub fn load_weights_from_file<P: AsRef<Path>>(
+    vs: &VarStore,
+    path: P,
+) -> Result<LoadReport, RustBertError> {
     let path = path.as_ref();
     let tensors = read_tensors(path)?;
     load_tensors_into(vs, tensors, &path.display().to_string())
@@ -360,8 +369,9 @@ pub fn apply_conversion(
     let tensors = tensors
         .into_iter()
         .filter(|(name, _)| {
-            !(options.skip_embeddings && SHARED_EMBEDDING_NAMES.contains(&name.as_str()))
-                && !(options.skip_lm_head && name == "lm_head.weight")
+            let shared_embedding = SHARED_EMBEDDING_NAMES.contains(&name.as_str());
+            let lm_head = name == "lm_head.weight";
+            !(options.skip_embeddings && shared_embedding || options.skip_lm_head && lm_head)
         })
         .map(|(name, tensor)| {
             let name = match name.rsplit_once('.') {

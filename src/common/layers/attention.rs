@@ -51,10 +51,11 @@ pub fn scaled_dot_product(
     dropout: &Dropout,
     train: bool,
 ) -> (Tensor, Tensor) {
-    let mut scores = query.matmul(&key.transpose(-1, -2)) * scaling;
-    if let Some(bias) = bias {
-        scores = scores + bias;
-    }
+    let scores = query.matmul(&key.transpose(-1, -2)) * scaling;
+    let scores = match bias {
+        Some(bias) => scores + bias,
+        None => scores,
+    };
     let probs = scores.softmax(-1, scores.kind());
     let context = dropout.forward_t(&probs, train).matmul(value);
     (context, probs)

@@ -16,12 +16,19 @@ pub struct LinearNoBias {
 }
 
 /// Builds a [`LinearNoBias`] under `p` (variable `weight`).
-pub fn linear_no_bias<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> LinearNoBias {
+pub fn linear_no_bias<'p, P: Borrow<nn::Path<'p>>>(
+    p: P,
+    in_dim: i64,
+    out_dim: i64,
+) -> LinearNoBias {
     let bound = 1.0 / (in_dim as f64).sqrt();
     let ws = p.borrow().var(
         "weight",
         &[out_dim, in_dim],
-        Init::Uniform { lo: -bound, up: bound },
+        Init::Uniform {
+            lo: -bound,
+            up: bound,
+        },
     );
     LinearNoBias { ws }
 }

@@ -81,34 +81,42 @@ impl<T: ResourceProvider + ?Sized> ResourceProvider for Box<T> {
     }
 }
 
-/// Loads the weights of `rp` into the variable store `vs`, from a file or from memory.
+/// Loads the weights of `rp` into the variable store `vs`, from a file or from memory
+/// (rust-bert's `resources::load_weights`).
 ///
-/// Files go through [`nn::VarStore::load`], which picks the format from the extension
-/// (`.safetensors`, `.bin`/`.pt` pickles, otherwise the libtorch format of `rust_model.ot`).
-/// Buffers go through [`nn::VarStore::load_from_stream`], which reads the libtorch format.
+/// This goes through the crate's weight loader,
+/// [`load_weights_from_resource`](crate::common::weights::load_weights_from_resource), so every
+/// format it reads is accepted here too (`rust_model.ot`, `.safetensors`, PyTorch `.bin`/`.pt`,
+/// and in-memory `.ot` or safetensors bytes), with the same HF-style matching of names. Its
+/// [`LoadReport`](crate::common::weights::LoadReport) of unused tensors is logged there and not
+/// returned, to keep rust-bert's signature.
 ///
 /// # Errors
-/// Errors of the provider (download, missing cache entry) and [`RustBertError::TchError`] when
-/// the weights cannot be read or do not match the variables of `vs`.
+/// Errors of the provider (download, missing cache entry) and of the loader (unreadable file,
+/// tensors missing from the file or of the wrong shape).
 pub fn load_weights(
     rp: &(impl ResourceProvider + ?Sized),
     vs: &mut nn::VarStore,
 ) -> Result<(), RustBertError> {
-    match rp.get_resource()? {
-        Resource::PathBuf(path) => vs.load(&path).map_err(|error| {
-            RustBertError::TchError(format!(
-                "could not load weights from {}: {error}",
-                path.display()
-            ))
-        }),
-        Resource::Buffer(mut data) => {
-            // `Cursor<&mut Vec<u8>>` gives the Read + Seek that libtorch needs without copying.
-            vs.load_from_stream(std::io::Cursor::new(&mut *data))
-                .map_err(|error| {
-                    RustBertError::TchError(format!(
-                        "could not load weights from an in-memory buffer: {error}"
-                    ))
-                })
-        }
+    crate::common::weights::load_weights_from_resource(vs, &ByRef(rp)).map(|_report| ())
+}
+
+/// Lends a provider of any type, unsized ones included, as a `&dyn ResourceProvider` (an
+/// unsized `&T` cannot be coerced to a trait object directly).
+struct ByRef<'a, T: ?Sized>(&'a T);
+
+impl<T: ResourceProvider + ?Sized> Debug for ByRef<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T: ResourceProvider + ?Sized> ResourceProvider for ByRef<'_, T> {
+    fn get_local_path(&self) -> Result<PathBuf, RustBertError> {
+        self.0.get_local_path()
+    }
+
+    fn get_resource(&self) -> Result<Resource<'_>, RustBertError> {
+        self.0.get_resource()
     }
 }

@@ -101,7 +101,10 @@ impl RemoteResource {
     /// or containing `..`); [`RustBertError::FileDownloadError`] naming the URL when the file is
     /// not cached in offline mode, when the server answers with an error status (404...), or
     /// when the connection fails or is cut mid-download.
-    pub fn get_local_path_with(&self, settings: &ResourceSettings) -> Result<PathBuf, RustBertError> {
+    pub fn get_local_path_with(
+        &self,
+        settings: &ResourceSettings,
+    ) -> Result<PathBuf, RustBertError> {
         let subdir = checked_subdir(&self.cache_subdir)?;
         let url = settings.resolve_url(&self.url);
 
@@ -193,7 +196,13 @@ impl ResourceSettings {
             None => default_cache_dir()?,
         };
         let endpoint = get("HF_ENDPOINT")
-            .map(|value| value.to_string_lossy().trim().trim_end_matches('/').to_string())
+            .map(|value| {
+                value
+                    .to_string_lossy()
+                    .trim()
+                    .trim_end_matches('/')
+                    .to_string()
+            })
             .filter(|value| !value.is_empty())
             .unwrap_or_else(|| DEFAULT_HF_ENDPOINT.to_string());
         let offline = ["HF_HUB_OFFLINE", "RUSTBERT_OFFLINE"]
@@ -262,7 +271,11 @@ fn checked_subdir(subdir: &str) -> Result<&str, RustBertError> {
 }
 
 /// Looks `url` up in the cache without any network request; `Ok(None)` when it is not there.
-fn cached_copy(cache_dir: &Path, url: &str, subdir: &str) -> Result<Option<PathBuf>, RustBertError> {
+fn cached_copy(
+    cache_dir: &Path,
+    url: &str,
+    subdir: &str,
+) -> Result<Option<PathBuf>, RustBertError> {
     let cache = Cache::builder()
         .dir(cache_dir.to_path_buf())
         .offline(true)

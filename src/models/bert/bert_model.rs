@@ -324,7 +324,10 @@ impl<T: BertEmbedding> BertModel<T> {
             encoder_bias.as_ref(),
             train,
         );
-        let pooled_output = self.pooler.as_ref().map(|p| p.forward(&encoded.hidden_state));
+        let pooled_output = self
+            .pooler
+            .as_ref()
+            .map(|p| p.forward(&encoded.hidden_state));
         Ok(BertModelOutput {
             hidden_state: encoded.hidden_state,
             pooled_output,
@@ -353,7 +356,11 @@ impl BertPredictionHeadTransform {
         Self {
             dense: linear(p / "dense", config.hidden_size, config.hidden_size),
             activation: config.hidden_act,
-            layer_norm: nn::layer_norm(p / "LayerNorm", vec![config.hidden_size], layer_norm_config),
+            layer_norm: nn::layer_norm(
+                p / "LayerNorm",
+                vec![config.hidden_size],
+                layer_norm_config,
+            ),
         }
     }
 
@@ -526,7 +533,10 @@ impl BertForSequenceClassification {
         )?;
         let pooled = pooled(&output)?;
         Ok(BertSequenceClassificationOutput {
-            logits: self.dropout.forward_t(&pooled, train).apply(&self.classifier),
+            logits: self
+                .dropout
+                .forward_t(&pooled, train)
+                .apply(&self.classifier),
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })

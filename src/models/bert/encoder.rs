@@ -172,8 +172,7 @@ impl BertEncoder {
             if let Some(states) = all_hidden_states.as_mut() {
                 states.push(hidden.shallow_clone());
             }
-            let output =
-                layer.forward_t(&hidden, bias, encoder_hidden_states, encoder_bias, train);
+            let output = layer.forward_t(&hidden, bias, encoder_hidden_states, encoder_bias, train);
             hidden = output.hidden_state;
             if let (Some(attentions), Some(weights)) =
                 (all_attentions.as_mut(), output.attention_weights)

@@ -30,9 +30,8 @@ pub use bert_model::{
     BertConfig, BertConfigResources, BertForMaskedLM, BertForMultipleChoice,
     BertForQuestionAnswering, BertForSentenceEmbeddings, BertForSequenceClassification,
     BertForTokenClassification, BertLMPredictionHead, BertMaskedLMOutput, BertModel,
-    BertModelOutput, BertModelResources, BertPredictionHeadTransform,
-    BertQuestionAnsweringOutput, BertSequenceClassificationOutput, BertTokenClassificationOutput,
-    BertVocabResources,
+    BertModelOutput, BertModelResources, BertPredictionHeadTransform, BertQuestionAnsweringOutput,
+    BertSequenceClassificationOutput, BertTokenClassificationOutput, BertVocabResources,
 };
 pub use embeddings::{BertEmbedding, BertEmbeddings};
 pub use encoder::{BertEncoder, BertEncoderOutput, BertLayer, BertLayerOutput, BertPooler};
