@@ -1,1 +1,74 @@
-fn main() {}
+//! BERT-base (random weights): load from `.safetensors` and `.ot`, and forward 8x128.
+//! Python twin: utils/bench_bert.py; both together: utils/bench_bert.sh.
+use criterion::{criterion_group, criterion_main, Criterion};
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use rust_bert::common::weights::{load_weights_from_file, write_tensors};
+use std::path::Path;
+use std::time::Duration;
+use tch::{nn::VarStore, Device, Kind, Tensor};
+
+fn build(config: &BertConfig) -> (VarStore, BertModel<BertEmbeddings>) {
+    let vs = VarStore::new(Device::Cpu);
+    let model = BertModel::new(vs.root(), config);
+    (vs, model)
+}
+
+fn load(config: &BertConfig, path: &Path) -> BertModel<BertEmbeddings> {
+    let (vs, model) = build(config);
+    load_weights_from_file(&vs, path).expect("weights load");
+    model
+}
+
+fn bench(c: &mut Criterion) {
+    tch::manual_seed(0);
+    let config = BertConfig::default(); // bert-base sizes: 12 x 768, 30522 words
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (vs, model) = build(&config);
+    // Random weights (layers start at zero), as HF's init: normal(0, 0.02).
+    tch::no_grad(|| {
+        for (_, mut variable) in vs.variables() {
+            let _ = variable.normal_(0.0, 0.02);
+        }
+    });
+    let mut tensors: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    let safetensors = dir.path().join("model.safetensors");
+    let ot = dir.path().join("rust_model.ot");
+    write_tensors(&tensors, &safetensors).expect("write safetensors");
+    write_tensors(&tensors, &ot).expect("write ot");
+
+    let mut group = c.benchmark_group("bert_base");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("load_safetensors", |b| {
+        b.iter(|| load(&config, &safetensors))
+    });
+    group.bench_function("load_ot", |b| b.iter(|| load(&config, &ot)));
+
+    let input_ids = Tensor::randint(config.vocab_size, [8, 128], (Kind::Int64, Device::Cpu));
+    let mask = Tensor::ones([8, 128], (Kind::Int64, Device::Cpu));
+    group.bench_function("forward_8x128", |b| {
+        b.iter(|| {
+            tch::no_grad(|| {
+                model
+                    .forward_t(
+                        Some(&input_ids),
+                        Some(&mask),
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        false,
+                    )
+                    .expect("forward")
+                    .hidden_state
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

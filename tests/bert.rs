@@ -31,13 +31,22 @@ fn weight_files(name: &str, scratch: &Path) -> Vec<PathBuf> {
     vec![safetensors, ot]
 }
 
-/// Runs `check` once per weight format with a fresh VarStore.
-fn for_each_format(name: &str, check: impl Fn(&VarStore, &Path, &Expected)) {
+/// Runs `check` once per weight format, and with and without per-layer outputs (which switch
+/// attention between the eager path and LibTorch's fused kernel), each with a fresh VarStore.
+fn for_each_format(name: &str, check: impl Fn(&VarStore, &Path, &Expected, &BertConfig)) {
     let scratch = tempfile::tempdir().unwrap();
     let expected = Expected::load(dir(name).join("expected.safetensors"));
+    let with_layers = config(name);
+    let without_layers = BertConfig {
+        output_hidden_states: None,
+        output_attentions: None,
+        ..config(name)
+    };
     for weights in weight_files(name, scratch.path()) {
-        let vs = VarStore::new(Device::Cpu);
-        tch::no_grad(|| check(&vs, &weights, &expected));
+        for config in [&with_layers, &without_layers] {
+            let vs = VarStore::new(Device::Cpu);
+            tch::no_grad(|| check(&vs, &weights, &expected, config));
+        }
     }
 }
 
@@ -45,8 +54,16 @@ fn check_layers(
     hidden: &Option<Vec<Tensor>>,
     attentions: &Option<Vec<Tensor>>,
     expected: &Expected,
+    config: &BertConfig,
     what: &str,
 ) {
+    if config.output_attentions.is_none() {
+        assert!(
+            hidden.is_none() && attentions.is_none(),
+            "{what}: not asked for"
+        );
+        return;
+    }
     let hidden = hidden.as_ref().expect("hidden states");
     let attentions = attentions.as_ref().expect("attentions");
     assert_eq!(hidden.len(), 3, "{what}: embeddings + 2 layers");
@@ -61,9 +78,8 @@ fn check_layers(
 
 #[test]
 fn base_model_matches_hf() {
-    let config = config("base");
-    for_each_format("base", |vs, weights, e| {
-        let model = BertModel::<BertEmbeddings>::new(vs.root(), &config);
+    for_each_format("base", |vs, weights, e, config| {
+        let model = BertModel::<BertEmbeddings>::new(vs.root(), config);
         let report = load_weights_from_file(vs, weights).unwrap();
         assert!(report.unused.is_empty(), "{:?}", report.unused);
         let out = model
@@ -85,7 +101,13 @@ fn base_model_matches_hf() {
             TOL,
             "pool",
         );
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, "base");
+        check_layers(
+            &out.all_hidden_states,
+            &out.all_attentions,
+            e,
+            config,
+            "base",
+        );
 
         // Defaults: no mask, no token types, no positions.
         let single = model
@@ -179,10 +201,9 @@ fn input_embeds_give_the_same_output_as_ids() {
 
 #[test]
 fn decoder_with_cross_attention_matches_hf() {
-    let config = config("decoder");
-    assert_eq!(config.is_decoder, Some(true));
-    for_each_format("decoder", |vs, weights, e| {
-        let model = BertModel::<BertEmbeddings>::new(vs.root(), &config);
+    assert_eq!(config("decoder").is_decoder, Some(true));
+    for_each_format("decoder", |vs, weights, e, config| {
+        let model = BertModel::<BertEmbeddings>::new(vs.root(), config);
         load_weights_from_file(vs, weights).unwrap();
         let out = model
             .forward_t(
@@ -208,15 +229,20 @@ fn decoder_with_cross_attention_matches_hf() {
             TOL,
             "pool",
         );
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, "decoder");
+        check_layers(
+            &out.all_hidden_states,
+            &out.all_attentions,
+            e,
+            config,
+            "decoder",
+        );
     });
 }
 
 #[test]
 fn masked_lm_matches_hf() {
-    let config = config("masked_lm");
-    for_each_format("masked_lm", |vs, weights, e| {
-        let model = BertForMaskedLM::new(vs.root(), &config);
+    for_each_format("masked_lm", |vs, weights, e, config| {
+        let model = BertForMaskedLM::new(vs.root(), config);
         load_weights_from_file(vs, weights).unwrap();
         let out = model
             .forward_t(
@@ -231,15 +257,20 @@ fn masked_lm_matches_hf() {
             )
             .unwrap();
         assert_close(&out.prediction_scores, e.get("logits"), TOL, "mlm");
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, "mlm");
+        check_layers(
+            &out.all_hidden_states,
+            &out.all_attentions,
+            e,
+            config,
+            "mlm",
+        );
     });
 }
 
 #[test]
 fn sequence_classification_matches_hf() {
-    let config = config("sequence_classification");
-    for_each_format("sequence_classification", |vs, weights, e| {
-        let model = BertForSequenceClassification::new(vs.root(), &config).unwrap();
+    for_each_format("sequence_classification", |vs, weights, e, config| {
+        let model = BertForSequenceClassification::new(vs.root(), config).unwrap();
         load_weights_from_file(vs, weights).unwrap();
         let out = model
             .forward_t(
@@ -252,15 +283,20 @@ fn sequence_classification_matches_hf() {
             )
             .unwrap();
         assert_close(&out.logits, e.get("logits"), TOL, "sequence classification");
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, "seq");
+        check_layers(
+            &out.all_hidden_states,
+            &out.all_attentions,
+            e,
+            config,
+            "seq",
+        );
     });
 }
 
 #[test]
 fn multiple_choice_matches_hf() {
-    let config = config("multiple_choice");
-    for_each_format("multiple_choice", |vs, weights, e| {
-        let model = BertForMultipleChoice::new(vs.root(), &config);
+    for_each_format("multiple_choice", |vs, weights, e, config| {
+        let model = BertForMultipleChoice::new(vs.root(), config);
         load_weights_from_file(vs, weights).unwrap();
         let out = model
             .forward_t(
@@ -272,15 +308,14 @@ fn multiple_choice_matches_hf() {
             )
             .unwrap();
         assert_close(&out.logits, e.get("logits"), TOL, "multiple choice");
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, "mc");
+        check_layers(&out.all_hidden_states, &out.all_attentions, e, config, "mc");
     });
 }
 
 #[test]
 fn token_classification_matches_hf() {
-    let config = config("token_classification");
-    for_each_format("token_classification", |vs, weights, e| {
-        let model = BertForTokenClassification::new(vs.root(), &config).unwrap();
+    for_each_format("token_classification", |vs, weights, e, config| {
+        let model = BertForTokenClassification::new(vs.root(), config).unwrap();
         load_weights_from_file(vs, weights).unwrap();
         let out = model
             .forward_t(
@@ -293,15 +328,20 @@ fn token_classification_matches_hf() {
             )
             .unwrap();
         assert_close(&out.logits, e.get("logits"), TOL, "token classification");
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, "tok");
+        check_layers(
+            &out.all_hidden_states,
+            &out.all_attentions,
+            e,
+            config,
+            "tok",
+        );
     });
 }
 
 #[test]
 fn question_answering_matches_hf() {
-    let config = config("question_answering");
-    for_each_format("question_answering", |vs, weights, e| {
-        let model = BertForQuestionAnswering::new(vs.root(), &config);
+    for_each_format("question_answering", |vs, weights, e, config| {
+        let model = BertForQuestionAnswering::new(vs.root(), config);
         load_weights_from_file(vs, weights).unwrap();
         let out = model
             .forward_t(
@@ -315,7 +355,7 @@ fn question_answering_matches_hf() {
             .unwrap();
         assert_close(&out.start_logits, e.get("start_logits"), TOL, "start");
         assert_close(&out.end_logits, e.get("end_logits"), TOL, "end");
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, "qa");
+        check_layers(&out.all_hidden_states, &out.all_attentions, e, config, "qa");
     });
 }
 

@@ -508,7 +508,7 @@ fn load_weights_from_file_and_from_buffer() {
     for provider in &providers {
         let mut target = nn::VarStore::new(Device::Cpu);
         let loaded = target.root().var("weight", &[2, 3], nn::Init::Const(-1.0));
-        load_weights(provider, &mut target).unwrap();
+        load_weights(provider, &mut target, None, Device::Cpu).unwrap();
         assert!(loaded.allclose(&weight, 0.0, 0.0, false), "{provider:?}");
     }
 }

@@ -180,6 +180,7 @@ fn python_converter_and_python_reader_agree_with_rust() {
     let scratch = tempfile::tempdir().unwrap();
     let ot = scratch.path().join("rust_model.ot");
     let status = Command::new(&python)
+        .env("CONVERT_TENSOR", env!("CARGO_BIN_EXE_convert-tensor"))
         .arg(root.join("utils/convert_model.py"))
         .arg(weights("pytorch_model.bin"))
         .arg("--output")

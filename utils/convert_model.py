@@ -40,10 +40,11 @@ def load_state_dict(path):
 
 
 def convert_tensor_command():
-    for profile in ("release", "debug"):
-        exe = os.path.join(ROOT, "target", profile, "convert-tensor")
-        if os.path.isfile(exe):
-            return [exe]
+    # An explicit binary (the tests pass the one cargo just built); otherwise let cargo build
+    # or reuse it, so a stale binary is never run.
+    exe = os.environ.get("CONVERT_TENSOR")
+    if exe:
+        return [exe]
     return ["cargo", "run", "--quiet", "--release", "--manifest-path",
             os.path.join(ROOT, "Cargo.toml"), "--bin", "convert-tensor", "--"]
 

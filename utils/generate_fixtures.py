@@ -26,7 +26,8 @@ bert/<name>/{config.json, model.safetensors, expected.safetensors}
     max_position_embeddings 64, type_vocab_size 2, gelu, layer_norm_eps 1e-12, pad_token_id 0),
     saved with save_pretrained (safetensors). Every parameter is randomised after construction:
     normal(0, 0.2), LayerNorm weights normal(1, 0.2) (seed per folder).
-    - base:   transformers.BertModel (with pooler), layer_norm_eps=1e-5, hidden_act="gelu_new".
+    - base:   transformers.BertModel (with pooler), layer_norm_eps=0.02 (large enough that an epsilon not read from
+              config.json fails the 1e-4 tolerance), hidden_act="gelu_new".
     - decoder: BertModel with is_decoder=True, add_cross_attention=True (with pooler). HF makes the
               self-attention causal (create_causal_mask, combined with the padding mask); cross-attention
               uses encoder_attention_mask (bidirectional). Called with use_cache=False.
@@ -362,7 +363,7 @@ def gen_tiny_models(vocab_path, tok):
     saved_keys = {}
 
     # ---- base ----
-    cfg = tiny_config(V, layer_norm_eps=1e-5, hidden_act="gelu_new")
+    cfg = tiny_config(V, layer_norm_eps=0.02, hidden_act="gelu_new")
     model = build(BertModel, cfg, seed=10)
     keys = save_model(model, os.path.join(bdir, "base"))
     saved_keys["base"] = keys

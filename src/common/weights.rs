@@ -197,11 +197,84 @@ pub struct LoadReport {
 /// Pairs of names HF saves only one of because the weights are tied.
 const TIED_ALIASES: &[(&str, &str)] = &[("cls.predictions.bias", "cls.predictions.decoder.bias")];
 
-fn find_source<'a>(
+/// A tensor as stored in a weight file: already a `Tensor`, or raw bytes of a memory-mapped
+/// safetensors file, copied straight into the variable (no intermediate tensor).
+pub trait StoredTensor {
+    /// Shape of the stored tensor.
+    fn stored_size(&self) -> Vec<i64>;
+    /// Copies the stored values into `variable` (converting kind and device).
+    fn copy_into(&self, variable: &mut Tensor) -> Result<(), tch::TchError>;
+}
+
+impl StoredTensor for Tensor {
+    fn stored_size(&self) -> Vec<i64> {
+        self.size()
+    }
+
+    fn copy_into(&self, variable: &mut Tensor) -> Result<(), tch::TchError> {
+        variable.f_copy_(self)
+    }
+}
+
+/// A tensor inside a memory-mapped safetensors file.
+pub struct SafeTensorView<'a> {
+    kind: Kind,
+    shape: Vec<i64>,
+    data: &'a [u8],
+}
+
+fn safetensors_kind(dtype: safetensors::Dtype) -> Option<Kind> {
+    use safetensors::Dtype;
+    Some(match dtype {
+        Dtype::F32 => Kind::Float,
+        Dtype::F16 => Kind::Half,
+        Dtype::BF16 => Kind::BFloat16,
+        Dtype::F64 => Kind::Double,
+        Dtype::I64 => Kind::Int64,
+        Dtype::I32 => Kind::Int,
+        Dtype::I16 => Kind::Int16,
+        Dtype::I8 => Kind::Int8,
+        Dtype::U8 => Kind::Uint8,
+        Dtype::BOOL => Kind::Bool,
+        _ => return None,
+    })
+}
+
+impl StoredTensor for SafeTensorView<'_> {
+    fn stored_size(&self) -> Vec<i64> {
+        self.shape.clone()
+    }
+
+    fn copy_into(&self, variable: &mut Tensor) -> Result<(), tch::TchError> {
+        let direct = variable.device() == Device::Cpu
+            && variable.kind() == self.kind
+            && variable.is_contiguous()
+            && variable.numel() * self.kind.elt_size_in_bytes() == self.data.len();
+        if direct {
+            // SAFETY: the variable is a contiguous CPU tensor of the same kind and exactly
+            // `data.len()` bytes, so its storage is a writable buffer of that size; the bytes
+            // are copied as bytes, so alignment does not matter. This saves the intermediate
+            // tensor (one allocation and one copy of the whole model).
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.data.as_ptr(),
+                    variable.data_ptr() as *mut u8,
+                    self.data.len(),
+                );
+            }
+            Ok(())
+        } else {
+            let stored = Tensor::f_from_data_size(self.data, &self.shape, self.kind)?;
+            variable.f_copy_(&stored)
+        }
+    }
+}
+
+fn find_source<'a, T>(
     name: &str,
-    file: &'a HashMap<String, Tensor>,
+    file: &'a HashMap<String, T>,
     prefixes: &[String],
-) -> Option<(&'a String, &'a Tensor)> {
+) -> Option<(&'a String, &'a T)> {
     if let Some(entry) = file.get_key_value(name) {
         return Some(entry);
     }
@@ -231,12 +304,12 @@ fn find_source<'a>(
 
 /// Copies named tensors into the variables of a `VarStore` (converting dtype and device to
 /// those of each variable), failing with the list of missing or mis-shaped names.
-pub fn load_tensors_into(
+pub fn load_tensors_into<T: StoredTensor>(
     vs: &VarStore,
-    tensors: Vec<(String, Tensor)>,
+    tensors: Vec<(String, T)>,
     origin: &str,
 ) -> Result<LoadReport, RustBertError> {
-    let file: HashMap<String, Tensor> = tensors.into_iter().collect();
+    let file: HashMap<String, T> = tensors.into_iter().collect();
     let prefixes: Vec<String> = file
         .keys()
         .filter_map(|k| k.split_once('.').map(|(p, _)| p.to_string()))
@@ -254,15 +327,15 @@ pub fn load_tensors_into(
             match find_source(&name, &file, &prefixes) {
                 None => missing.push(name),
                 Some((source_name, source)) => {
-                    if source.size() != variable.size() {
+                    if source.stored_size() != variable.size() {
                         mismatched.push(format!(
                             "{name}: model {:?}, file {:?}",
                             variable.size(),
-                            source.size()
+                            source.stored_size()
                         ));
                         continue;
                     }
-                    variable.f_copy_(source)?;
+                    source.copy_into(&mut variable)?;
                     used.insert(source_name.clone());
                     if source_name != &name {
                         report.renamed.push((name, source_name.clone()));
@@ -311,8 +384,60 @@ pub fn load_weights_from_file<P: AsRef<Path>>(
     path: P,
 ) -> Result<LoadReport, RustBertError> {
     let path = path.as_ref();
-    let tensors = read_tensors(path)?;
-    load_tensors_into(vs, tensors, &path.display().to_string())
+    let origin = path.display().to_string();
+    let safetensors_files = match WeightFormat::from_path(path)? {
+        WeightFormat::SafeTensors => vec![path.to_path_buf()],
+        WeightFormat::ShardedIndex => shard_files(path)?,
+        _ => Vec::new(),
+    };
+    if safetensors_files.is_empty()
+        || safetensors_files
+            .iter()
+            .any(|f| f.extension().and_then(|e| e.to_str()) != Some("safetensors"))
+    {
+        let tensors = read_tensors(path)?;
+        return load_tensors_into(vs, tensors, &origin);
+    }
+    // Safetensors are memory-mapped and copied once, straight into the variables.
+    let maps = safetensors_files
+        .iter()
+        .map(|file| map_file(file))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parsed = maps
+        .iter()
+        .zip(&safetensors_files)
+        .map(|(map, file)| {
+            safetensors::SafeTensors::deserialize(map).map_err(|e| read_error(file, e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut views = Vec::new();
+    for (parsed, file) in parsed.iter().zip(&safetensors_files) {
+        for (name, view) in parsed.tensors() {
+            let kind = safetensors_kind(view.dtype()).ok_or_else(|| {
+                read_error(
+                    file,
+                    format!("tensor {name} has unsupported dtype {:?}", view.dtype()),
+                )
+            })?;
+            views.push((
+                name,
+                SafeTensorView {
+                    kind,
+                    shape: view.shape().iter().map(|&d| d as i64).collect(),
+                    data: view.data(),
+                },
+            ));
+        }
+    }
+    load_tensors_into(vs, views, &origin)
+}
+
+fn map_file(path: &Path) -> Result<memmap2::Mmap, RustBertError> {
+    let file = std::fs::File::open(path).map_err(|e| read_error(path, e))?;
+    // SAFETY: the map is read-only and dropped before this function's caller returns; a file
+    // truncated by another process meanwhile would fault, as with any mmap-based loader
+    // (HF's included).
+    unsafe { memmap2::Mmap::map(&file) }.map_err(|e| read_error(path, e))
 }
 
 /// Loads the weights of a resource (file or in-memory buffer) into a `VarStore`.

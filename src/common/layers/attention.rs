@@ -41,7 +41,11 @@ pub fn causal_mask_bias(query_len: i64, key_len: i64, kind: Kind, device: Device
 }
 
 /// `softmax(q kᵀ · scaling + bias) v` on `[batch, heads, seq, head_dim]` tensors; returns the
-/// context and the attention probabilities.
+/// context and, when `output_attentions`, the attention probabilities.
+///
+/// Without probabilities to return, LibTorch's fused `scaled_dot_product_attention` runs
+/// instead of the three separate steps (what HF's default `sdpa` implementation does too).
+#[allow(clippy::too_many_arguments)]
 pub fn scaled_dot_product(
     query: &Tensor,
     key: &Tensor,
@@ -50,7 +54,15 @@ pub fn scaled_dot_product(
     scaling: f64,
     dropout: &Dropout,
     train: bool,
-) -> (Tensor, Tensor) {
+    output_attentions: bool,
+) -> (Tensor, Option<Tensor>) {
+    if !output_attentions {
+        let dropout_p = if train { dropout.probability() } else { 0.0 };
+        let context = Tensor::scaled_dot_product_attention(
+            query, key, value, bias, dropout_p, false, scaling, false,
+        );
+        return (context, None);
+    }
     let scores = query.matmul(&key.transpose(-1, -2)) * scaling;
     let scores = match bias {
         Some(bias) => scores + bias,
@@ -58,7 +70,7 @@ pub fn scaled_dot_product(
     };
     let probs = scores.softmax(-1, scores.kind());
     let context = dropout.forward_t(&probs, train).matmul(value);
-    (context, probs)
+    (context, Some(probs))
 }
 
 /// Multi-head attention with separate query, key and value projections (HF `BertSelfAttention`
@@ -96,21 +108,31 @@ impl MultiHeadAttention {
     }
 
     /// Attends from `hidden` to `key_value_source` (itself for self-attention) with an additive
-    /// `bias`; returns the merged context `[batch, seq, hidden]` and the probabilities.
+    /// `bias`; returns the merged context `[batch, seq, hidden]` and, when `output_attentions`,
+    /// the probabilities.
     pub fn forward_t(
         &self,
         hidden: &Tensor,
         key_value_source: Option<&Tensor>,
         bias: Option<&Tensor>,
         train: bool,
-    ) -> (Tensor, Tensor) {
+        output_attentions: bool,
+    ) -> (Tensor, Option<Tensor>) {
         let source = key_value_source.unwrap_or(hidden);
         let query = split_heads(&self.query.forward(hidden), self.num_heads, self.head_dim);
         let key = split_heads(&self.key.forward(source), self.num_heads, self.head_dim);
         let value = split_heads(&self.value.forward(source), self.num_heads, self.head_dim);
         let scaling = 1.0 / (self.head_dim as f64).sqrt();
-        let (context, probs) =
-            scaled_dot_product(&query, &key, &value, bias, scaling, &self.dropout, train);
+        let (context, probs) = scaled_dot_product(
+            &query,
+            &key,
+            &value,
+            bias,
+            scaling,
+            &self.dropout,
+            train,
+            output_attentions,
+        );
         (merge_heads(&context), probs)
     }
 }

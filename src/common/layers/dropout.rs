@@ -13,6 +13,11 @@ impl Dropout {
         Self { dropout_prob: p }
     }
 
+    /// The dropout probability.
+    pub fn probability(&self) -> f64 {
+        self.dropout_prob
+    }
+
     /// Applies dropout when training; returns the input unchanged (no copy) otherwise.
     pub fn forward_t(&self, input: &Tensor, train: bool) -> Tensor {
         if train && self.dropout_prob > 0.0 {

@@ -1,5 +1,6 @@
 //! Word + position (+ token type) embeddings followed by LayerNorm and dropout, the input block
 //! of BERT, RoBERTa, ELECTRA and their relatives.
+use crate::common::layers::linear::embedding_config;
 use crate::common::layers::Dropout;
 use crate::RustBertError;
 use std::borrow::Borrow;
@@ -40,7 +41,7 @@ impl TransformerEmbeddings {
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &TransformerEmbeddingsConfig) -> Self {
         let p = p.borrow();
         let dim = config.embedding_size;
-        let embedding = |name: &str, n: i64| nn::embedding(p / name, n, dim, Default::default());
+        let embedding = |name: &str, n: i64| nn::embedding(p / name, n, dim, embedding_config());
         let layer_norm_config = nn::LayerNormConfig {
             eps: config.layer_norm_eps,
             ..Default::default()

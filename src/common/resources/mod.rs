@@ -91,14 +91,24 @@ impl<T: ResourceProvider + ?Sized> ResourceProvider for Box<T> {
 /// [`LoadReport`](crate::common::weights::LoadReport) of unused tensors is logged there and not
 /// returned, to keep rust-bert's signature.
 ///
+/// After loading, the variables are cast to `kind` (when given) and moved to `device`, as in
+/// rust-bert 0.23.
+///
 /// # Errors
 /// Errors of the provider (download, missing cache entry) and of the loader (unreadable file,
 /// tensors missing from the file or of the wrong shape).
 pub fn load_weights(
     rp: &(impl ResourceProvider + ?Sized),
     vs: &mut nn::VarStore,
+    kind: Option<tch::Kind>,
+    device: tch::Device,
 ) -> Result<(), RustBertError> {
-    crate::common::weights::load_weights_from_resource(vs, &ByRef(rp)).map(|_report| ())
+    crate::common::weights::load_weights_from_resource(vs, &ByRef(rp))?;
+    if let Some(kind) = kind {
+        vs.set_kind(kind);
+    }
+    vs.set_device(device);
+    Ok(())
 }
 
 /// Lends a provider of any type, unsized ones included, as a `&dyn ResourceProvider` (an

@@ -38,10 +38,11 @@ impl BertAttention {
         key_value_source: Option<&Tensor>,
         bias: Option<&Tensor>,
         train: bool,
-    ) -> (Tensor, Tensor) {
-        let (context, probs) = self
-            .attention
-            .forward_t(hidden, key_value_source, bias, train);
+        output_attentions: bool,
+    ) -> (Tensor, Option<Tensor>) {
+        let (context, probs) =
+            self.attention
+                .forward_t(hidden, key_value_source, bias, train, output_attentions);
         (self.output.forward_t(&context, hidden, train), probs)
     }
 }
@@ -105,21 +106,29 @@ impl BertLayer {
         encoder_bias: Option<&Tensor>,
         train: bool,
     ) -> BertLayerOutput {
-        let (mut hidden, probs) = self.attention.forward_t(hidden_states, None, bias, train);
+        let output_attentions = self.output_attentions;
+        let (mut hidden, probs) =
+            self.attention
+                .forward_t(hidden_states, None, bias, train, output_attentions);
         let mut cross_probs = None;
         if let (Some(cross), Some(encoder_states)) = (&self.cross_attention, encoder_hidden_states)
         {
-            let (attended, probs) =
-                cross.forward_t(&hidden, Some(encoder_states), encoder_bias, train);
+            let (attended, probs) = cross.forward_t(
+                &hidden,
+                Some(encoder_states),
+                encoder_bias,
+                train,
+                output_attentions,
+            );
             hidden = attended;
-            cross_probs = Some(probs);
+            cross_probs = probs;
         }
         let expanded = self.intermediate.forward(&hidden);
         let hidden_state = self.output.forward_t(&expanded, &hidden, train);
         BertLayerOutput {
             hidden_state,
-            attention_weights: self.output_attentions.then_some(probs),
-            cross_attention_weights: cross_probs.filter(|_| self.output_attentions),
+            attention_weights: probs,
+            cross_attention_weights: cross_probs,
         }
     }
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Python twin of benches/bert.rs: the same work in HF Transformers (torch 2.13, CPU, eval,
+no_grad, HF's default attention implementation), medians over the same number of samples.
+
+Prints one JSON object: {"load_safetensors": seconds, "forward_8x128": seconds}.
+"""
+import json
+import statistics
+import sys
+import tempfile
+import time
+
+import torch
+from transformers import BertConfig, BertModel
+
+SAMPLES = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+
+
+def median_time(fn, samples=SAMPLES, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    torch.manual_seed(0)
+    config = BertConfig()  # bert-base sizes, as BertConfig::default() in Rust
+    with tempfile.TemporaryDirectory() as tmp:
+        BertModel(config).save_pretrained(tmp, safe_serialization=True)
+        load = median_time(lambda: BertModel.from_pretrained(tmp))
+    model = BertModel(config).eval()
+    input_ids = torch.randint(config.vocab_size, (8, 128))
+    mask = torch.ones(8, 128, dtype=torch.long)
+
+    def forward():
+        with torch.no_grad():
+            model(input_ids=input_ids, attention_mask=mask)
+
+    result = {
+        "torch_threads": torch.get_num_threads(),
+        "attn_implementation": model.config._attn_implementation,
+        "load_safetensors": load,
+        "forward_8x128": median_time(forward),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
