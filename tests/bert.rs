@@ -413,10 +413,40 @@ fn bad_inputs_are_errors_not_panics() {
     ));
     // Neither ids nor embeddings.
     assert!(run(None, None).is_err());
-    // A mask with 4 dimensions.
+    // Masks and ids that do not line up with the input.
     let ids = Tensor::from_slice(&[2i64, 5, 3]).unsqueeze(0);
-    let mask = Tensor::ones([1, 1, 1, 3], (tch::Kind::Int64, Device::Cpu));
-    assert!(run(Some(&ids), Some(&mask)).is_err());
+    for shape in [vec![1, 1, 1, 3], vec![1, 4], vec![2, 3], vec![1, 3, 2]] {
+        let mask = Tensor::ones(shape.as_slice(), (tch::Kind::Int64, Device::Cpu));
+        let error = run(Some(&ids), Some(&mask)).unwrap_err().to_string();
+        assert!(error.contains("attention mask"), "{error}");
+    }
+    let types = Tensor::zeros([1, 4], (tch::Kind::Int64, Device::Cpu));
+    let error = model
+        .forward_t(
+            Some(&ids),
+            None,
+            Some(&types),
+            None,
+            None,
+            None,
+            None,
+            false,
+        )
+        .unwrap_err();
+    assert!(error.to_string().contains("token_type_ids"));
+    let embeds = Tensor::zeros([1, 3, 7], (tch::Kind::Float, Device::Cpu));
+    let error = model
+        .forward_t(None, None, None, None, Some(&embeds), None, None, false)
+        .unwrap_err();
+    assert!(error.to_string().contains("input_embeds"));
+    // One-dimensional ids.
+    assert!(run(Some(&Tensor::from_slice(&[2i64, 3])), None).is_err());
+    // An empty sequence is an error, not a panic in the pooler.
+    let empty = Tensor::zeros([1, 0], (tch::Kind::Int64, Device::Cpu));
+    assert!(run(Some(&empty), None)
+        .unwrap_err()
+        .to_string()
+        .contains("empty"));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Multi-head attention shared by the encoder models.
 use crate::common::kind::get_min;
 use crate::common::layers::{linear, Dropout};
+use crate::RustBertError;
 use std::borrow::Borrow;
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
@@ -28,6 +29,32 @@ pub fn padding_mask_bias(mask: &Tensor, kind: Kind) -> Tensor {
         _ => mask.unsqueeze(1).unsqueeze(1),
     };
     (mask.to_kind(kind).ones_like() - mask.to_kind(kind)) * get_min(kind)
+}
+
+/// Checks a user-given attention mask against the attention it will bias, then builds the
+/// bias: `[batch, key_len]` (padding) or `[batch, query_len, key_len]`. A wrong shape is an
+/// error naming `what`, instead of a broadcasting panic deep inside LibTorch.
+pub fn attention_bias(
+    mask: &Tensor,
+    batch: i64,
+    query_len: i64,
+    key_len: i64,
+    kind: Kind,
+    what: &str,
+) -> Result<Tensor, RustBertError> {
+    let size = mask.size();
+    let valid = match size.as_slice() {
+        [b, k] => *b == batch && *k == key_len,
+        [b, q, k] => *b == batch && *q == query_len && *k == key_len,
+        _ => false,
+    };
+    if !valid {
+        return Err(RustBertError::ValueError(format!(
+            "{what} has shape {size:?}; expected [{batch}, {key_len}] or \
+             [{batch}, {query_len}, {key_len}]"
+        )));
+    }
+    Ok(padding_mask_bias(mask, kind))
 }
 
 /// Additive causal bias `[1, 1, query_len, key_len]`: query `i` (the last `query_len` of

@@ -71,7 +71,16 @@ impl TransformerEmbeddings {
         match (input_ids, input_embeds) {
             // Fallible lookup: an id outside the vocabulary is an error, not a LibTorch panic.
             (Some(ids), None) => Ok(lookup(&self.word_embeddings, ids, "input_ids")?),
-            (None, Some(embeds)) => Ok(embeds.shallow_clone()),
+            (None, Some(embeds)) => {
+                let width = self.word_embeddings.ws.size()[1];
+                if embeds.dim() != 3 || embeds.size()[2] != width {
+                    return Err(RustBertError::ValueError(format!(
+                        "input_embeds has shape {:?}; expected [batch, seq, {width}]",
+                        embeds.size()
+                    )));
+                }
+                Ok(embeds.shallow_clone())
+            }
             (Some(_), Some(_)) => Err(RustBertError::ValueError(
                 "give either input_ids or input_embeds, not both".into(),
             )),
@@ -127,6 +136,11 @@ impl TransformerEmbeddings {
         token_type_ids: Option<&Tensor>,
         train: bool,
     ) -> Result<Tensor, RustBertError> {
+        let (batch, seq) = (words.size()[0], words.size()[1]);
+        check_ids(position_ids, batch, seq, true, "position_ids")?;
+        if let Some(ids) = token_type_ids {
+            check_ids(ids, batch, seq, false, "token_type_ids")?;
+        }
         let mut embeddings =
             words + lookup(&self.position_embeddings, position_ids, "position_ids")?;
         if let Some(token_types) = &self.token_type_embeddings {
@@ -150,4 +164,26 @@ pub fn lookup(table: &nn::Embedding, ids: &Tensor, what: &str) -> Result<Tensor,
             table.ws.size()[0]
         ))
     })
+}
+
+/// Checks that ids line up with the `[batch, seq]` input (positions may be shared: `[1, seq]`).
+fn check_ids(
+    ids: &Tensor,
+    batch: i64,
+    seq: i64,
+    shared: bool,
+    what: &str,
+) -> Result<(), RustBertError> {
+    let size = ids.size();
+    let valid = match size.as_slice() {
+        [b, s] => *s == seq && (*b == batch || (shared && *b == 1)),
+        _ => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(RustBertError::ValueError(format!(
+            "{what} has shape {size:?}; expected [{batch}, {seq}]"
+        )))
+    }
 }

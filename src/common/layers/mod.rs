@@ -6,8 +6,8 @@ pub mod feed_forward;
 pub mod linear;
 
 pub use attention::{
-    causal_mask_bias, merge_heads, padding_mask_bias, scaled_dot_product, split_heads,
-    MultiHeadAttention,
+    attention_bias, causal_mask_bias, merge_heads, padding_mask_bias, scaled_dot_product,
+    split_heads, MultiHeadAttention,
 };
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};

@@ -1,13 +1,13 @@
 use crate::bert::embeddings::{BertEmbedding, BertEmbeddings};
 use crate::bert::encoder::{BertEncoder, BertPooler};
 use crate::common::activations::Activation;
-use crate::common::layers::{causal_mask_bias, linear, padding_mask_bias, Dropout};
+use crate::common::layers::{attention_bias, causal_mask_bias, linear, Dropout};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use tch::nn::{self, Module};
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 /// Pretrained BERT weights on the hub, as `(cache subdirectory, URL)`.
 pub struct BertModelResources;
@@ -244,16 +244,6 @@ pub struct BertModel<T: BertEmbedding> {
 /// BERT as a sentence-transformers encoder (the base model; pooling is done by the pipeline).
 pub type BertForSentenceEmbeddings = BertModel<BertEmbeddings>;
 
-/// Additive attention bias from a 2-D `[batch, seq]` or 3-D `[batch, query, key]` mask.
-pub(crate) fn mask_bias(mask: &Tensor, kind: Kind) -> Result<Tensor, RustBertError> {
-    match mask.dim() {
-        2 | 3 => Ok(padding_mask_bias(mask, kind)),
-        n => Err(RustBertError::ValueError(format!(
-            "invalid attention mask of {n} dimensions, expected 2 ([batch, seq]) or 3"
-        ))),
-    }
-}
-
 impl<T: BertEmbedding> BertModel<T> {
     /// Builds the model with a pooler under `p` (variables `embeddings`, `encoder`, `pooler`).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
@@ -306,8 +296,16 @@ impl<T: BertEmbedding> BertModel<T> {
             train,
         )?;
         let kind = embedding_output.kind();
-        let seq_len = embedding_output.size()[1];
-        let mut bias = mask.map(|m| mask_bias(m, kind)).transpose()?;
+        let (batch, seq_len) = (embedding_output.size()[0], embedding_output.size()[1]);
+        if seq_len == 0 {
+            // Nothing to attend to or pool; pipelines return empty outputs before this point.
+            return Err(RustBertError::ValueError(
+                "the input sequence is empty (0 tokens)".into(),
+            ));
+        }
+        let mut bias = mask
+            .map(|m| attention_bias(m, batch, seq_len, seq_len, kind, "attention mask"))
+            .transpose()?;
         if self.is_decoder {
             let causal = causal_mask_bias(seq_len, seq_len, kind, embedding_output.device());
             // Clamp so that a position masked twice stays finite (no -inf - -inf = NaN).
@@ -316,7 +314,22 @@ impl<T: BertEmbedding> BertModel<T> {
                 None => causal,
             });
         }
-        let encoder_bias = encoder_mask.map(|m| mask_bias(m, kind)).transpose()?;
+        let encoder_len = match encoder_hidden_states {
+            Some(states) => {
+                let size = states.size();
+                if size.len() != 3 || size[0] != batch || size[2] != embedding_output.size()[2] {
+                    return Err(RustBertError::ValueError(format!(
+                        "encoder_hidden_states has shape {size:?}; expected [{batch}, length, {}]",
+                        embedding_output.size()[2]
+                    )));
+                }
+                size[1]
+            }
+            None => 0,
+        };
+        let encoder_bias = encoder_mask
+            .map(|m| attention_bias(m, batch, seq_len, encoder_len, kind, "encoder mask"))
+            .transpose()?;
         let encoded = self.encoder.forward_t(
             &embedding_output,
             bias.as_ref(),
