@@ -33,9 +33,10 @@
 
 pub mod common;
 pub mod models;
+pub mod pipelines;
 
 pub use common::activations::Activation;
 pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
-pub use models::bert;
+pub use models::{albert, bert, distilbert, roberta, xlm_roberta};

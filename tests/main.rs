@@ -1,8 +1,13 @@
 //! Integration tests, in one binary because each test binary links LibTorch (slow to link).
 mod activations;
+mod albert;
 mod bert;
 mod config;
+mod distilbert;
 mod minilm;
+mod pipelines_common;
 mod resources;
+mod roberta;
+mod tokenizers;
 mod util;
 mod weights;

@@ -1,2 +1,6 @@
 //! One module per architecture (also re-exported at the crate root).
+pub mod albert;
 pub mod bert;
+pub mod distilbert;
+pub mod roberta;
+pub mod xlm_roberta;

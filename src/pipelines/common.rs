@@ -1,0 +1,1 @@
+//! What every pipeline shares: model types, configuration and tokenizer options — in progress.

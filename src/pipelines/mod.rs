@@ -1,0 +1,2 @@
+//! Ready-to-use pipelines and what they share.
+pub mod common;
