@@ -4,6 +4,7 @@ pub mod config;
 pub mod error;
 pub mod kind;
 pub mod layers;
+pub mod model_type;
 pub mod resources;
 mod torch_pickle;
 pub mod weights;

@@ -3,7 +3,9 @@ pub mod attention;
 pub mod dropout;
 pub mod embeddings;
 pub mod feed_forward;
+pub mod layer_stack;
 pub mod linear;
+pub mod two_layer_ffn;
 
 pub use attention::{
     attention_bias, causal_mask_bias, merge_heads, padding_mask_bias, scaled_dot_product,
@@ -12,4 +14,6 @@ pub use attention::{
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
 pub use feed_forward::{DenseResidualNorm, Intermediate};
+pub use layer_stack::{run_layer_stack, LayerStackOutput};
 pub use linear::{linear, linear_no_bias, LinearNoBias};
+pub use two_layer_ffn::TwoLayerFeedForward;

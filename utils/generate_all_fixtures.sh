@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Regenerates every parity fixture under tests/fixtures/ from HF Transformers (deterministic).
+# Order matters: the model scripts read tests/fixtures/bert/vocab.txt written by the first one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for script in generate_fixtures fixtures_distilbert fixtures_roberta fixtures_albert fixtures_tokenizers; do
+  echo "== utils/$script.py"
+  .venv/bin/python "utils/$script.py"
+done
