@@ -257,6 +257,29 @@ fn masked_lm_matches_hf() {
 }
 
 #[test]
+fn untied_masked_lm_reads_the_decoder_weight_and_bias() {
+    for_each_format("masked_lm_untied", |vs, weights, e, config| {
+        assert_eq!(config.tie_word_embeddings, Some(false));
+        let model = BertForMaskedLM::new(vs.root(), config);
+        let report = load_weights_from_file(vs, weights).unwrap();
+        assert_eq!(report.unused, vec!["cls.predictions.bias"]);
+        let out = model
+            .forward_t(
+                Some(e.get("input_ids")),
+                Some(e.get("attention_mask")),
+                Some(e.get("token_type_ids")),
+                None,
+                None,
+                None,
+                None,
+                false,
+            )
+            .unwrap();
+        assert_close(&out.prediction_scores, e.get("logits"), TOL, "untied mlm");
+    });
+}
+
+#[test]
 fn sequence_classification_matches_hf() {
     for_each_format("sequence_classification", |vs, weights, e, config| {
         let model = BertForSequenceClassification::new(vs.root(), config).unwrap();

@@ -39,6 +39,8 @@ bert/<name>/{config.json, model.safetensors, expected.safetensors}
     - multiple_choice: BertForMultipleChoice (flatten [B, C, L] -> pooler -> classifier -> [B, C]).
     - token_classification: BertForTokenClassification, num_labels=5, id2label O/B-PER/I-PER/B-LOC/I-LOC.
     - question_answering: BertForQuestionAnswering (qa_outputs -> start_logits, end_logits).
+    - masked_lm_untied: BertForMaskedLM with tie_word_embeddings=False (HF 5.24 then ties nothing:
+              the decoder uses cls.predictions.decoder.{weight,bias}; cls.predictions.bias is unused).
     expected.safetensors keys (all models run with output_hidden_states=True, output_attentions=True):
       inputs   `input_ids`, `attention_mask`, `token_type_ids` int64 [3, 9] (real lengths 9, 6, 4,
                right-padded with 0; multiple_choice: [2, 3, 7]).
@@ -424,6 +426,8 @@ def gen_tiny_models(vocab_path, tok):
          dict(num_labels=5, id2label={0: "O", 1: "B-PER", 2: "I-PER", 3: "B-LOC", 4: "I-LOC"},
               label2id={"O": 0, "B-PER": 1, "I-PER": 2, "B-LOC": 3, "I-LOC": 4}), 60),
         ("question_answering", BertForQuestionAnswering, {}, 70),
+        # Untied: the decoder has its own weight and bias; cls.predictions.bias is not read.
+        ("masked_lm_untied", BertForMaskedLM, dict(tie_word_embeddings=False), 80),
     ]
     for name, cls, kw, seed in heads:
         cfg = tiny_config(V, **kw)
@@ -433,6 +437,10 @@ def gen_tiny_models(vocab_path, tok):
             assert dec.weight is model.bert.embeddings.word_embeddings.weight, "decoder weight not tied"
             assert dec.bias is model.cls.predictions.bias, "decoder bias not tied"
             assert model.cls.predictions.bias.abs().sum() > 0, "MLM bias not randomised"
+        if name == "masked_lm_untied":
+            dec = model.cls.predictions.decoder
+            assert dec.weight is not model.bert.embeddings.word_embeddings.weight
+            assert dec.bias is not model.cls.predictions.bias
         saved_keys[name] = save_model(model, os.path.join(bdir, name))
         if name == "multiple_choice":
             i, m, t = mc_inputs(tok)

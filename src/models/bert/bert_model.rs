@@ -213,7 +213,8 @@ impl BertConfig {
         }
     }
 
-    fn classifier_dropout(&self) -> Dropout {
+    /// The dropout of classification heads: `classifier_dropout`, else `hidden_dropout_prob`.
+    pub(crate) fn classifier_dropout(&self) -> Dropout {
         Dropout::new(self.classifier_dropout.unwrap_or(self.hidden_dropout_prob))
     }
 }
@@ -403,19 +404,23 @@ impl BertLMPredictionHead {
         word_embeddings: &Tensor,
     ) -> Self {
         let p = p.borrow();
-        let decoder_weight = if config.tie_word_embeddings.unwrap_or(true) {
-            word_embeddings.shallow_clone()
+        // Tied (HF's default): the word embeddings and `bias` (HF ties `decoder.bias` to it).
+        // Untied: HF 5.x ties nothing and reads `decoder.weight` and `decoder.bias`; the
+        // head's own `bias` is then never read, so it is no variable here.
+        let (decoder_weight, bias) = if config.tie_word_embeddings.unwrap_or(true) {
+            let bias = p.var("bias", &[config.vocab_size], nn::Init::Const(0.0));
+            (word_embeddings.shallow_clone(), bias)
         } else {
-            (p / "decoder").var(
-                "weight",
-                &[config.vocab_size, config.hidden_size],
-                nn::Init::Const(0.0),
-            )
+            let decoder = linear(p / "decoder", config.hidden_size, config.vocab_size);
+            let bias = decoder
+                .bs
+                .unwrap_or_else(|| word_embeddings.zeros_like().select(1, 0));
+            (decoder.ws, bias)
         };
         Self {
             transform: BertPredictionHeadTransform::new(p / "transform", config),
             decoder_weight,
-            bias: p.var("bias", &[config.vocab_size], nn::Init::Const(0.0)),
+            bias,
         }
     }
 
@@ -564,26 +569,32 @@ fn pooled(output: &BertModelOutput) -> Result<Tensor, RustBertError> {
         .ok_or_else(|| RustBertError::ValueError("the model was built without a pooler".into()))
 }
 
-/// BERT scoring each choice of a multiple-choice question (variables `bert`, `classifier`).
+/// A multiple-choice head on any BERT-architecture encoder (`E` picks the embeddings:
+/// BERT's, RoBERTa's, ...): the pooled first token of each choice, scored by `classifier`.
+/// Variables: `{prefix}` (`bert`, `roberta`) and `classifier`.
 #[derive(Debug)]
-pub struct BertForMultipleChoice {
-    bert: BertModel<BertEmbeddings>,
+pub struct BertLikeForMultipleChoice<E: BertEmbedding> {
+    base: BertModel<E>,
     dropout: Dropout,
     classifier: nn::Linear,
 }
 
-impl BertForMultipleChoice {
+/// BERT scoring each choice of a multiple-choice question (variables `bert`, `classifier`).
+pub type BertForMultipleChoice = BertLikeForMultipleChoice<BertEmbeddings>;
+
+impl<E: BertEmbedding> BertLikeForMultipleChoice<E> {
     /// Builds the model under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
         let p = p.borrow();
         Self {
-            bert: BertModel::new(p / "bert", config),
+            base: BertModel::new(p / E::BASE_MODEL_PREFIX, config),
             dropout: config.classifier_dropout(),
             classifier: linear(p / "classifier", config.hidden_size, 1),
         }
     }
 
-    /// Scores choices: inputs are `[batch, num_choices, seq]`, logits `[batch, num_choices]`.
+    /// Scores choices: `input_ids` (and the optional inputs) are `[batch, num_choices, seq]`,
+    /// logits `[batch, num_choices]`.
     pub fn forward_t(
         &self,
         input_ids: &Tensor,
@@ -593,18 +604,34 @@ impl BertForMultipleChoice {
         train: bool,
     ) -> Result<BertSequenceClassificationOutput, RustBertError> {
         let size = input_ids.size();
-        if size.len() != 3 {
-            return Err(RustBertError::ValueError(format!(
-                "multiple choice input_ids must be [batch, num_choices, seq], got {size:?}"
-            )));
-        }
-        let num_choices = size[1];
-        let flat = |t: &Tensor| t.view([-1, *t.size().last().unwrap_or(&1)]);
-        let output = self.bert.forward_t(
-            Some(&flat(input_ids)),
-            mask.map(flat).as_ref(),
-            token_type_ids.map(flat).as_ref(),
-            position_ids.map(flat).as_ref(),
+        let (num_choices, seq_len) = match size.as_slice() {
+            [_, choices, seq] => (*choices, *seq),
+            _ => {
+                return Err(RustBertError::ValueError(format!(
+                    "multiple choice input_ids must be [batch, num_choices, seq], got {size:?}"
+                )))
+            }
+        };
+        // Every choice becomes one row of the encoder's batch.
+        let flat = |t: &Tensor, what: &str| {
+            t.f_reshape([-1, seq_len]).map_err(|e| {
+                RustBertError::ValueError(format!(
+                    "{what} of shape {:?} does not match input_ids {size:?}: {e}",
+                    t.size()
+                ))
+            })
+        };
+        let input_ids = flat(input_ids, "input_ids")?;
+        let mask = mask.map(|t| flat(t, "mask")).transpose()?;
+        let token_type_ids = token_type_ids
+            .map(|t| flat(t, "token_type_ids"))
+            .transpose()?;
+        let position_ids = position_ids.map(|t| flat(t, "position_ids")).transpose()?;
+        let output = self.base.forward_t(
+            Some(&input_ids),
+            mask.as_ref(),
+            token_type_ids.as_ref(),
+            position_ids.as_ref(),
             None,
             None,
             None,
@@ -634,15 +661,19 @@ pub struct BertTokenClassificationOutput {
     pub all_attentions: Option<Vec<Tensor>>,
 }
 
-/// BERT labelling each token (NER, POS; variables `bert`, `classifier`).
+/// A token-classification head on any BERT-architecture encoder (NER, POS): a label for every
+/// token. Variables: `{prefix}` (`bert`, `roberta`) and `classifier`.
 #[derive(Debug)]
-pub struct BertForTokenClassification {
-    bert: BertModel<BertEmbeddings>,
+pub struct BertLikeForTokenClassification<E: BertEmbedding> {
+    base: BertModel<E>,
     dropout: Dropout,
     classifier: nn::Linear,
 }
 
-impl BertForTokenClassification {
+/// BERT labelling each token (NER, POS; variables `bert`, `classifier`).
+pub type BertForTokenClassification = BertLikeForTokenClassification<BertEmbeddings>;
+
+impl<E: BertEmbedding> BertLikeForTokenClassification<E> {
     /// Builds the model; errors when the configuration has no `id2label`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(
         p: P,
@@ -651,13 +682,13 @@ impl BertForTokenClassification {
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
-            bert: BertModel::new_with_optional_pooler(p / "bert", config, false),
+            base: BertModel::new_with_optional_pooler(p / E::BASE_MODEL_PREFIX, config, false),
             dropout: config.classifier_dropout(),
             classifier: linear(p / "classifier", config.hidden_size, num_labels),
         })
     }
 
-    /// Label logits for every token.
+    /// Label logits for every token `[batch, seq, num_labels]`.
     pub fn forward_t(
         &self,
         input_ids: Option<&Tensor>,
@@ -667,7 +698,7 @@ impl BertForTokenClassification {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<BertTokenClassificationOutput, RustBertError> {
-        let output = self.bert.forward_t(
+        let output = self.base.forward_t(
             input_ids,
             mask,
             token_type_ids,
@@ -701,24 +732,29 @@ pub struct BertQuestionAnsweringOutput {
     pub all_attentions: Option<Vec<Tensor>>,
 }
 
-/// BERT predicting answer spans (variables `bert`, `qa_outputs`).
+/// A span-prediction head on any BERT-architecture encoder: start and end logits of every
+/// token. Variables: `{prefix}` (`bert`, `roberta`) and `qa_outputs`.
 #[derive(Debug)]
-pub struct BertForQuestionAnswering {
-    bert: BertModel<BertEmbeddings>,
+pub struct BertLikeForQuestionAnswering<E: BertEmbedding> {
+    base: BertModel<E>,
     qa_outputs: nn::Linear,
 }
 
-impl BertForQuestionAnswering {
+/// BERT predicting answer spans (variables `bert`, `qa_outputs`).
+pub type BertForQuestionAnswering = BertLikeForQuestionAnswering<BertEmbeddings>;
+
+impl<E: BertEmbedding> BertLikeForQuestionAnswering<E> {
     /// Builds the model under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
         let p = p.borrow();
         Self {
-            bert: BertModel::new_with_optional_pooler(p / "bert", config, false),
+            base: BertModel::new_with_optional_pooler(p / E::BASE_MODEL_PREFIX, config, false),
+            // Start and end logits (HF's `num_labels`, 2 for every QA checkpoint).
             qa_outputs: linear(p / "qa_outputs", config.hidden_size, 2),
         }
     }
 
-    /// Start and end logits of every token.
+    /// Start and end logits of every token, each `[batch, seq]`.
     pub fn forward_t(
         &self,
         input_ids: Option<&Tensor>,
@@ -728,7 +764,7 @@ impl BertForQuestionAnswering {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<BertQuestionAnsweringOutput, RustBertError> {
-        let output = self.bert.forward_t(
+        let output = self.base.forward_t(
             input_ids,
             mask,
             token_type_ids,
@@ -739,11 +775,9 @@ impl BertForQuestionAnswering {
             train,
         )?;
         let logits = self.qa_outputs.forward(&output.hidden_state);
-        let start_logits = logits.select(-1, 0);
-        let end_logits = logits.select(-1, 1);
         Ok(BertQuestionAnsweringOutput {
-            start_logits,
-            end_logits,
+            start_logits: logits.select(-1, 0),
+            end_logits: logits.select(-1, 1),
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })

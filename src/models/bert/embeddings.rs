@@ -7,6 +7,10 @@ use tch::{nn, Tensor};
 /// An input embedding block usable by [`crate::bert::BertModel`]; RoBERTa plugs in its own
 /// (padding-aware positions) through this trait.
 pub trait BertEmbedding {
+    /// Variable prefix of the encoder inside models with a head (`bert` in HF's BERT
+    /// checkpoints, `roberta` in RoBERTa's).
+    const BASE_MODEL_PREFIX: &'static str = "bert";
+
     /// Builds the embeddings under `p`.
     fn new<'p, P>(p: P, config: &BertConfig) -> Self
     where

@@ -29,7 +29,8 @@ mod encoder;
 pub use bert_model::{
     BertConfig, BertConfigResources, BertForMaskedLM, BertForMultipleChoice,
     BertForQuestionAnswering, BertForSentenceEmbeddings, BertForSequenceClassification,
-    BertForTokenClassification, BertLMPredictionHead, BertMaskedLMOutput, BertModel,
+    BertForTokenClassification, BertLMPredictionHead, BertLikeForMultipleChoice,
+    BertLikeForQuestionAnswering, BertLikeForTokenClassification, BertMaskedLMOutput, BertModel,
     BertModelOutput, BertModelResources, BertPredictionHeadTransform, BertQuestionAnsweringOutput,
     BertSequenceClassificationOutput, BertTokenClassificationOutput, BertVocabResources,
 };

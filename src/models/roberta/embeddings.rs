@@ -70,6 +70,8 @@ impl RobertaEmbeddings {
 }
 
 impl BertEmbedding for RobertaEmbeddings {
+    const BASE_MODEL_PREFIX: &'static str = "roberta";
+
     fn new<'p, P>(p: P, config: &BertConfig) -> Self
     where
         P: Borrow<nn::Path<'p>>,

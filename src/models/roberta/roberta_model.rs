@@ -1,5 +1,6 @@
 use crate::bert::{
-    BertConfig, BertEmbedding, BertMaskedLMOutput, BertModel, BertModelOutput,
+    BertConfig, BertEmbedding, BertLikeForMultipleChoice, BertLikeForQuestionAnswering,
+    BertLikeForTokenClassification, BertMaskedLMOutput, BertModel, BertModelOutput,
     BertQuestionAnsweringOutput, BertSequenceClassificationOutput, BertTokenClassificationOutput,
 };
 use crate::common::activations::Activation;
@@ -7,7 +8,7 @@ use crate::common::layers::{linear, Dropout};
 use crate::roberta::RobertaEmbeddings;
 use crate::RustBertError;
 use std::borrow::Borrow;
-use tch::nn::{self, Module};
+use tch::nn;
 use tch::Tensor;
 
 /// Pretrained RoBERTa (and XLM-RoBERTa) weights on the hub, as `(cache subdirectory, URL)`.
@@ -113,15 +114,6 @@ fn encode(
 ) -> Result<BertModelOutput, RustBertError> {
     let [ids, mask, types, positions, embeds] = inputs;
     roberta.forward_t(ids, mask, types, positions, embeds, None, None, train)
-}
-
-/// The dropout of classification heads: `classifier_dropout`, else `hidden_dropout_prob`.
-fn classifier_dropout(config: &BertConfig) -> Dropout {
-    Dropout::new(
-        config
-            .classifier_dropout
-            .unwrap_or(config.hidden_dropout_prob),
-    )
 }
 
 /// RoBERTa's masked-LM head: `dense`, GELU, `layer_norm`, then a decoder onto the vocabulary.
@@ -259,7 +251,7 @@ impl RobertaClassificationHead {
         let num_labels = config.num_labels()?;
         Ok(Self {
             dense: linear(p / "dense", config.hidden_size, config.hidden_size),
-            dropout: classifier_dropout(config),
+            dropout: config.classifier_dropout(),
             out_proj: linear(p / "out_proj", config.hidden_size, num_labels),
         })
     }
@@ -313,163 +305,11 @@ impl RobertaForSequenceClassification {
 }
 
 /// RoBERTa scoring each choice of a multiple-choice question, on the pooled first token
-/// (variables `roberta`, with its pooler, and `classifier`).
-#[derive(Debug)]
-pub struct RobertaForMultipleChoice {
-    roberta: RobertaModel,
-    dropout: Dropout,
-    classifier: nn::Linear,
-}
-
-impl RobertaForMultipleChoice {
-    /// Builds the model under `p`.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
-        let p = p.borrow();
-        Self {
-            roberta: RobertaModel::new(p / "roberta", config),
-            // HF uses `hidden_dropout_prob` here, not `classifier_dropout`.
-            dropout: Dropout::new(config.hidden_dropout_prob),
-            classifier: linear(p / "classifier", config.hidden_size, 1),
-        }
-    }
-
-    /// Scores choices: `input_ids` (and the optional inputs) are `[batch, num_choices, seq]`,
-    /// logits `[batch, num_choices]`.
-    pub fn forward_t(
-        &self,
-        input_ids: &Tensor,
-        mask: Option<&Tensor>,
-        token_type_ids: Option<&Tensor>,
-        position_ids: Option<&Tensor>,
-        train: bool,
-    ) -> Result<RobertaSequenceClassificationOutput, RustBertError> {
-        let size = input_ids.size();
-        let (num_choices, seq_len) = match size.as_slice() {
-            [_, choices, seq] => (*choices, *seq),
-            _ => {
-                return Err(RustBertError::ValueError(format!(
-                    "multiple choice input_ids must be [batch, num_choices, seq], got {size:?}"
-                )))
-            }
-        };
-        let flat = |t: &Tensor, what: &str| {
-            t.f_reshape([-1, seq_len]).map_err(|e| {
-                RustBertError::ValueError(format!(
-                    "{what} of shape {:?} does not match input_ids {size:?}: {e}",
-                    t.size()
-                ))
-            })
-        };
-        let input_ids = flat(input_ids, "input_ids")?;
-        let mask = mask.map(|t| flat(t, "mask")).transpose()?;
-        let token_type_ids = token_type_ids
-            .map(|t| flat(t, "token_type_ids"))
-            .transpose()?;
-        let position_ids = position_ids.map(|t| flat(t, "position_ids")).transpose()?;
-        let inputs = [
-            Some(&input_ids),
-            mask.as_ref(),
-            token_type_ids.as_ref(),
-            position_ids.as_ref(),
-            None,
-        ];
-        let output = encode(&self.roberta, inputs, train)?;
-        let pooled = output.pooled_output.as_ref().ok_or_else(|| {
-            RustBertError::ValueError("the model was built without a pooler".into())
-        })?;
-        let logits = self
-            .dropout
-            .forward_t(pooled, train)
-            .apply(&self.classifier)
-            .view([-1, num_choices]);
-        Ok(RobertaSequenceClassificationOutput {
-            logits,
-            all_hidden_states: output.all_hidden_states,
-            all_attentions: output.all_attentions,
-        })
-    }
-}
+/// (variables `roberta`, with its pooler, and `classifier`): BERT's head on RoBERTa's embeddings.
+pub type RobertaForMultipleChoice = BertLikeForMultipleChoice<RobertaEmbeddings>;
 
 /// RoBERTa labelling each token (NER, POS; variables `roberta`, `classifier`).
-#[derive(Debug)]
-pub struct RobertaForTokenClassification {
-    roberta: RobertaModel,
-    dropout: Dropout,
-    classifier: nn::Linear,
-}
-
-impl RobertaForTokenClassification {
-    /// Builds the model; errors when the configuration has no `id2label`.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
-        p: P,
-        config: &BertConfig,
-    ) -> Result<Self, RustBertError> {
-        let p = p.borrow();
-        let num_labels = config.num_labels()?;
-        Ok(Self {
-            roberta: RobertaModel::new_with_optional_pooler(p / "roberta", config, false),
-            dropout: classifier_dropout(config),
-            classifier: linear(p / "classifier", config.hidden_size, num_labels),
-        })
-    }
-
-    /// Label logits for every token `[batch, seq, num_labels]`.
-    pub fn forward_t(
-        &self,
-        input_ids: Option<&Tensor>,
-        mask: Option<&Tensor>,
-        token_type_ids: Option<&Tensor>,
-        position_ids: Option<&Tensor>,
-        input_embeds: Option<&Tensor>,
-        train: bool,
-    ) -> Result<RobertaTokenClassificationOutput, RustBertError> {
-        let inputs = [input_ids, mask, token_type_ids, position_ids, input_embeds];
-        let output = encode(&self.roberta, inputs, train)?;
-        let hidden = self.dropout.forward_t(&output.hidden_state, train);
-        Ok(RobertaTokenClassificationOutput {
-            logits: hidden.apply(&self.classifier),
-            all_hidden_states: output.all_hidden_states,
-            all_attentions: output.all_attentions,
-        })
-    }
-}
+pub type RobertaForTokenClassification = BertLikeForTokenClassification<RobertaEmbeddings>;
 
 /// RoBERTa predicting answer spans (variables `roberta`, `qa_outputs`).
-#[derive(Debug)]
-pub struct RobertaForQuestionAnswering {
-    roberta: RobertaModel,
-    qa_outputs: nn::Linear,
-}
-
-impl RobertaForQuestionAnswering {
-    /// Builds the model under `p`.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
-        let p = p.borrow();
-        Self {
-            roberta: RobertaModel::new_with_optional_pooler(p / "roberta", config, false),
-            // Start and end logits (HF's `num_labels`, 2 for every QA checkpoint).
-            qa_outputs: linear(p / "qa_outputs", config.hidden_size, 2),
-        }
-    }
-
-    /// Start and end logits of every token, each `[batch, seq]`.
-    pub fn forward_t(
-        &self,
-        input_ids: Option<&Tensor>,
-        mask: Option<&Tensor>,
-        token_type_ids: Option<&Tensor>,
-        position_ids: Option<&Tensor>,
-        input_embeds: Option<&Tensor>,
-        train: bool,
-    ) -> Result<RobertaQuestionAnsweringOutput, RustBertError> {
-        let inputs = [input_ids, mask, token_type_ids, position_ids, input_embeds];
-        let output = encode(&self.roberta, inputs, train)?;
-        let logits = self.qa_outputs.forward(&output.hidden_state);
-        Ok(RobertaQuestionAnsweringOutput {
-            start_logits: logits.select(-1, 0),
-            end_logits: logits.select(-1, 1),
-            all_hidden_states: output.all_hidden_states,
-            all_attentions: output.all_attentions,
-        })
-    }
-}
+pub type RobertaForQuestionAnswering = BertLikeForQuestionAnswering<RobertaEmbeddings>;
