@@ -57,3 +57,16 @@ where
         ))
     })
 }
+
+/// Number of labels of a classification head, from a configuration's `id2label`; an error when
+/// it is missing or empty (rust-bert's rule for classification heads).
+pub(crate) fn num_labels(
+    id2label: Option<&std::collections::HashMap<i64, String>>,
+) -> Result<i64, RustBertError> {
+    match id2label {
+        Some(labels) if !labels.is_empty() => Ok(labels.len() as i64),
+        _ => Err(RustBertError::InvalidConfigurationError(
+            "num_labels not provided in configuration: `id2label` is missing or empty".into(),
+        )),
+    }
+}

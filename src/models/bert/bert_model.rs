@@ -205,12 +205,7 @@ impl BertConfig {
 
     /// Number of labels of a classification head, from `id2label`.
     pub(crate) fn num_labels(&self) -> Result<i64, RustBertError> {
-        match &self.id2label {
-            Some(labels) if !labels.is_empty() => Ok(labels.len() as i64),
-            _ => Err(RustBertError::InvalidConfigurationError(
-                "num_labels not provided in configuration: `id2label` is missing or empty".into(),
-            )),
-        }
+        crate::common::config::num_labels(self.id2label.as_ref())
     }
 
     /// The dropout of classification heads: `classifier_dropout`, else `hidden_dropout_prob`.

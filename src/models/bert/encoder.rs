@@ -1,5 +1,5 @@
 use crate::bert::BertConfig;
-use crate::common::layers::{DenseResidualNorm, Intermediate, MultiHeadAttention};
+use crate::common::layers::{run_layer_stack, DenseResidualNorm, Intermediate, MultiHeadAttention};
 use std::borrow::Borrow;
 use tch::nn::{self, Module};
 use tch::Tensor;
@@ -174,28 +174,20 @@ impl BertEncoder {
         encoder_bias: Option<&Tensor>,
         train: bool,
     ) -> BertEncoderOutput {
-        let mut all_hidden_states = self.output_hidden_states.then(Vec::new);
-        let mut all_attentions = self.output_attentions.then(Vec::new);
-        let mut hidden = input.shallow_clone();
-        for layer in &self.layers {
-            if let Some(states) = all_hidden_states.as_mut() {
-                states.push(hidden.shallow_clone());
-            }
-            let output = layer.forward_t(&hidden, bias, encoder_hidden_states, encoder_bias, train);
-            hidden = output.hidden_state;
-            if let (Some(attentions), Some(weights)) =
-                (all_attentions.as_mut(), output.attention_weights)
-            {
-                attentions.push(weights);
-            }
-        }
-        if let Some(states) = all_hidden_states.as_mut() {
-            states.push(hidden.shallow_clone());
-        }
+        let output = run_layer_stack(
+            input,
+            &self.layers,
+            self.output_hidden_states,
+            self.output_attentions,
+            |layer, hidden| {
+                let out = layer.forward_t(hidden, bias, encoder_hidden_states, encoder_bias, train);
+                (out.hidden_state, out.attention_weights)
+            },
+        );
         BertEncoderOutput {
-            hidden_state: hidden,
-            all_hidden_states,
-            all_attentions,
+            hidden_state: output.hidden_state,
+            all_hidden_states: output.all_hidden_states,
+            all_attentions: output.all_attentions,
         }
     }
 }
