@@ -11,6 +11,9 @@
 //! | Model | Heads | Parity |
 //! |---|---|---|
 //! | BERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings, decoder with cross-attention | HF 5.24, ≤ 1e-4 |
+//! | DistilBERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
+//! | RoBERTa, XLM-RoBERTa | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
+//! | ALBERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //!
 //! ## Quick start
 //! ```no_run
