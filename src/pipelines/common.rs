@@ -1933,3 +1933,29 @@ mod tests {
         assert_eq!(window_ranges(0, 4, 1), vec![0..0]);
     }
 }
+
+/// Splits input positions into batches of similar length: positions sorted by `lengths`
+/// (longest first, ties in input order) and cut every `batch_size`, so each batch pads to
+/// little more than its own longest input. Pipelines run the batches and write each result
+/// back at its position, so outputs keep the input order. A `batch_size` of 0 counts as 1.
+pub fn length_sorted_batches(lengths: &[usize], batch_size: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    order.sort_by(|&a, &b| lengths[b].cmp(&lengths[a]).then(a.cmp(&b)));
+    order
+        .chunks(batch_size.max(1))
+        .map(|chunk| chunk.to_vec())
+        .collect()
+}
+
+#[cfg(test)]
+mod batching_tests {
+    use super::length_sorted_batches;
+
+    #[test]
+    fn batches_group_similar_lengths_and_cover_every_input_once() {
+        let batches = length_sorted_batches(&[3, 10, 1, 10, 5], 2);
+        assert_eq!(batches, vec![vec![1, 3], vec![4, 0], vec![2]]);
+        assert!(length_sorted_batches(&[], 4).is_empty());
+        assert_eq!(length_sorted_batches(&[2, 2], 0), vec![vec![0], vec![1]]);
+    }
+}

@@ -1,5 +1,15 @@
 //! Ready-to-use pipelines and what they share.
 pub mod common;
+pub mod keywords_extraction;
+pub mod masked_language;
+pub mod ner;
+pub mod pos_tagging;
+pub mod question_answering;
+pub mod sentence_embeddings;
+pub mod sentiment;
+pub mod sequence_classification;
+pub mod token_classification;
+pub mod zero_shot_classification;
 
 /// HF `tokenizer.json` support (rust-bert's `pipelines::hf_tokenizers` path).
 #[cfg(feature = "hf-tokenizers")]
