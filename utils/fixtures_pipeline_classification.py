@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""HF-reference fixtures of the classification pipelines (sequence classification, sentiment,
+zero-shot classification) under tests/fixtures/pipeline_classification/.
+
+Run from the repository root:  .venv/bin/python utils/fixtures_pipeline_classification.py
+Deterministic (fixed seeds, single-threaded torch): a rerun writes identical files.
+Reuses the helpers of generate_fixtures.py (randomise, build, save_model, save_json) and
+fixtures_distilbert.py (tiny config, DistilBERT layer-norm randomisation).
+
+Reference: transformers 5.24.0 / torch 2.13.0, CPU, float32, eval(), eager attention, through
+`transformers.pipeline(...)` itself (both pipelines still ship in 5.24):
+  - "text-classification" (TextClassificationPipeline), called on the list of texts with
+    `truncation=True` (HF does not truncate by default and would fail on the 100k-character text;
+    the Rust pipeline always truncates to the model's maximum length). Three calls per model:
+      default       -> top label and score (softmax over the labels, or sigmoid when the config's
+                       problem_type is multi_label_classification or num_labels == 1),
+      all           -> `top_k=None`: every label, sorted by score (default function),
+      sigmoid       -> `top_k=None, function_to_apply="sigmoid"`: every label, sorted by score
+                       (what predict_multilabel thresholds).
+  - "zero-shot-classification" (ZeroShotClassificationPipeline): each text x candidate label as an
+    NLI premise/hypothesis pair (`hypothesis_template`, default "This example is {}."), truncation
+    ONLY_FIRST at the tokenizer's model_max_length; entailment id = the first label2id entry whose
+    name starts with "entail" (else -1), contradiction id = 0 (or -1 when entailment is 0).
+    single  -> softmax of the entailment logits over the candidate labels, labels sorted by score;
+    multi   -> `multi_label=True`: per label, softmax of (contradiction, entailment) logits.
+    HF refuses an empty sequence ("" has length 0: "You must include at least one label and at
+    least one sequence"), so the empty text has no reference (the Rust test only checks it runs).
+    Cases: default template, a custom template, one candidate label (HF then uses the multi-label
+    formula), and a tokenizer whose model_max_length is 24 (the Rust `max_length` argument).
+HF runs every text on its own (pipeline batch_size 1, no padding); the Rust pipelines pad batches
+with attention masks, so the same numbers also prove batching does not leak between inputs.
+
+Files
+-----
+vocab.txt             WordPiece vocab cut from all-MiniLM-L6-v2's (bert-base-uncased) vocab.txt: the
+                      special tokens, the tokens the full vocab gives every test text, a-z and ##a-##z
+                      (so unseen words split into letters), in MiniLM id order ([PAD]=0 [UNK]=1
+                      [CLS]=2 [SEP]=3 [MASK]=4). tokenizer_config.json: do_lower_case, model_max_length 64.
+bpe/vocab.json, bpe/merges.txt
+                      A byte-level BPE cut from GPT-2's (tests/fixtures/tokenizers/gpt2): <s>=0 <pad>=1
+                      </s>=2 <unk>=3, the 256 byte symbols, the merges GPT-2's BPE applies to the
+                      words of the test texts (in GPT-2 rank order) and their results, <mask> last.
+                      Keeping every merge a word uses (and only dropping merges never chosen) leaves
+                      the tokenization of those words unchanged.
+<model>/config.json, model.safetensors (tiny: hidden 32, 2 layers, 4 heads, intermediate 37; every
+                      parameter randomised normal(0, 0.2), layer-norm weights normal(1, 0.2); then the
+                      classifier's output bias is shifted so each label's mean logit over the test
+                      texts is 0, so that the winning label changes from text to text):
+  bert/               BertForSequenceClassification, 3 labels negative/neutral/positive,
+                      max_position_embeddings 64.
+    config_multilabel.json  the same with problem_type "multi_label_classification" (HF's default
+                      function becomes sigmoid).
+    config_nli.json   the same weights labelled entailment/neutral/contradiction (entailment id 0,
+                      so HF's contradiction id is -1, the last logit).
+    config_no_labels.json   config.json without id2label / label2id (construction must fail).
+  distilbert/         DistilBertForSequenceClassification, 2 labels NEGATIVE/POSITIVE (SST-2 style).
+    config_nli.json   the same weights labelled not_entailment/entailment (RTE style).
+  roberta/            RobertaForSequenceClassification, 3 labels negative/neutral/positive,
+                      max_position_embeddings 66 (64 usable positions after the padding offset).
+    config_nli.json   the same weights labelled contradiction/neutral/entailment (MNLI order).
+expected.json
+  texts               the classification texts; the entry "<LONG>" stands for long_text.
+  long_text           {"unit", "chars"}: unit repeated and cut to `chars` characters (100,000).
+  zero_shot_texts, zero_shot_labels, zero_shot_template (custom), zero_shot_short_max_length.
+  classification.<model>.<config>: {"input_ids": HF ids of each text (truncated),
+                      "default": [{label, score}], "all": [[{label, score}]], "sigmoid": [[...]]}
+  zero_shot.<model>:  {"input_ids": HF ids of the first label's pairs, "single", "multi",
+                      "template", "one_label", "short": [{labels, scores}] per text}
+"""
+import copy
+import json
+import os
+import sys
+
+import torch
+import transformers
+from tokenizers import pre_tokenizers
+from transformers import (
+    BertForSequenceClassification,
+    BertTokenizer,
+    DistilBertForSequenceClassification,
+    RobertaConfig,
+    RobertaForSequenceClassification,
+    RobertaTokenizer,
+    pipeline,
+)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import generate_fixtures as gf  # noqa: E402
+import fixtures_distilbert as fd  # noqa: E402
+
+OUT = os.path.join(gf.FIX, "pipeline_classification")
+GPT2 = os.path.join(gf.FIX, "tokenizers", "gpt2")
+MAX_LEN = 64
+
+TEXTS = [
+    "I love this movie, it was great!",
+    "This film was terrible and boring.",
+    "The plot was okay but the acting was bad.",
+    "What a wonderful day at the park with my friends.",
+    "The food was cold and the service was slow.",
+    "",
+    "   ",
+    "tab\tnew\nline\u0000bell\u0007esc\u001b end",
+    "Café naïve résumé 東京 Москва مرحبا 😀 ok",
+    "x",
+    "<LONG>",
+]
+LONG_UNIT = "the movie was good and the actors were great but the ending was sad . "
+LONG_CHARS = 100_000
+
+ZS_TEXTS = [
+    "The team won the football match last night.",
+    "The government announced a new tax on bread.",
+    "I cooked pasta with tomato sauce for dinner.",
+    "   ",
+    "<LONG>",
+]
+ZS_LABELS = ["sports", "politics", "food", "science fiction"]
+ZS_TEMPLATE = "This text is about {}."
+ZS_SHORT = 24
+
+SEQ_LABELS = {0: "negative", 1: "neutral", 2: "positive"}
+
+
+def long_text():
+    return (LONG_UNIT * (LONG_CHARS // len(LONG_UNIT) + 1))[:LONG_CHARS]
+
+
+def real(texts):
+    return [long_text() if t == "<LONG>" else t for t in texts]
+
+
+def template_texts():
+    hypotheses = [t.format(label) for t in ("This example is {}.", ZS_TEMPLATE) for label in ZS_LABELS]
+    return real(TEXTS) + real(ZS_TEXTS) + hypotheses
+
+
+# --------------------------------------------------------------------------------------------
+# tokenizers
+# --------------------------------------------------------------------------------------------
+def gen_wordpiece():
+    full_path = os.path.join(gf.MINILM, "vocab.txt")
+    full = gf.load_vocab(full_path)
+    full_id = {t: i for i, t in enumerate(full)}
+    full_tok = BertTokenizer.from_pretrained(gf.MINILM)
+    chosen = set(gf.SPECIALS) | set(gf.PUNCT)
+    for text in template_texts():
+        chosen |= set(full_tok.tokenize(text))
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    chosen |= set(letters) | {"##" + c for c in letters}
+    vocab = sorted(chosen, key=lambda t: full_id[t])
+    assert vocab[:5] == gf.SPECIALS, vocab[:5]
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "vocab.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(t + "\n" for t in vocab))
+    gf.WRITTEN.append(os.path.join(OUT, "vocab.txt"))
+    gf.save_json(os.path.join(OUT, "tokenizer_config.json"),
+                 {"do_lower_case": True, "model_max_length": MAX_LEN,
+                  "tokenizer_class": "BertTokenizer"})
+    tok = BertTokenizer.from_pretrained(OUT)
+    for text in template_texts():
+        assert tok.tokenize(text) == full_tok.tokenize(text), text[:50]
+    print(f"[wordpiece] {len(vocab)} tokens")
+    return len(vocab)
+
+
+def bytes_to_unicode():
+    # GPT-2's reversible byte -> printable character table.
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) \
+        + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return [chr(c) for _, c in sorted(zip(bs, cs))]
+
+
+def gen_bpe():
+    with open(os.path.join(GPT2, "vocab.bpe"), encoding="utf-8") as f:
+        merges = [tuple(line.split()) for line in f.read().split("\n")[1:] if line]
+    ranks = {m: i for i, m in enumerate(merges)}
+    pre = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    used = set()
+    cache = {}
+
+    def bpe(word):
+        symbols = list(word)
+        while len(symbols) > 1:
+            pairs = set(zip(symbols, symbols[1:]))
+            best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+            if best not in ranks:
+                break
+            used.add(best)
+            merged, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    merged.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    merged.append(symbols[i])
+                    i += 1
+            symbols = merged
+        return symbols
+
+    for text in template_texts():
+        for word, _ in pre.pre_tokenize_str(text):
+            if word not in cache:
+                cache[word] = bpe(word)
+    kept = sorted(used, key=lambda m: ranks[m])
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for symbol in bytes_to_unicode() + [a + b for a, b in kept]:
+        vocab.setdefault(symbol, len(vocab))
+    vocab["<mask>"] = len(vocab)
+    folder = os.path.join(OUT, "bpe")
+    os.makedirs(folder, exist_ok=True)
+    gf.save_json(os.path.join(folder, "vocab.json"), vocab)
+    with open(os.path.join(folder, "merges.txt"), "w", encoding="utf-8") as f:
+        f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in kept))
+    gf.WRITTEN.append(os.path.join(folder, "merges.txt"))
+    gf.save_json(os.path.join(folder, "tokenizer_config.json"),
+                 {"model_max_length": MAX_LEN, "add_prefix_space": False,
+                  "tokenizer_class": "RobertaTokenizer"})
+    # The cut vocabulary must tokenize every text as GPT-2's full one does.
+    tok = RobertaTokenizer.from_pretrained(folder)
+    with open(os.path.join(GPT2, "encoder.json"), encoding="utf-8") as f:
+        gpt2_vocab = json.load(f)
+    for text in template_texts():
+        full = [t for w, _ in pre.pre_tokenize_str(text) for t in cache[w]]
+        assert all(t in gpt2_vocab for t in full)
+        assert tok.tokenize(text) == full, text[:50]
+    print(f"[bpe] {len(vocab)} tokens, {len(kept)} merges")
+    return len(vocab)
+
+
+# --------------------------------------------------------------------------------------------
+# models
+# --------------------------------------------------------------------------------------------
+def labelled(config, id2label, **extra):
+    config = copy.deepcopy(config)
+    config.id2label = dict(id2label)
+    config.label2id = {v: k for k, v in id2label.items()}
+    for key, value in extra.items():
+        setattr(config, key, value)
+    return config
+
+
+def write_config(config, path):
+    config.to_json_file(path)
+    gf.WRITTEN.append(path)
+
+
+def center_logits(model, tok, bias):
+    # A random deep encoder maps every text to nearly the same pooled vector, so one label would
+    # win everywhere and a test could not tell labels apart. Shifting the (random) classifier bias
+    # so that each label's mean logit over the test texts is 0 makes the winning label depend on
+    # the text.
+    texts = real(TEXTS) + real(ZS_TEXTS)
+    with torch.no_grad():
+        logits = torch.cat([model(**tok(t, truncation=True, return_tensors="pt")).logits for t in texts])
+        bias -= logits.mean(0)
+
+
+def gen_models(wordpiece_size, bpe_size):
+    models = {}
+    # BERT, 3 labels.
+    cfg = gf.tiny_config(wordpiece_size, num_labels=3, id2label=SEQ_LABELS,
+                         label2id={v: k for k, v in SEQ_LABELS.items()}, max_position_embeddings=MAX_LEN)
+    bert = gf.build(BertForSequenceClassification, cfg, seed=7100)
+    center_logits(bert, tokenizer_for("bert"), bert.classifier.bias)
+    folder = os.path.join(OUT, "bert")
+    gf.save_model(bert, folder)
+    multilabel = labelled(bert.config, SEQ_LABELS, problem_type="multi_label_classification")
+    nli = labelled(bert.config, {0: "entailment", 1: "neutral", 2: "contradiction"})
+    write_config(multilabel, os.path.join(folder, "config_multilabel.json"))
+    write_config(nli, os.path.join(folder, "config_nli.json"))
+    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+        raw = json.load(f)
+    raw.pop("id2label"), raw.pop("label2id")
+    gf.save_json(os.path.join(folder, "config_no_labels.json"), raw)
+    models["bert"] = (bert, {"config": bert.config, "config_multilabel": multilabel}, nli)
+
+    # DistilBERT, 2 labels (SST-2 names).
+    sst2 = {0: "NEGATIVE", 1: "POSITIVE"}
+    cfg = fd.tiny_config(wordpiece_size, num_labels=2, id2label=sst2,
+                         label2id={v: k for k, v in sst2.items()})
+    distil = fd.build(DistilBertForSequenceClassification, cfg, seed=7200)
+    center_logits(distil, tokenizer_for("distilbert"), distil.classifier.bias)
+    folder = os.path.join(OUT, "distilbert")
+    gf.save_model(distil, folder)
+    nli = labelled(distil.config, {0: "not_entailment", 1: "entailment"})
+    write_config(nli, os.path.join(folder, "config_nli.json"))
+    models["distilbert"] = (distil, {"config": distil.config}, nli)
+
+    # RoBERTa, 3 labels.
+    cfg = RobertaConfig(
+        vocab_size=bpe_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=37, max_position_embeddings=MAX_LEN + 2, type_vocab_size=1,
+        hidden_act="gelu", layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        num_labels=3, id2label=SEQ_LABELS, label2id={v: k for k, v in SEQ_LABELS.items()},
+    )
+    roberta = gf.build(RobertaForSequenceClassification, cfg, seed=7300)
+    center_logits(roberta, tokenizer_for("roberta"), roberta.classifier.out_proj.bias)
+    folder = os.path.join(OUT, "roberta")
+    gf.save_model(roberta, folder)
+    nli = labelled(roberta.config, {0: "contradiction", 1: "neutral", 2: "entailment"})
+    write_config(nli, os.path.join(folder, "config_nli.json"))
+    models["roberta"] = (roberta, {"config": roberta.config}, nli)
+    return models
+
+
+def tokenizer_for(name, max_len=MAX_LEN):
+    if name == "roberta":
+        return RobertaTokenizer.from_pretrained(os.path.join(OUT, "bpe"), model_max_length=max_len)
+    return BertTokenizer.from_pretrained(OUT, model_max_length=max_len)
+
+
+def with_config(model, config):
+    model = copy.deepcopy(model)
+    model.config = copy.deepcopy(config)
+    model.eval()
+    return model
+
+
+def gen_expected(models):
+    texts = real(TEXTS)
+    zs_texts = real(ZS_TEXTS)
+    expected = {
+        "texts": TEXTS,
+        "long_text": {"unit": LONG_UNIT, "chars": LONG_CHARS},
+        "zero_shot_texts": ZS_TEXTS,
+        "zero_shot_labels": ZS_LABELS,
+        "zero_shot_template": ZS_TEMPLATE,
+        "zero_shot_short_max_length": ZS_SHORT,
+        "classification": {},
+        "zero_shot": {},
+    }
+    for name, (model, configs, nli) in models.items():
+        tok = tokenizer_for(name)
+        ids = [tok(t, truncation=True)["input_ids"] for t in texts]
+        expected["classification"][name] = {}
+        for config_name, config in configs.items():
+            clf = pipeline("text-classification", model=with_config(model, config), tokenizer=tok,
+                           device="cpu")
+            expected["classification"][name][config_name] = {
+                "input_ids": ids,
+                "default": clf(texts, truncation=True),
+                "all": clf(texts, top_k=None, truncation=True),
+                "sigmoid": clf(texts, top_k=None, function_to_apply="sigmoid", truncation=True),
+            }
+        nli_model = with_config(model, nli)
+        zs = pipeline("zero-shot-classification", model=nli_model, tokenizer=tok, device="cpu")
+        short = pipeline("zero-shot-classification", model=nli_model,
+                         tokenizer=tokenizer_for(name, ZS_SHORT), device="cpu")
+        hypothesis = "This example is {}.".format(ZS_LABELS[0])
+        expected["zero_shot"][name] = {
+            "input_ids": [tok(t, hypothesis, truncation="only_first")["input_ids"] for t in zs_texts],
+            "single": zs(zs_texts, candidate_labels=ZS_LABELS),
+            "multi": zs(zs_texts, candidate_labels=ZS_LABELS, multi_label=True),
+            "template": zs(zs_texts, candidate_labels=ZS_LABELS, hypothesis_template=ZS_TEMPLATE),
+            "one_label": zs(zs_texts, candidate_labels=ZS_LABELS[:1]),
+            "short": zs_short(short, zs_texts),
+        }
+        for entry in expected["zero_shot"][name].values():
+            for result in entry:
+                if isinstance(result, dict):
+                    result.pop("sequence")  # the 100k-character text, stored once above
+    gf.save_json(os.path.join(OUT, "expected.json"), expected)
+    summary = expected["classification"]["bert"]["config"]["default"][:3]
+    print(f"[expected] bert default on the first texts: {summary}")
+
+
+def zs_short(pipe, texts):
+    return pipe(texts, candidate_labels=ZS_LABELS, multi_label=True)
+
+
+def main():
+    transformers.logging.set_verbosity_error()
+    torch.manual_seed(0)
+    wordpiece_size = gen_wordpiece()
+    bpe_size = gen_bpe()
+    models = gen_models(wordpiece_size, bpe_size)
+    gen_expected(models)
+    print(f"wrote {len(gf.WRITTEN)} files under {os.path.relpath(OUT, gf.ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
