@@ -1959,3 +1959,35 @@ mod batching_tests {
         assert_eq!(length_sorted_batches(&[2, 2], 0), vec![vec![0], vec![1]]);
     }
 }
+
+/// A path as the `&str` rust_tokenizers takes; a path that is not UTF-8 is an error naming it.
+pub(crate) fn path_str(path: &Path) -> Result<&str, RustBertError> {
+    path.to_str().ok_or_else(|| {
+        RustBertError::IOError(format!("path {} is not valid UTF-8", path.display()))
+    })
+}
+
+impl TokenizerOption {
+    /// Loads the tokenizer that a pipeline configuration's resources describe (vocabulary and,
+    /// for BPE tokenizers, merges), fetching remote resources first.
+    pub fn from_resources(
+        model_type: ModelType,
+        vocab: &dyn ResourceProvider,
+        merges: Option<&(dyn ResourceProvider + Send)>,
+        lower_case: bool,
+        strip_accents: Option<bool>,
+        add_prefix_space: Option<bool>,
+    ) -> Result<TokenizerOption, RustBertError> {
+        let vocab_path = vocab.get_local_path()?;
+        let merges_path = merges.map(|r| r.get_local_path()).transpose()?;
+        let merges = merges_path.as_deref().map(path_str).transpose()?;
+        TokenizerOption::from_file(
+            model_type,
+            path_str(&vocab_path)?,
+            merges,
+            lower_case,
+            strip_accents,
+            add_prefix_space,
+        )
+    }
+}

@@ -43,7 +43,6 @@ use crate::{
     resources::RemoteResource,
 };
 use rust_tokenizers::tokenizer::TruncationStrategy;
-use std::path::Path;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
@@ -314,15 +313,6 @@ pub struct MaskedLanguageModel {
     max_length: usize,
 }
 
-fn path_str(path: &Path) -> Result<&str, RustBertError> {
-    path.to_str().ok_or_else(|| {
-        RustBertError::InvalidConfigurationError(format!(
-            "the path {} is not valid UTF-8",
-            path.display()
-        ))
-    })
-}
-
 impl MaskedLanguageModel {
     /// Builds the pipeline: tokenizer, model and weights.
     ///
@@ -331,17 +321,10 @@ impl MaskedLanguageModel {
     /// errors of the resources, the tokenizer files, `config.json` and the weights.
     pub fn new(config: MaskedLanguageConfig) -> Result<MaskedLanguageModel, RustBertError> {
         check_supported(config.model_type)?;
-        let vocab_path = config.vocab_resource.get_local_path()?;
-        let merges_path = config
-            .merges_resource
-            .as_ref()
-            .map(|resource| resource.get_local_path())
-            .transpose()?;
-        let merges = merges_path.as_deref().map(path_str).transpose()?;
-        let tokenizer = TokenizerOption::from_file(
+        let tokenizer = TokenizerOption::from_resources(
             config.model_type,
-            path_str(&vocab_path)?,
-            merges,
+            config.vocab_resource.as_ref(),
+            config.merges_resource.as_deref(),
             config.lower_case,
             config.strip_accents,
             config.add_prefix_space,

@@ -425,16 +425,10 @@ impl QuestionAnsweringModel {
     pub fn new(
         question_answering_config: QuestionAnsweringConfig,
     ) -> Result<QuestionAnsweringModel, RustBertError> {
-        let vocab_path = question_answering_config.vocab_resource.get_local_path()?;
-        let merges_path = question_answering_config
-            .merges_resource
-            .as_ref()
-            .map(|resource| resource.get_local_path())
-            .transpose()?;
-        let tokenizer = TokenizerOption::from_file(
+        let tokenizer = TokenizerOption::from_resources(
             question_answering_config.model_type,
-            path_str(&vocab_path)?,
-            merges_path.as_deref().map(path_str).transpose()?,
+            question_answering_config.vocab_resource.as_ref(),
+            question_answering_config.merges_resource.as_deref(),
             question_answering_config.lower_case,
             question_answering_config.strip_accents,
             question_answering_config.add_prefix_space,
@@ -830,15 +824,6 @@ fn answers(context: &str, spans: Vec<Span>, top_k: usize) -> Vec<Answer> {
             }
         })
         .collect()
-}
-
-fn path_str(path: &Path) -> Result<&str, RustBertError> {
-    path.to_str().ok_or_else(|| {
-        RustBertError::InvalidConfigurationError(format!(
-            "the path {} is not valid UTF-8",
-            path.display()
-        ))
-    })
 }
 
 // ---------------------------------------------------------------------------------------------

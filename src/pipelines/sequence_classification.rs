@@ -376,35 +376,6 @@ fn config_name(config: &ConfigOption) -> &'static str {
     }
 }
 
-/// A resource's local path as the `&str` the tokenizers take.
-pub(crate) fn path_str(path: &Path) -> Result<&str, RustBertError> {
-    path.to_str().ok_or_else(|| {
-        RustBertError::IOError(format!("path {} is not valid UTF-8", path.display()))
-    })
-}
-
-/// Loads the tokenizer a configuration's resources describe.
-pub(crate) fn tokenizer_from_resources(
-    model_type: ModelType,
-    vocab: &dyn ResourceProvider,
-    merges: Option<&(dyn ResourceProvider + Send)>,
-    lower_case: bool,
-    strip_accents: Option<bool>,
-    add_prefix_space: Option<bool>,
-) -> Result<TokenizerOption, RustBertError> {
-    let vocab_path = vocab.get_local_path()?;
-    let merges_path = merges.map(|r| r.get_local_path()).transpose()?;
-    let merges_str = merges_path.as_deref().map(path_str).transpose()?;
-    TokenizerOption::from_file(
-        model_type,
-        path_str(&vocab_path)?,
-        merges_str,
-        lower_case,
-        strip_accents,
-        add_prefix_space,
-    )
-}
-
 /// Runs `forward` on the encoded inputs in length-sorted, padded batches and returns each
 /// input's logits in input order (float32 on the CPU).
 pub(crate) fn batched_logits<F>(
@@ -515,7 +486,7 @@ impl SequenceClassificationModel {
         config: SequenceClassificationConfig,
     ) -> Result<SequenceClassificationModel, RustBertError> {
         check_supported(config.model_type, "sequence classification")?;
-        let tokenizer = tokenizer_from_resources(
+        let tokenizer = TokenizerOption::from_resources(
             config.model_type,
             config.vocab_resource.as_ref(),
             config.merges_resource.as_deref(),

@@ -90,7 +90,6 @@ use rust_tokenizers::{Mask, Offset};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::path::Path;
 use tch::nn::VarStore;
 use tch::{nn, Device, Kind, Tensor};
 
@@ -513,12 +512,6 @@ fn saturate(value: usize) -> u16 {
     u16::try_from(value).unwrap_or(u16::MAX)
 }
 
-fn path_str(path: &Path) -> Result<&str, RustBertError> {
-    path.to_str().ok_or_else(|| {
-        RustBertError::IOError(format!("path {} is not valid UTF-8", path.display()))
-    })
-}
-
 /// A model labelling every token of a text (named entities, part-of-speech tags).
 pub struct TokenClassificationModel {
     tokenizer: TokenizerOption,
@@ -545,17 +538,10 @@ impl TokenClassificationModel {
         config: TokenClassificationConfig,
     ) -> Result<TokenClassificationModel, RustBertError> {
         TokenClassificationOption::check_model_type(config.model_type)?;
-        let vocab_path = config.vocab_resource.get_local_path()?;
-        let merges_path = config
-            .merges_resource
-            .as_ref()
-            .map(|resource| resource.get_local_path())
-            .transpose()?;
-        let merges = merges_path.as_deref().map(path_str).transpose()?;
-        let tokenizer = TokenizerOption::from_file(
+        let tokenizer = TokenizerOption::from_resources(
             config.model_type,
-            path_str(&vocab_path)?,
-            merges,
+            config.vocab_resource.as_ref(),
+            config.merges_resource.as_deref(),
             config.lower_case,
             config.strip_accents,
             config.add_prefix_space,

@@ -56,8 +56,8 @@ use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::pipelines::common::{ConfigOption, ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::sequence_classification::{
-    argmax, batched_logits, check_supported, max_length, softmax, sort_by_score,
-    tokenizer_from_resources, ClassifierLogits, Label, SequenceClassificationOption,
+    argmax, batched_logits, check_supported, max_length, softmax, sort_by_score, ClassifierLogits,
+    Label, SequenceClassificationOption,
 };
 use crate::resources::ResourceProvider;
 use crate::roberta::RobertaForSequenceClassification;
@@ -323,7 +323,7 @@ impl ZeroShotClassificationModel {
         config: ZeroShotClassificationConfig,
     ) -> Result<ZeroShotClassificationModel, RustBertError> {
         check_supported(config.model_type, TASK)?;
-        let tokenizer = tokenizer_from_resources(
+        let tokenizer = TokenizerOption::from_resources(
             config.model_type,
             config.vocab_resource.as_ref(),
             config.merges_resource.as_deref(),
