@@ -14,6 +14,7 @@
 //! | DistilBERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | RoBERTa, XLM-RoBERTa | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | ALBERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
+//! | GPT-2, OpenAI GPT | base, LM head with key/value cache (the generation engine comes next) | HF 5.24, ≤ 1e-4 |
 //!
 //! ## Quick start
 //! ```no_run
@@ -35,6 +36,7 @@
 #![deny(missing_docs)]
 
 pub mod common;
+pub mod generation;
 pub mod models;
 pub mod pipelines;
 
@@ -42,4 +44,4 @@ pub use common::activations::Activation;
 pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
-pub use models::{albert, bert, distilbert, roberta, xlm_roberta};
+pub use models::{albert, bert, distilbert, gpt2, openai_gpt, roberta, xlm_roberta};

@@ -2,5 +2,7 @@
 pub mod albert;
 pub mod bert;
 pub mod distilbert;
+pub mod gpt2;
+pub mod openai_gpt;
 pub mod roberta;
 pub mod xlm_roberta;

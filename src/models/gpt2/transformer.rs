@@ -1,0 +1,240 @@
+//! The GPT transformer block shared by GPT-2 (pre-norm) and OpenAI GPT (post-norm): a fused
+//! query/key/value projection, causal self-attention with an optional key/value cache, and a
+//! two-layer MLP, all with HF's `Conv1D` projections.
+use crate::common::activations::Activation;
+use crate::common::layers::{merge_heads, scaled_dot_product, split_heads, Dropout};
+use crate::RustBertError;
+use std::borrow::Borrow;
+use tch::nn::{self, Init, Module};
+use tch::{Kind, Tensor};
+
+/// HF's `Conv1D`: a linear projection whose weight is stored transposed, `[in, out]`.
+#[derive(Debug)]
+pub struct Conv1D {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Conv1D {
+    /// Variables `weight` `[in_dim, out_dim]` and `bias` `[out_dim]` under `p`, starting at
+    /// zero like the shared layers (they are meant to be loaded).
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Self {
+        let p = p.borrow();
+        Self {
+            weight: p.var("weight", &[in_dim, out_dim], Init::Const(0.0)),
+            bias: p.var("bias", &[out_dim], Init::Const(0.0)),
+        }
+    }
+}
+
+impl Module for Conv1D {
+    fn forward(&self, xs: &Tensor) -> Tensor {
+        xs.matmul(&self.weight) + &self.bias
+    }
+}
+
+/// Sizes and switches of a GPT block, read from the model's configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockConfig {
+    /// Hidden size.
+    pub n_embd: i64,
+    /// Attention heads.
+    pub n_head: i64,
+    /// Inner size of the MLP.
+    pub n_inner: i64,
+    /// LayerNorm epsilon.
+    pub layer_norm_epsilon: f64,
+    /// MLP activation.
+    pub activation: Activation,
+    /// Dropout on attention probabilities.
+    pub attn_pdrop: f64,
+    /// Dropout on the attention and MLP outputs.
+    pub resid_pdrop: f64,
+    /// Factor applied to `q kᵀ` (HF folds `1/sqrt(head_dim)` and the per-layer scaling into it).
+    pub scaling: f64,
+    /// Layer norms before each sub-block (GPT-2) or after the residual sum (OpenAI GPT).
+    pub pre_norm: bool,
+}
+
+/// Causal self-attention with a fused `c_attn` projection and `c_proj` output.
+#[derive(Debug)]
+pub struct Attention {
+    c_attn: Conv1D,
+    c_proj: Conv1D,
+    n_head: i64,
+    head_dim: i64,
+    scaling: f64,
+    attn_dropout: Dropout,
+    resid_dropout: Dropout,
+}
+
+impl Attention {
+    /// Builds `c_attn` and `c_proj` under `p`.
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BlockConfig) -> Self {
+        let p = p.borrow();
+        Self {
+            c_attn: Conv1D::new(p / "c_attn", config.n_embd, 3 * config.n_embd),
+            c_proj: Conv1D::new(p / "c_proj", config.n_embd, config.n_embd),
+            n_head: config.n_head,
+            head_dim: config.n_embd / config.n_head,
+            scaling: config.scaling,
+            attn_dropout: Dropout::new(config.attn_pdrop),
+            resid_dropout: Dropout::new(config.resid_pdrop),
+        }
+    }
+
+    /// Attends over the cached keys/values (`layer_past`, `[2, batch, heads, past, head_dim]`)
+    /// and the current ones. Returns the output, the new cache entry (past and current keys and
+    /// values stacked the same way) and, when asked, the attention probabilities.
+    pub fn forward_t(
+        &self,
+        x: &Tensor,
+        layer_past: Option<&Tensor>,
+        bias: &Tensor,
+        train: bool,
+        output_attentions: bool,
+    ) -> (Tensor, Tensor, Option<Tensor>) {
+        let qkv = self.c_attn.forward(x).split(x.size()[2], 2);
+        let query = split_heads(&qkv[0], self.n_head, self.head_dim);
+        let mut key = split_heads(&qkv[1], self.n_head, self.head_dim);
+        let mut value = split_heads(&qkv[2], self.n_head, self.head_dim);
+        if let Some(past) = layer_past {
+            key = Tensor::cat(&[past.get(0), key], -2);
+            value = Tensor::cat(&[past.get(1), value], -2);
+        }
+        let present = Tensor::stack(&[&key, &value], 0);
+        let (context, probs) = scaled_dot_product(
+            &query,
+            &key,
+            &value,
+            Some(bias),
+            self.scaling,
+            &self.attn_dropout,
+            train,
+            output_attentions,
+        );
+        let output = self
+            .resid_dropout
+            .forward_t(&self.c_proj.forward(&merge_heads(&context)), train);
+        (output, present, probs)
+    }
+}
+
+/// Feed-forward block: `c_proj(activation(c_fc(x)))` with dropout.
+#[derive(Debug)]
+pub struct Mlp {
+    c_fc: Conv1D,
+    c_proj: Conv1D,
+    activation: Activation,
+    dropout: Dropout,
+}
+
+impl Mlp {
+    /// Builds `c_fc` and `c_proj` under `p`.
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BlockConfig) -> Self {
+        let p = p.borrow();
+        Self {
+            c_fc: Conv1D::new(p / "c_fc", config.n_embd, config.n_inner),
+            c_proj: Conv1D::new(p / "c_proj", config.n_inner, config.n_embd),
+            activation: config.activation,
+            dropout: Dropout::new(config.resid_pdrop),
+        }
+    }
+
+    /// Applies the block.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        let hidden = self.activation.apply(&self.c_fc.forward(x));
+        self.dropout.forward_t(&self.c_proj.forward(&hidden), train)
+    }
+}
+
+/// One transformer layer: attention (`attn`), MLP (`mlp`) and layer norms `ln_1`, `ln_2`.
+#[derive(Debug)]
+pub struct Block {
+    ln_1: nn::LayerNorm,
+    attn: Attention,
+    ln_2: nn::LayerNorm,
+    mlp: Mlp,
+    pre_norm: bool,
+}
+
+impl Block {
+    /// Builds the layer under `p` (HF's `h.{i}`).
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BlockConfig) -> Self {
+        let p = p.borrow();
+        let norm = nn::LayerNormConfig {
+            eps: config.layer_norm_epsilon,
+            ..Default::default()
+        };
+        Self {
+            ln_1: nn::layer_norm(p / "ln_1", vec![config.n_embd], norm),
+            attn: Attention::new(p / "attn", config),
+            ln_2: nn::layer_norm(p / "ln_2", vec![config.n_embd], norm),
+            mlp: Mlp::new(p / "mlp", config),
+            pre_norm: config.pre_norm,
+        }
+    }
+
+    /// Runs the layer; returns its output, its cache entry and, when asked, the attention
+    /// probabilities.
+    pub fn forward_t(
+        &self,
+        x: &Tensor,
+        layer_past: Option<&Tensor>,
+        bias: &Tensor,
+        train: bool,
+        output_attentions: bool,
+    ) -> (Tensor, Tensor, Option<Tensor>) {
+        if self.pre_norm {
+            let (a, present, probs) = self.attn.forward_t(
+                &self.ln_1.forward(x),
+                layer_past,
+                bias,
+                train,
+                output_attentions,
+            );
+            let x = x + a;
+            let m = self.mlp.forward_t(&self.ln_2.forward(&x), train);
+            (x + m, present, probs)
+        } else {
+            let (a, present, probs) =
+                self.attn
+                    .forward_t(x, layer_past, bias, train, output_attentions);
+            let n = self.ln_1.forward(&(x + a));
+            let m = self.mlp.forward_t(&n, train);
+            (self.ln_2.forward(&(n + m)), present, probs)
+        }
+    }
+}
+
+/// Additive attention bias `[batch or 1, 1, seq, past + seq]`: causal, and combined with the
+/// padding `attention_mask` (`[batch, past + seq]`) when given.
+///
+/// The two are merged with `minimum` rather than added: a query whose every key is masked (a
+/// left-padding position) then gets the most negative value everywhere, a uniform softmax as
+/// in HF, instead of an overflow to `-inf` whose NaN would leak through later layers.
+pub fn causal_attention_bias(
+    attention_mask: Option<&Tensor>,
+    batch: i64,
+    seq: i64,
+    past: i64,
+    kind: Kind,
+    device: tch::Device,
+) -> Result<Tensor, RustBertError> {
+    let key_len = past + seq;
+    let causal = crate::common::layers::causal_mask_bias(seq, key_len, kind, device);
+    match attention_mask {
+        None => Ok(causal),
+        Some(mask) => {
+            let padding = crate::common::layers::attention_bias(
+                mask,
+                batch,
+                seq,
+                key_len,
+                kind,
+                "attention_mask (covering the cached and the new tokens)",
+            )?;
+            Ok(causal.minimum(&padding.to_device(device)))
+        }
+    }
+}
