@@ -27,15 +27,23 @@ where
     /// Loads a configuration, returning an error that names the file and, for a bad value, the
     /// JSON field at fault.
     fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            RustBertError::IOError(format!(
-                "cannot read configuration file {}: {error}",
-                path.display()
-            ))
-        })?;
-        parse_config(&text, &path.display().to_string())
+        read_config_file(path.as_ref())
     }
+}
+
+/// Reads and parses a configuration file (what [`Config::try_from_file`] does by default;
+/// configurations that complete themselves after parsing call it from their override).
+pub fn read_config_file<T>(path: &Path) -> Result<T, RustBertError>
+where
+    for<'de> T: Deserialize<'de>,
+{
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        RustBertError::IOError(format!(
+            "cannot read configuration file {}: {error}",
+            path.display()
+        ))
+    })?;
+    parse_config(&text, &path.display().to_string())
 }
 
 /// Parses a configuration from JSON text; `origin` names the source in error messages.

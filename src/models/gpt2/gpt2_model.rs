@@ -1,5 +1,5 @@
 use crate::common::activations::Activation;
-use crate::common::config::parse_config;
+use crate::common::config::read_config_file;
 use crate::common::layers::linear::embedding_config;
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{Cache, LMModelOutput};
@@ -166,14 +166,7 @@ pub struct Gpt2Config {
 impl Config for Gpt2Config {
     /// Loads a configuration; a file without `n_ctx` (HF 5.x) gets `n_ctx = n_positions`.
     fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            RustBertError::IOError(format!(
-                "cannot read configuration file {}: {error}",
-                path.display()
-            ))
-        })?;
-        let mut config: Gpt2Config = parse_config(&text, &path.display().to_string())?;
+        let mut config: Gpt2Config = read_config_file(path.as_ref())?;
         if config.n_ctx <= 0 {
             config.n_ctx = config.n_positions;
         }
