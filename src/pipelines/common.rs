@@ -471,10 +471,12 @@ fn hf_offsets(
         };
     };
     let chars: Vec<char> = text.chars().collect();
+    // HF's byte-level offsets trim only spaces (`Ġ`): a tab or newline keeps its span.
     let is_space = |position: u32| {
-        chars
-            .get(position as usize)
-            .is_some_and(|c| c.is_whitespace())
+        chars.get(position as usize).is_some_and(|&c| match spaces {
+            OnlySpace::ByteLevel => c == ' ',
+            OnlySpace::SentencePiece => c.is_whitespace(),
+        })
     };
     let mut offsets = tokens
         .offsets
