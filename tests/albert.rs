@@ -7,7 +7,7 @@ use rust_bert::albert::{
     AlbertConfig, AlbertForMaskedLM, AlbertForMultipleChoice, AlbertForQuestionAnswering,
     AlbertForSequenceClassification, AlbertForTokenClassification, AlbertModel,
 };
-use rust_bert::common::weights::{load_weights_from_file, read_tensors, write_tensors};
+use rust_bert::common::weights::load_weights_from_file;
 use rust_bert::{Config, RustBertError};
 use std::path::{Path, PathBuf};
 use tch::nn::VarStore;
@@ -24,27 +24,14 @@ fn config(name: &str) -> AlbertConfig {
     config
 }
 
-/// Runs `check` from HF's safetensors and from its `.ot` conversion, with and without per-layer
-/// outputs (which switch attention between the eager path and LibTorch's fused kernel), each
-/// with a fresh VarStore.
+/// Runs `check` from safetensors and `.ot`, with and without per-layer outputs.
 fn for_each_format(name: &str, check: impl Fn(&VarStore, &Path, &Expected, &AlbertConfig)) {
-    let scratch = tempfile::tempdir().unwrap();
-    let expected = Expected::load(dir(name).join("expected.safetensors"));
-    let safetensors = dir(name).join("model.safetensors");
-    let ot = scratch.path().join("rust_model.ot");
-    write_tensors(&read_tensors(&safetensors).unwrap(), &ot).unwrap();
-    let with_layers = config(name);
     let without_layers = AlbertConfig {
         output_hidden_states: None,
         output_attentions: None,
         ..config(name)
     };
-    for weights in [&safetensors, &ot] {
-        for config in [&with_layers, &without_layers] {
-            let vs = VarStore::new(Device::Cpu);
-            tch::no_grad(|| check(&vs, weights, &expected, config));
-        }
-    }
+    crate::util::for_each_format(&dir(name), &[config(name), without_layers], check);
 }
 
 /// Per-layer outputs against HF's: `1 + layers * inner` hidden states (the first is the input

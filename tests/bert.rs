@@ -6,7 +6,7 @@ use rust_bert::bert::{
     BertConfig, BertEmbeddings, BertForMaskedLM, BertForMultipleChoice, BertForQuestionAnswering,
     BertForSequenceClassification, BertForTokenClassification, BertModel,
 };
-use rust_bert::common::weights::{load_weights_from_file, read_tensors, write_tensors};
+use rust_bert::common::weights::{load_weights_from_file, read_tensors};
 use rust_bert::{Config, RustBertError};
 use std::path::{Path, PathBuf};
 use tch::nn::VarStore;
@@ -23,31 +23,14 @@ fn config(name: &str) -> BertConfig {
     config
 }
 
-/// The weight files to test: HF's safetensors and its conversion to `.ot`.
-fn weight_files(name: &str, scratch: &Path) -> Vec<PathBuf> {
-    let safetensors = dir(name).join("model.safetensors");
-    let ot = scratch.join("rust_model.ot");
-    write_tensors(&read_tensors(&safetensors).unwrap(), &ot).unwrap();
-    vec![safetensors, ot]
-}
-
-/// Runs `check` once per weight format, and with and without per-layer outputs (which switch
-/// attention between the eager path and LibTorch's fused kernel), each with a fresh VarStore.
+/// Runs `check` from safetensors and `.ot`, with and without per-layer outputs.
 fn for_each_format(name: &str, check: impl Fn(&VarStore, &Path, &Expected, &BertConfig)) {
-    let scratch = tempfile::tempdir().unwrap();
-    let expected = Expected::load(dir(name).join("expected.safetensors"));
-    let with_layers = config(name);
     let without_layers = BertConfig {
         output_hidden_states: None,
         output_attentions: None,
         ..config(name)
     };
-    for weights in weight_files(name, scratch.path()) {
-        for config in [&with_layers, &without_layers] {
-            let vs = VarStore::new(Device::Cpu);
-            tch::no_grad(|| check(&vs, &weights, &expected, config));
-        }
-    }
+    crate::util::for_each_format(&dir(name), &[config(name), without_layers], check);
 }
 
 fn check_layers(

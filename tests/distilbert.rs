@@ -24,31 +24,14 @@ fn config(name: &str) -> DistilBertConfig {
     config
 }
 
-/// HF's safetensors and its conversion to `.ot` (same tensor names).
-fn weight_files(name: &str, scratch: &Path) -> Vec<PathBuf> {
-    let safetensors = dir(name).join("model.safetensors");
-    let ot = scratch.join("rust_model.ot");
-    write_tensors(&read_tensors(&safetensors).unwrap(), &ot).unwrap();
-    vec![safetensors, ot]
-}
-
-/// Runs `check` per weight format, with and without per-layer outputs (which switch attention
-/// between the eager path and LibTorch's fused kernel), each time with a fresh VarStore.
+/// Runs `check` from safetensors and `.ot`, with and without per-layer outputs.
 fn for_each_format(name: &str, check: impl Fn(&VarStore, &Path, &Expected, &DistilBertConfig)) {
-    let scratch = tempfile::tempdir().unwrap();
-    let expected = Expected::load(dir(name).join("expected.safetensors"));
-    let with_layers = config(name);
     let without_layers = DistilBertConfig {
         output_hidden_states: None,
         output_attentions: None,
         ..config(name)
     };
-    for weights in weight_files(name, scratch.path()) {
-        for config in [&with_layers, &without_layers] {
-            let vs = VarStore::new(Device::Cpu);
-            tch::no_grad(|| check(&vs, &weights, &expected, config));
-        }
-    }
+    crate::util::for_each_format(&dir(name), &[config(name), without_layers], check);
 }
 
 fn check_layers(

@@ -93,3 +93,25 @@ pub fn encode(model: &BertModel<BertEmbeddings>, e: &Expected) -> BertModelOutpu
     })
     .unwrap()
 }
+
+/// Runs `check` from a fixture folder's HF `model.safetensors` and from the `.ot` our converter
+/// makes of it, once per configuration (e.g. with and without per-layer outputs, which switch
+/// attention between the eager path and LibTorch's fused kernel), each time with a fresh
+/// VarStore and under `no_grad`.
+pub fn for_each_format<C>(
+    dir: &Path,
+    configs: &[C],
+    check: impl Fn(&tch::nn::VarStore, &Path, &Expected, &C),
+) {
+    let scratch = tempfile::tempdir().unwrap();
+    let expected = Expected::load(dir.join("expected.safetensors"));
+    let safetensors = dir.join("model.safetensors");
+    let ot = scratch.path().join("rust_model.ot");
+    rust_bert::common::weights::write_tensors(&read_tensors(&safetensors).unwrap(), &ot).unwrap();
+    for weights in [&safetensors, &ot] {
+        for config in configs {
+            let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+            tch::no_grad(|| check(&vs, weights, &expected, config));
+        }
+    }
+}
