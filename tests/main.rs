@@ -4,6 +4,7 @@ mod albert;
 mod bert;
 mod config;
 mod distilbert;
+mod generation;
 mod gpt2;
 mod minilm;
 mod pipeline_classification;

@@ -1,5 +1,7 @@
 //! Ready-to-use pipelines and what they share.
 pub mod common;
+pub mod conversation;
+pub mod generation_utils;
 pub mod keywords_extraction;
 pub mod masked_language;
 pub mod ner;
@@ -8,6 +10,7 @@ pub mod question_answering;
 pub mod sentence_embeddings;
 pub mod sentiment;
 pub mod sequence_classification;
+pub mod text_generation;
 pub mod token_classification;
 pub mod zero_shot_classification;
 

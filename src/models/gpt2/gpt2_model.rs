@@ -161,6 +161,15 @@ pub struct Gpt2Config {
     /// Token forced last (generation).
     #[serde(default)]
     pub forced_eos_token_id: Option<i64>,
+    /// Beginning-of-sequence token (generation; default: the tokenizer's).
+    #[serde(default)]
+    pub bos_token_id: Option<i64>,
+    /// End-of-sequence token (generation; default: the tokenizer's).
+    #[serde(default)]
+    pub eos_token_id: Option<i64>,
+    /// Padding token (generation; GPT-2 has none and pads with the end-of-sequence token).
+    #[serde(default)]
+    pub pad_token_id: Option<i64>,
 }
 
 impl Config for Gpt2Config {
@@ -201,6 +210,9 @@ impl Default for Gpt2Config {
             decoder_start_token_id: None,
             forced_bos_token_id: None,
             forced_eos_token_id: None,
+            bos_token_id: None,
+            eos_token_id: None,
+            pad_token_id: None,
         }
     }
 }

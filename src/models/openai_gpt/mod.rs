@@ -25,6 +25,8 @@
 //! ```
 mod openai_gpt_model;
 
+pub use crate::gpt2::OpenAIGenerator;
+
 pub use openai_gpt_model::{
     OpenAIGPTLMHeadModel, OpenAiGptConfig, OpenAiGptConfigResources, OpenAiGptMergesResources,
     OpenAiGptModel, OpenAiGptModelOutput, OpenAiGptModelResources, OpenAiGptVocabResources,

@@ -1,0 +1,148 @@
+//! The generator every model plugs into: a language-model head plus its tokenizer, variables,
+//! default settings and special tokens. `GPT2Generator`, `OpenAIGenerator`, ... are this type
+//! for their model.
+use super::private_generation_utils::{GenerativeModel, PrivateLanguageGenerator};
+use super::{Cache, GenerateConfig, LMModelOutput, LanguageGenerator, StepInput};
+use crate::pipelines::common::TokenizerOption;
+use crate::resources::ResourceProvider;
+use crate::RustBertError;
+use tch::nn::VarStore;
+use tch::Tensor;
+
+/// The special tokens and limits a generator needs from its model's configuration.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GeneratorSpecials {
+    pub bos_token_id: Option<i64>,
+    pub eos_token_ids: Option<Vec<i64>>,
+    pub pad_token_id: Option<i64>,
+    pub decoder_start_token_id: Option<i64>,
+    pub forced_bos_token_id: Option<i64>,
+    pub forced_eos_token_id: Option<i64>,
+    pub vocab_size: i64,
+    pub max_positions: Option<i64>,
+    pub is_encoder_decoder: bool,
+}
+
+/// A generative model ready for [`LanguageGenerator`]: the model, its tokenizer, its variables
+/// and the default generation settings.
+pub struct LanguageModelGenerator<M> {
+    pub(crate) model: M,
+    pub(crate) tokenizer: TokenizerOption,
+    pub(crate) var_store: VarStore,
+    pub(crate) generate_config: GenerateConfig,
+    pub(crate) specials: GeneratorSpecials,
+}
+
+impl<M> LanguageModelGenerator<M> {
+    /// The underlying model.
+    pub fn get_model(&self) -> &M {
+        &self.model
+    }
+}
+
+impl<M: GenerativeModel> PrivateLanguageGenerator for LanguageModelGenerator<M> {
+    fn _get_tokenizer(&self) -> &TokenizerOption {
+        &self.tokenizer
+    }
+    fn _get_tokenizer_mut(&mut self) -> &mut TokenizerOption {
+        &mut self.tokenizer
+    }
+    fn get_var_store(&self) -> &VarStore {
+        &self.var_store
+    }
+    fn get_var_store_mut(&mut self) -> &mut VarStore {
+        &mut self.var_store
+    }
+    fn get_config(&self) -> &GenerateConfig {
+        &self.generate_config
+    }
+    fn get_bos_id(&self) -> Option<i64> {
+        self.specials.bos_token_id
+    }
+    fn get_eos_ids(&self) -> Option<&Vec<i64>> {
+        self.specials.eos_token_ids.as_ref()
+    }
+    fn get_pad_id(&self) -> Option<i64> {
+        self.specials.pad_token_id
+    }
+    fn is_encoder_decoder(&self) -> bool {
+        self.specials.is_encoder_decoder
+    }
+    fn get_vocab_size(&self) -> i64 {
+        self.specials.vocab_size
+    }
+    fn get_decoder_start_id(&self) -> Option<i64> {
+        self.specials.decoder_start_token_id
+    }
+    fn get_max_positions_embeddings(&self) -> Option<i64> {
+        self.specials.max_positions
+    }
+    fn get_forced_bos_token_id(&self) -> Option<i64> {
+        self.specials.forced_bos_token_id
+    }
+    fn get_forced_eos_token_id(&self) -> Option<i64> {
+        self.specials.forced_eos_token_id
+    }
+    fn forward_step(
+        &self,
+        input: &StepInput<'_>,
+        cache: Cache,
+    ) -> Result<LMModelOutput, RustBertError> {
+        self.model.forward_step(input, cache)
+    }
+    fn encode(
+        &self,
+        input_ids: &Tensor,
+        attention_mask: &Tensor,
+    ) -> Result<Option<Tensor>, RustBertError> {
+        self.model.encode(input_ids, attention_mask)
+    }
+    fn prepare_scores_for_generation(&self, scores: Tensor) -> Tensor {
+        self.model.prepare_scores(scores)
+    }
+}
+
+impl<M: GenerativeModel> LanguageGenerator for LanguageModelGenerator<M> {}
+
+impl<M> LanguageModelGenerator<M> {
+    /// Builds a generator: checks the settings, loads the tokenizer from the configuration's
+    /// resources unless one is given, reads the model configuration with `read_config`, builds
+    /// the model with `make` and loads the weights into it.
+    pub(crate) fn load<C>(
+        generate_config: GenerateConfig,
+        tokenizer: Option<TokenizerOption>,
+        read_config: impl FnOnce(&std::path::Path) -> Result<C, RustBertError>,
+        make: impl for<'p> FnOnce(tch::nn::Path<'p>, &C) -> M,
+        specials: impl FnOnce(&C, &TokenizerOption) -> GeneratorSpecials,
+    ) -> Result<Self, RustBertError> {
+        generate_config.validate()?;
+        let tokenizer = match tokenizer {
+            Some(tokenizer) => tokenizer,
+            None => TokenizerOption::from_resources(
+                generate_config.model_type,
+                generate_config.vocab_resource.as_ref(),
+                generate_config.merges_resource.as_deref(),
+                false,
+                None,
+                None,
+            )?,
+        };
+        let model_config = read_config(&generate_config.config_resource.get_local_path()?)?;
+        let mut var_store = VarStore::new(generate_config.device);
+        let model = make(var_store.root(), &model_config);
+        crate::resources::load_weights(
+            &generate_config.model_resource,
+            &mut var_store,
+            generate_config.kind,
+            generate_config.device,
+        )?;
+        let specials = specials(&model_config, &tokenizer);
+        Ok(Self {
+            model,
+            tokenizer,
+            var_store,
+            generate_config,
+            specials,
+        })
+    }
+}
