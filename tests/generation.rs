@@ -238,6 +238,7 @@ fn sampling_under_a_seed_equals_hf() {
 
 #[derive(Deserialize)]
 struct ProcessorCase {
+    #[serde(default)]
     name: String,
     class: String,
     params: HashMap<String, serde_json::Value>,
@@ -247,6 +248,54 @@ struct ProcessorCase {
 struct ProcessorFile {
     eos_token_id: i64,
     processors: Vec<ProcessorCase>,
+}
+
+/// Applies the HF processor `class` with `params` (a `LogitsProcessorList` applies its members
+/// in order).
+fn apply(
+    class: &str,
+    p: &HashMap<String, serde_json::Value>,
+    scores: &Tensor,
+    ids: &Tensor,
+    eos: &[i64],
+) -> Tensor {
+    let f = |k: &str| p.get(k).and_then(|v| v.as_f64());
+    let i = |k: &str| p.get(k).and_then(|v| v.as_i64());
+    let keep = i("min_tokens_to_keep").unwrap_or(1);
+    match class {
+        "TemperatureLogitsWarper" => lp::temperature(scores, f("temperature").unwrap()),
+        "TopKLogitsWarper" => lp::top_k(scores, i("top_k").unwrap(), keep),
+        "TopPLogitsWarper" => lp::top_p(scores, f("top_p").unwrap(), keep),
+        "MinPLogitsWarper" => lp::min_p(scores, f("min_p").unwrap(), keep),
+        "TypicalLogitsWarper" => lp::typical_p(scores, f("mass").unwrap(), keep),
+        "RepetitionPenaltyLogitsProcessor" => {
+            let ignore = p.get("prompt_ignore_length").map(|v| {
+                Tensor::from_slice(&serde_json::from_value::<Vec<i64>>(v.clone()).unwrap())
+            });
+            lp::repetition_penalty(scores, ids, f("penalty").unwrap(), ignore.as_ref())
+        }
+        "NoRepeatNGramLogitsProcessor" => {
+            lp::no_repeat_ngram(scores, ids, i("ngram_size").unwrap())
+        }
+        "NoBadWordsLogitsProcessor" => {
+            let words: Vec<Vec<i64>> = serde_json::from_value(p["bad_words_ids"].clone()).unwrap();
+            lp::bad_words(scores, ids, &words, eos).unwrap()
+        }
+        "MinLengthLogitsProcessor" => {
+            lp::min_length(scores, ids.size()[1], i("min_length").unwrap(), eos)
+        }
+        "ForcedEOSTokenLogitsProcessor" => {
+            lp::force_tokens(scores, eos, ids.size()[1] == i("max_length").unwrap() - 1)
+        }
+        "LogitsProcessorList" => {
+            let members: Vec<ProcessorCase> = serde_json::from_value(p["processors"].clone())
+                .expect("processor list");
+            members.iter().fold(scores.shallow_clone(), |acc, member| {
+                apply(&member.class, &member.params, &acc, ids, eos)
+            })
+        }
+        other => panic!("processor {other} has no Rust counterpart in this test"),
+    }
 }
 
 #[test]
@@ -261,38 +310,7 @@ fn logits_processors_equal_hf() {
     let eos = [file.eos_token_id];
     let mut checked = 0;
     for case in &file.processors {
-        let p = &case.params;
-        let f = |k: &str| p.get(k).and_then(|v| v.as_f64());
-        let i = |k: &str| p.get(k).and_then(|v| v.as_i64());
-        let keep = i("min_tokens_to_keep").unwrap_or(1);
-        let out = match case.class.as_str() {
-            "TemperatureLogitsWarper" => lp::temperature(scores, f("temperature").unwrap()),
-            "TopKLogitsWarper" => lp::top_k(scores, i("top_k").unwrap(), keep),
-            "TopPLogitsWarper" => lp::top_p(scores, f("top_p").unwrap(), keep),
-            "MinPLogitsWarper" => lp::min_p(scores, f("min_p").unwrap(), keep),
-            "TypicalLogitsWarper" => lp::typical_p(scores, f("mass").unwrap(), keep),
-            "RepetitionPenaltyLogitsProcessor" => {
-                let ignore = p
-                    .get("prompt_ignore_length")
-                    .map(|v| Tensor::from_slice(&serde_json::from_value::<Vec<i64>>(v.clone()).unwrap()));
-                lp::repetition_penalty(scores, ids, f("penalty").unwrap(), ignore.as_ref())
-            }
-            "NoRepeatNGramLogitsProcessor" => lp::no_repeat_ngram(scores, ids, i("ngram_size").unwrap()),
-            "NoBadWordsLogitsProcessor" => {
-                let words: Vec<Vec<i64>> = serde_json::from_value(p["bad_words_ids"].clone()).unwrap();
-                lp::bad_words(scores, ids, &words, &eos).unwrap()
-            }
-            "MinLengthLogitsProcessor" => lp::min_length(scores, ids.size()[1], i("min_length").unwrap(), &eos),
-            "ForcedEOSTokenLogitsProcessor" => {
-                lp::force_tokens(scores, &eos, ids.size()[1] == i("max_length").unwrap() - 1)
-            }
-            "chain" => {
-                let t = lp::temperature(scores, f("temperature").unwrap());
-                let k = lp::top_k(&t, i("top_k").unwrap(), 1);
-                lp::top_p(&k, f("top_p").unwrap(), 1)
-            }
-            other => panic!("processor {other} ({}) has no Rust counterpart in this test", case.name),
-        };
+        let out = apply(&case.class, &case.params, scores, ids, &eos);
         let expected = e.get(&format!("{}.output", case.name));
         let finite = expected.isfinite();
         assert!(
