@@ -9,6 +9,7 @@ mod gpt2;
 mod minilm;
 mod pipeline_classification;
 mod pipeline_embeddings;
+mod pipeline_generation;
 mod pipeline_qa;
 mod pipeline_tokens;
 mod pipelines_common;
