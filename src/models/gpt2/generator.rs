@@ -107,14 +107,14 @@ impl GenerativeModel for GPT2LMHeadModel {
         input: &StepInput<'_>,
         cache: Cache,
     ) -> Result<LMModelOutput, RustBertError> {
-        self.forward_t(
+        self.run(
             Some(input.input_ids),
             cache,
             Some(input.attention_mask),
-            None,
             input.position_ids,
-            None,
+            (None, None),
             false,
+            true,
         )
     }
 }
@@ -125,14 +125,14 @@ impl GenerativeModel for OpenAIGPTLMHeadModel {
         input: &StepInput<'_>,
         cache: Cache,
     ) -> Result<LMModelOutput, RustBertError> {
-        self.forward_t(
+        self.run(
             Some(input.input_ids),
             cache,
             Some(input.attention_mask),
-            None,
             input.position_ids,
-            None,
+            (None, None),
             false,
+            true,
         )
     }
 }

@@ -1,6 +1,6 @@
 use crate::common::activations::Activation;
 use crate::common::config::read_config_file;
-use crate::common::layers::linear::embedding_config;
+use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{Cache, LMModelOutput};
 use crate::gpt2::transformer::{causal_attention_bias, Block, BlockConfig};
@@ -530,6 +530,30 @@ impl GPT2LMHeadModel {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<LMModelOutput, RustBertError> {
+        self.run(
+            input_ids,
+            layer_past,
+            attention_mask,
+            position_ids,
+            (token_type_ids, input_embeds),
+            train,
+            false,
+        )
+    }
+
+    /// The forward pass; with `last_only`, logits of the last position only (`[batch, 1,
+    /// vocab]`: what a generation step needs, sparing the head's largest product).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run(
+        &self,
+        input_ids: Option<&Tensor>,
+        layer_past: Cache,
+        attention_mask: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        (token_type_ids, input_embeds): (Option<&Tensor>, Option<&Tensor>),
+        train: bool,
+        last_only: bool,
+    ) -> Result<LMModelOutput, RustBertError> {
         let layer_past = match layer_past {
             Cache::GPT2Cache(layer_past) => layer_past,
             Cache::None => None,
@@ -543,8 +567,14 @@ impl GPT2LMHeadModel {
             input_embeds,
             train,
         )?;
+        let hidden = if last_only {
+            let seq = output.output.size()[1];
+            output.output.narrow(1, seq - 1, 1)
+        } else {
+            output.output
+        };
         Ok(LMModelOutput {
-            lm_logits: output.output.matmul(&self.transformer.wte.ws.tr()),
+            lm_logits: project(&hidden, &self.transformer.wte.ws, None),
             cache: Cache::GPT2Cache(output.cache),
         })
     }

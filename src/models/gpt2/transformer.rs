@@ -2,6 +2,7 @@
 //! query/key/value projection, causal self-attention with an optional key/value cache, and a
 //! two-layer MLP, all with HF's `Conv1D` projections.
 use crate::common::activations::Activation;
+use crate::common::layers::linear::project;
 use crate::common::layers::{merge_heads, scaled_dot_product, split_heads, Dropout};
 use crate::RustBertError;
 use std::borrow::Borrow;
@@ -9,6 +10,10 @@ use tch::nn::{self, Init, Module};
 use tch::{Kind, Tensor};
 
 /// HF's `Conv1D`: a linear projection whose weight is stored transposed, `[in, out]`.
+///
+/// The variable keeps HF's shape `[in, out]` (files load and save as they are) but its memory
+/// is laid out column-major, so that its transpose is a contiguous `[out, in]` matrix for
+/// [`project`]'s fast few-row product (generation steps) at no extra memory.
 #[derive(Debug)]
 pub struct Conv1D {
     weight: Tensor,
@@ -20,8 +25,13 @@ impl Conv1D {
     /// zero like the shared layers (they are meant to be loaded).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Self {
         let p = p.borrow();
+        let mut weight = p.var("weight", &[in_dim, out_dim], Init::Const(0.0));
+        // Same variable (the var store holds the same tensor), column-major storage; loading
+        // copies into it, and kind/device conversions preserve the layout.
+        let column_major = weight.tr().contiguous().tr();
+        weight.set_data(&column_major);
         Self {
-            weight: p.var("weight", &[in_dim, out_dim], Init::Const(0.0)),
+            weight,
             bias: p.var("bias", &[out_dim], Init::Const(0.0)),
         }
     }
@@ -29,7 +39,7 @@ impl Conv1D {
 
 impl Module for Conv1D {
     fn forward(&self, xs: &Tensor) -> Tensor {
-        xs.matmul(&self.weight) + &self.bias
+        project(xs, &self.weight.tr(), Some(&self.bias))
     }
 }
 

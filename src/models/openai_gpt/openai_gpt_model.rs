@@ -1,4 +1,4 @@
-use crate::common::layers::linear::embedding_config;
+use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{Cache, LMModelOutput};
 use crate::gpt2::transformer::{causal_attention_bias, Block};
@@ -168,6 +168,29 @@ impl OpenAIGPTLMHeadModel {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<LMModelOutput, RustBertError> {
+        self.run(
+            input_ids,
+            layer_past,
+            attention_mask,
+            position_ids,
+            (token_type_ids, input_embeds),
+            train,
+            false,
+        )
+    }
+
+    /// The forward pass; with `last_only`, logits of the last position only.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run(
+        &self,
+        input_ids: Option<&Tensor>,
+        layer_past: Cache,
+        attention_mask: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        (token_type_ids, input_embeds): (Option<&Tensor>, Option<&Tensor>),
+        train: bool,
+        last_only: bool,
+    ) -> Result<LMModelOutput, RustBertError> {
         if let Cache::GPT2Cache(Some(_)) = layer_past {
             return Err(RustBertError::ValueError(
                 "OpenAI GPT keeps no key/value cache: pass Cache::None".into(),
@@ -181,10 +204,14 @@ impl OpenAIGPTLMHeadModel {
             input_embeds,
             train,
         )?;
+        let hidden = if last_only {
+            let seq = output.hidden_state.size()[1];
+            output.hidden_state.narrow(1, seq - 1, 1)
+        } else {
+            output.hidden_state
+        };
         Ok(LMModelOutput {
-            lm_logits: output
-                .hidden_state
-                .matmul(&self.transformer.tokens_embed.ws.tr()),
+            lm_logits: project(&hidden, &self.transformer.tokens_embed.ws, None),
             cache: Cache::None,
         })
     }

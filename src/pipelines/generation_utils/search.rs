@@ -383,6 +383,38 @@ impl StepState {
         Ok(model.prepare_scores_for_generation(logits))
     }
 
+    /// The first step of beam search (call it only then): the beams of an input are still identical, so the prompt
+    /// runs once per input and its scores and cache are copied to the input's `beams` rows
+    /// (HF runs every beam; this spares `beams - 1` prompt passes).
+    fn run_shared<G: PrivateLanguageGenerator + ?Sized>(
+        &mut self,
+        model: &G,
+        sequences: &Tensor,
+        beams: i64,
+    ) -> Result<Tensor, RustBertError> {
+        if beams == 1 {
+            return self.run(model, sequences);
+        }
+        let device = sequences.device();
+        let rows = sequences.size()[0];
+        let firsts = Tensor::arange_start_step(0, rows, beams, (Kind::Int64, device));
+        let pick = |t: &Tensor| t.index_select(0, &firsts);
+        let picked = pick(&self.mask);
+        let mask = std::mem::replace(&mut self.mask, picked);
+        let positions = self.positions.as_ref().map(pick);
+        let positions = std::mem::replace(&mut self.positions, positions);
+        let encoder = self.encoder_outputs.as_ref().map(pick);
+        let encoder = std::mem::replace(&mut self.encoder_outputs, encoder);
+        let logits = self.run(model, &pick(sequences));
+        self.mask = mask;
+        self.positions = positions;
+        self.encoder_outputs = encoder;
+        let expand = Tensor::arange(rows / beams, (Kind::Int64, device))
+            .repeat_interleave_self_int(beams, 0, None);
+        self.cache.reorder(&expand)?;
+        Ok(logits?.index_select(0, &expand))
+    }
+
     /// Accounts for one more token in every row (decoder-only: mask and positions grow).
     fn advance(&mut self) {
         if let Some(positions) = &self.positions {
@@ -772,7 +804,11 @@ impl Run<'_, '_> {
         let mut current = prompt;
         while current < max_length {
             let flat = running.narrow(2, 0, current).reshape([batch * beams, current]);
-            let logits = state.run(model, &flat)?;
+            let logits = if current == prompt {
+                state.run_shared(model, &flat, beams)?
+            } else {
+                state.run(model, &flat)?
+            };
             let log_probs = s.process(
                 &flat,
                 logits.log_softmax(-1, Kind::Float),
@@ -956,7 +992,12 @@ impl Run<'_, '_> {
         let mut current = prompt;
         let mut rows_host = Vec::<Vec<i64>>::try_from(&input_ids.to_device(tch::Device::Cpu))?;
         while current < max_length {
-            let log_probs = state.run(model, &input_ids)?.log_softmax(-1, Kind::Float);
+            let logits = if current == prompt {
+                state.run_shared(model, &input_ids, beams)?
+            } else {
+                state.run(model, &input_ids)?
+            };
+            let log_probs = logits.log_softmax(-1, Kind::Float);
             let vocab = log_probs.size()[1];
             let mut current_tokens = vec![0i64; (batch * beams) as usize];
             let mut reordering = vec![0i64; (batch * beams) as usize];
