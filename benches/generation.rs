@@ -98,7 +98,9 @@ fn bench(c: &mut Criterion) {
     write_model(dir.path());
     let generator = generator(dir.path());
     let mut group = c.benchmark_group("gpt2");
-    group.sample_size(10).measurement_time(Duration::from_secs(30));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30));
     group.bench_function("greedy_64", |b| b.iter(|| run(&generator, 1, 64)));
     group.bench_function("beam5_32", |b| b.iter(|| run(&generator, 5, 32)));
     group.finish();

@@ -54,6 +54,12 @@ fn main() -> Result<(), RustBertError> {
         conversation.past_user_inputs,
         conversation.generated_responses
     );
-    println!("{second} waits: {}", manager.get(&second).expect("conversation").contains_new_input());
+    println!(
+        "{second} waits: {}",
+        manager
+            .get(&second)
+            .expect("conversation")
+            .contains_new_input()
+    );
     Ok(())
 }

@@ -18,9 +18,7 @@ fn config() -> TextGenerationConfig {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/generation/gpt2");
     let mut config = TextGenerationConfig::new(
         ModelType::GPT2,
-        ModelResource::Torch(Box::new(LocalResource::from(
-            dir.join("model.safetensors"),
-        ))),
+        ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
         LocalResource::from(dir.join("config.json")),
         LocalResource::from(dir.join("vocab.json")),
         Some(LocalResource::from(dir.join("merges.txt"))),

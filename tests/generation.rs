@@ -183,7 +183,12 @@ fn check_case(case: &Case) {
         );
         let token_scores = output.token_scores.as_ref().unwrap();
         let expected = &case.token_scores[row][..case.generated_lengths[row]];
-        assert_eq!(token_scores.len(), expected.len(), "{}: row {row}", case.name);
+        assert_eq!(
+            token_scores.len(),
+            expected.len(),
+            "{}: row {row}",
+            case.name
+        );
         for (a, b) in token_scores.iter().zip(expected) {
             let same_infinity = a.is_infinite() && b.is_infinite() && a.signum() == b.signum();
             assert!(
@@ -288,8 +293,8 @@ fn apply(
             lp::force_tokens(scores, eos, ids.size()[1] == i("max_length").unwrap() - 1)
         }
         "LogitsProcessorList" => {
-            let members: Vec<ProcessorCase> = serde_json::from_value(p["processors"].clone())
-                .expect("processor list");
+            let members: Vec<ProcessorCase> =
+                serde_json::from_value(p["processors"].clone()).expect("processor list");
             members.iter().fold(scores.shallow_clone(), |acc, member| {
                 apply(&member.class, &member.params, &acc, ids, eos)
             })
@@ -300,10 +305,9 @@ fn apply(
 
 #[test]
 fn logits_processors_equal_hf() {
-    let file: ProcessorFile = serde_json::from_str(
-        &std::fs::read_to_string(dir().join("processors.json")).unwrap(),
-    )
-    .unwrap();
+    let file: ProcessorFile =
+        serde_json::from_str(&std::fs::read_to_string(dir().join("processors.json")).unwrap())
+            .unwrap();
     let e = Expected::load(dir().join("processors.safetensors"));
     let ids = e.get("input_ids");
     let scores = e.get("scores");
@@ -349,7 +353,11 @@ fn streaming_callback_sees_every_token_and_can_stop() {
         .unwrap();
     let streamed: Vec<i64> = seen.borrow().iter().map(|t| t.token_id).collect();
     assert_eq!(&out[0].indices[3..], streamed.as_slice());
-    assert!(seen.borrow().iter().enumerate().all(|(i, t)| t.step == i && t.sequence == 0));
+    assert!(seen
+        .borrow()
+        .iter()
+        .enumerate()
+        .all(|(i, t)| t.step == i && t.sequence == 0));
 
     let count = RefCell::new(0);
     let stop_after_two = |_: &GeneratedToken| {
@@ -400,7 +408,11 @@ fn stop_strings_end_a_sequence_after_the_string() {
         )
         .unwrap();
     assert!(cut[0].text.contains(&stop), "{:?}", cut[0].text);
-    assert!(cut[0].text.len() < text.len(), "{:?} vs {text:?}", cut[0].text);
+    assert!(
+        cut[0].text.len() < text.len(),
+        "{:?} vs {text:?}",
+        cut[0].text
+    );
     assert!(text.starts_with(&cut[0].text));
 }
 
@@ -409,17 +421,38 @@ fn bad_settings_are_errors_not_panics() {
     let generator = gpt2();
     let prompt = ["The dog"];
     let bad = |options: GenerateOptions| generator.generate(Some(&prompt), Some(options));
-    assert!(bad(GenerateOptions { num_beams: Some(0), ..Default::default() }).is_err());
-    assert!(bad(GenerateOptions { top_p: Some(0.0), do_sample: Some(true), ..Default::default() }).is_err());
-    assert!(bad(GenerateOptions { top_p: Some(1.5), ..Default::default() }).is_err());
-    assert!(bad(GenerateOptions { temperature: Some(0.0), ..Default::default() }).is_err());
+    assert!(bad(GenerateOptions {
+        num_beams: Some(0),
+        ..Default::default()
+    })
+    .is_err());
+    assert!(bad(GenerateOptions {
+        top_p: Some(0.0),
+        do_sample: Some(true),
+        ..Default::default()
+    })
+    .is_err());
+    assert!(bad(GenerateOptions {
+        top_p: Some(1.5),
+        ..Default::default()
+    })
+    .is_err());
+    assert!(bad(GenerateOptions {
+        temperature: Some(0.0),
+        ..Default::default()
+    })
+    .is_err());
     assert!(bad(GenerateOptions {
         num_beams: Some(2),
         num_return_sequences: Some(3),
         ..Default::default()
     })
     .is_err());
-    assert!(bad(GenerateOptions { num_return_sequences: Some(2), ..Default::default() }).is_err());
+    assert!(bad(GenerateOptions {
+        num_return_sequences: Some(2),
+        ..Default::default()
+    })
+    .is_err());
     assert!(bad(GenerateOptions {
         num_beams: Some(4),
         num_beam_groups: Some(3),
@@ -427,18 +460,30 @@ fn bad_settings_are_errors_not_panics() {
     })
     .is_err());
     let empty_words = vec![vec![]];
-    assert!(bad(GenerateOptions { bad_word_ids: Some(&empty_words), ..Default::default() }).is_err());
+    assert!(bad(GenerateOptions {
+        bad_word_ids: Some(&empty_words),
+        ..Default::default()
+    })
+    .is_err());
     let none = |_: i64, _: &Tensor| Vec::new();
-    assert!(bad(GenerateOptions { prefix_allowed_tokens_fn: Some(&none), ..Default::default() }).is_err());
+    assert!(bad(GenerateOptions {
+        prefix_allowed_tokens_fn: Some(&none),
+        ..Default::default()
+    })
+    .is_err());
     let mut cfg = config("gpt2");
     cfg.num_beams = 0;
     assert!(GPT2Generator::new(cfg).is_err());
     // Ids outside the vocabulary and mis-shaped masks.
     let ids = Tensor::from_slice(&[5i64, 100_000]).view([1, 2]);
-    assert!(generator.generate_from_ids_and_past(ids, None, None).is_err());
+    assert!(generator
+        .generate_from_ids_and_past(ids, None, None)
+        .is_err());
     let ids = Tensor::from_slice(&[5i64, 6]).view([1, 2]);
     let mask = Tensor::ones([1, 3], (Kind::Int64, Device::Cpu));
-    assert!(generator.generate_from_ids_and_past(ids, Some(mask), None).is_err());
+    assert!(generator
+        .generate_from_ids_and_past(ids, Some(mask), None)
+        .is_err());
 }
 
 #[test]
@@ -452,7 +497,10 @@ fn edge_inputs_have_documented_answers() {
     };
     // No prompt: nothing to do.
     let none: [&str; 0] = [];
-    assert!(generator.generate(Some(&none), options()).unwrap().is_empty());
+    assert!(generator
+        .generate(Some(&none), options())
+        .unwrap()
+        .is_empty());
     // An empty prompt starts from nothing but the end token, which GPT-2 uses as BOS too.
     let out = generator.generate(Some(&[""]), options()).unwrap();
     assert_eq!(out.len(), 1);
@@ -460,7 +508,9 @@ fn edge_inputs_have_documented_answers() {
     assert_eq!(out.len(), 1);
     // A prompt longer than the context keeps its end and still gets new tokens (context 64).
     let long = "the dog and the cat ".repeat(100);
-    let out = generator.generate_indices(Some(&[long.as_str()]), options()).unwrap();
+    let out = generator
+        .generate_indices(Some(&[long.as_str()]), options())
+        .unwrap();
     assert_eq!(out[0].indices.len(), 64);
     // max_length below the prompt: the prompt comes back unchanged.
     let out = generator
@@ -473,7 +523,9 @@ fn edge_inputs_have_documented_answers() {
             }),
         )
         .unwrap();
-    let prompt_ids = generator.get_tokenizer().tokenize("the dog and the cat sat on the mat");
+    let prompt_ids = generator
+        .get_tokenizer()
+        .tokenize("the dog and the cat sat on the mat");
     assert_eq!(out[0].indices.len(), prompt_ids.len());
 }
 
@@ -556,12 +608,48 @@ fn diverse_beam_search_equals_hf_4() {
             );
             let token_scores = output.token_scores.as_ref().unwrap();
             let reference = &case.token_scores_true[row][..case.generated_lengths[row]];
-            assert_eq!(token_scores.len(), reference.len(), "{}: row {row}", case.name);
+            assert_eq!(
+                token_scores.len(),
+                reference.len(),
+                "{}: row {row}",
+                case.name
+            );
             for (a, b) in token_scores.iter().zip(reference) {
-                assert!((a - b).abs() < 1e-4, "{}: row {row} {token_scores:?} vs {reference:?}", case.name);
+                assert!(
+                    (a - b).abs() < 1e-4,
+                    "{}: row {row} {token_scores:?} vs {reference:?}",
+                    case.name
+                );
             }
             checked += 1;
         }
     }
     assert!(checked >= 30, "{checked} rows checked");
+}
+
+#[test]
+fn precision_and_device_switches_keep_generating() {
+    let mut generator = gpt2();
+    let options = || {
+        Some(GenerateOptions {
+            max_new_tokens: Some(5),
+            eos_token_ids: Some(&[]),
+            ..Default::default()
+        })
+    };
+    let reference = generator
+        .generate_indices(Some(&["The dog"]), options())
+        .unwrap();
+    generator.set_device(Device::Cpu).unwrap();
+    generator.half().unwrap();
+    let out = generator
+        .generate_indices(Some(&["The dog"]), options())
+        .unwrap();
+    assert_eq!(out[0].indices.len(), reference[0].indices.len());
+    generator.float().unwrap();
+    // Back in float32 (weights rounded through half precision) the prompt and length hold.
+    let out = generator
+        .generate_indices(Some(&["The dog"]), options())
+        .unwrap();
+    assert_eq!(out[0].indices[..2], reference[0].indices[..2]);
 }

@@ -136,7 +136,11 @@ fn conversation_turns_equal_hf() {
     assert_eq!(responses[&id_a], a[0].response);
     assert_eq!(responses[&id_b], b[0].response);
 
-    manager.get(&id_a).unwrap().add_user_input(&a[1].user).unwrap();
+    manager
+        .get(&id_a)
+        .unwrap()
+        .add_user_input(&a[1].user)
+        .unwrap();
     let responses = model
         .generate_responses_with_options(&mut manager, options)
         .unwrap();
@@ -144,12 +148,21 @@ fn conversation_turns_equal_hf() {
     assert_eq!(responses[&id_a], a[1].response);
     let conversation = manager.get(&id_a).unwrap();
     let context: Vec<i64> = conversation.history[..3].concat();
-    assert_eq!(context, a[1].input_ids, "the second turn's input is the history");
+    assert_eq!(
+        context, a[1].input_ids,
+        "the second turn's input is the history"
+    );
     let mut last = a[1].response_ids.clone();
     last.push(399);
     assert_eq!(conversation.history[3], last);
-    assert_eq!(conversation.past_user_inputs, [a[0].user.clone(), a[1].user.clone()]);
-    assert_eq!(conversation.get_last_response(), Some(a[1].response.as_str()));
+    assert_eq!(
+        conversation.past_user_inputs,
+        [a[0].user.clone(), a[1].user.clone()]
+    );
+    assert_eq!(
+        conversation.get_last_response(),
+        Some(a[1].response.as_str())
+    );
 }
 
 #[test]
@@ -164,7 +177,10 @@ fn conversation_bookkeeping() {
     conversation.mark_processed();
     assert!(!conversation.contains_new_input());
     let mut restored = Conversation::new_empty();
-    restored.load_from_history(&["hi", "hello there", "how are you?"], &[vec![1i64, 399], vec![2, 399], vec![3, 399]]);
+    restored.load_from_history(
+        &["hi", "hello there", "how are you?"],
+        &[vec![1i64, 399], vec![2, 399], vec![3, 399]],
+    );
     assert_eq!(restored.past_user_inputs, ["hi"]);
     assert_eq!(restored.generated_responses, ["hello there"]);
     assert_eq!(restored.new_user_input.as_deref(), Some("how are you?"));
@@ -186,9 +202,17 @@ fn conversation_bookkeeping() {
         max_new_tokens: Some(4),
         ..Default::default()
     });
-    model.generate_responses_with_options(&mut manager, options).unwrap();
-    manager.get(&id).unwrap().add_user_input("What do you like?").unwrap();
-    let responses = model.generate_responses_with_options(&mut manager, options).unwrap();
+    model
+        .generate_responses_with_options(&mut manager, options)
+        .unwrap();
+    manager
+        .get(&id)
+        .unwrap()
+        .add_user_input("What do you like?")
+        .unwrap();
+    let responses = model
+        .generate_responses_with_options(&mut manager, options)
+        .unwrap();
     assert_eq!(responses.len(), 1);
     // No active conversation: nothing to do.
     assert!(model.generate_responses(&mut manager).unwrap().is_empty());

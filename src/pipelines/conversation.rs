@@ -26,7 +26,7 @@
 use crate::gpt2::GPT2Generator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::generation_utils::{
-    GenerateConfig, GenerateOptions, LanguageGenerator, PrivateLanguageGenerator,
+    left_pad, GenerateConfig, GenerateOptions, LanguageGenerator, PrivateLanguageGenerator,
 };
 use crate::resources::ResourceProvider;
 use crate::RustBertError;
@@ -36,7 +36,7 @@ use crate::{
     resources::RemoteResource,
 };
 use std::collections::HashMap;
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Kind};
 use uuid::Uuid;
 
 /// Configuration of a [`ConversationModel`]: the model files and the generation settings (see
@@ -459,23 +459,14 @@ impl ConversationModel {
             .zip(&prompts)
             .map(|(c, prompt)| self.context(&c.history, prompt))
             .collect();
-        let width = contexts.iter().map(Vec::len).max().unwrap_or(0);
-        let mut flat_ids = Vec::with_capacity(contexts.len() * width);
-        let mut flat_mask = Vec::with_capacity(contexts.len() * width);
-        for context in &contexts {
-            let padding = width - context.len();
-            flat_ids.extend(std::iter::repeat(self.eos_token_id).take(padding));
-            flat_ids.extend_from_slice(context);
-            flat_mask.extend(std::iter::repeat(0i64).take(padding));
-            flat_mask.extend(std::iter::repeat(1i64).take(context.len()));
-        }
-        let shape = [contexts.len() as i64, width as i64];
         let generator = self.generator();
-        let outputs = generator.generate_from_ids_and_past(
-            Tensor::from_slice(&flat_ids).view(shape),
-            Some(Tensor::from_slice(&flat_mask).view(shape)),
-            options,
-        )?;
+        let (input_ids, attention_mask) = left_pad(
+            &contexts,
+            self.eos_token_id,
+            generator.get_var_store().device(),
+        );
+        let outputs =
+            generator.generate_from_ids_and_past(input_ids, Some(attention_mask), options)?;
         let per_input = outputs.len() / contexts.len().max(1);
         let tokenizer = generator.get_tokenizer();
         let mut responses = HashMap::with_capacity(ids.len());
@@ -485,8 +476,8 @@ impl ConversationModel {
             .zip(contexts.iter().zip(prompts))
             .zip(outputs.into_iter().step_by(per_input.max(1)))
         {
-            let mut response: Vec<i64> = output.indices[context.len().min(output.indices.len())..]
-                .to_vec();
+            let mut response: Vec<i64> =
+                output.indices[context.len().min(output.indices.len())..].to_vec();
             let text = tokenizer.decode(&response, true, true);
             // Turns are separated by the end token, whether or not the model produced it.
             if response.last() != Some(&self.eos_token_id) {

@@ -47,7 +47,13 @@ impl LanguageModelGenerator<GPT2LMHeadModel> {
     /// Invalid settings, and errors of the resources, the configuration, the tokenizer files
     /// and the weights.
     pub fn new(generate_config: GenerateConfig) -> Result<Self, RustBertError> {
-        Self::load(generate_config, None, read_config, |p, c| GPT2LMHeadModel::new(p, c), specials)
+        Self::load(
+            generate_config,
+            None,
+            read_config,
+            |p, c| GPT2LMHeadModel::new(p, c),
+            specials,
+        )
     }
 
     /// Loads GPT-2 with a tokenizer of your own (the vocabulary resources are then unused).

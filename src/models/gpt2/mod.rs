@@ -30,8 +30,8 @@ mod generator;
 mod gpt2_model;
 pub(crate) mod transformer;
 
-pub(crate) use gpt2_model::{check_2d, input_embeddings, lookup, position_embeddings};
 pub use generator::{GPT2Generator, OpenAIGenerator};
+pub(crate) use gpt2_model::{check_2d, input_embeddings, lookup, position_embeddings};
 pub use gpt2_model::{
     GPT2LMHeadModel, Gpt2Config, Gpt2ConfigResources, Gpt2MergesResources, Gpt2Model,
     Gpt2ModelOutput, Gpt2ModelResources, Gpt2VocabResources,

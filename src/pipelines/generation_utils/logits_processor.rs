@@ -171,7 +171,7 @@ pub fn bad_words(
             let prefix = Tensor::from_slice(prefix).to(device).unsqueeze(0);
             let matching = tail.eq_tensor(&prefix).all_dim(1, false);
             let column = ban.select(1, last).logical_or(&matching);
-            let _ = ban.select(1, last).copy_(&column);
+            ban.select(1, last).copy_(&column);
         }
     }
     Ok(scores.masked_fill(&ban, f64::NEG_INFINITY))

@@ -45,8 +45,8 @@ mod generator;
 pub mod logits_processor;
 mod search;
 
-pub use generator::LanguageModelGenerator;
 pub(crate) use generator::GeneratorSpecials;
+pub use generator::LanguageModelGenerator;
 
 pub use crate::generation::{Cache, LMModelOutput};
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
@@ -435,27 +435,32 @@ pub(crate) mod private_generation_utils {
                     }
                 }
             }
-            let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-            let mut ids = Vec::with_capacity(rows.len() * width);
-            let mut mask = Vec::with_capacity(rows.len() * width);
-            for row in &rows {
-                let padding = width - row.len();
-                ids.extend(std::iter::repeat(pad_token_id).take(padding));
-                ids.extend_from_slice(row);
-                mask.extend(std::iter::repeat(0i64).take(padding));
-                mask.extend(std::iter::repeat(1i64).take(row.len()));
-            }
-            let device = self.get_var_store().device();
-            let shape = [rows.len() as i64, width as i64];
-            Ok((
-                Tensor::from_slice(&ids).view(shape).to(device),
-                Tensor::from_slice(&mask).view(shape).to(device),
-            ))
+            Ok(left_pad(&rows, pad_token_id, self.get_var_store().device()))
         }
     }
 }
 
 pub(crate) use private_generation_utils::PrivateLanguageGenerator;
+
+/// Left-pads rows of token ids with `pad_token_id` into a `[rows, longest]` tensor on `device`,
+/// with the attention mask (0 on padding), as decoder-only generation wants its prompts.
+pub(crate) fn left_pad(rows: &[Vec<i64>], pad_token_id: i64, device: Device) -> (Tensor, Tensor) {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut ids = Vec::with_capacity(rows.len() * width);
+    let mut mask = Vec::with_capacity(rows.len() * width);
+    for row in rows {
+        let padding = width - row.len();
+        ids.extend(std::iter::repeat_n(pad_token_id, padding));
+        ids.extend_from_slice(row);
+        mask.extend(std::iter::repeat_n(0i64, padding));
+        mask.extend(std::iter::repeat_n(1i64, row.len()));
+    }
+    let shape = [rows.len() as i64, width as i64];
+    (
+        Tensor::from_slice(&ids).view(shape).to(device),
+        Tensor::from_slice(&mask).view(shape).to(device),
+    )
+}
 
 /// Text generation for every generative model of the crate (GPT-2, OpenAI GPT, ...): the
 /// methods come with the model; see the module documentation.

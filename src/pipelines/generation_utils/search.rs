@@ -70,7 +70,10 @@ fn invalid(message: String) -> RustBertError {
 impl Settings<'_> {
     pub(crate) fn check(raw: &RawSettings) -> Result<(), RustBertError> {
         if raw.num_beams < 1 {
-            return Err(invalid(format!("num_beams must be at least 1, got {}", raw.num_beams)));
+            return Err(invalid(format!(
+                "num_beams must be at least 1, got {}",
+                raw.num_beams
+            )));
         }
         if raw.num_return_sequences < 1 {
             return Err(invalid(format!(
@@ -78,19 +81,25 @@ impl Settings<'_> {
                 raw.num_return_sequences
             )));
         }
-        if !(raw.temperature > 0.0) {
+        if raw.temperature.is_nan() || raw.temperature <= 0.0 {
             return Err(invalid(format!(
                 "temperature must be strictly positive, got {}",
                 raw.temperature
             )));
         }
         if !(raw.top_p > 0.0 && raw.top_p <= 1.0) {
-            return Err(invalid(format!("top_p must be in (0, 1], got {}", raw.top_p)));
+            return Err(invalid(format!(
+                "top_p must be in (0, 1], got {}",
+                raw.top_p
+            )));
         }
         if raw.top_k < 0 {
-            return Err(invalid(format!("top_k must not be negative, got {}", raw.top_k)));
+            return Err(invalid(format!(
+                "top_k must not be negative, got {}",
+                raw.top_k
+            )));
         }
-        if !(raw.repetition_penalty > 0.0) {
+        if raw.repetition_penalty.is_nan() || raw.repetition_penalty <= 0.0 {
             return Err(invalid(format!(
                 "repetition_penalty must be strictly positive, got {}",
                 raw.repetition_penalty
@@ -104,7 +113,9 @@ impl Settings<'_> {
         }
         if let Some(max_length) = raw.max_length {
             if max_length < 1 {
-                return Err(invalid(format!("max_length must be at least 1, got {max_length}")));
+                return Err(invalid(format!(
+                    "max_length must be at least 1, got {max_length}"
+                )));
             }
         }
         if let Some(min_p) = raw.min_p {
@@ -114,7 +125,9 @@ impl Settings<'_> {
         }
         if let Some(typical_p) = raw.typical_p {
             if !(typical_p > 0.0 && typical_p <= 1.0) {
-                return Err(invalid(format!("typical_p must be in (0, 1], got {typical_p}")));
+                return Err(invalid(format!(
+                    "typical_p must be in (0, 1], got {typical_p}"
+                )));
             }
         }
         if raw.num_beams == 1 && !raw.do_sample && raw.num_return_sequences > 1 {
@@ -163,7 +176,11 @@ pub(crate) fn pad_token_id<G: PrivateLanguageGenerator + ?Sized>(
 ) -> i64 {
     model
         .get_pad_id()
-        .or_else(|| options.and_then(|o| o.eos_token_ids).and_then(|e| e.first().copied()))
+        .or_else(|| {
+            options
+                .and_then(|o| o.eos_token_ids)
+                .and_then(|e| e.first().copied())
+        })
         .or_else(|| model.get_eos_ids().and_then(|e| e.first().copied()))
         .unwrap_or(0)
 }
@@ -184,8 +201,12 @@ fn resolve<'a, G: PrivateLanguageGenerator + ?Sized>(
         top_k: o.top_k.unwrap_or(config.top_k),
         top_p: o.top_p.unwrap_or(config.top_p),
         repetition_penalty: o.repetition_penalty.unwrap_or(config.repetition_penalty),
-        no_repeat_ngram_size: o.no_repeat_ngram_size.unwrap_or(config.no_repeat_ngram_size),
-        num_return_sequences: o.num_return_sequences.unwrap_or(config.num_return_sequences),
+        no_repeat_ngram_size: o
+            .no_repeat_ngram_size
+            .unwrap_or(config.no_repeat_ngram_size),
+        num_return_sequences: o
+            .num_return_sequences
+            .unwrap_or(config.num_return_sequences),
         num_beam_groups: o.num_beam_groups.or(config.num_beam_groups),
         diversity_penalty: o.diversity_penalty.or(config.diversity_penalty),
         min_p: o.min_p,
@@ -197,7 +218,9 @@ fn resolve<'a, G: PrivateLanguageGenerator + ?Sized>(
     let max_length = match (o.max_length, o.max_new_tokens) {
         (Some(max_length), _) => Some(max_length),
         (None, Some(new)) if new < 0 => {
-            return Err(invalid(format!("max_new_tokens must not be negative, got {new}")))
+            return Err(invalid(format!(
+                "max_new_tokens must not be negative, got {new}"
+            )))
         }
         (None, Some(new)) => Some(prompt_length + new),
         (None, None) => config.max_length,
@@ -227,7 +250,10 @@ fn resolve<'a, G: PrivateLanguageGenerator + ?Sized>(
     }
     let forced_bos_token_id = o.forced_bos_token_id.or(model.get_forced_bos_token_id());
     let forced_eos_token_id = o.forced_eos_token_id.or(model.get_forced_eos_token_id());
-    for id in [forced_bos_token_id, forced_eos_token_id].into_iter().flatten() {
+    for id in [forced_bos_token_id, forced_eos_token_id]
+        .into_iter()
+        .flatten()
+    {
         if id < 0 || id >= vocab {
             return Err(invalid(format!(
                 "forced token id {id} is outside the vocabulary (size {vocab})"
@@ -338,8 +364,7 @@ impl Settings<'_> {
     }
 
     fn eos_tensor(&self, device: tch::Device) -> Option<Tensor> {
-        (!self.eos_token_ids.is_empty())
-            .then(|| Tensor::from_slice(&self.eos_token_ids).to(device))
+        (!self.eos_token_ids.is_empty()).then(|| Tensor::from_slice(&self.eos_token_ids).to(device))
     }
 }
 
@@ -362,7 +387,10 @@ impl StepState {
         let cache = std::mem::replace(&mut self.cache, Cache::None);
         let length = sequences.size()[1];
         let (ids, positions) = if cache.is_empty() {
-            (sequences.shallow_clone(), self.positions.as_ref().map(Tensor::shallow_clone))
+            (
+                sequences.shallow_clone(),
+                self.positions.as_ref().map(Tensor::shallow_clone),
+            )
         } else {
             (
                 sequences.narrow(1, length - 1, 1),
@@ -473,8 +501,7 @@ pub(crate) fn generate<G: PrivateLanguageGenerator + ?Sized>(
     }
     if length == 0 {
         return Err(invalid(
-            "input_ids has no token: give at least one (e.g. the beginning-of-sequence id)"
-                .into(),
+            "input_ids has no token: give at least one (e.g. the beginning-of-sequence id)".into(),
         ));
     }
     let device = model.get_var_store().device();
@@ -532,11 +559,7 @@ pub(crate) fn generate<G: PrivateLanguageGenerator + ?Sized>(
                 cache: Cache::None,
                 mask: attention_mask.repeat_interleave_self_int(expand, 0, None),
                 positions: None,
-                encoder_outputs: Some(encoder_outputs.repeat_interleave_self_int(
-                    expand,
-                    0,
-                    None,
-                )),
+                encoder_outputs: Some(encoder_outputs.repeat_interleave_self_int(expand, 0, None)),
             },
             vec![Vec::new(); batch as usize],
         )
@@ -670,7 +693,10 @@ impl Run<'_, '_> {
                 s.num_return_sequences,
             )?;
             let next = if s.do_sample {
-                scores.softmax(-1, Kind::Float).multinomial(1, false).squeeze_dim(1)
+                scores
+                    .softmax(-1, Kind::Float)
+                    .multinomial(1, false)
+                    .squeeze_dim(1)
             } else {
                 scores.argmax(-1, false)
             };
@@ -712,9 +738,7 @@ impl Run<'_, '_> {
                 }
             }
             unfinished = unfinished.logical_and(&finished_now.logical_not());
-            if (eos.is_some() || s.stop_strings.is_some())
-                && !bool::try_from(unfinished.any())?
-            {
+            if (eos.is_some() || s.stop_strings.is_some()) && !bool::try_from(unfinished.any())? {
                 break;
             }
         }
@@ -803,7 +827,9 @@ impl Run<'_, '_> {
         let batch_offset = (Tensor::arange(batch, (Kind::Int64, device)) * beams).unsqueeze(1);
         let mut current = prompt;
         while current < max_length {
-            let flat = running.narrow(2, 0, current).reshape([batch * beams, current]);
+            let flat = running
+                .narrow(2, 0, current)
+                .reshape([batch * beams, current]);
             let logits = if current == prompt {
                 state.run_shared(model, &flat, beams)?
             } else {
@@ -817,9 +843,8 @@ impl Run<'_, '_> {
                 beams,
             )?;
             let vocab = log_probs.size()[1];
-            let accumulated = (log_probs.view([batch, beams, vocab])
-                + running_scores.unsqueeze(2))
-            .view([batch, beams * vocab]);
+            let accumulated = (log_probs.view([batch, beams, vocab]) + running_scores.unsqueeze(2))
+                .view([batch, beams * vocab]);
             let (top_scores, top_indices) = if s.do_sample {
                 let sampled = accumulated
                     .softmax(-1, Kind::Float)
@@ -856,7 +881,9 @@ impl Run<'_, '_> {
                 }
             };
             if let Some(stop) = s.stop_strings {
-                let window = candidates.narrow(2, 0, current + 1).view([batch * keep, -1]);
+                let window = candidates
+                    .narrow(2, 0, current + 1)
+                    .view([batch * keep, -1]);
                 let hits = stop_string_hits(self.tokenizer, stop, &window, prompt)?;
                 ends = ends.logical_or(&hits.view([batch, keep]));
             }
@@ -884,12 +911,11 @@ impl Run<'_, '_> {
             let (_, best) = merged_scores.topk(beams, -1, true, true);
             finished = gather_beams(&Tensor::cat(&[&finished, &candidates], 1), &best);
             finished_scores = merged_scores.gather(1, &best, false);
-            is_finished =
-                Tensor::cat(&[&is_finished, &just_finished], 1).gather(1, &best, false);
+            is_finished = Tensor::cat(&[&is_finished, &just_finished], 1).gather(1, &best, false);
             let candidate_lengths =
                 Tensor::full([batch, keep], current + 1 - prompt, (Kind::Int64, device));
-            finished_lengths = Tensor::cat(&[&finished_lengths, &candidate_lengths], 1)
-                .gather(1, &best, false);
+            finished_lengths =
+                Tensor::cat(&[&finished_lengths, &candidate_lengths], 1).gather(1, &best, false);
             if let Some(scores) = &candidate_token_scores {
                 finished_token_scores =
                     gather_beams(&Tensor::cat(&[&finished_token_scores, scores], 1), &best);
@@ -901,8 +927,7 @@ impl Run<'_, '_> {
 
             // HF's heuristic: can a running beam still beat the worst finished one?
             let best_length = (current - prompt) as f64;
-            let best_running =
-                running_scores.narrow(1, 0, 1) / best_length.powf(s.length_penalty);
+            let best_running = running_scores.narrow(1, 0, 1) / best_length.powf(s.length_penalty);
             let worst_finished = finished_scores
                 .min_dim(1, true)
                 .0
@@ -936,7 +961,9 @@ impl Run<'_, '_> {
                 .to_device(tch::Device::Cpu),
         )?;
         let token_scores = if s.output_scores {
-            Some(nested_3d_f64(&finished_token_scores.narrow(1, 0, per_prompt))?)
+            Some(nested_3d_f64(
+                &finished_token_scores.narrow(1, 0, per_prompt),
+            )?)
         } else {
             None
         };
@@ -985,7 +1012,13 @@ impl Run<'_, '_> {
             .map(|_| Hypotheses::new(group_size as usize, s.length_penalty, s.early_stopping))
             .collect();
         let mut beam_scores_host: Vec<f32> = (0..batch * beams)
-            .map(|row| if row % group_size == 0 { 0.0 } else { NEG_LARGE as f32 })
+            .map(|row| {
+                if row % group_size == 0 {
+                    0.0
+                } else {
+                    NEG_LARGE as f32
+                }
+            })
             .collect();
         let mut beam_scores = Tensor::from_slice(&beam_scores_host).to(device);
         let mut row_token_scores: Vec<Vec<f64>> = vec![Vec::new(); (batch * beams) as usize];
@@ -1022,7 +1055,7 @@ impl Run<'_, '_> {
                         .view([batch, vocab])
                         .to(device)
                         .repeat_interleave_self_int(group_size, 0, None);
-                    scores = scores - counts * s.diversity_penalty;
+                    scores -= counts * s.diversity_penalty;
                 }
                 let ignore = self
                     .prompt_ignore_length
@@ -1030,19 +1063,19 @@ impl Run<'_, '_> {
                     .map(|t| t.index_select(0, &index));
                 let processed =
                     s.process(&group_ids, scores, current, ignore.as_ref(), group_size)?;
-                let total = (&processed
-                    + beam_scores.index_select(0, &index).unsqueeze(-1))
-                .view([batch, group_size * vocab]);
+                let total = (&processed + beam_scores.index_select(0, &index).unsqueeze(-1))
+                    .view([batch, group_size * vocab]);
                 let (top_scores, top_indices) = total.topk(keep, 1, true, true);
-                let chosen_scores = processed
-                    .view([batch, group_size * vocab])
-                    .gather(1, &top_indices, false);
-                let top_scores = Vec::<Vec<f32>>::try_from(&top_scores.to_device(tch::Device::Cpu))?;
+                let chosen_scores =
+                    processed
+                        .view([batch, group_size * vocab])
+                        .gather(1, &top_indices, false);
+                let top_scores =
+                    Vec::<Vec<f32>>::try_from(&top_scores.to_device(tch::Device::Cpu))?;
                 let top_indices =
                     Vec::<Vec<i64>>::try_from(&top_indices.to_device(tch::Device::Cpu))?;
-                let chosen_scores = Vec::<Vec<f32>>::try_from(
-                    &chosen_scores.to_device(tch::Device::Cpu),
-                )?;
+                let chosen_scores =
+                    Vec::<Vec<f32>>::try_from(&chosen_scores.to_device(tch::Device::Cpu))?;
                 for b in 0..batch as usize {
                     let set = &mut hypotheses[b * groups as usize + group as usize];
                     let mut filled = 0i64;
@@ -1052,9 +1085,8 @@ impl Run<'_, '_> {
                             beam_scores_host[row as usize] = 0.0;
                             current_tokens[row as usize] = s.pad_token_id;
                             reordering[row as usize] = b as i64 * beams + start;
-                            next_token_scores[row as usize] = row_token_scores
-                                [(b as i64 * beams + start) as usize]
-                                .clone();
+                            next_token_scores[row as usize] =
+                                row_token_scores[(b as i64 * beams + start) as usize].clone();
                         }
                         continue;
                     }
@@ -1071,12 +1103,7 @@ impl Run<'_, '_> {
                             }
                             let mut tokens = rows_host[parent as usize].clone();
                             tokens.push(token);
-                            set.add(
-                                tokens,
-                                score as f64,
-                                token_scores,
-                                current + 1 - prompt,
-                            );
+                            set.add(tokens, score as f64, token_scores, current + 1 - prompt);
                         } else {
                             let row = b as i64 * beams + start + filled;
                             beam_scores_host[row as usize] = score;
