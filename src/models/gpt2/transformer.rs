@@ -106,13 +106,16 @@ impl Attention {
     ) -> (Tensor, Tensor, Option<Tensor>) {
         let qkv = self.c_attn.forward(x).split(x.size()[2], 2);
         let query = split_heads(&qkv[0], self.n_head, self.head_dim);
-        let mut key = split_heads(&qkv[1], self.n_head, self.head_dim);
-        let mut value = split_heads(&qkv[2], self.n_head, self.head_dim);
-        if let Some(past) = layer_past {
-            key = Tensor::cat(&[past.get(0), key], -2);
-            value = Tensor::cat(&[past.get(1), value], -2);
-        }
-        let present = Tensor::stack(&[&key, &value], 0);
+        let key = split_heads(&qkv[1], self.n_head, self.head_dim);
+        let value = split_heads(&qkv[2], self.n_head, self.head_dim);
+        // One copy of the cache per step: the new keys and values are appended to the stacked
+        // cache along its length, and attention reads views of the result.
+        let current = Tensor::stack(&[&key, &value], 0);
+        let present = match layer_past {
+            Some(past) => Tensor::cat(&[past, &current], 3),
+            None => current,
+        };
+        let (key, value) = (present.get(0), present.get(1));
         let (context, probs) = scaled_dot_product(
             &query,
             &key,
