@@ -15,6 +15,10 @@ pub enum Cache {
     /// `[2, batch, heads, past_length, head_dim]` (keys then values); `None` before the first
     /// step.
     GPT2Cache(Option<Vec<Tensor>>),
+    /// Encoder-decoder models of the BART family (BART, Marian, mBART, Pegasus, ...): per
+    /// decoder layer, the self-attention state (grows each step) and the cross-attention state
+    /// (the encoder's keys and values, computed on the first step).
+    BARTCache(Option<Vec<(Option<LayerState>, Option<LayerState>)>>),
     /// No cache (models without one, or the first step).
     None,
 }
@@ -24,7 +28,17 @@ impl Cache {
     pub fn is_empty(&self) -> bool {
         match self {
             Cache::GPT2Cache(layers) => layers.is_none(),
+            Cache::BARTCache(layers) => layers.is_none(),
             Cache::None => true,
+        }
+    }
+
+    /// The variant's name, for error messages.
+    pub fn variant_name(&self) -> &'static str {
+        match self {
+            Cache::GPT2Cache(_) => "Cache::GPT2Cache",
+            Cache::BARTCache(_) => "Cache::BARTCache",
+            Cache::None => "Cache::None",
         }
     }
 
@@ -38,8 +52,35 @@ impl Cache {
                     *layer = layer.f_index_select(1, rows)?;
                 }
             }
-            Cache::GPT2Cache(None) | Cache::None => {}
+            Cache::BARTCache(Some(layers)) => {
+                for (self_attention, cross_attention) in layers.iter_mut() {
+                    for state in [self_attention, cross_attention].into_iter().flatten() {
+                        state.reorder_cache(rows)?;
+                    }
+                }
+            }
+            Cache::GPT2Cache(None) | Cache::BARTCache(None) | Cache::None => {}
         }
+        Ok(())
+    }
+}
+
+/// Keys and values an attention layer keeps between generation steps,
+/// `[batch, heads, length, head_dim]` each.
+#[derive(Debug)]
+pub struct LayerState {
+    /// Keys of the tokens seen so far (self-attention) or of the encoder output
+    /// (cross-attention).
+    pub prev_key: Tensor,
+    /// Values, as `prev_key`.
+    pub prev_value: Tensor,
+}
+
+impl LayerState {
+    /// Keeps the batch rows `rows` (int64 indices) of the state, in that order.
+    pub fn reorder_cache(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
+        self.prev_key = self.prev_key.f_index_select(0, rows)?;
+        self.prev_value = self.prev_value.f_index_select(0, rows)?;
         Ok(())
     }
 }

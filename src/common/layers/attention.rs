@@ -67,6 +67,38 @@ pub fn causal_mask_bias(query_len: i64, key_len: i64, kind: Kind, device: Device
         .view([1, 1, query_len, key_len])
 }
 
+/// Additive attention bias `[batch or 1, 1, seq, past + seq]`: causal, and combined with the
+/// padding `attention_mask` (`[batch, past + seq]`) when given.
+///
+/// The two are merged with `minimum` rather than added: a query whose every key is masked (a
+/// left-padding position) then gets the most negative value everywhere, a uniform softmax as
+/// in HF, instead of an overflow to `-inf` whose NaN would leak through later layers.
+pub fn causal_attention_bias(
+    attention_mask: Option<&Tensor>,
+    batch: i64,
+    seq: i64,
+    past: i64,
+    kind: Kind,
+    device: Device,
+) -> Result<Tensor, RustBertError> {
+    let key_len = past + seq;
+    let causal = causal_mask_bias(seq, key_len, kind, device);
+    match attention_mask {
+        None => Ok(causal),
+        Some(mask) => {
+            let padding = attention_bias(
+                mask,
+                batch,
+                seq,
+                key_len,
+                kind,
+                "attention_mask (covering the cached and the new tokens)",
+            )?;
+            Ok(causal.minimum(&padding.to_device(device)))
+        }
+    }
+}
+
 /// `softmax(q kᵀ · scaling + bias) v` on `[batch, heads, seq, head_dim]` tensors; returns the
 /// context and, when `output_attentions`, the attention probabilities.
 ///

@@ -3,7 +3,8 @@ use crate::common::config::read_config_file;
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{Cache, LMModelOutput};
-use crate::gpt2::transformer::{causal_attention_bias, Block, BlockConfig};
+use crate::common::layers::causal_attention_bias;
+use crate::gpt2::transformer::{Block, BlockConfig};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
@@ -557,6 +558,12 @@ impl GPT2LMHeadModel {
         let layer_past = match layer_past {
             Cache::GPT2Cache(layer_past) => layer_past,
             Cache::None => None,
+            other => {
+                return Err(RustBertError::ValueError(format!(
+                    "GPT-2 takes a Cache::GPT2Cache, not {}",
+                    other.variant_name()
+                )))
+            }
         };
         let output = self.transformer.forward_t(
             input_ids,

@@ -4,10 +4,9 @@
 use crate::common::activations::Activation;
 use crate::common::layers::linear::project;
 use crate::common::layers::{merge_heads, scaled_dot_product, split_heads, Dropout};
-use crate::RustBertError;
 use std::borrow::Borrow;
 use tch::nn::{self, Init, Module};
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 /// HF's `Conv1D`: a linear projection whose weight is stored transposed, `[in, out]`.
 ///
@@ -220,34 +219,3 @@ impl Block {
     }
 }
 
-/// Additive attention bias `[batch or 1, 1, seq, past + seq]`: causal, and combined with the
-/// padding `attention_mask` (`[batch, past + seq]`) when given.
-///
-/// The two are merged with `minimum` rather than added: a query whose every key is masked (a
-/// left-padding position) then gets the most negative value everywhere, a uniform softmax as
-/// in HF, instead of an overflow to `-inf` whose NaN would leak through later layers.
-pub fn causal_attention_bias(
-    attention_mask: Option<&Tensor>,
-    batch: i64,
-    seq: i64,
-    past: i64,
-    kind: Kind,
-    device: tch::Device,
-) -> Result<Tensor, RustBertError> {
-    let key_len = past + seq;
-    let causal = crate::common::layers::causal_mask_bias(seq, key_len, kind, device);
-    match attention_mask {
-        None => Ok(causal),
-        Some(mask) => {
-            let padding = crate::common::layers::attention_bias(
-                mask,
-                batch,
-                seq,
-                key_len,
-                kind,
-                "attention_mask (covering the cached and the new tokens)",
-            )?;
-            Ok(causal.minimum(&padding.to_device(device)))
-        }
-    }
-}

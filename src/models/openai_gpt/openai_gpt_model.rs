@@ -1,7 +1,8 @@
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{Cache, LMModelOutput};
-use crate::gpt2::transformer::{causal_attention_bias, Block};
+use crate::common::layers::causal_attention_bias;
+use crate::gpt2::transformer::Block;
 use crate::gpt2::{check_2d, input_embeddings, lookup, position_embeddings, Gpt2Config};
 use crate::RustBertError;
 use std::borrow::Borrow;
@@ -191,7 +192,7 @@ impl OpenAIGPTLMHeadModel {
         train: bool,
         last_only: bool,
     ) -> Result<LMModelOutput, RustBertError> {
-        if let Cache::GPT2Cache(Some(_)) = layer_past {
+        if !layer_past.is_empty() {
             return Err(RustBertError::ValueError(
                 "OpenAI GPT keeps no key/value cache: pass Cache::None".into(),
             ));
