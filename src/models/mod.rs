@@ -1,5 +1,7 @@
 //! One module per architecture (also re-exported at the crate root).
 pub mod albert;
+pub mod bart;
+pub mod marian;
 pub mod bert;
 pub mod distilbert;
 pub mod gpt2;

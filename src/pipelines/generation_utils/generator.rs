@@ -21,6 +21,8 @@ pub(crate) struct GeneratorSpecials {
     pub vocab_size: i64,
     pub max_positions: Option<i64>,
     pub is_encoder_decoder: bool,
+    /// Tokens never generated (Marian's pad token), banned like single-token bad words.
+    pub banned_token_ids: Vec<i64>,
 }
 
 /// A generative model ready for [`LanguageGenerator`]: the model, its tokenizer, its variables
@@ -82,6 +84,9 @@ impl<M: GenerativeModel> PrivateLanguageGenerator for LanguageModelGenerator<M> 
     }
     fn get_forced_eos_token_id(&self) -> Option<i64> {
         self.specials.forced_eos_token_id
+    }
+    fn get_banned_token_ids(&self) -> &[i64] {
+        &self.specials.banned_token_ids
     }
     fn forward_step(
         &self,

@@ -356,6 +356,10 @@ pub(crate) mod private_generation_utils {
         fn get_forced_eos_token_id(&self) -> Option<i64> {
             None
         }
+        /// Tokens the model never generates (Marian's pad token).
+        fn get_banned_token_ids(&self) -> &[i64] {
+            &[]
+        }
 
         /// One forward step: logits `[rows, n, vocab]` and the cache for the next step.
         fn forward_step(

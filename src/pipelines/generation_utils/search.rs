@@ -56,7 +56,7 @@ pub(crate) struct Settings<'a> {
     pub pad_token_id: i64,
     pub forced_bos_token_id: Option<i64>,
     pub forced_eos_token_id: Option<i64>,
-    pub bad_word_ids: Option<&'a Vec<Vec<i64>>>,
+    pub bad_word_ids: Option<Vec<Vec<i64>>>,
     pub prefix_allowed_tokens_fn: Option<PrefixAllowedFunction<'a>>,
     pub output_scores: bool,
     pub token_callback: Option<TokenCallback<'a>>,
@@ -227,7 +227,7 @@ fn resolve<'a, G: PrivateLanguageGenerator + ?Sized>(
     };
     let model_max = model.get_max_positions_embeddings();
     let max_length = match (max_length, model_max) {
-        (Some(asked), Some(limit)) if !model.is_encoder_decoder() => asked.min(limit),
+        (Some(asked), Some(limit)) => asked.min(limit),
         (Some(asked), _) => asked,
         (None, Some(limit)) => limit,
         (None, None) => {
@@ -286,7 +286,12 @@ fn resolve<'a, G: PrivateLanguageGenerator + ?Sized>(
         eos_token_ids,
         forced_bos_token_id,
         forced_eos_token_id,
-        bad_word_ids: o.bad_word_ids,
+        bad_word_ids: {
+            // The model's never-generated tokens join the caller's bad words.
+            let mut words: Vec<Vec<i64>> = o.bad_word_ids.cloned().unwrap_or_default();
+            words.extend(model.get_banned_token_ids().iter().map(|&id| vec![id]));
+            (!words.is_empty()).then_some(words)
+        },
         prefix_allowed_tokens_fn: o.prefix_allowed_tokens_fn,
         output_scores: o.output_scores,
         token_callback: o.token_callback,
@@ -317,7 +322,7 @@ impl Settings<'_> {
         if self.no_repeat_ngram_size > 0 {
             scores = lp::no_repeat_ngram(&scores, input_ids, self.no_repeat_ngram_size);
         }
-        if let Some(bad_words) = self.bad_word_ids {
+        if let Some(bad_words) = &self.bad_word_ids {
             scores = lp::bad_words(&scores, input_ids, bad_words, &self.eos_token_ids)?;
         }
         if self.min_length > 0 {
