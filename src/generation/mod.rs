@@ -19,6 +19,8 @@ pub enum Cache {
     /// decoder layer, the self-attention state (grows each step) and the cross-attention state
     /// (the encoder's keys and values, computed on the first step).
     BARTCache(Option<Vec<(Option<LayerState>, Option<LayerState>)>>),
+    /// T5: per decoder layer, the self-attention and cross-attention states.
+    T5Cache(Option<Vec<(Option<LayerState>, Option<LayerState>)>>),
     /// No cache (models without one, or the first step).
     None,
 }
@@ -28,7 +30,7 @@ impl Cache {
     pub fn is_empty(&self) -> bool {
         match self {
             Cache::GPT2Cache(layers) => layers.is_none(),
-            Cache::BARTCache(layers) => layers.is_none(),
+            Cache::BARTCache(layers) | Cache::T5Cache(layers) => layers.is_none(),
             Cache::None => true,
         }
     }
@@ -38,6 +40,7 @@ impl Cache {
         match self {
             Cache::GPT2Cache(_) => "Cache::GPT2Cache",
             Cache::BARTCache(_) => "Cache::BARTCache",
+            Cache::T5Cache(_) => "Cache::T5Cache",
             Cache::None => "Cache::None",
         }
     }
@@ -52,14 +55,14 @@ impl Cache {
                     *layer = layer.f_index_select(1, rows)?;
                 }
             }
-            Cache::BARTCache(Some(layers)) => {
+            Cache::BARTCache(Some(layers)) | Cache::T5Cache(Some(layers)) => {
                 for (self_attention, cross_attention) in layers.iter_mut() {
                     for state in [self_attention, cross_attention].into_iter().flatten() {
                         state.reorder_cache(rows)?;
                     }
                 }
             }
-            Cache::GPT2Cache(None) | Cache::BARTCache(None) | Cache::None => {}
+            Cache::GPT2Cache(None) | Cache::BARTCache(None) | Cache::T5Cache(None) | Cache::None => {}
         }
         Ok(())
     }

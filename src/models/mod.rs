@@ -7,4 +7,5 @@ pub mod distilbert;
 pub mod gpt2;
 pub mod openai_gpt;
 pub mod roberta;
+pub mod t5;
 pub mod xlm_roberta;

@@ -46,7 +46,7 @@ impl LanguageModelGenerator<BartForConditionalGeneration> {
             generate_config,
             None,
             read_config,
-            |p, c| BartForConditionalGeneration::new(p, c),
+            |p, c| Ok(BartForConditionalGeneration::new(p, c)),
             seq2seq_specials,
         )
     }
@@ -63,7 +63,7 @@ impl LanguageModelGenerator<BartForConditionalGeneration> {
             generate_config,
             Some(tokenizer),
             read_config,
-            |p, c| BartForConditionalGeneration::new(p, c),
+            |p, c| Ok(BartForConditionalGeneration::new(p, c)),
             seq2seq_specials,
         )
     }

@@ -52,7 +52,7 @@ impl LanguageModelGenerator<GPT2LMHeadModel> {
             generate_config,
             None,
             read_config,
-            |p, c| GPT2LMHeadModel::new(p, c),
+            |p, c| Ok(GPT2LMHeadModel::new(p, c)),
             specials,
         )
     }
@@ -69,7 +69,7 @@ impl LanguageModelGenerator<GPT2LMHeadModel> {
             generate_config,
             Some(tokenizer),
             read_config,
-            |p, c| GPT2LMHeadModel::new(p, c),
+            |p, c| Ok(GPT2LMHeadModel::new(p, c)),
             specials,
         )
     }
@@ -85,7 +85,7 @@ impl LanguageModelGenerator<OpenAIGPTLMHeadModel> {
             generate_config,
             None,
             read_config,
-            |p, c| OpenAIGPTLMHeadModel::new(p, c),
+            |p, c| Ok(OpenAIGPTLMHeadModel::new(p, c)),
             specials,
         )
     }
@@ -102,7 +102,7 @@ impl LanguageModelGenerator<OpenAIGPTLMHeadModel> {
             generate_config,
             Some(tokenizer),
             read_config,
-            |p, c| OpenAIGPTLMHeadModel::new(p, c),
+            |p, c| Ok(OpenAIGPTLMHeadModel::new(p, c)),
             specials,
         )
     }

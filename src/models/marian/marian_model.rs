@@ -204,7 +204,7 @@ impl LanguageModelGenerator<MarianForConditionalGeneration> {
             generate_config,
             None,
             read_config,
-            |p, c| MarianForConditionalGeneration::new(p, c),
+            |p, c| Ok(MarianForConditionalGeneration::new(p, c)),
             specials,
         )
     }
@@ -221,7 +221,7 @@ impl LanguageModelGenerator<MarianForConditionalGeneration> {
             generate_config,
             Some(tokenizer),
             read_config,
-            |p, c| MarianForConditionalGeneration::new(p, c),
+            |p, c| Ok(MarianForConditionalGeneration::new(p, c)),
             specials,
         )
     }

@@ -117,7 +117,7 @@ impl<M> LanguageModelGenerator<M> {
         generate_config: GenerateConfig,
         tokenizer: Option<TokenizerOption>,
         read_config: impl FnOnce(&std::path::Path) -> Result<C, RustBertError>,
-        make: impl for<'p> FnOnce(tch::nn::Path<'p>, &C) -> M,
+        make: impl for<'p> FnOnce(tch::nn::Path<'p>, &C) -> Result<M, RustBertError>,
         specials: impl FnOnce(&C, &TokenizerOption) -> GeneratorSpecials,
     ) -> Result<Self, RustBertError> {
         generate_config.validate()?;
@@ -134,7 +134,7 @@ impl<M> LanguageModelGenerator<M> {
         };
         let model_config = read_config(&generate_config.config_resource.get_local_path()?)?;
         let mut var_store = VarStore::new(generate_config.device);
-        let model = make(var_store.root(), &model_config);
+        let model = make(var_store.root(), &model_config)?;
         crate::resources::load_weights(
             &generate_config.model_resource,
             &mut var_store,

@@ -1,0 +1,945 @@
+use crate::common::activations::Activation;
+use crate::common::config::read_config_file;
+use crate::common::layers::embeddings::lookup;
+use crate::common::layers::linear::{embedding_config, project};
+use crate::common::layers::{attention_bias, merge_heads, split_heads, Dropout};
+use crate::generation::LayerState;
+use crate::{Config, RustBertError};
+use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::path::Path;
+use tch::nn::{self, Init};
+use tch::{Kind, Tensor};
+
+/// Pretrained T5 weights on the hub, as `(cache subdirectory, URL)`.
+pub struct T5ModelResources;
+/// Pretrained T5 configurations on the hub.
+pub struct T5ConfigResources;
+/// Pretrained T5 SentencePiece models (`spiece.model`) on the hub.
+pub struct T5VocabResources;
+
+macro_rules! t5_resources {
+    ($name:ident, $file:literal, $suffix:literal) => {
+        impl $name {
+            /// t5-small (Google, 60M parameters).
+            pub const T5_SMALL: (&'static str, &'static str) = (
+                concat!("t5-small/", $suffix),
+                concat!("https://huggingface.co/t5-small/resolve/main/", $file),
+            );
+            /// t5-base (Google, 220M parameters).
+            pub const T5_BASE: (&'static str, &'static str) = (
+                concat!("t5-base/", $suffix),
+                concat!("https://huggingface.co/t5-base/resolve/main/", $file),
+            );
+            /// sentence-t5-base (sentence-transformers): the encoder for sentence embeddings.
+            pub const SENTENCE_T5_BASE: (&'static str, &'static str) = (
+                concat!("sentence-t5-base/", $suffix),
+                concat!(
+                    "https://huggingface.co/sentence-transformers/sentence-t5-base/resolve/main/",
+                    $file
+                ),
+            );
+        }
+    };
+}
+t5_resources!(T5ModelResources, "rust_model.ot", "model");
+t5_resources!(T5ConfigResources, "config.json", "config");
+t5_resources!(T5VocabResources, "spiece.model", "spiece");
+
+fn default_d_model() -> i64 {
+    512
+}
+fn default_d_kv() -> i64 {
+    64
+}
+fn default_d_ff() -> i64 {
+    2048
+}
+fn default_layers() -> i64 {
+    6
+}
+fn default_heads() -> i64 {
+    8
+}
+fn default_buckets() -> i64 {
+    32
+}
+fn default_vocab() -> i64 {
+    32128
+}
+fn default_eps() -> f64 {
+    1e-6
+}
+
+/// Configuration of T5 (HF `T5Config`; keys HF may omit take HF's defaults).
+#[derive(Debug, Serialize, Deserialize, Clone)]
+pub struct T5Config {
+    /// Vocabulary size.
+    #[serde(default = "default_vocab")]
+    pub vocab_size: i64,
+    /// Hidden size.
+    #[serde(default = "default_d_model")]
+    pub d_model: i64,
+    /// Size of each attention head.
+    #[serde(default = "default_d_kv")]
+    pub d_kv: i64,
+    /// Feed-forward size.
+    #[serde(default = "default_d_ff")]
+    pub d_ff: i64,
+    /// Encoder layers.
+    #[serde(default = "default_layers")]
+    pub num_layers: i64,
+    /// Decoder layers (default: `num_layers`).
+    #[serde(default)]
+    pub num_decoder_layers: Option<i64>,
+    /// Attention heads.
+    #[serde(default = "default_heads")]
+    pub num_heads: i64,
+    /// Buckets of the relative position bias.
+    #[serde(default = "default_buckets")]
+    pub relative_attention_num_buckets: i64,
+    /// Longest distance the buckets tell apart (default 128).
+    #[serde(default)]
+    pub relative_attention_max_distance: Option<i64>,
+    /// Dropout (default 0.1).
+    #[serde(default)]
+    pub dropout_rate: Option<f64>,
+    /// RMS norm epsilon.
+    #[serde(default = "default_eps")]
+    pub layer_norm_epsilon: f64,
+    /// Initializer factor (informational).
+    #[serde(default)]
+    pub initializer_factor: Option<f64>,
+    /// `relu` (T5), `gated-gelu` (T5 v1.1, flan), `gated-silu`, ...
+    #[serde(default)]
+    pub feed_forward_proj: Option<String>,
+    /// `false` for T5 v1.1: a separate LM head and no output rescaling.
+    #[serde(default)]
+    pub tie_word_embeddings: Option<bool>,
+    /// Padding token (default 0).
+    #[serde(default)]
+    pub pad_token_id: Option<i64>,
+    /// End-of-sequence token (default 1).
+    #[serde(default)]
+    pub eos_token_id: Option<i64>,
+    /// First decoder token (default: the pad token).
+    #[serde(default)]
+    pub decoder_start_token_id: Option<i64>,
+    /// Token forced first.
+    #[serde(default)]
+    pub forced_bos_token_id: Option<i64>,
+    /// Token forced at the maximum length.
+    #[serde(default)]
+    pub forced_eos_token_id: Option<i64>,
+    /// Return the decoder cache (default true).
+    #[serde(default)]
+    pub output_past: Option<bool>,
+    /// Return the hidden states of every layer.
+    #[serde(default)]
+    pub output_hidden_states: Option<bool>,
+    /// Return the attention probabilities of every layer.
+    #[serde(default)]
+    pub output_attentions: Option<bool>,
+    /// Task prefixes and settings of the original checkpoints (`summarize: `, ...).
+    #[serde(default)]
+    pub task_specific_params: Option<HashMap<String, serde_json::Value>>,
+    /// Longest input the tokenizer keeps (rust-bert's `n_positions`, default 512).
+    #[serde(default)]
+    pub n_positions: Option<i64>,
+}
+
+impl Config for T5Config {
+    fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
+        let config: T5Config = read_config_file(path.as_ref())?;
+        config.feed_forward()?;
+        Ok(config)
+    }
+}
+
+impl T5Config {
+    /// `(gated, activation)` of the feed-forward blocks, as HF reads `feed_forward_proj`
+    /// (`gated-gelu` means the tanh approximation, `gelu_new`).
+    pub(crate) fn feed_forward(&self) -> Result<(bool, Activation), RustBertError> {
+        let proj = self.feed_forward_proj.as_deref().unwrap_or("relu");
+        let (gated, name) = match proj.split_once('-') {
+            Some(("gated", name)) => (true, name),
+            None => (false, proj),
+            Some(_) => {
+                return Err(RustBertError::InvalidConfigurationError(format!(
+                    "feed_forward_proj {proj:?}: expected `ACT` or `gated-ACT`"
+                )))
+            }
+        };
+        let name = if proj == "gated-gelu" { "gelu_new" } else { name };
+        let activation: Activation = serde_json::from_value(serde_json::Value::String(
+            name.to_string(),
+        ))
+        .map_err(|_| {
+            RustBertError::InvalidConfigurationError(format!(
+                "feed_forward_proj {proj:?}: unknown activation {name:?}"
+            ))
+        })?;
+        Ok((gated, activation))
+    }
+
+    /// HF's rule: decoder outputs are scaled by `d_model^-0.5` before a head tied to the
+    /// embeddings, i.e. unless the configuration says `tie_word_embeddings: false`.
+    pub(crate) fn scale_decoder_outputs(&self) -> bool {
+        self.tie_word_embeddings != Some(false)
+    }
+}
+
+/// T5's layer norm: RMS normalisation (no mean, no bias) in float32, then `weight`.
+#[derive(Debug)]
+pub struct T5LayerNorm {
+    weight: Tensor,
+    epsilon: f64,
+}
+
+impl T5LayerNorm {
+    /// Variable `weight` under `p`.
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, dim: i64, epsilon: f64) -> Self {
+        Self {
+            weight: p.borrow().var("weight", &[dim], Init::Const(1.0)),
+            epsilon,
+        }
+    }
+
+    /// Normalises the last dimension.
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        let variance = x
+            .to_kind(Kind::Float)
+            .pow_tensor_scalar(2)
+            .mean_dim([-1].as_slice(), true, Kind::Float);
+        let normed = x * (variance + self.epsilon).rsqrt();
+        let normed = match self.weight.kind() {
+            Kind::Half | Kind::BFloat16 => normed.to_kind(self.weight.kind()),
+            _ => normed,
+        };
+        &self.weight * normed
+    }
+}
+
+fn weight<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Tensor {
+    p.borrow().var("weight", &[out_dim, in_dim], Init::Const(0.0))
+}
+
+/// HF's `_relative_position_bucket`: relative positions (memory minus query) to buckets, exact
+/// for small distances, logarithmic up to `max_distance`; bidirectional attention splits the
+/// buckets between both directions.
+pub(crate) fn relative_position_bucket(
+    relative_position: &Tensor,
+    bidirectional: bool,
+    num_buckets: i64,
+    max_distance: i64,
+) -> Tensor {
+    let mut buckets = relative_position.zeros_like();
+    let mut num_buckets = num_buckets;
+    let position = if bidirectional {
+        num_buckets /= 2;
+        buckets += relative_position.gt(0).to_kind(Kind::Int64) * num_buckets;
+        relative_position.abs()
+    } else {
+        -relative_position.clamp_max(0)
+    };
+    let max_exact = num_buckets / 2;
+    let is_small = position.lt(max_exact);
+    let large = ((position.to_kind(Kind::Float) / max_exact as f64).log()
+        / (max_distance as f64 / max_exact as f64).ln()
+        * (num_buckets - max_exact) as f64)
+        .to_kind(Kind::Int64)
+        + max_exact;
+    let large = large.clamp_max(num_buckets - 1);
+    buckets + position.where_self(&is_small, &large)
+}
+
+/// T5 attention (no scaling of the scores; a relative position bias in the first layer).
+#[derive(Debug)]
+pub struct T5Attention {
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    o: Tensor,
+    relative_attention_bias: Option<nn::Embedding>,
+    num_heads: i64,
+    d_kv: i64,
+    num_buckets: i64,
+    max_distance: i64,
+    bidirectional: bool,
+    dropout: Dropout,
+}
+
+impl T5Attention {
+    fn new(p: &nn::Path, config: &T5Config, has_bias: bool, bidirectional: bool) -> Self {
+        let inner = config.num_heads * config.d_kv;
+        Self {
+            q: weight(p / "q", config.d_model, inner),
+            k: weight(p / "k", config.d_model, inner),
+            v: weight(p / "v", config.d_model, inner),
+            o: weight(p / "o", inner, config.d_model),
+            relative_attention_bias: has_bias.then(|| {
+                nn::embedding(
+                    p / "relative_attention_bias",
+                    config.relative_attention_num_buckets,
+                    config.num_heads,
+                    embedding_config(),
+                )
+            }),
+            num_heads: config.num_heads,
+            d_kv: config.d_kv,
+            num_buckets: config.relative_attention_num_buckets,
+            max_distance: config.relative_attention_max_distance.unwrap_or(128),
+            bidirectional,
+            dropout: Dropout::new(config.dropout_rate.unwrap_or(0.1)),
+        }
+    }
+
+    /// The relative position bias `[1, heads, query, key]` (zeros for layers without one).
+    fn position_bias(&self, query: i64, key: i64, past: i64, like: &Tensor) -> Tensor {
+        match &self.relative_attention_bias {
+            None => Tensor::zeros([1, self.num_heads, query, key], (like.kind(), like.device())),
+            Some(table) => {
+                let device = like.device();
+                let context = Tensor::arange(query, (Kind::Int64, device)).unsqueeze(1) + past;
+                let memory = Tensor::arange(key, (Kind::Int64, device)).unsqueeze(0);
+                let buckets = relative_position_bucket(
+                    &(memory - context),
+                    self.bidirectional,
+                    self.num_buckets,
+                    self.max_distance,
+                );
+                table
+                    .ws
+                    .index_select(0, &buckets.view([-1]))
+                    .view([query, key, self.num_heads])
+                    .permute([2, 0, 1])
+                    .unsqueeze(0)
+                    .to_kind(like.kind())
+            }
+        }
+    }
+
+    /// Attention of `hidden` over itself (with `state` of earlier steps) or over `key_value`.
+    /// `position_bias` is the first layer's bias, reused by the others; `mask` an additive
+    /// bias. Returns the output, the position bias used, the probabilities (when asked) and
+    /// the state for the next step (when `keep_state`).
+    #[allow(clippy::too_many_arguments)]
+    fn forward_t(
+        &self,
+        hidden: &Tensor,
+        key_value: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        position_bias: Option<&Tensor>,
+        state: Option<LayerState>,
+        keep_state: bool,
+        output_attentions: bool,
+        train: bool,
+    ) -> (Tensor, Tensor, Option<Tensor>, Option<LayerState>) {
+        let heads = |x: &Tensor| split_heads(x, self.num_heads, self.d_kv);
+        let query = heads(&project(hidden, &self.q, None));
+        let past = match (&state, key_value) {
+            (Some(s), None) => s.prev_key.size()[2],
+            _ => 0,
+        };
+        let (key, value) = match (key_value, state) {
+            (Some(_), Some(state)) => (state.prev_key, state.prev_value),
+            (Some(source), None) => (
+                heads(&project(source, &self.k, None)),
+                heads(&project(source, &self.v, None)),
+            ),
+            (None, state) => {
+                let key = heads(&project(hidden, &self.k, None));
+                let value = heads(&project(hidden, &self.v, None));
+                match state {
+                    Some(s) => (
+                        Tensor::cat(&[&s.prev_key, &key], 2),
+                        Tensor::cat(&[&s.prev_value, &value], 2),
+                    ),
+                    None => (key, value),
+                }
+            }
+        };
+        let query_len = query.size()[2];
+        let key_len = key.size()[2];
+        let position_bias = match position_bias {
+            Some(bias) => bias.shallow_clone(),
+            None => self.position_bias(query_len, key_len, past, &query),
+        };
+        let bias = match mask {
+            Some(mask) => &position_bias + mask,
+            None => position_bias.shallow_clone(),
+        };
+        let scores = query.matmul(&key.transpose(-1, -2)) + bias;
+        let probs = scores.softmax(-1, scores.kind());
+        let context = self.dropout.forward_t(&probs, train).matmul(&value);
+        let output = project(&merge_heads(&context), &self.o, None);
+        let state = keep_state.then_some(LayerState {
+            prev_key: key,
+            prev_value: value,
+        });
+        (output, position_bias, output_attentions.then_some(probs), state)
+    }
+}
+
+/// The feed-forward block: `wo(act(wi(x)))`, or gated `wo(act(wi_0(x)) * wi_1(x))`.
+#[derive(Debug)]
+struct T5FeedForward {
+    wi: Vec<Tensor>,
+    wo: Tensor,
+    activation: Activation,
+    dropout: Dropout,
+}
+
+impl T5FeedForward {
+    fn new(p: &nn::Path, config: &T5Config, gated: bool, activation: Activation) -> Self {
+        let wi = if gated {
+            vec![
+                weight(p / "wi_0", config.d_model, config.d_ff),
+                weight(p / "wi_1", config.d_model, config.d_ff),
+            ]
+        } else {
+            vec![weight(p / "wi", config.d_model, config.d_ff)]
+        };
+        Self {
+            wi,
+            wo: weight(p / "wo", config.d_ff, config.d_model),
+            activation,
+            dropout: Dropout::new(config.dropout_rate.unwrap_or(0.1)),
+        }
+    }
+
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        let mut hidden = self.activation.apply(&project(x, &self.wi[0], None));
+        if let Some(linear) = self.wi.get(1) {
+            hidden = hidden * project(x, linear, None);
+        }
+        project(&self.dropout.forward_t(&hidden, train), &self.wo, None)
+    }
+}
+
+/// One T5 block: self-attention, cross-attention (decoder), feed-forward, each pre-normed
+/// with a residual.
+#[derive(Debug)]
+pub struct T5Block {
+    self_attention: T5Attention,
+    self_norm: T5LayerNorm,
+    cross_attention: Option<(T5Attention, T5LayerNorm)>,
+    feed_forward: T5FeedForward,
+    ff_norm: T5LayerNorm,
+    dropout: Dropout,
+}
+
+struct BlockOutput {
+    hidden: Tensor,
+    self_bias: Tensor,
+    cross_bias: Option<Tensor>,
+    self_probs: Option<Tensor>,
+    cross_probs: Option<Tensor>,
+    state: (Option<LayerState>, Option<LayerState>),
+}
+
+impl T5Block {
+    fn new(
+        p: &nn::Path,
+        config: &T5Config,
+        first: bool,
+        decoder: bool,
+        (gated, activation): (bool, Activation),
+    ) -> Self {
+        let layer = p / "layer";
+        let eps = config.layer_norm_epsilon;
+        let cross_attention = decoder.then(|| {
+            (
+                T5Attention::new(&(&layer / 1 / "EncDecAttention"), config, false, true),
+                T5LayerNorm::new(&layer / 1 / "layer_norm", config.d_model, eps),
+            )
+        });
+        let ff = if decoder { 2 } else { 1 };
+        Self {
+            self_attention: T5Attention::new(&(&layer / 0 / "SelfAttention"), config, first, !decoder),
+            self_norm: T5LayerNorm::new(&layer / 0 / "layer_norm", config.d_model, eps),
+            cross_attention,
+            feed_forward: T5FeedForward::new(
+                &(&layer / ff / "DenseReluDense"),
+                config,
+                gated,
+                activation,
+            ),
+            ff_norm: T5LayerNorm::new(&layer / ff / "layer_norm", config.d_model, eps),
+            dropout: Dropout::new(config.dropout_rate.unwrap_or(0.1)),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn forward_t(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+        position_bias: Option<&Tensor>,
+        encoder: Option<(&Tensor, Option<&Tensor>, Option<&Tensor>)>,
+        state: (Option<LayerState>, Option<LayerState>),
+        keep_state: bool,
+        output_attentions: bool,
+        train: bool,
+    ) -> BlockOutput {
+        let (self_state, cross_state) = state;
+        let (out, self_bias, self_probs, next_self) = self.self_attention.forward_t(
+            &self.self_norm.forward(x),
+            None,
+            mask,
+            position_bias,
+            self_state,
+            keep_state,
+            output_attentions,
+            train,
+        );
+        let mut hidden = x + self.dropout.forward_t(&out, train);
+        let (mut cross_bias, mut cross_probs, mut next_cross) = (None, None, None);
+        if let (Some((attention, norm)), Some((encoder_hidden, encoder_mask, encoder_bias))) =
+            (&self.cross_attention, encoder)
+        {
+            let (out, bias, probs, state) = attention.forward_t(
+                &norm.forward(&hidden),
+                Some(encoder_hidden),
+                encoder_mask,
+                encoder_bias,
+                cross_state,
+                keep_state,
+                output_attentions,
+                train,
+            );
+            hidden = hidden + self.dropout.forward_t(&out, train);
+            cross_bias = Some(bias);
+            cross_probs = probs;
+            next_cross = state;
+        }
+        let out = self.feed_forward.forward_t(&self.ff_norm.forward(&hidden), train);
+        BlockOutput {
+            hidden: hidden + self.dropout.forward_t(&out, train),
+            self_bias,
+            cross_bias,
+            self_probs,
+            cross_probs,
+            state: (next_self, next_cross),
+        }
+    }
+}
+
+/// A decoder cache: per layer, the self-attention and cross-attention states.
+pub type T5DecoderCache = Vec<(Option<LayerState>, Option<LayerState>)>;
+
+/// Per-layer outputs of a T5 stack, when asked for.
+#[derive(Debug, Default)]
+pub struct T5StackOutputs {
+    /// Input embeddings then every block's output (the last after the final norm).
+    pub hidden_states: Option<Vec<Tensor>>,
+    /// Self-attention probabilities of every block.
+    pub attentions: Option<Vec<Tensor>>,
+    /// Cross-attention probabilities of every decoder block.
+    pub cross_attentions: Option<Vec<Tensor>>,
+}
+
+/// A T5 encoder or decoder.
+#[derive(Debug)]
+pub struct T5Stack {
+    blocks: Vec<T5Block>,
+    final_layer_norm: T5LayerNorm,
+    dropout: Dropout,
+    decoder: bool,
+    output_past: bool,
+    output_hidden_states: bool,
+    output_attentions: bool,
+}
+
+impl T5Stack {
+    fn new(p: &nn::Path, config: &T5Config, decoder: bool) -> Result<Self, RustBertError> {
+        let layers = if decoder {
+            config.num_decoder_layers.unwrap_or(config.num_layers)
+        } else {
+            config.num_layers
+        };
+        let feed_forward = config.feed_forward()?;
+        let block = p / "block";
+        Ok(Self {
+            blocks: (0..layers)
+                .map(|i| T5Block::new(&(&block / i), config, i == 0, decoder, feed_forward))
+                .collect(),
+            final_layer_norm: T5LayerNorm::new(
+                p / "final_layer_norm",
+                config.d_model,
+                config.layer_norm_epsilon,
+            ),
+            dropout: Dropout::new(config.dropout_rate.unwrap_or(0.1)),
+            decoder,
+            output_past: config.output_past.unwrap_or(true),
+            output_hidden_states: config.output_hidden_states.unwrap_or(false),
+            output_attentions: config.output_attentions.unwrap_or(false),
+        })
+    }
+
+    /// Runs the stack on `ids` `[batch, seq]` embedded with `embeddings`.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_t(
+        &self,
+        ids: &Tensor,
+        mask: Option<&Tensor>,
+        encoder: Option<(&Tensor, Option<&Tensor>)>,
+        embeddings: &nn::Embedding,
+        cache: Option<T5DecoderCache>,
+        train: bool,
+    ) -> Result<(Tensor, Option<T5DecoderCache>, T5StackOutputs), RustBertError> {
+        let what = if self.decoder { "decoder_input_ids" } else { "input_ids" };
+        let (batch, seq) = match ids.size().as_slice() {
+            [b, s] if *s > 0 => (*b, *s),
+            other => {
+                return Err(RustBertError::ValueError(format!(
+                    "{what} must be [batch, seq] with seq > 0, got {other:?}"
+                )))
+            }
+        };
+        let cache = match cache {
+            Some(layers) if layers.len() != self.blocks.len() => {
+                return Err(RustBertError::ValueError(format!(
+                    "the cache has {} layers; the decoder has {}",
+                    layers.len(),
+                    self.blocks.len()
+                )))
+            }
+            other => other,
+        };
+        let past = cache
+            .as_ref()
+            .and_then(|layers| layers.first())
+            .and_then(|(state, _)| state.as_ref())
+            .map_or(0, |state| state.prev_key.size()[2]);
+        let embedded = lookup(embeddings, ids, what)?;
+        let kind = embedded.kind();
+        let self_mask = if self.decoder {
+            Some(crate::common::layers::causal_attention_bias(
+                mask,
+                batch,
+                seq,
+                past,
+                kind,
+                ids.device(),
+            )?)
+        } else {
+            mask.map(|m| attention_bias(m, batch, seq, seq, kind, "attention_mask"))
+                .transpose()?
+        };
+        let encoder = match encoder {
+            Some((hidden, encoder_mask)) => {
+                let source = hidden.size()[1];
+                let bias = encoder_mask
+                    .map(|m| {
+                        attention_bias(m, batch, seq, source, kind, "encoder attention_mask")
+                    })
+                    .transpose()?;
+                Some((hidden, bias))
+            }
+            None if self.decoder => {
+                return Err(RustBertError::ValueError(
+                    "the T5 decoder needs the encoder output".into(),
+                ))
+            }
+            None => None,
+        };
+        let mut hidden = self.dropout.forward_t(&embedded, train);
+        let mut states: T5DecoderCache = match cache {
+            Some(layers) => layers,
+            None => (0..self.blocks.len()).map(|_| (None, None)).collect(),
+        };
+        let mut outputs = T5StackOutputs {
+            hidden_states: self.output_hidden_states.then(Vec::new),
+            attentions: self.output_attentions.then(Vec::new),
+            cross_attentions: (self.output_attentions && self.decoder).then(Vec::new),
+        };
+        let (mut self_bias, mut cross_bias): (Option<Tensor>, Option<Tensor>) = (None, None);
+        let mut next_cache = Vec::with_capacity(self.blocks.len());
+        for (block, state) in self.blocks.iter().zip(states.drain(..)) {
+            if let Some(all) = outputs.hidden_states.as_mut() {
+                all.push(hidden.shallow_clone());
+            }
+            let out = block.forward_t(
+                &hidden,
+                self_mask.as_ref(),
+                self_bias.as_ref(),
+                encoder
+                    .as_ref()
+                    .map(|(h, b)| (*h, b.as_ref(), cross_bias.as_ref())),
+                state,
+                self.decoder && self.output_past,
+                self.output_attentions,
+                train,
+            );
+            hidden = out.hidden;
+            self_bias = Some(out.self_bias);
+            if out.cross_bias.is_some() {
+                cross_bias = out.cross_bias;
+            }
+            next_cache.push(out.state);
+            if let (Some(all), Some(p)) = (outputs.attentions.as_mut(), out.self_probs) {
+                all.push(p);
+            }
+            if let (Some(all), Some(p)) = (outputs.cross_attentions.as_mut(), out.cross_probs) {
+                all.push(p);
+            }
+        }
+        let hidden = self
+            .dropout
+            .forward_t(&self.final_layer_norm.forward(&hidden), train);
+        if let Some(all) = outputs.hidden_states.as_mut() {
+            all.push(hidden.shallow_clone());
+        }
+        let cache = (self.decoder && self.output_past).then_some(next_cache);
+        Ok((hidden, cache, outputs))
+    }
+}
+
+/// Output of T5 models.
+#[derive(Debug)]
+pub struct T5ModelOutput {
+    /// Decoder output: last hidden state for [`T5Model`], logits for the LM head.
+    pub decoder_output: Tensor,
+    /// Encoder output (reuse it on the next step).
+    pub encoder_hidden_state: Option<Tensor>,
+    /// Decoder cache for the next step.
+    pub next_cache: Option<T5DecoderCache>,
+    /// Decoder hidden states, when asked for.
+    pub all_decoder_hidden_states: Option<Vec<Tensor>>,
+    /// Decoder self-attention probabilities, when asked for.
+    pub all_decoder_attentions: Option<Vec<Tensor>>,
+    /// Decoder cross-attention probabilities, when asked for.
+    pub all_cross_attentions: Option<Vec<Tensor>>,
+    /// Encoder hidden states, when asked for (and the encoder ran).
+    pub all_encoder_hidden_states: Option<Vec<Tensor>>,
+    /// Encoder attention probabilities, when asked for (and the encoder ran).
+    pub all_encoder_attentions: Option<Vec<Tensor>>,
+}
+
+/// T5: shared embeddings (`shared`), an encoder and a decoder with relative position biases.
+#[derive(Debug)]
+pub struct T5Model {
+    pub(crate) encoder: T5Stack,
+    pub(crate) decoder: T5Stack,
+    pub(crate) embeddings: nn::Embedding,
+}
+
+impl T5Model {
+    /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`).
+    ///
+    /// # Errors
+    /// An unknown `feed_forward_proj`.
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
+        p: P,
+        config: &T5Config,
+    ) -> Result<Self, RustBertError> {
+        let p = p.borrow();
+        Ok(Self {
+            encoder: T5Stack::new(&(p / "encoder"), config, false)?,
+            decoder: T5Stack::new(&(p / "decoder"), config, true)?,
+            embeddings: nn::embedding(
+                p / "shared",
+                config.vocab_size,
+                config.d_model,
+                embedding_config(),
+            ),
+        })
+    }
+
+    /// Runs the encoder (unless `encoder_outputs` is given) and the decoder on
+    /// `decoder_input_ids` (the tokens after the cached ones).
+    ///
+    /// # Errors
+    /// Missing inputs, mis-shaped masks, ids outside the vocabulary, a cache of the wrong
+    /// depth.
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward_t(
+        &self,
+        input_ids: Option<&Tensor>,
+        attention_mask: Option<&Tensor>,
+        encoder_outputs: Option<&Tensor>,
+        decoder_input_ids: Option<&Tensor>,
+        decoder_attention_mask: Option<&Tensor>,
+        old_layer_states: Option<T5DecoderCache>,
+        train: bool,
+    ) -> Result<T5ModelOutput, RustBertError> {
+        let (encoder_hidden, encoder_outputs) = match (encoder_outputs, input_ids) {
+            (Some(hidden), _) => (hidden.shallow_clone(), T5StackOutputs::default()),
+            (None, Some(ids)) => {
+                let (hidden, _, outputs) =
+                    self.encoder
+                        .forward_t(ids, attention_mask, None, &self.embeddings, None, train)?;
+                (hidden, outputs)
+            }
+            (None, None) => {
+                return Err(RustBertError::ValueError(
+                    "give input_ids or encoder_outputs".into(),
+                ))
+            }
+        };
+        let decoder_input_ids = decoder_input_ids.ok_or_else(|| {
+            RustBertError::ValueError("T5 needs decoder_input_ids".into())
+        })?;
+        let (hidden, cache, decoder_outputs) = self.decoder.forward_t(
+            decoder_input_ids,
+            decoder_attention_mask,
+            Some((&encoder_hidden, attention_mask)),
+            &self.embeddings,
+            old_layer_states,
+            train,
+        )?;
+        Ok(T5ModelOutput {
+            decoder_output: hidden,
+            encoder_hidden_state: Some(encoder_hidden),
+            next_cache: cache,
+            all_decoder_hidden_states: decoder_outputs.hidden_states,
+            all_decoder_attentions: decoder_outputs.attentions,
+            all_cross_attentions: decoder_outputs.cross_attentions,
+            all_encoder_hidden_states: encoder_outputs.hidden_states,
+            all_encoder_attentions: encoder_outputs.attentions,
+        })
+    }
+
+    /// Runs the encoder alone.
+    ///
+    /// # Errors
+    /// As [`T5Model::forward_t`].
+    pub fn encode(
+        &self,
+        input_ids: &Tensor,
+        attention_mask: Option<&Tensor>,
+    ) -> Result<Tensor, RustBertError> {
+        Ok(self
+            .encoder
+            .forward_t(input_ids, attention_mask, None, &self.embeddings, None, false)?
+            .0)
+    }
+}
+
+/// T5 with its language-model head: the shared embeddings (with the decoder output scaled by
+/// `d_model^-0.5`) or, when `tie_word_embeddings` is false (T5 v1.1, flan-T5), `lm_head`.
+#[derive(Debug)]
+pub struct T5ForConditionalGeneration {
+    pub(crate) base_model: T5Model,
+    lm_head: Option<Tensor>,
+    scale: Option<f64>,
+}
+
+impl T5ForConditionalGeneration {
+    /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`, and
+    /// `lm_head.weight` when untied).
+    ///
+    /// # Errors
+    /// As [`T5Model::new`].
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
+        p: P,
+        config: &T5Config,
+    ) -> Result<Self, RustBertError> {
+        let p = p.borrow();
+        let scaled = config.scale_decoder_outputs();
+        Ok(Self {
+            base_model: T5Model::new(p, config)?,
+            lm_head: (!scaled).then(|| weight(p / "lm_head", config.d_model, config.vocab_size)),
+            scale: scaled.then(|| (config.d_model as f64).powf(-0.5)),
+        })
+    }
+
+    /// Runs the model (arguments as [`T5Model::forward_t`]); logits in `decoder_output`.
+    ///
+    /// # Errors
+    /// As [`T5Model::forward_t`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward_t(
+        &self,
+        input_ids: Option<&Tensor>,
+        attention_mask: Option<&Tensor>,
+        encoder_outputs: Option<&Tensor>,
+        decoder_input_ids: Option<&Tensor>,
+        decoder_attention_mask: Option<&Tensor>,
+        old_layer_states: Option<T5DecoderCache>,
+        train: bool,
+    ) -> Result<T5ModelOutput, RustBertError> {
+        let mut output = self.base_model.forward_t(
+            input_ids,
+            attention_mask,
+            encoder_outputs,
+            decoder_input_ids,
+            decoder_attention_mask,
+            old_layer_states,
+            train,
+        )?;
+        output.decoder_output = self.logits(&output.decoder_output);
+        Ok(output)
+    }
+
+    pub(crate) fn logits(&self, hidden: &Tensor) -> Tensor {
+        match (&self.lm_head, self.scale) {
+            (Some(head), _) => project(hidden, head, None),
+            (None, scale) => project(
+                &(hidden * scale.unwrap_or(1.0)),
+                &self.base_model.embeddings.ws,
+                None,
+            ),
+        }
+    }
+
+    /// Runs the encoder alone.
+    ///
+    /// # Errors
+    /// As [`T5Model::forward_t`].
+    pub fn encode(
+        &self,
+        input_ids: &Tensor,
+        attention_mask: Option<&Tensor>,
+    ) -> Result<Tensor, RustBertError> {
+        self.base_model.encode(input_ids, attention_mask)
+    }
+}
+
+/// The T5 encoder for sentence embeddings (sentence-t5): the encoder's last hidden state, to
+/// be pooled by the sentence-embeddings pipeline.
+#[derive(Debug)]
+pub struct T5ForSentenceEmbeddings {
+    embeddings: nn::Embedding,
+    encoder: T5Stack,
+}
+
+impl T5ForSentenceEmbeddings {
+    /// Builds the encoder under `p` (variables `shared`, `encoder.*`).
+    ///
+    /// # Errors
+    /// As [`T5Model::new`].
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
+        p: P,
+        config: &T5Config,
+    ) -> Result<Self, RustBertError> {
+        let p = p.borrow();
+        Ok(Self {
+            embeddings: nn::embedding(
+                p / "shared",
+                config.vocab_size,
+                config.d_model,
+                embedding_config(),
+            ),
+            encoder: T5Stack::new(&(p / "encoder"), config, false)?,
+        })
+    }
+
+    /// The encoder's last hidden state `[batch, seq, d_model]` and its attention probabilities
+    /// when asked for.
+    ///
+    /// # Errors
+    /// Mis-shaped inputs or ids outside the vocabulary.
+    pub fn forward(
+        &self,
+        input_ids: &Tensor,
+        mask: &Tensor,
+    ) -> Result<(Tensor, Option<Vec<Tensor>>), RustBertError> {
+        let (hidden, _, outputs) =
+            self.encoder
+                .forward_t(input_ids, Some(mask), None, &self.embeddings, None, false)?;
+        Ok((hidden, outputs.attentions))
+    }
+}
