@@ -79,48 +79,45 @@ fn openai_gpt() -> OpenAIGenerator {
     OpenAIGenerator::new_with_tokenizer(config("openai_gpt"), gpt2_tokenizer()).unwrap()
 }
 
+/// One HF `generate` call of a fixture's `cases.json` (utils/fixtures_generation.py and the
+/// seq2seq fixture scripts write the same format).
 #[derive(Deserialize)]
-struct Case {
-    name: String,
-    model: String,
-    input_ids: Vec<Vec<i64>>,
-    attention_mask: Vec<Vec<i64>>,
-    options: HashMap<String, serde_json::Value>,
-    prefix_allowed_tokens_fn: Option<serde_json::Value>,
-    sequences: Vec<Vec<i64>>,
-    sequences_scores: Option<Vec<f64>>,
-    token_scores: Vec<Vec<f64>>,
-    generated_lengths: Vec<usize>,
-    seed: Option<i64>,
+pub struct Case {
+    pub name: String,
+    #[serde(default)]
+    pub model: String,
+    pub input_ids: Vec<Vec<i64>>,
+    pub attention_mask: Vec<Vec<i64>>,
+    pub options: HashMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub prefix_allowed_tokens_fn: Option<serde_json::Value>,
+    pub sequences: Vec<Vec<i64>>,
+    pub sequences_scores: Option<Vec<f64>>,
+    pub token_scores: Vec<Vec<f64>>,
+    pub generated_lengths: Vec<usize>,
+    #[serde(default)]
+    pub seed: Option<i64>,
 }
 
-fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(dir().join("cases.json")).unwrap();
+pub fn load_cases(path: impl AsRef<std::path::Path>) -> Vec<Case> {
+    let text = std::fs::read_to_string(path).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
-fn tensor(rows: &[Vec<i64>]) -> Tensor {
-    let flat: Vec<i64> = rows.iter().flatten().copied().collect();
-    Tensor::from_slice(&flat).view([rows.len() as i64, -1])
+fn cases() -> Vec<Case> {
+    load_cases(dir().join("cases.json"))
 }
 
-/// The test's copy of the fixture's allowed-prefix function.
-fn allowed(batch_id: i64, ids: &Tensor) -> Vec<i64> {
-    let length = ids.size()[0];
-    (0..400)
-        .filter(|t| (t + batch_id + length) % 3 != 0)
-        .collect()
-}
-
-fn run_case(case: &Case) -> Result<Vec<GeneratedIndicesOutput>, RustBertError> {
+/// The case's HF kwargs as [`GenerateOptions`] (scores requested).
+pub fn case_options<'a>(
+    case: &'a Case,
+    bad_words: &'a Option<Vec<Vec<i64>>>,
+    eos: &'a [i64],
+) -> GenerateOptions<'a> {
     let o = &case.options;
     let int = |key: &str| o.get(key).and_then(|v| v.as_i64());
     let float = |key: &str| o.get(key).and_then(|v| v.as_f64());
-    let bad_words: Option<Vec<Vec<i64>>> = o
-        .get("bad_words_ids")
-        .map(|v| serde_json::from_value(v.clone()).unwrap());
-    let eos = [int("eos_token_id").unwrap()];
-    let options = GenerateOptions {
+    GenerateOptions {
         min_length: int("min_length"),
         max_length: int("max_length"),
         max_new_tokens: int("max_new_tokens"),
@@ -134,17 +131,45 @@ fn run_case(case: &Case) -> Result<Vec<GeneratedIndicesOutput>, RustBertError> {
         repetition_penalty: float("repetition_penalty"),
         length_penalty: float("length_penalty"),
         no_repeat_ngram_size: int("no_repeat_ngram_size"),
+        forced_bos_token_id: int("forced_bos_token_id"),
         forced_eos_token_id: int("forced_eos_token_id"),
+        decoder_start_token_id: int("decoder_start_token_id"),
         bad_word_ids: bad_words.as_ref(),
         prefix_allowed_tokens_fn: case
             .prefix_allowed_tokens_fn
             .as_ref()
             .filter(|v| !v.is_null())
             .map(|_| &allowed as &dyn Fn(i64, &Tensor) -> Vec<i64>),
-        eos_token_ids: Some(&eos),
+        eos_token_ids: Some(eos),
         output_scores: true,
         ..Default::default()
-    };
+    }
+}
+
+pub fn case_bad_words(case: &Case) -> Option<Vec<Vec<i64>>> {
+    case.options
+        .get("bad_words_ids")
+        .filter(|v| !v.is_null())
+        .map(|v| serde_json::from_value(v.clone()).unwrap())
+}
+
+pub fn tensor(rows: &[Vec<i64>]) -> Tensor {
+    let flat: Vec<i64> = rows.iter().flatten().copied().collect();
+    Tensor::from_slice(&flat).view([rows.len() as i64, -1])
+}
+
+/// The test's copy of the fixture's allowed-prefix function.
+fn allowed(batch_id: i64, ids: &Tensor) -> Vec<i64> {
+    let length = ids.size()[0];
+    (0..400)
+        .filter(|t| (t + batch_id + length) % 3 != 0)
+        .collect()
+}
+
+fn run_case(case: &Case) -> Result<Vec<GeneratedIndicesOutput>, RustBertError> {
+    let bad_words = case_bad_words(case);
+    let eos = [case.options["eos_token_id"].as_i64().unwrap()];
+    let options = case_options(case, &bad_words, &eos);
     let ids = tensor(&case.input_ids);
     let mask = tensor(&case.attention_mask);
     if let Some(seed) = case.seed {
@@ -158,7 +183,11 @@ fn run_case(case: &Case) -> Result<Vec<GeneratedIndicesOutput>, RustBertError> {
 
 /// HF's padded output row `row` as the engine returns it: prompt without padding, then the
 /// generated tokens (up to the end token).
-fn expected_indices(case: &Case, row: usize) -> Vec<i64> {
+fn expected_indices(case: &Case, row: usize, encoder_decoder: bool) -> Vec<i64> {
+    if encoder_decoder {
+        // The decoder's tokens: start token, then the generated ones.
+        return case.sequences[row][..1 + case.generated_lengths[row]].to_vec();
+    }
     let rows_per_prompt = case.sequences.len() / case.input_ids.len();
     let prompt = row / rows_per_prompt;
     let length = case.input_ids[prompt].len();
@@ -173,11 +202,16 @@ fn expected_indices(case: &Case, row: usize) -> Vec<i64> {
 
 fn check_case(case: &Case) {
     let outputs = run_case(case).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    check_outputs(case, &outputs, false);
+}
+
+/// Compares a generation's outputs with HF's: token-identical, scores within 1e-4.
+pub fn check_outputs(case: &Case, outputs: &[GeneratedIndicesOutput], encoder_decoder: bool) {
     assert_eq!(outputs.len(), case.sequences.len(), "{}", case.name);
     for (row, output) in outputs.iter().enumerate() {
         assert_eq!(
             output.indices,
-            expected_indices(case, row),
+            expected_indices(case, row, encoder_decoder),
             "{}: row {row}",
             case.name
         );
