@@ -12,6 +12,7 @@ mod pipeline_classification;
 mod pipeline_embeddings;
 mod pipeline_generation;
 mod pipeline_qa;
+mod pipeline_seq2seq;
 mod pipeline_tokens;
 mod pipelines_common;
 mod resources;

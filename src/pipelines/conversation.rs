@@ -26,6 +26,7 @@
 use crate::gpt2::GPT2Generator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::generation_utils::{
+    impl_into_generate_config,
     left_pad, GenerateConfig, GenerateOptions, LanguageGenerator, PrivateLanguageGenerator,
 };
 use crate::resources::ResourceProvider;
@@ -127,33 +128,7 @@ impl Default for ConversationConfig {
     }
 }
 
-impl From<ConversationConfig> for GenerateConfig {
-    fn from(config: ConversationConfig) -> GenerateConfig {
-        GenerateConfig {
-            model_type: config.model_type,
-            model_resource: config.model_resource,
-            config_resource: config.config_resource,
-            vocab_resource: config.vocab_resource,
-            merges_resource: config.merges_resource,
-            min_length: config.min_length,
-            max_length: config.max_length,
-            do_sample: config.do_sample,
-            early_stopping: config.early_stopping,
-            num_beams: config.num_beams,
-            temperature: config.temperature,
-            top_k: config.top_k,
-            top_p: config.top_p,
-            repetition_penalty: config.repetition_penalty,
-            length_penalty: config.length_penalty,
-            no_repeat_ngram_size: config.no_repeat_ngram_size,
-            num_return_sequences: config.num_return_sequences,
-            num_beam_groups: config.num_beam_groups,
-            diversity_penalty: config.diversity_penalty,
-            device: config.device,
-            kind: config.kind,
-        }
-    }
-}
+impl_into_generate_config!(ConversationConfig);
 
 /// One conversation: past user inputs, generated responses, a new input waiting for its
 /// response, and the token ids of every turn (what the model is shown).

@@ -10,6 +10,7 @@ pub mod question_answering;
 pub mod sentence_embeddings;
 pub mod sentiment;
 pub mod sequence_classification;
+pub mod summarization;
 pub mod text_generation;
 pub mod token_classification;
 pub mod zero_shot_classification;

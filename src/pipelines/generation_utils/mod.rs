@@ -175,6 +175,41 @@ impl GenerateConfig {
     }
 }
 
+/// `From<pipeline config> for GenerateConfig` for the pipelines whose configuration repeats
+/// [`GenerateConfig`]'s fields (text generation, conversation, summarization, translation).
+macro_rules! impl_into_generate_config {
+    ($config:ty) => {
+        impl From<$config> for $crate::pipelines::generation_utils::GenerateConfig {
+            fn from(config: $config) -> Self {
+                $crate::pipelines::generation_utils::GenerateConfig {
+                    model_type: config.model_type,
+                    model_resource: config.model_resource,
+                    config_resource: config.config_resource,
+                    vocab_resource: config.vocab_resource,
+                    merges_resource: config.merges_resource,
+                    min_length: config.min_length,
+                    max_length: config.max_length,
+                    do_sample: config.do_sample,
+                    early_stopping: config.early_stopping,
+                    num_beams: config.num_beams,
+                    temperature: config.temperature,
+                    top_k: config.top_k,
+                    top_p: config.top_p,
+                    repetition_penalty: config.repetition_penalty,
+                    length_penalty: config.length_penalty,
+                    no_repeat_ngram_size: config.no_repeat_ngram_size,
+                    num_return_sequences: config.num_return_sequences,
+                    num_beam_groups: config.num_beam_groups,
+                    diversity_penalty: config.diversity_penalty,
+                    device: config.device,
+                    kind: config.kind,
+                }
+            }
+        }
+    };
+}
+pub(crate) use impl_into_generate_config;
+
 /// A function giving the tokens allowed next for batch item `batch_id` after the tokens of its
 /// row so far (a 1-D tensor, prompt included): constrained generation.
 pub type PrefixAllowedFunction<'a> = &'a dyn Fn(i64, &Tensor) -> Vec<i64>;
@@ -439,7 +474,14 @@ pub(crate) mod private_generation_utils {
                     }
                 }
             }
-            Ok(left_pad(&rows, pad_token_id, self.get_var_store().device()))
+            let device = self.get_var_store().device();
+            // Encoders read positions from 0 whatever the padding: their inputs are padded on
+            // the right, as HF tokenizers do; decoder-only prompts on the left.
+            Ok(if encoder_decoder {
+                right_pad(&rows, pad_token_id, device)
+            } else {
+                left_pad(&rows, pad_token_id, device)
+            })
         }
     }
 }
@@ -449,15 +491,30 @@ pub(crate) use private_generation_utils::PrivateLanguageGenerator;
 /// Left-pads rows of token ids with `pad_token_id` into a `[rows, longest]` tensor on `device`,
 /// with the attention mask (0 on padding), as decoder-only generation wants its prompts.
 pub(crate) fn left_pad(rows: &[Vec<i64>], pad_token_id: i64, device: Device) -> (Tensor, Tensor) {
+    pad(rows, pad_token_id, device, true)
+}
+
+/// As [`left_pad`], padding on the right (encoder inputs).
+pub(crate) fn right_pad(rows: &[Vec<i64>], pad_token_id: i64, device: Device) -> (Tensor, Tensor) {
+    pad(rows, pad_token_id, device, false)
+}
+
+fn pad(rows: &[Vec<i64>], pad_token_id: i64, device: Device, left: bool) -> (Tensor, Tensor) {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut ids = Vec::with_capacity(rows.len() * width);
     let mut mask = Vec::with_capacity(rows.len() * width);
     for row in rows {
         let padding = width - row.len();
-        ids.extend(std::iter::repeat_n(pad_token_id, padding));
+        if left {
+            ids.extend(std::iter::repeat_n(pad_token_id, padding));
+            mask.extend(std::iter::repeat_n(0i64, padding));
+        }
         ids.extend_from_slice(row);
-        mask.extend(std::iter::repeat_n(0i64, padding));
         mask.extend(std::iter::repeat_n(1i64, row.len()));
+        if !left {
+            ids.extend(std::iter::repeat_n(pad_token_id, padding));
+            mask.extend(std::iter::repeat_n(0i64, padding));
+        }
     }
     let shape = [rows.len() as i64, width as i64];
     (
