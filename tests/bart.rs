@@ -6,6 +6,7 @@ use crate::generation::{case_bad_words, case_options, check_outputs, load_cases,
 use crate::util::{assert_close, assert_close_masked, fixtures, Expected, TOL};
 use rust_bert::bart::{
     BartConfig, BartForConditionalGeneration, BartForSequenceClassification, BartGenerator,
+    BartModelOutput, DecoderCache,
 };
 use rust_bert::common::weights::load_weights_from_file;
 use rust_bert::pipelines::common::{ModelResource, ModelType};
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use tch::nn::VarStore;
 use tch::{Device, Tensor};
 
-fn dir(name: &str) -> PathBuf {
+pub fn dir(name: &str) -> PathBuf {
     fixtures().join(name)
 }
 
@@ -29,29 +30,34 @@ fn config(name: &str, layers: bool) -> BartConfig {
     config
 }
 
-#[test]
-fn bart_padded_batch_matches_hf_at_every_layer() {
-    let e = Expected::load(dir("bart").join("expected.safetensors"));
-    let vs = VarStore::new(Device::Cpu);
-    let model = BartForConditionalGeneration::new(vs.root(), &config("bart", true));
-    load_weights_from_file(&vs, dir("bart").join("model.safetensors")).unwrap();
+/// A forward pass of a model of the BART family: `(input_ids, attention_mask, encoder_output,
+/// decoder_input_ids, cache)`.
+pub type Forward<'a> = dyn Fn(
+        Option<&Tensor>,
+        Option<&Tensor>,
+        Option<&Tensor>,
+        Option<&Tensor>,
+        Option<DecoderCache>,
+    ) -> BartModelOutput
+    + 'a;
+
+/// The padded batch of `name`'s expected.safetensors through every output.
+pub fn check_every_layer(name: &str, forward: &Forward) {
+    let e = Expected::load(dir(name).join("expected.safetensors"));
     let mask = e.get("attention_mask");
     let output = tch::no_grad(|| {
-        model.forward_t(
+        forward(
             Some(e.get("input_ids")),
             Some(mask),
             None,
             Some(e.get("decoder_input_ids")),
             None,
-            None,
-            false,
         )
-    })
-    .unwrap();
+    });
     assert_close(&output.decoder_output, e.get("logits"), TOL, "logits");
     let encoder = output.encoder_hidden_state.as_ref().unwrap();
     assert_close_masked(encoder, e.get("encoder_last_hidden_state"), mask, TOL, "encoder");
-    for (name, all) in [
+    for (key_name, all) in [
         ("encoder_hidden_states", &output.all_encoder_hidden_states),
         ("decoder_hidden_states", &output.all_decoder_hidden_states),
         ("encoder_attentions", &output.all_encoder_attentions),
@@ -61,18 +67,21 @@ fn bart_padded_batch_matches_hf_at_every_layer() {
         let all = all.as_ref().unwrap();
         assert!(!all.is_empty());
         for (i, t) in all.iter().enumerate() {
-            let key = format!("{name}.{i}");
-            if name == "encoder_hidden_states" {
+            let key = format!("{key_name}.{i}");
+            if key_name == "encoder_hidden_states" {
                 assert_close_masked(t, e.get(&key), mask, TOL, &key);
-            } else if name == "encoder_attentions" {
+            } else if key_name == "encoder_attentions" {
                 // Padded query rows are never read; compare the real ones.
-                let rows = mask.unsqueeze(1).unsqueeze(-1).expand_as(t);
-                let keep = rows.to_kind(tch::Kind::Bool);
+                let keep = mask
+                    .unsqueeze(1)
+                    .unsqueeze(-1)
+                    .expand_as(t)
+                    .to_kind(tch::Kind::Bool);
                 let diff = (t.masked_select(&keep) - e.get(&key).masked_select(&keep))
                     .abs()
                     .max()
                     .double_value(&[]);
-                assert!(diff <= TOL, "{key}: {diff:e}");
+                assert!(diff <= TOL, "{name} {key}: {diff:e}");
             } else {
                 assert_close(t, e.get(&key), TOL, &key);
             }
@@ -80,36 +89,64 @@ fn bart_padded_batch_matches_hf_at_every_layer() {
     }
 }
 
-#[test]
-fn bart_incremental_decoding_matches_hf() {
-    let e = Expected::load(dir("bart").join("expected.safetensors"));
-    let vs = VarStore::new(Device::Cpu);
-    let model = BartForConditionalGeneration::new(vs.root(), &config("bart", false));
-    load_weights_from_file(&vs, dir("bart").join("model.safetensors")).unwrap();
+/// Incremental decoding with the cache equals HF's step logits.
+pub fn check_incremental(name: &str, forward: &Forward) {
+    let e = Expected::load(dir(name).join("expected.safetensors"));
     let mask = e.get("attention_mask");
     tch::no_grad(|| {
-        let encoder = model.encode(e.get("input_ids"), Some(mask)).unwrap();
-        let mut cache = None;
-        for k in 0..4 {
-            let step = model
-                .forward_t(
-                    None,
-                    Some(mask),
-                    Some(&encoder),
-                    Some(e.get(&format!("step.{k}.decoder_input_ids"))),
-                    None,
-                    cache,
-                    false,
-                )
-                .unwrap();
+        let first = forward(
+            Some(e.get("input_ids")),
+            Some(mask),
+            None,
+            Some(e.get("step.0.decoder_input_ids")),
+            None,
+        );
+        assert_close(&first.decoder_output, e.get("step.0.logits"), TOL, "step 0");
+        let encoder = first.encoder_hidden_state.unwrap();
+        let mut cache = first.cache;
+        for k in 1..4 {
+            let step = forward(
+                None,
+                Some(mask),
+                Some(&encoder),
+                Some(e.get(&format!("step.{k}.decoder_input_ids"))),
+                cache,
+            );
             assert_close(
                 &step.decoder_output,
                 e.get(&format!("step.{k}.logits")),
                 TOL,
-                &format!("step {k}"),
+                &format!("{name} step {k}"),
             );
             cache = step.cache;
         }
+    });
+}
+
+fn bart(layers: bool) -> (VarStore, BartForConditionalGeneration) {
+    let vs = VarStore::new(Device::Cpu);
+    let model = BartForConditionalGeneration::new(vs.root(), &config("bart", layers));
+    load_weights_from_file(&vs, dir("bart").join("model.safetensors")).unwrap();
+    (vs, model)
+}
+
+#[test]
+fn bart_padded_batch_matches_hf_at_every_layer() {
+    let (_vs, model) = bart(true);
+    check_every_layer("bart", &|ids, mask, encoder, decoder, cache| {
+        model
+            .forward_t(ids, mask, encoder, decoder, None, cache, false)
+            .unwrap()
+    });
+}
+
+#[test]
+fn bart_incremental_decoding_matches_hf() {
+    let (_vs, model) = bart(false);
+    check_incremental("bart", &|ids, mask, encoder, decoder, cache| {
+        model
+            .forward_t(ids, mask, encoder, decoder, None, cache, false)
+            .unwrap()
     });
 }
 
@@ -145,16 +182,24 @@ fn bart_classification_matches_hf_and_checks_eos() {
     assert!(model.forward_t(&ids, None, None, None, None, false).is_err());
 }
 
-fn generate_config(config_path: &Path) -> GenerateConfig {
-    let d = dir("bart");
+/// A generator configuration for the fixture `name` with the configuration file `config_path`.
+pub fn generate_config(name: &str, model_type: ModelType, config_path: &Path) -> GenerateConfig {
+    let d = dir(name);
     GenerateConfig {
-        model_type: ModelType::Bart,
+        model_type,
         model_resource: ModelResource::Torch(Box::new(LocalResource::from(
             d.join("model.safetensors"),
         ))),
         config_resource: Box::new(LocalResource::from(config_path.to_path_buf())),
-        vocab_resource: Box::new(LocalResource::from(d.join("vocab.json"))),
-        merges_resource: Some(Box::new(LocalResource::from(d.join("merges.txt")))),
+        vocab_resource: Box::new(LocalResource::from(d.join(match model_type {
+            ModelType::T5 => "spiece.model",
+            _ => "vocab.json",
+        }))),
+        merges_resource: match model_type {
+            ModelType::Marian => Some(Box::new(LocalResource::from(d.join("source.spm")))),
+            ModelType::Bart => Some(Box::new(LocalResource::from(d.join("merges.txt")))),
+            _ => None,
+        },
         min_length: 0,
         max_length: None,
         do_sample: false,
@@ -191,15 +236,25 @@ pub fn unforced_config(name: &str, scratch: &Path) -> PathBuf {
 #[test]
 fn bart_generation_equals_hf_generate() {
     let scratch = tempfile::tempdir().unwrap();
-    let unforced = BartGenerator::new(generate_config(&unforced_config("bart", scratch.path())))
-        .unwrap();
-    let cases = load_cases(dir("bart").join("cases.json"));
+    let unforced = BartGenerator::new(generate_config(
+        "bart",
+        ModelType::Bart,
+        &unforced_config("bart", scratch.path()),
+    ))
+    .unwrap();
+    check_generation_cases("bart", &unforced);
+}
+
+/// Every case of `name`'s cases.json through `generator` (built without forced tokens; the
+/// cases pass them explicitly).
+pub fn check_generation_cases(name: &str, generator: &impl LanguageGenerator) {
+    let cases = load_cases(dir(name).join("cases.json"));
     assert!(cases.len() >= 8);
     for case in &cases {
         let bad_words = case_bad_words(case);
         let eos = [case.options["eos_token_id"].as_i64().unwrap()];
         let options = case_options(case, &bad_words, &eos);
-        let outputs = unforced
+        let outputs = generator
             .generate_from_ids_and_past(
                 tensor(&case.input_ids),
                 Some(tensor(&case.attention_mask)),

@@ -7,6 +7,7 @@ mod config;
 mod distilbert;
 mod generation;
 mod gpt2;
+mod marian;
 mod minilm;
 mod pipeline_classification;
 mod pipeline_embeddings;

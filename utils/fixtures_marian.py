@@ -393,12 +393,6 @@ def randomise(model, seed):
         model.final_logits_bias.normal_(0.0, 0.2)
 
 
-def encode_pair(tok, en, fr):
-    enc = tok(en)["input_ids"]
-    dec = tok(text_target=fr)["input_ids"]
-    return enc, dec
-
-
 def shape_output(model, tok, source_only):
     """final_logits_bias shaping (the lm_head is tied to model.shared, so the bias is where the
     output distribution is shaped): the source-only pieces (in source.spm, not in target.spm) and
