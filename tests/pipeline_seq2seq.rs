@@ -44,3 +44,77 @@ fn bart_summarization_equals_hf() {
     }
     assert!(model.summarize(&[] as &[&str]).unwrap().is_empty());
 }
+
+fn marian_translation_config() -> rust_bert::pipelines::translation::TranslationConfig {
+    use rust_bert::pipelines::translation::{Language, TranslationConfig};
+    let d = fixtures().join("marian");
+    let mut config = TranslationConfig::new(
+        ModelType::Marian,
+        ModelResource::Torch(Box::new(LocalResource::from(d.join("model.safetensors")))),
+        LocalResource::from(d.join("config.json")),
+        LocalResource::from(d.join("vocab.json")),
+        Some(LocalResource::from(d.join("source.spm"))),
+        [Language::English],
+        [Language::French],
+        tch::Device::Cpu,
+    );
+    config.num_beams = 6;
+    config.early_stopping = true;
+    config
+}
+
+#[test]
+fn marian_translation_equals_hf() {
+    use rust_bert::pipelines::generation_utils::GenerateOptions;
+    use rust_bert::pipelines::translation::{Language, TranslationModel};
+    let fixture = text_fixture("marian");
+    let model = TranslationModel::new(marian_translation_config()).unwrap();
+    let sources = strings(&fixture["sources"]);
+    let options = GenerateOptions {
+        max_new_tokens: fixture["options"]["max_new_tokens"].as_i64(),
+        ..Default::default()
+    };
+    let translations = model
+        .translate_with_options(&sources, Language::English, Language::French, Some(options))
+        .unwrap();
+    assert_eq!(translations, strings(&fixture["texts"]));
+    // Languages may be left out when the model has one of each; others are errors.
+    let again = model
+        .translate_with_options(&sources, None, None, Some(options))
+        .unwrap();
+    assert_eq!(again, translations);
+    let error = model
+        .translate(&sources, Language::German, Language::French)
+        .unwrap_err();
+    assert!(error.to_string().contains("German"), "{error}");
+    assert!(model.translate(&[] as &[&str], None, None).unwrap().is_empty());
+}
+
+#[test]
+fn translation_builder_picks_models_and_names_unserved_pairs() {
+    use rust_bert::pipelines::translation::{Language, TranslationModelBuilder};
+    let builder = TranslationModelBuilder::new()
+        .with_source_languages([Language::English])
+        .with_target_languages([Language::Spanish, Language::Italian]);
+    assert_eq!(builder.marian_preset(), Some("ENGLISH2ROMANCE"));
+    let builder = TranslationModelBuilder::new()
+        .with_source_languages([Language::English])
+        .with_target_languages([Language::French]);
+    assert_eq!(builder.marian_preset(), Some("ENGLISH2FRENCH"));
+    let error = TranslationModelBuilder::new()
+        .with_source_languages([Language::Zulu])
+        .with_target_languages([Language::Thai])
+        .create_model()
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("Zulu"), "{error}");
+    assert!(TranslationModelBuilder::new()
+        .with_source_languages([Language::English])
+        .with_target_languages([Language::French])
+        .with_large_model()
+        .create_model()
+        .is_err());
+    assert_eq!(Language::French.get_iso_639_1_code(), Some("fr"));
+    assert_eq!(Language::French.get_iso_639_3_code(), "fra");
+    assert_eq!(Language::from_code("deu"), Some(Language::German));
+}

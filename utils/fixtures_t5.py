@@ -655,7 +655,7 @@ def run_case(model, name, tok, texts, options):
 
 def pick_bad_words(model, tok, options, plain):
     a = plain["sequences"][0][1]
-    assert a not in (PAD, EOS)
+    assert a not in (PAD, EOS), "bad words: first token is EOS"
     probe, _ = run_case(model, "probe", tok, CASE_TEXTS, dict(options, bad_words_ids=[[a]]))
     for seq in probe["sequences"]:
         for b, c in zip(seq[1:], seq[2:]):
@@ -692,14 +692,15 @@ def gen_cases(model, tok):
     add("greedy_single_unpadded", dict(base, max_new_tokens=10), texts=CASE_TEXTS[:1])
     # the options under test change the output
     assert ended, "no row of greedy_max_new_tokens_10 ends with EOS"
-    assert c2["sequences"] != c1["sequences"] and not c2["eos_rows"][c1["generated_lengths"].index(min(ended))]
-    assert c7["sequences"] != c4["sequences"]
+    early = c1["generated_lengths"].index(min(ended))
+    assert c2["sequences"] != c1["sequences"] and c2["generated_lengths"][early] >= min_length - 1, "min_length"
+    assert c7["sequences"] != c4["sequences"], "bad_words / repetition_penalty change nothing"
     for row in c7["sequences"]:
         gen = row[1:]
-        assert bad[0][0] not in gen and all(gen[i:i + 2] != bad[1] for i in range(len(gen) - 1)), row
+        assert bad[0][0] not in gen and all(gen[i:i + 2] != bad[1] for i in range(len(gen) - 1)), ("bad words", row)
     by_name = {c["name"]: c for c in cases}
-    assert by_name["greedy_single_unpadded"]["sequences"][0] == c1["sequences"][0][:len(
-        by_name["greedy_single_unpadded"]["sequences"][0])]
+    single = by_name["greedy_single_unpadded"]["sequences"][0]
+    assert single == c1["sequences"][0][:len(single)], ("single != batched row 0", single, c1["sequences"][0])
     return cases, infos
 
 

@@ -1129,10 +1129,19 @@ impl TokenizerOption {
         skip_special_tokens: bool,
         clean_up_tokenization_spaces: bool,
     ) -> String {
-        dispatch!(self,
+        let text = dispatch!(self,
             t => t.decode(token_ids, skip_special_tokens, clean_up_tokenization_spaces),
             h => h.decode(token_ids, skip_special_tokens)
-        )
+        );
+        match self {
+            // SentencePiece's decoder drops the space its word-start marker puts before the
+            // first word; rust_tokenizers' Marian decoder keeps it (HF does not).
+            Self::Marian(_) => match text.strip_prefix(' ') {
+                Some(stripped) => stripped.to_string(),
+                None => text,
+            },
+            _ => text,
+        }
     }
 
     /// Adds the special tokens around one sequence of ids or a pair.

@@ -13,6 +13,7 @@ pub mod sequence_classification;
 pub mod summarization;
 pub mod text_generation;
 pub mod token_classification;
+pub mod translation;
 pub mod zero_shot_classification;
 
 /// HF `tokenizer.json` support (rust-bert's `pipelines::hf_tokenizers` path).
