@@ -143,9 +143,14 @@ fn config_option_loads_and_reports() {
     assert!(matches!(config, ConfigOption::Roberta(_)));
     assert_eq!(config.get_max_len(), Some(512));
 
-    let err = ConfigOption::from_file(ModelType::T5, &path).unwrap_err();
+    let err = ConfigOption::from_file(ModelType::XLNet, &path).unwrap_err();
     assert!(matches!(err, RustBertError::UnsupportedError(_)));
-    assert!(err.to_string().contains("T5"), "{err}");
+    assert!(err.to_string().contains("XLNet"), "{err}");
+    let bart = crate::util::fixtures().join("bart/config.json");
+    let config = ConfigOption::from_config_file(&bart).unwrap();
+    assert!(matches!(config, ConfigOption::Bart(_)));
+    assert_eq!(config.get_forced_bos_token_id(), Some(0));
+    assert_eq!(config.get_decoder_start_token_id(), Some(2));
     let bad = write(&dir, "bad.json", r#"{"hidden_size": "large"}"#);
     let msg = ConfigOption::from_file(ModelType::Bert, &bad)
         .unwrap_err()

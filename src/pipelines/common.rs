@@ -111,6 +111,16 @@ pub enum ConfigOption {
     Roberta(RobertaConfig),
     /// ALBERT configuration.
     Albert(AlbertConfig),
+    /// BART configuration.
+    Bart(crate::bart::BartConfig),
+    /// Marian configuration (BART's keys).
+    Marian(crate::marian::MarianConfig),
+    /// T5 configuration.
+    T5(crate::t5::T5Config),
+    /// GPT-2 configuration.
+    GPT2(crate::gpt2::Gpt2Config),
+    /// OpenAI GPT configuration (GPT-2's keys).
+    OpenAiGpt(crate::openai_gpt::OpenAiGptConfig),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -138,19 +148,23 @@ impl ConfigOption {
                 ConfigOption::Roberta(RobertaConfig::try_from_file(path)?)
             }
             ModelType::Albert => ConfigOption::Albert(AlbertConfig::try_from_file(path)?),
+            ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
+            ModelType::Marian => {
+                ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
+            }
+            ModelType::T5 => ConfigOption::T5(crate::t5::T5Config::try_from_file(path)?),
+            ModelType::GPT2 => ConfigOption::GPT2(crate::gpt2::Gpt2Config::try_from_file(path)?),
+            ModelType::OpenAiGpt => {
+                ConfigOption::OpenAiGpt(crate::openai_gpt::OpenAiGptConfig::try_from_file(path)?)
+            }
             // The other architectures get their configuration types with their models.
-            ModelType::Bart
-            | ModelType::Deberta
+            ModelType::Deberta
             | ModelType::DebertaV2
             | ModelType::Electra
-            | ModelType::Marian
             | ModelType::MobileBert
-            | ModelType::T5
             | ModelType::LongT5
             | ModelType::XLNet
-            | ModelType::GPT2
             | ModelType::GPTJ
-            | ModelType::OpenAiGpt
             | ModelType::Reformer
             | ModelType::ProphetNet
             | ModelType::Longformer
@@ -161,6 +175,21 @@ impl ConfigOption {
             | ModelType::NLLB
             | ModelType::FNet => return Err(unsupported_config(model_type)),
         })
+    }
+
+    /// "a BERT configuration", ...: for errors about a configuration of the wrong architecture.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Bert(_) => "a BERT configuration",
+            Self::DistilBert(_) => "a DistilBERT configuration",
+            Self::Roberta(_) => "a RoBERTa configuration",
+            Self::Albert(_) => "an ALBERT configuration",
+            Self::Bart(_) => "a BART configuration",
+            Self::Marian(_) => "a Marian configuration",
+            Self::T5(_) => "a T5 configuration",
+            Self::GPT2(_) => "a GPT-2 configuration",
+            Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
+        }
     }
 
     /// Reads the model type from the file's `model_type` ([`ModelType::from_config_file`]) and
@@ -178,6 +207,8 @@ impl ConfigOption {
             Self::Bert(config) | Self::Roberta(config) => config.id2label.as_ref(),
             Self::DistilBert(config) => config.id2label.as_ref(),
             Self::Albert(config) => config.id2label.as_ref(),
+            Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
+            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -200,6 +231,9 @@ impl ConfigOption {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
             }
+            Self::Bart(config) | Self::Marian(config) => Some(config.max_position_embeddings),
+            Self::T5(config) => config.n_positions.or(Some(512)),
+            Self::GPT2(config) | Self::OpenAiGpt(config) => Some(config.n_positions),
         }
     }
 
@@ -209,27 +243,38 @@ impl ConfigOption {
             Self::Bert(config) | Self::Roberta(config) => config.vocab_size,
             Self::DistilBert(config) => config.vocab_size,
             Self::Albert(config) => config.vocab_size,
+            Self::Bart(config) | Self::Marian(config) => config.vocab_size,
+            Self::T5(config) => config.vocab_size,
+            Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
         }
     }
 
     /// The decoder start token id (`None` for encoder-only models).
     pub fn get_decoder_start_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bert(_) | Self::Roberta(_) | Self::DistilBert(_) | Self::Albert(_) => None,
+            Self::Bart(config) | Self::Marian(config) => config.decoder_start_token_id,
+            Self::T5(config) => config.decoder_start_token_id.or(config.pad_token_id),
+            _ => None,
         }
     }
 
     /// The token generation is forced to start with (`None` for encoder-only models).
     pub fn get_forced_bos_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bert(_) | Self::Roberta(_) | Self::DistilBert(_) | Self::Albert(_) => None,
+            Self::Bart(config) | Self::Marian(config) => config.forced_bos_token_id,
+            Self::T5(config) => config.forced_bos_token_id,
+            Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
+            _ => None,
         }
     }
 
     /// The token generation is forced to end with (`None` for encoder-only models).
     pub fn get_forced_eos_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bert(_) | Self::Roberta(_) | Self::DistilBert(_) | Self::Albert(_) => None,
+            Self::Bart(config) | Self::Marian(config) => config.forced_eos_token_id,
+            Self::T5(config) => config.forced_eos_token_id,
+            Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
+            _ => None,
         }
     }
 }

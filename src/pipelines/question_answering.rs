@@ -255,12 +255,7 @@ pub enum QuestionAnsweringOption {
 fn wrong_config(model_type: ModelType, config: &ConfigOption) -> RustBertError {
     RustBertError::InvalidConfigurationError(format!(
         "a {model_type:?} question-answering model cannot be built from {}",
-        match config {
-            ConfigOption::Bert(_) => "a BERT configuration",
-            ConfigOption::DistilBert(_) => "a DistilBERT configuration",
-            ConfigOption::Roberta(_) => "a RoBERTa configuration",
-            ConfigOption::Albert(_) => "an ALBERT configuration",
-        }
+        config.description()
     ))
 }
 

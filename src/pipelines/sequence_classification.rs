@@ -368,12 +368,7 @@ impl SequenceClassificationOption {
 }
 
 fn config_name(config: &ConfigOption) -> &'static str {
-    match config {
-        ConfigOption::Bert(_) => "a BERT configuration",
-        ConfigOption::DistilBert(_) => "a DistilBERT configuration",
-        ConfigOption::Roberta(_) => "a RoBERTa configuration",
-        ConfigOption::Albert(_) => "an ALBERT configuration",
-    }
+    config.description()
 }
 
 /// Runs `forward` on the encoded inputs in length-sorted, padded batches and returns each

@@ -276,14 +276,9 @@ pub enum TokenClassificationOption {
 }
 
 fn wrong_config(model_type: ModelType, config: &ConfigOption) -> RustBertError {
-    let found = match config {
-        ConfigOption::Bert(_) => "a BERT",
-        ConfigOption::DistilBert(_) => "a DistilBERT",
-        ConfigOption::Roberta(_) => "a RoBERTa",
-        ConfigOption::Albert(_) => "an ALBERT",
-    };
     RustBertError::InvalidConfigurationError(format!(
-        "{found} configuration cannot build a {model_type:?} token classifier"
+        "{} cannot build a {model_type:?} token classifier",
+        config.description()
     ))
 }
 
