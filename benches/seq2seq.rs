@@ -19,7 +19,9 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 const NEW_TOKENS: i64 = 40;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Random normal(0, 0.02) weights of the variables of `vs` written to `dir/model.safetensors`
@@ -28,8 +30,7 @@ fn write_model(vs: &VarStore, config: &serde_json::Value, dir: &Path) {
     tch::manual_seed(0);
     tch::no_grad(|| {
         for (name, mut variable) in vs.variables() {
-            if name.ends_with("layer_norm.weight") || name.ends_with("layernorm_embedding.weight")
-            {
+            if name.ends_with("layer_norm.weight") || name.ends_with("layernorm_embedding.weight") {
                 let _ = variable.fill_(1.0);
             } else {
                 let _ = variable.normal_(0.0, 0.02);
@@ -87,7 +88,13 @@ fn tokenizer() -> TokenizerOption {
 fn source(batch: i64, length: i64, low: i64, high: i64, eos: i64) -> Tensor {
     tch::manual_seed(1);
     let body = Tensor::randint_low(low, high, [batch, length - 1], (Kind::Int64, Device::Cpu));
-    Tensor::cat(&[body, Tensor::full([batch, 1], eos, (Kind::Int64, Device::Cpu))], 1)
+    Tensor::cat(
+        &[
+            body,
+            Tensor::full([batch, 1], eos, (Kind::Int64, Device::Cpu)),
+        ],
+        1,
+    )
 }
 
 fn options(beams: i64) -> GenerateOptions<'static> {
@@ -110,7 +117,9 @@ fn run(generator: &impl LanguageGenerator, input: &Tensor, beams: i64) -> usize 
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("seq2seq");
-    group.sample_size(10).measurement_time(Duration::from_secs(60));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(60));
 
     let marian_dir = tempfile::tempdir().expect("tempdir");
     let marian_config = json!({
@@ -132,7 +141,9 @@ fn bench(c: &mut Criterion) {
     )
     .expect("marian");
     let marian_input = source(4, 32, 1, 59513, 0);
-    group.bench_function("marian_beam6_40", |b| b.iter(|| run(&marian, &marian_input, 6)));
+    group.bench_function("marian_beam6_40", |b| {
+        b.iter(|| run(&marian, &marian_input, 6))
+    });
     drop(marian);
 
     let bart_dir = tempfile::tempdir().expect("tempdir");
@@ -171,8 +182,9 @@ fn bench(c: &mut Criterion) {
         let _model = T5ForConditionalGeneration::new(vs.root(), &config).expect("t5");
         write_model(&vs, &t5_config, t5_dir.path());
     }
-    let t5 = T5Generator::new_with_tokenizer(generate_config(ModelType::T5, t5_dir.path()), tokenizer())
-        .expect("t5");
+    let t5 =
+        T5Generator::new_with_tokenizer(generate_config(ModelType::T5, t5_dir.path()), tokenizer())
+            .expect("t5");
     let t5_input = source(2, 128, 3, 32000, 1);
     group.bench_function("t5_beam4_40", |b| b.iter(|| run(&t5, &t5_input, 4)));
     group.finish();

@@ -25,9 +25,10 @@ fn main() -> Result<(), RustBertError> {
     );
     let model = TranslationModel::new(config)?;
     let sources = ["The sun is warm.", "The house is very big."];
-    for (source, target) in sources
-        .iter()
-        .zip(model.translate(&sources, Language::English, Language::French)?)
+    for (source, target) in
+        sources
+            .iter()
+            .zip(model.translate(&sources, Language::English, Language::French)?)
     {
         println!("{source:?} -> {target:?}");
     }

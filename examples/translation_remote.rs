@@ -13,7 +13,10 @@ fn main() -> Result<(), RustBertError> {
         .with_target_languages([Language::French])
         .create_model()?;
     let output = model.translate(
-        &["This sentence will be translated into French.", "The weather is nice today."],
+        &[
+            "This sentence will be translated into French.",
+            "The weather is nice today.",
+        ],
         Language::English,
         Language::French,
     )?;

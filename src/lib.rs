@@ -44,4 +44,6 @@ pub use common::activations::Activation;
 pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
-pub use models::{albert, bart, bert, distilbert, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta};
+pub use models::{
+    albert, bart, bert, distilbert, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta,
+};

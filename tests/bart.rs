@@ -56,7 +56,13 @@ pub fn check_every_layer(name: &str, forward: &Forward) {
     });
     assert_close(&output.decoder_output, e.get("logits"), TOL, "logits");
     let encoder = output.encoder_hidden_state.as_ref().unwrap();
-    assert_close_masked(encoder, e.get("encoder_last_hidden_state"), mask, TOL, "encoder");
+    assert_close_masked(
+        encoder,
+        e.get("encoder_last_hidden_state"),
+        mask,
+        TOL,
+        "encoder",
+    );
     for (key_name, all) in [
         ("encoder_hidden_states", &output.all_encoder_hidden_states),
         ("decoder_hidden_states", &output.all_decoder_hidden_states),
@@ -179,7 +185,9 @@ fn bart_classification_matches_hf_and_checks_eos() {
     }
     // Rows with different numbers of end tokens are an error, as in HF.
     let ids = Tensor::from_slice(&[0i64, 5, 2, 0, 5, 6]).view([2, 3]);
-    assert!(model.forward_t(&ids, None, None, None, None, false).is_err());
+    assert!(model
+        .forward_t(&ids, None, None, None, None, false)
+        .is_err());
 }
 
 /// A generator configuration for the fixture `name` with the configuration file `config_path`.

@@ -4,10 +4,10 @@
 //! the pad token banned, as OPUS-MT generation configs do).
 use crate::bart::{
     check_every_layer, check_generation_cases, check_incremental, dir, generate_config,
-    unforced_config,
+    unforced_config, Forward,
 };
 use crate::util::{assert_close, Expected, TOL};
-use rust_bert::bart::{BartModelOutput, PositionEmbedding};
+use rust_bert::bart::PositionEmbedding;
 use rust_bert::common::weights::load_weights_from_file;
 use rust_bert::marian::{MarianConfig, MarianForConditionalGeneration, MarianGenerator};
 use rust_bert::pipelines::common::ModelType;
@@ -27,21 +27,12 @@ fn marian(layers: bool) -> (VarStore, MarianForConditionalGeneration) {
     (vs, model)
 }
 
-fn run(
-    model: &MarianForConditionalGeneration,
-) -> impl Fn(
-    Option<&tch::Tensor>,
-    Option<&tch::Tensor>,
-    Option<&tch::Tensor>,
-    Option<&tch::Tensor>,
-    Option<rust_bert::bart::DecoderCache>,
-) -> BartModelOutput
-       + '_ {
-    move |ids, mask, encoder, decoder, cache| {
+fn run(model: &MarianForConditionalGeneration) -> Box<Forward<'_>> {
+    Box::new(move |ids, mask, encoder, decoder, cache| {
         model
             .forward_t(ids, mask, encoder, decoder, None, cache, false)
             .unwrap()
-    }
+    })
 }
 
 #[test]

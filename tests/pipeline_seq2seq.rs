@@ -87,7 +87,10 @@ fn marian_translation_equals_hf() {
         .translate(&sources, Language::German, Language::French)
         .unwrap_err();
     assert!(error.to_string().contains("German"), "{error}");
-    assert!(model.translate(&[] as &[&str], None, None).unwrap().is_empty());
+    assert!(model
+        .translate(&[] as &[&str], None, None)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

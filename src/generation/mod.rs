@@ -62,7 +62,10 @@ impl Cache {
                     }
                 }
             }
-            Cache::GPT2Cache(None) | Cache::BARTCache(None) | Cache::T5Cache(None) | Cache::None => {}
+            Cache::GPT2Cache(None)
+            | Cache::BARTCache(None)
+            | Cache::T5Cache(None)
+            | Cache::None => {}
         }
         Ok(())
     }

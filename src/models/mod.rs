@@ -1,10 +1,10 @@
 //! One module per architecture (also re-exported at the crate root).
 pub mod albert;
 pub mod bart;
-pub mod marian;
 pub mod bert;
 pub mod distilbert;
 pub mod gpt2;
+pub mod marian;
 pub mod openai_gpt;
 pub mod roberta;
 pub mod t5;

@@ -26,8 +26,8 @@
 use crate::gpt2::GPT2Generator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::generation_utils::{
-    impl_into_generate_config,
-    left_pad, GenerateConfig, GenerateOptions, LanguageGenerator, PrivateLanguageGenerator,
+    impl_into_generate_config, left_pad, GenerateConfig, GenerateOptions, LanguageGenerator,
+    PrivateLanguageGenerator,
 };
 use crate::resources::ResourceProvider;
 use crate::RustBertError;

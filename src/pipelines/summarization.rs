@@ -131,7 +131,9 @@ impl Default for SummarizationConfig {
             ))),
             RemoteResource::from_pretrained(BartConfigResources::BART_CNN),
             RemoteResource::from_pretrained(BartVocabResources::BART_CNN),
-            Some(RemoteResource::from_pretrained(BartMergesResources::BART_CNN)),
+            Some(RemoteResource::from_pretrained(
+                BartMergesResources::BART_CNN,
+            )),
         )
     }
 }
@@ -139,6 +141,9 @@ impl Default for SummarizationConfig {
 impl_into_generate_config!(SummarizationConfig);
 
 /// The generators the summarization pipeline runs.
+// One per pipeline, built once: the variants' size difference costs nothing (rust-bert's
+// API holds the generators unboxed).
+#[allow(clippy::large_enum_variant)]
 pub enum SummarizationOption {
     /// BART (and DistilBART).
     Bart(BartGenerator),

@@ -25,8 +25,8 @@
 use crate::gpt2::{GPT2Generator, OpenAIGenerator};
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::generation_utils::{
-    impl_into_generate_config,
-    GenerateConfig, GenerateOptions, GeneratedIndicesOutput, LanguageGenerator,
+    impl_into_generate_config, GenerateConfig, GenerateOptions, GeneratedIndicesOutput,
+    LanguageGenerator,
 };
 use crate::resources::ResourceProvider;
 use crate::RustBertError;

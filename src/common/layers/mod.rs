@@ -8,8 +8,8 @@ pub mod linear;
 pub mod two_layer_ffn;
 
 pub use attention::{
-    attention_bias, causal_attention_bias, causal_mask_bias, merge_heads, padding_mask_bias, scaled_dot_product,
-    split_heads, MultiHeadAttention,
+    attention_bias, causal_attention_bias, causal_mask_bias, merge_heads, padding_mask_bias,
+    scaled_dot_product, split_heads, MultiHeadAttention,
 };
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};

@@ -239,7 +239,10 @@ impl FeedForward {
 
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let hidden = self.activation.apply(&apply(&self.fc1, x));
-        apply(&self.fc2, &self.activation_dropout.forward_t(&hidden, train))
+        apply(
+            &self.fc2,
+            &self.activation_dropout.forward_t(&hidden, train),
+        )
     }
 }
 

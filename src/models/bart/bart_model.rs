@@ -30,7 +30,10 @@ macro_rules! bart_resources {
             /// bart-large (Facebook).
             pub const BART: (&'static str, &'static str) = (
                 concat!("bart/", $suffix),
-                concat!("https://huggingface.co/facebook/bart-large/resolve/main/", $file),
+                concat!(
+                    "https://huggingface.co/facebook/bart-large/resolve/main/",
+                    $file
+                ),
             );
             /// bart-large-cnn: summarization (CNN / Daily Mail).
             pub const BART_CNN: (&'static str, &'static str) = (
@@ -340,7 +343,8 @@ impl BartEncoder {
             if let Some(states) = outputs.hidden_states.as_mut() {
                 states.push(hidden.shallow_clone());
             }
-            let (next, probs) = layer.forward_t(&hidden, bias.as_ref(), self.output_attentions, train);
+            let (next, probs) =
+                layer.forward_t(&hidden, bias.as_ref(), self.output_attentions, train);
             hidden = next;
             if let (Some(all), Some(probs)) = (outputs.attentions.as_mut(), probs) {
                 all.push(probs);
@@ -445,7 +449,11 @@ impl BartDecoder {
             .and_then(|layers| layers.first())
             .and_then(|(state, _)| state.as_ref())
             .map_or(0, |state| state.prev_key.size()[2]);
-        check_length(past + seq, &self.positions, "decoder_input_ids (with the cache)")?;
+        check_length(
+            past + seq,
+            &self.positions,
+            "decoder_input_ids (with the cache)",
+        )?;
         let tokens = lookup(embed_tokens, input_ids, "decoder_input_ids")?;
         let mut hidden = embed(
             &tokens,
@@ -466,9 +474,7 @@ impl BartDecoder {
             hidden.device(),
         )?;
         let encoder_bias = encoder_attention_mask
-            .map(|mask| {
-                attention_bias(mask, batch, seq, source, kind, "encoder attention_mask")
-            })
+            .map(|mask| attention_bias(mask, batch, seq, source, kind, "encoder attention_mask"))
             .transpose()?;
         let mut states: Vec<(Option<LayerState>, Option<LayerState>)> = match cache {
             Some(layers) => layers,
@@ -499,8 +505,7 @@ impl BartDecoder {
             if let (Some(all), Some(p)) = (outputs.attentions.as_mut(), out.self_attention) {
                 all.push(p);
             }
-            if let (Some(all), Some(p)) = (outputs.cross_attentions.as_mut(), out.cross_attention)
-            {
+            if let (Some(all), Some(p)) = (outputs.cross_attentions.as_mut(), out.cross_attention) {
                 all.push(p);
             }
         }
@@ -523,7 +528,11 @@ fn dims(ids: &Tensor, what: &str) -> Result<(i64, i64), RustBertError> {
     }
 }
 
-fn check_length(length: i64, positions: &PositionEmbedding, what: &str) -> Result<(), RustBertError> {
+fn check_length(
+    length: i64,
+    positions: &PositionEmbedding,
+    what: &str,
+) -> Result<(), RustBertError> {
     let max = positions.max_positions();
     if length > max {
         return Err(RustBertError::ValueError(format!(
@@ -535,9 +544,17 @@ fn check_length(length: i64, positions: &PositionEmbedding, what: &str) -> Resul
 
 /// HF's `shift_tokens_right`: the decoder input when none is given, the start token followed by
 /// the input without its last token (padding `-100` labels become the pad token).
-pub(crate) fn shift_tokens_right(input_ids: &Tensor, pad_token_id: i64, start_token_id: i64) -> Tensor {
+pub(crate) fn shift_tokens_right(
+    input_ids: &Tensor,
+    pad_token_id: i64,
+    start_token_id: i64,
+) -> Tensor {
     let size = input_ids.size();
-    let start = Tensor::full([size[0], 1], start_token_id, (Kind::Int64, input_ids.device()));
+    let start = Tensor::full(
+        [size[0], 1],
+        start_token_id,
+        (Kind::Int64, input_ids.device()),
+    );
     let shifted = Tensor::cat(&[&start, &input_ids.narrow(1, 0, size[1] - 1)], 1);
     shifted.masked_fill(&shifted.eq(-100), pad_token_id)
 }

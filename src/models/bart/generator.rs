@@ -15,7 +15,10 @@ pub type BartGenerator = LanguageModelGenerator<BartForConditionalGeneration>;
 
 /// Special tokens of an encoder-decoder model of the BART family: the configuration's, else
 /// the tokenizer's.
-pub(crate) fn seq2seq_specials(config: &BartConfig, tokenizer: &TokenizerOption) -> GeneratorSpecials {
+pub(crate) fn seq2seq_specials(
+    config: &BartConfig,
+    tokenizer: &TokenizerOption,
+) -> GeneratorSpecials {
     let eos = config.eos_token_id.or_else(|| tokenizer.get_eos_id());
     GeneratorSpecials {
         bos_token_id: config.bos_token_id.or_else(|| tokenizer.get_bos_id()),

@@ -37,5 +37,5 @@ pub use bart_model::{
     BartForConditionalGeneration, BartForSequenceClassification, BartMergesResources, BartModel,
     BartModelOutput, BartModelResources, BartVocabResources, DecoderCache, StackOutputs,
 };
-pub use generator::BartGenerator;
 pub(crate) use generator::seq2seq_specials;
+pub use generator::BartGenerator;

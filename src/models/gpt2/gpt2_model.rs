@@ -1,9 +1,9 @@
 use crate::common::activations::Activation;
 use crate::common::config::read_config_file;
+use crate::common::layers::causal_attention_bias;
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{Cache, LMModelOutput};
-use crate::common::layers::causal_attention_bias;
 use crate::gpt2::transformer::{Block, BlockConfig};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};

@@ -123,7 +123,11 @@ impl MarianForConditionalGeneration {
         let p = p.borrow();
         let options = stack_options(config);
         let positions = || {
-            PositionEmbedding::sinusoidal(config.max_position_embeddings, config.d_model, p.device())
+            PositionEmbedding::sinusoidal(
+                config.max_position_embeddings,
+                config.d_model,
+                p.device(),
+            )
         };
         let base_model =
             BartModel::with_stack(&(p / "model"), config, &options, positions(), positions());

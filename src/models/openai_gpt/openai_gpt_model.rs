@@ -1,7 +1,7 @@
+use crate::common::layers::causal_attention_bias;
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{Cache, LMModelOutput};
-use crate::common::layers::causal_attention_bias;
 use crate::gpt2::transformer::Block;
 use crate::gpt2::{check_2d, input_embeddings, lookup, position_embeddings, Gpt2Config};
 use crate::RustBertError;

@@ -15,7 +15,10 @@ pub type T5Generator = LanguageModelGenerator<T5ForConditionalGeneration>;
 
 /// T5's special tokens: pad 0 (also the decoder start), end 1, no beginning token.
 fn specials(config: &T5Config, tokenizer: &TokenizerOption) -> GeneratorSpecials {
-    let pad = config.pad_token_id.or_else(|| tokenizer.get_pad_id()).unwrap_or(0);
+    let pad = config
+        .pad_token_id
+        .or_else(|| tokenizer.get_pad_id())
+        .unwrap_or(0);
     GeneratorSpecials {
         bos_token_id: None,
         eos_token_ids: Some(vec![config
@@ -60,7 +63,13 @@ impl LanguageModelGenerator<T5ForConditionalGeneration> {
         generate_config: GenerateConfig,
         tokenizer: TokenizerOption,
     ) -> Result<Self, RustBertError> {
-        Self::load(generate_config, Some(tokenizer), read_config, build, specials)
+        Self::load(
+            generate_config,
+            Some(tokenizer),
+            read_config,
+            build,
+            specials,
+        )
     }
 }
 
@@ -104,6 +113,8 @@ impl GenerativeModel for T5ForConditionalGeneration {
         input_ids: &Tensor,
         attention_mask: &Tensor,
     ) -> Result<Option<Tensor>, RustBertError> {
-        Ok(Some(self.base_model.encode(input_ids, Some(attention_mask))?))
+        Ok(Some(
+            self.base_model.encode(input_ids, Some(attention_mask))?,
+        ))
     }
 }

@@ -171,15 +171,17 @@ impl T5Config {
                 )))
             }
         };
-        let name = if proj == "gated-gelu" { "gelu_new" } else { name };
-        let activation: Activation = serde_json::from_value(serde_json::Value::String(
-            name.to_string(),
-        ))
-        .map_err(|_| {
-            RustBertError::InvalidConfigurationError(format!(
-                "feed_forward_proj {proj:?}: unknown activation {name:?}"
-            ))
-        })?;
+        let name = if proj == "gated-gelu" {
+            "gelu_new"
+        } else {
+            name
+        };
+        let activation: Activation =
+            serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
+                RustBertError::InvalidConfigurationError(format!(
+                    "feed_forward_proj {proj:?}: unknown activation {name:?}"
+                ))
+            })?;
         Ok((gated, activation))
     }
 
@@ -208,10 +210,11 @@ impl T5LayerNorm {
 
     /// Normalises the last dimension.
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        let variance = x
-            .to_kind(Kind::Float)
-            .pow_tensor_scalar(2)
-            .mean_dim([-1].as_slice(), true, Kind::Float);
+        let variance = x.to_kind(Kind::Float).pow_tensor_scalar(2).mean_dim(
+            [-1].as_slice(),
+            true,
+            Kind::Float,
+        );
         let normed = x * (variance + self.epsilon).rsqrt();
         let normed = match self.weight.kind() {
             Kind::Half | Kind::BFloat16 => normed.to_kind(self.weight.kind()),
@@ -222,7 +225,8 @@ impl T5LayerNorm {
 }
 
 fn weight<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Tensor {
-    p.borrow().var("weight", &[out_dim, in_dim], Init::Const(0.0))
+    p.borrow()
+        .var("weight", &[out_dim, in_dim], Init::Const(0.0))
 }
 
 /// HF's `_relative_position_bucket`: relative positions (memory minus query) to buckets, exact
@@ -298,7 +302,10 @@ impl T5Attention {
     /// The relative position bias `[1, heads, query, key]` (zeros for layers without one).
     fn position_bias(&self, query: i64, key: i64, past: i64, like: &Tensor) -> Tensor {
         match &self.relative_attention_bias {
-            None => Tensor::zeros([1, self.num_heads, query, key], (like.kind(), like.device())),
+            None => Tensor::zeros(
+                [1, self.num_heads, query, key],
+                (like.kind(), like.device()),
+            ),
             Some(table) => {
                 let device = like.device();
                 let context = Tensor::arange(query, (Kind::Int64, device)).unsqueeze(1) + past;
@@ -378,7 +385,12 @@ impl T5Attention {
             prev_key: key,
             prev_value: value,
         });
-        (output, position_bias, output_attentions.then_some(probs), state)
+        (
+            output,
+            position_bias,
+            output_attentions.then_some(probs),
+            state,
+        )
     }
 }
 
@@ -412,7 +424,7 @@ impl T5FeedForward {
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let mut hidden = self.activation.apply(&project(x, &self.wi[0], None));
         if let Some(linear) = self.wi.get(1) {
-            hidden = hidden * project(x, linear, None);
+            hidden *= project(x, linear, None);
         }
         project(&self.dropout.forward_t(&hidden, train), &self.wo, None)
     }
@@ -457,7 +469,12 @@ impl T5Block {
         });
         let ff = if decoder { 2 } else { 1 };
         Self {
-            self_attention: T5Attention::new(&(&layer / 0 / "SelfAttention"), config, first, !decoder),
+            self_attention: T5Attention::new(
+                &(&layer / 0 / "SelfAttention"),
+                config,
+                first,
+                !decoder,
+            ),
             self_norm: T5LayerNorm::new(&layer / 0 / "layer_norm", config.d_model, eps),
             cross_attention,
             feed_forward: T5FeedForward::new(
@@ -509,12 +526,14 @@ impl T5Block {
                 output_attentions,
                 train,
             );
-            hidden = hidden + self.dropout.forward_t(&out, train);
+            hidden += self.dropout.forward_t(&out, train);
             cross_bias = Some(bias);
             cross_probs = probs;
             next_cross = state;
         }
-        let out = self.feed_forward.forward_t(&self.ff_norm.forward(&hidden), train);
+        let out = self
+            .feed_forward
+            .forward_t(&self.ff_norm.forward(&hidden), train);
         BlockOutput {
             hidden: hidden + self.dropout.forward_t(&out, train),
             self_bias,
@@ -589,7 +608,11 @@ impl T5Stack {
         cache: Option<T5DecoderCache>,
         train: bool,
     ) -> Result<(Tensor, Option<T5DecoderCache>, T5StackOutputs), RustBertError> {
-        let what = if self.decoder { "decoder_input_ids" } else { "input_ids" };
+        let what = if self.decoder {
+            "decoder_input_ids"
+        } else {
+            "input_ids"
+        };
         let (batch, seq) = match ids.size().as_slice() {
             [b, s] if *s > 0 => (*b, *s),
             other => {
@@ -632,9 +655,7 @@ impl T5Stack {
             Some((hidden, encoder_mask)) => {
                 let source = hidden.size()[1];
                 let bias = encoder_mask
-                    .map(|m| {
-                        attention_bias(m, batch, seq, source, kind, "encoder attention_mask")
-                    })
+                    .map(|m| attention_bias(m, batch, seq, source, kind, "encoder attention_mask"))
                     .transpose()?;
                 Some((hidden, bias))
             }
@@ -768,9 +789,14 @@ impl T5Model {
         let (encoder_hidden, encoder_outputs) = match (encoder_outputs, input_ids) {
             (Some(hidden), _) => (hidden.shallow_clone(), T5StackOutputs::default()),
             (None, Some(ids)) => {
-                let (hidden, _, outputs) =
-                    self.encoder
-                        .forward_t(ids, attention_mask, None, &self.embeddings, None, train)?;
+                let (hidden, _, outputs) = self.encoder.forward_t(
+                    ids,
+                    attention_mask,
+                    None,
+                    &self.embeddings,
+                    None,
+                    train,
+                )?;
                 (hidden, outputs)
             }
             (None, None) => {
@@ -779,9 +805,8 @@ impl T5Model {
                 ))
             }
         };
-        let decoder_input_ids = decoder_input_ids.ok_or_else(|| {
-            RustBertError::ValueError("T5 needs decoder_input_ids".into())
-        })?;
+        let decoder_input_ids = decoder_input_ids
+            .ok_or_else(|| RustBertError::ValueError("T5 needs decoder_input_ids".into()))?;
         let (hidden, cache, decoder_outputs) = self.decoder.forward_t(
             decoder_input_ids,
             decoder_attention_mask,
@@ -813,7 +838,14 @@ impl T5Model {
     ) -> Result<Tensor, RustBertError> {
         Ok(self
             .encoder
-            .forward_t(input_ids, attention_mask, None, &self.embeddings, None, false)?
+            .forward_t(
+                input_ids,
+                attention_mask,
+                None,
+                &self.embeddings,
+                None,
+                false,
+            )?
             .0)
     }
 }

@@ -89,7 +89,8 @@ marian_languages! {
 /// Languages of T5's translation tasks.
 pub const T5_SOURCE_LANGUAGES: &[Language] = &[Language::English];
 /// Target languages of T5's translation tasks.
-pub const T5_TARGET_LANGUAGES: &[Language] = &[Language::French, Language::German, Language::Romanian];
+pub const T5_TARGET_LANGUAGES: &[Language] =
+    &[Language::French, Language::German, Language::Romanian];
 
 /// Configuration of a [`TranslationModel`]: the model files, its languages and the generation
 /// settings (see [`GenerateConfig`]).
@@ -193,6 +194,9 @@ impl TranslationConfig {
 impl_into_generate_config!(TranslationConfig);
 
 /// The generators the translation pipeline runs.
+// One per pipeline, built once: the variants' size difference costs nothing (rust-bert's
+// API holds the generators unboxed).
+#[allow(clippy::large_enum_variant)]
 pub enum TranslationOption {
     /// Marian (OPUS-MT).
     Marian(MarianGenerator),
@@ -276,14 +280,15 @@ impl TranslationOption {
         };
         check(source, supported_source, "source")?;
         check(target, supported_target, "target")?;
-        let only = |language: Option<Language>, supported: &HashSet<Language>, side: &str| {
-            match (language, supported.len()) {
-                (Some(language), _) => Ok(language),
-                (None, 1) => Ok(*supported.iter().next().unwrap_or(&Language::English)),
-                (None, _) => Err(RustBertError::ValueError(format!(
-                    "this model has several {side} languages: give the {side} language"
-                ))),
-            }
+        let only = |language: Option<Language>, supported: &HashSet<Language>, side: &str| match (
+            language,
+            supported.len(),
+        ) {
+            (Some(language), _) => Ok(language),
+            (None, 1) => Ok(*supported.iter().next().unwrap_or(&Language::English)),
+            (None, _) => Err(RustBertError::ValueError(format!(
+                "this model has several {side} languages: give the {side} language"
+            ))),
         };
         Ok(match self {
             Self::Marian(_) if supported_target.len() > 1 => {
@@ -335,7 +340,10 @@ impl TranslationModel {
     /// # Errors
     /// As [`TranslationOption::new`].
     pub fn new(config: TranslationConfig) -> Result<Self, RustBertError> {
-        let (source, target) = (config.source_languages.clone(), config.target_languages.clone());
+        let (source, target) = (
+            config.source_languages.clone(),
+            config.target_languages.clone(),
+        );
         Ok(Self {
             model: TranslationOption::new(config)?,
             supported_source_languages: source,
@@ -351,7 +359,10 @@ impl TranslationModel {
         config: TranslationConfig,
         tokenizer: TokenizerOption,
     ) -> Result<Self, RustBertError> {
-        let (source, target) = (config.source_languages.clone(), config.target_languages.clone());
+        let (source, target) = (
+            config.source_languages.clone(),
+            config.target_languages.clone(),
+        );
         Ok(Self {
             model: TranslationOption::new_with_tokenizer(config, tokenizer)?,
             supported_source_languages: source,
