@@ -18,6 +18,7 @@ mod pipeline_tokens;
 mod pipelines_common;
 mod resources;
 mod roberta;
+mod t5;
 mod tokenizers;
 mod util;
 mod weights;

@@ -27,7 +27,7 @@ mod t5_model;
 pub use crate::generation::LayerState;
 pub use generator::T5Generator;
 pub use t5_model::{
-    T5Attention, T5Block, T5Config, T5ConfigResources, T5DecoderCache, T5ForConditionalGeneration,
-    T5ForSentenceEmbeddings, T5LayerNorm, T5Model, T5ModelOutput, T5ModelResources, T5Stack,
-    T5StackOutputs, T5VocabResources,
+    relative_position_bucket, T5Attention, T5Block, T5Config, T5ConfigResources, T5DecoderCache,
+    T5ForConditionalGeneration, T5ForSentenceEmbeddings, T5LayerNorm, T5Model, T5ModelOutput,
+    T5ModelResources, T5Stack, T5StackOutputs, T5VocabResources,
 };

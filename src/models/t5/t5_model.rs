@@ -229,10 +229,10 @@ fn weight<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Tenso
         .var("weight", &[out_dim, in_dim], Init::Const(0.0))
 }
 
-/// HF's `_relative_position_bucket`: relative positions (memory minus query) to buckets, exact
+/// HF's `_relative_position_bucket`: relative positions (memory minus query, int64) to buckets, exact
 /// for small distances, logarithmic up to `max_distance`; bidirectional attention splits the
 /// buckets between both directions.
-pub(crate) fn relative_position_bucket(
+pub fn relative_position_bucket(
     relative_position: &Tensor,
     bidirectional: bool,
     num_buckets: i64,
