@@ -45,6 +45,24 @@ impl Cache {
         }
     }
 
+    /// Reorders the cache after a beam-search step: as [`Cache::reorder`], except that the
+    /// cross-attention states are left alone. They hold the keys and values of the encoder
+    /// output, identical for every beam of an input, so when `rows` only moves rows among the
+    /// beams of the same input (what beam search does) copying them would change nothing.
+    pub fn reorder_beams(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
+        match self {
+            Cache::BARTCache(Some(layers)) | Cache::T5Cache(Some(layers)) => {
+                for (self_attention, _) in layers.iter_mut() {
+                    if let Some(state) = self_attention {
+                        state.reorder_cache(rows)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => self.reorder(rows),
+        }
+    }
+
     /// Keeps, in this order, the batch rows `rows` (an int64 tensor of row indices) of every
     /// cached state: what beam search does after each step, when the surviving beams descend
     /// from different parents. A row may be taken several times or not at all.

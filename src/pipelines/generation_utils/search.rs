@@ -459,8 +459,9 @@ impl StepState {
         }
     }
 
+    /// Reorders the cache after a beam step (`rows` stay within each input's beams).
     fn reorder(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
-        self.cache.reorder(rows)
+        self.cache.reorder_beams(rows)
     }
 }
 
