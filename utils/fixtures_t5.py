@@ -25,8 +25,8 @@ t5/spiece.model
     encode(text) + [1], and decode(ids, skip_special_tokens=True) gives the text back (corpus lines).
     rust_tokenizers' T5Tokenizer::from_file instead appends 100 extra ids in FORWARD order
     (<extra_id_0> = 250 ... <extra_id_99> = 349, base_vocab.rs add_extra_ids/add_tokens); no fixture
-    text contains an extra id, and the extra ids' output rows are pushed down (see shaping) so
-    generations never produce them.
+    text contains an extra id, and the extra ids' output rows are pushed down (see shaping): no t5
+    generation (text.json, cases.json) produces one; t5_v1_1's cases (ids only) contain a few.
 
 t5/{config.json, model.safetensors}
     T5ForConditionalGeneration, v1.0 style: vocab_size 260, d_model 32, d_kv 8, d_ff 64, num_layers 2,
@@ -140,9 +140,31 @@ t5/text.json (the t5 v1.0 model)
     tokenizer.decode(row, skip_special_tokens=True) per row. Checked: no generated token is an extra id
     or <unk> (ids where HF and rust_tokenizers' vocabularies disagree or decode may differ).
 
-HF 5.24 behaviour these fixtures pin down: see the report printed by main() and the notes in the
-T5 section of the task report (relative buckets, no 1/sqrt(d) query scaling, position bias computed by
-block 0 and shared by every block, mask added after the bias, RMS norm, scale_decoder_outputs).
+HF 5.24 behaviour these fixtures pin down (paths under .venv/lib/python3.11/site-packages/transformers/):
+  * models/t5/configuration_t5.py:73-82: "gated-gelu" means gelu_new; scale_decoder_outputs = (the
+    config's tie_word_embeddings is not False), then tie_word_embeddings is forced to True; a
+    checkpoint holding both shared.weight and a different lm_head.weight is loaded untied
+    (modeling_utils.py:2577). T5ForConditionalGeneration multiplies the decoder output by
+    d_model ** -0.5 before lm_head only when scale_decoder_outputs (modeling_t5.py:1047-1048).
+  * modeling_t5.py:51-73 T5LayerNorm: x * rsqrt(mean(x^2) + eps) * weight, no mean, no bias.
+  * modeling_t5.py:157-166, 198: attention scores = q k^T (NO 1/sqrt(d_kv) scaling) + position_bias
+    + mask (additive, finfo.min on masked keys), softmax, then o(...). Only block 0 of each stack has
+    relative_attention_bias (652); the bias it computes is reused by every later block (741);
+    cross-attention has no relative bias (a zero bias, 340).
+  * modeling_t5.py:218-263 buckets: bidirectional (encoder) halves the buckets, +num_buckets/2 for
+    key after query; causal (decoder) uses -min(rel, 0); exact below num_buckets/2 (per half), then
+    log-spaced up to max_distance, clamped to the last bucket. compute_bias offsets the query
+    positions by the cached length (299, 265-281).
+  * T5Stack: no embedding scaling, no absolute positions, dropout, blocks, final_layer_norm (745).
+    Decoder: causal mask only when decoder_attention_mask is None (the start token 0 = pad is
+    attended to); cross-attention masked with the encoder attention_mask.
+  * hidden_states tuples: [embeddings, block outputs..., last_hidden_state] with the LAST block's raw
+    output replaced by the final-normed state (utils/output_capturing.py:370-371).
+  * generate: beam search pads finished hypotheses with EOS when pad_token_id == 0
+    (generation/utils.py:3680); greedy pads with pad 0. repetition_penalty on an encoder-decoder
+    uses decoder_attention_mask for prompt_ignore_length (generation/utils.py:1474-1481): none is
+    passed, so the decoder start token 0 is penalised too. min_length/max_length count the decoder
+    row including its start token.
 """
 import io
 import json

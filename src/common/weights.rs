@@ -195,7 +195,11 @@ pub struct LoadReport {
 }
 
 /// Pairs of names HF saves only one of because the weights are tied.
-const TIED_ALIASES: &[(&str, &str)] = &[("cls.predictions.bias", "cls.predictions.decoder.bias")];
+const TIED_ALIASES: &[(&str, &str)] = &[
+    ("cls.predictions.bias", "cls.predictions.decoder.bias"),
+    // HF 5.x ties every T5 head to the embeddings and may save `shared.weight` alone.
+    ("lm_head.weight", "shared.weight"),
+];
 
 /// A tensor as stored in a weight file: already a `Tensor`, or raw bytes of a memory-mapped
 /// safetensors file, copied straight into the variable (no intermediate tensor).

@@ -117,6 +117,10 @@ pub struct T5Config {
     /// `false` for T5 v1.1: a separate LM head and no output rescaling.
     #[serde(default)]
     pub tie_word_embeddings: Option<bool>,
+    /// Scale the decoder output by `d_model^-0.5` before the head (HF 5.x writes it; older
+    /// configurations derive it from `tie_word_embeddings`).
+    #[serde(default)]
+    pub scale_decoder_outputs: Option<bool>,
     /// Padding token (default 0).
     #[serde(default)]
     pub pad_token_id: Option<i64>,
@@ -185,10 +189,13 @@ impl T5Config {
         Ok((gated, activation))
     }
 
-    /// HF's rule: decoder outputs are scaled by `d_model^-0.5` before a head tied to the
-    /// embeddings, i.e. unless the configuration says `tie_word_embeddings: false`.
+    /// HF's rule: decoder outputs are scaled by `d_model^-0.5` when `scale_decoder_outputs`
+    /// says so, else unless `tie_word_embeddings` is false (T5 v1.1, flan-T5). Unscaled models
+    /// read a separate `lm_head.weight` (filled from `shared.weight` when a checkpoint ties
+    /// them).
     pub(crate) fn scale_decoder_outputs(&self) -> bool {
-        self.tie_word_embeddings != Some(false)
+        self.scale_decoder_outputs
+            .unwrap_or(self.tie_word_embeddings != Some(false))
     }
 }
 
