@@ -92,9 +92,30 @@ fn text_generation_prefix_is_removed_and_bad_types_fail() {
     assert_eq!(out.len(), 1);
     assert!(!out[0].contains("He likes music"), "{:?}", out[0]);
     assert!(model.generate(&[] as &[&str], None).unwrap().is_empty());
+    // Token ids with the prompt, without the prefix.
+    let ids = model
+        .generate_indices(&["The river runs"], None, Some(options))
+        .unwrap();
+    let prompt = model_prompt_ids("The river runs");
+    assert_eq!(&ids[0].indices[..prompt.len()], prompt.as_slice());
+    assert_eq!(ids[0].indices.len(), prompt.len() + 4);
     let mut config = text_config(1);
     config.model_type = ModelType::Bert;
     assert!(TextGenerationModel::new(config).is_err());
+}
+
+fn model_prompt_ids(text: &str) -> Vec<i64> {
+    let d = dir().join("gpt2");
+    let tokenizer = rust_bert::pipelines::common::TokenizerOption::from_file(
+        ModelType::GPT2,
+        d.join("vocab.json").to_str().unwrap(),
+        Some(d.join("merges.txt").to_str().unwrap()),
+        false,
+        None,
+        None,
+    )
+    .unwrap();
+    tokenizer.convert_tokens_to_ids(&tokenizer.tokenize(text))
 }
 
 fn conversation_model() -> ConversationModel {

@@ -121,3 +121,37 @@ fn translation_builder_picks_models_and_names_unserved_pairs() {
     assert_eq!(Language::French.get_iso_639_3_code(), "fra");
     assert_eq!(Language::from_code("deu"), Some(Language::German));
 }
+
+#[test]
+fn seq2seq_pipelines_take_long_and_empty_texts() {
+    use rust_bert::pipelines::generation_utils::GenerateOptions;
+    use rust_bert::pipelines::translation::{Language, TranslationModel};
+    let options = Some(GenerateOptions {
+        max_new_tokens: Some(4),
+        ..Default::default()
+    });
+    // The tiny BART has 64 positions: a 600-word text is truncated (keeping its end token), as
+    // HF's tokenizer with truncation does, and summarized.
+    let d = fixtures().join("bart");
+    let mut config = SummarizationConfig::new(
+        ModelType::Bart,
+        ModelResource::Torch(Box::new(LocalResource::from(d.join("model.safetensors")))),
+        LocalResource::from(d.join("config.json")),
+        LocalResource::from(d.join("vocab.json")),
+        Some(LocalResource::from(d.join("merges.txt"))),
+    );
+    config.device = tch::Device::Cpu;
+    config.min_length = 0;
+    let summarizer = SummarizationModel::new(config).unwrap();
+    let long = "The city council voted on Monday to build a new bridge. ".repeat(60);
+    let out = summarizer
+        .summarize_with_options(&[long.as_str(), ""], options)
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    let translator = TranslationModel::new(marian_translation_config()).unwrap();
+    let long = "The sun is warm. ".repeat(80);
+    let out = translator
+        .translate_with_options(&[long.as_str(), ""], None, Language::French, options)
+        .unwrap();
+    assert_eq!(out.len(), 2);
+}

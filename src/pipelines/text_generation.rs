@@ -343,7 +343,29 @@ impl TextGenerationModel {
     where
         S: AsRef<str> + Sync,
     {
-        let prefix = prefix.into().map(str::to_string).or(self.prefix.clone());
+        let (outputs, prefix_length) = self.run(texts, prefix.into(), options)?;
+        let tokenizer = self.model.get_tokenizer();
+        Ok(outputs
+            .into_iter()
+            .map(|output| {
+                let skip = prefix_length.min(output.indices.len());
+                tokenizer.decode(&output.indices[skip..], true, true)
+            })
+            .collect())
+    }
+
+    /// Generates for `texts` behind the prefix; returns the outputs and the prefix's length in
+    /// tokens.
+    fn run<S>(
+        &self,
+        texts: &[S],
+        prefix: Option<&str>,
+        options: Option<GenerateOptions>,
+    ) -> Result<(Vec<GeneratedIndicesOutput>, usize), RustBertError>
+    where
+        S: AsRef<str> + Sync,
+    {
+        let prefix = prefix.map(str::to_string).or(self.prefix.clone());
         let tokenizer = self.model.get_tokenizer();
         let prefix_length = prefix
             .as_ref()
@@ -364,11 +386,30 @@ impl TextGenerationModel {
             }
             None => self.model.generate_indices(Some(texts), Some(options))?,
         };
+        Ok((outputs, prefix_length as usize))
+    }
+
+    /// As [`TextGenerationModel::generate`], returning token ids (prompt included, prefix
+    /// removed) with their scores when `options` ask for them.
+    ///
+    /// # Errors
+    /// As [`LanguageGenerator::generate_indices`].
+    pub fn generate_indices<'a, S>(
+        &self,
+        texts: &[S],
+        prefix: impl Into<Option<&'a str>>,
+        options: Option<GenerateOptions>,
+    ) -> Result<Vec<GeneratedIndicesOutput>, RustBertError>
+    where
+        S: AsRef<str> + Sync,
+    {
+        let (outputs, prefix_length) = self.run(texts, prefix.into(), options)?;
         Ok(outputs
             .into_iter()
-            .map(|output| {
-                let skip = (prefix_length as usize).min(output.indices.len());
-                tokenizer.decode(&output.indices[skip..], true, true)
+            .map(|mut output| {
+                let skip = prefix_length.min(output.indices.len());
+                output.indices.drain(..skip);
+                output
             })
             .collect())
     }
