@@ -18,9 +18,9 @@ pub enum Cache {
     /// Encoder-decoder models of the BART family (BART, Marian, mBART, Pegasus, ...): per
     /// decoder layer, the self-attention state (grows each step) and the cross-attention state
     /// (the encoder's keys and values, computed on the first step).
-    BARTCache(Option<Vec<(Option<LayerState>, Option<LayerState>)>>),
+    BARTCache(Option<DecoderCache>),
     /// T5: per decoder layer, the self-attention and cross-attention states.
-    T5Cache(Option<Vec<(Option<LayerState>, Option<LayerState>)>>),
+    T5Cache(Option<DecoderCache>),
     /// No cache (models without one, or the first step).
     None,
 }
@@ -107,6 +107,33 @@ impl LayerState {
         self.prev_value = self.prev_value.f_index_select(0, rows)?;
         Ok(())
     }
+}
+
+/// A decoder cache of the encoder-decoder models (BART family, T5): per decoder layer, the
+/// self-attention and cross-attention states.
+pub type DecoderCache = Vec<(Option<LayerState>, Option<LayerState>)>;
+
+/// Checks a decoder cache against a decoder of `layers` layers; returns the states each layer
+/// starts from (empty without a cache) and the number of tokens already cached.
+pub(crate) fn decoder_states(
+    cache: Option<DecoderCache>,
+    layers: usize,
+) -> Result<(DecoderCache, i64), RustBertError> {
+    let states = match cache {
+        Some(states) if states.len() != layers => {
+            return Err(RustBertError::ValueError(format!(
+                "the cache has {} layers; the decoder has {layers}",
+                states.len()
+            )))
+        }
+        Some(states) => states,
+        None => (0..layers).map(|_| (None, None)).collect(),
+    };
+    let past = states
+        .first()
+        .and_then(|(state, _)| state.as_ref())
+        .map_or(0, |state| state.prev_key.size()[2]);
+    Ok((states, past))
 }
 
 /// Output of a language-model head.

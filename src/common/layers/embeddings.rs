@@ -156,6 +156,17 @@ impl TransformerEmbeddings {
     }
 }
 
+/// `(batch, length)` of token ids that must be `[batch, length]` with at least one token; an
+/// error naming `what` otherwise.
+pub fn batch_and_length(ids: &Tensor, what: &str) -> Result<(i64, i64), RustBertError> {
+    match ids.size().as_slice() {
+        [batch, length] if *length > 0 => Ok((*batch, *length)),
+        other => Err(RustBertError::ValueError(format!(
+            "{what} must be [batch, length] with length > 0, got {other:?}"
+        ))),
+    }
+}
+
 /// Embedding lookup that reports out-of-range ids as an error naming the input.
 pub fn lookup(table: &nn::Embedding, ids: &Tensor, what: &str) -> Result<Tensor, RustBertError> {
     Tensor::f_embedding(&table.ws, ids, -1, false, false).map_err(|e| {

@@ -45,3 +45,44 @@ pub fn run_layer_stack<L>(
         all_attentions,
     }
 }
+
+/// Per-layer outputs of an encoder or decoder stack driven by its own loop (the
+/// encoder-decoder models, whose decoders also carry a cache and cross-attention).
+#[derive(Debug, Default)]
+pub struct StackOutputs {
+    /// The stack's input then every layer's output (the last after the stack's final norm),
+    /// when asked for.
+    pub hidden_states: Option<Vec<Tensor>>,
+    /// Self-attention probabilities of every layer, when asked for.
+    pub attentions: Option<Vec<Tensor>>,
+    /// Cross-attention probabilities of every decoder layer, when asked for.
+    pub cross_attentions: Option<Vec<Tensor>>,
+}
+
+impl StackOutputs {
+    /// Collects what is asked for.
+    pub fn new(hidden_states: bool, attentions: bool, cross_attentions: bool) -> Self {
+        Self {
+            hidden_states: hidden_states.then(Vec::new),
+            attentions: attentions.then(Vec::new),
+            cross_attentions: cross_attentions.then(Vec::new),
+        }
+    }
+
+    /// Records a hidden state (a layer's input, or the stack's final output).
+    pub fn push_hidden(&mut self, hidden: &Tensor) {
+        if let Some(all) = self.hidden_states.as_mut() {
+            all.push(hidden.shallow_clone());
+        }
+    }
+
+    /// Records a layer's attention probabilities.
+    pub fn push_attentions(&mut self, attention: Option<Tensor>, cross: Option<Tensor>) {
+        if let (Some(all), Some(p)) = (self.attentions.as_mut(), attention) {
+            all.push(p);
+        }
+        if let (Some(all), Some(p)) = (self.cross_attentions.as_mut(), cross) {
+            all.push(p);
+        }
+    }
+}

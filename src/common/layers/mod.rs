@@ -14,6 +14,6 @@ pub use attention::{
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
 pub use feed_forward::{DenseResidualNorm, Intermediate};
-pub use layer_stack::{run_layer_stack, LayerStackOutput};
+pub use layer_stack::{run_layer_stack, LayerStackOutput, StackOutputs};
 pub use linear::{linear, linear_no_bias, LinearNoBias};
 pub use two_layer_ffn::TwoLayerFeedForward;

@@ -3,10 +3,12 @@ use crate::bart::attention::{
 };
 use crate::common::activations::Activation;
 use crate::common::config::read_config_file;
-use crate::common::layers::embeddings::lookup;
+use crate::common::layers::embeddings::{batch_and_length, lookup};
 use crate::common::layers::linear::{embedding_config, project};
-use crate::common::layers::{attention_bias, causal_attention_bias, linear, Dropout};
-use crate::generation::LayerState;
+use crate::common::layers::{
+    attention_bias, causal_attention_bias, linear, run_layer_stack, Dropout, StackOutputs,
+};
+use crate::generation::{decoder_states, DecoderCache};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
@@ -247,17 +249,6 @@ impl BartConfig {
     }
 }
 
-/// Per-layer outputs of a stack, when asked for.
-#[derive(Debug, Default)]
-pub struct StackOutputs {
-    /// Input then every layer's output.
-    pub hidden_states: Option<Vec<Tensor>>,
-    /// Self-attention probabilities of every layer.
-    pub attentions: Option<Vec<Tensor>>,
-    /// Cross-attention probabilities of every decoder layer.
-    pub cross_attentions: Option<Vec<Tensor>>,
-}
-
 /// The encoder of the BART family.
 #[derive(Debug)]
 pub struct BartEncoder {
@@ -319,10 +310,10 @@ impl BartEncoder {
         embed_tokens: &nn::Embedding,
         train: bool,
     ) -> Result<(Tensor, StackOutputs), RustBertError> {
-        let (batch, seq) = dims(input_ids, "input_ids")?;
+        let (batch, seq) = batch_and_length(input_ids, "input_ids")?;
         check_length(seq, &self.positions, "input_ids")?;
         let tokens = lookup(embed_tokens, input_ids, "input_ids")?;
-        let mut hidden = embed(
+        let hidden = embed(
             &tokens,
             self.embed_scale,
             &self.positions,
@@ -334,29 +325,33 @@ impl BartEncoder {
         let bias = attention_mask
             .map(|mask| attention_bias(mask, batch, seq, seq, hidden.kind(), "attention_mask"))
             .transpose()?;
-        let mut outputs = StackOutputs {
-            hidden_states: self.output_hidden_states.then(Vec::new),
-            attentions: self.output_attentions.then(Vec::new),
-            cross_attentions: None,
+        let stack = run_layer_stack(
+            &hidden,
+            &self.layers,
+            self.output_hidden_states,
+            self.output_attentions,
+            |layer, x| layer.forward_t(x, bias.as_ref(), self.output_attentions, train),
+        );
+        let mut hidden_states = stack.all_hidden_states;
+        let hidden = match &self.layer_norm {
+            Some(norm) => {
+                // The last recorded state is the normed output, as HF reports it.
+                let normed = norm.forward(&stack.hidden_state);
+                if let Some(last) = hidden_states.as_mut().and_then(|h| h.last_mut()) {
+                    *last = normed.shallow_clone();
+                }
+                normed
+            }
+            None => stack.hidden_state,
         };
-        for layer in &self.layers {
-            if let Some(states) = outputs.hidden_states.as_mut() {
-                states.push(hidden.shallow_clone());
-            }
-            let (next, probs) =
-                layer.forward_t(&hidden, bias.as_ref(), self.output_attentions, train);
-            hidden = next;
-            if let (Some(all), Some(probs)) = (outputs.attentions.as_mut(), probs) {
-                all.push(probs);
-            }
-        }
-        if let Some(norm) = &self.layer_norm {
-            hidden = norm.forward(&hidden);
-        }
-        if let Some(states) = outputs.hidden_states.as_mut() {
-            states.push(hidden.shallow_clone());
-        }
-        Ok((hidden, outputs))
+        Ok((
+            hidden,
+            StackOutputs {
+                hidden_states,
+                attentions: stack.all_attentions,
+                cross_attentions: None,
+            },
+        ))
     }
 }
 
@@ -373,9 +368,6 @@ pub struct BartDecoder {
     output_hidden_states: bool,
     output_attentions: bool,
 }
-
-/// A decoder cache: per layer, the self-attention and cross-attention states.
-pub type DecoderCache = Vec<(Option<LayerState>, Option<LayerState>)>;
 
 impl BartDecoder {
     /// Builds the decoder under `p` with `options` (positions built by the caller).
@@ -432,23 +424,9 @@ impl BartDecoder {
         cache: Option<DecoderCache>,
         train: bool,
     ) -> Result<(Tensor, Option<DecoderCache>, StackOutputs), RustBertError> {
-        let (batch, seq) = dims(input_ids, "decoder_input_ids")?;
+        let (batch, seq) = batch_and_length(input_ids, "decoder_input_ids")?;
         let source = encoder_hidden.size().get(1).copied().unwrap_or(0);
-        let cache = match cache {
-            Some(layers) if layers.len() != self.layers.len() => {
-                return Err(RustBertError::ValueError(format!(
-                    "the cache has {} layers; the decoder has {}",
-                    layers.len(),
-                    self.layers.len()
-                )))
-            }
-            other => other,
-        };
-        let past = cache
-            .as_ref()
-            .and_then(|layers| layers.first())
-            .and_then(|(state, _)| state.as_ref())
-            .map_or(0, |state| state.prev_key.size()[2]);
+        let (states, past) = decoder_states(cache, self.layers.len())?;
         check_length(
             past + seq,
             &self.positions,
@@ -476,20 +454,14 @@ impl BartDecoder {
         let encoder_bias = encoder_attention_mask
             .map(|mask| attention_bias(mask, batch, seq, source, kind, "encoder attention_mask"))
             .transpose()?;
-        let mut states: Vec<(Option<LayerState>, Option<LayerState>)> = match cache {
-            Some(layers) => layers,
-            None => (0..self.layers.len()).map(|_| (None, None)).collect(),
-        };
-        let mut outputs = StackOutputs {
-            hidden_states: self.output_hidden_states.then(Vec::new),
-            attentions: self.output_attentions.then(Vec::new),
-            cross_attentions: self.output_attentions.then(Vec::new),
-        };
+        let mut outputs = StackOutputs::new(
+            self.output_hidden_states,
+            self.output_attentions,
+            self.output_attentions,
+        );
         let mut next_cache = Vec::with_capacity(self.layers.len());
-        for (layer, state) in self.layers.iter().zip(states.drain(..)) {
-            if let Some(all) = outputs.hidden_states.as_mut() {
-                all.push(hidden.shallow_clone());
-            }
+        for (layer, state) in self.layers.iter().zip(states) {
+            outputs.push_hidden(&hidden);
             let out = layer.forward_t(
                 &hidden,
                 &self_bias,
@@ -502,29 +474,13 @@ impl BartDecoder {
             );
             hidden = out.hidden;
             next_cache.push(out.state);
-            if let (Some(all), Some(p)) = (outputs.attentions.as_mut(), out.self_attention) {
-                all.push(p);
-            }
-            if let (Some(all), Some(p)) = (outputs.cross_attentions.as_mut(), out.cross_attention) {
-                all.push(p);
-            }
+            outputs.push_attentions(out.self_attention, out.cross_attention);
         }
         if let Some(norm) = &self.layer_norm {
             hidden = norm.forward(&hidden);
         }
-        if let Some(all) = outputs.hidden_states.as_mut() {
-            all.push(hidden.shallow_clone());
-        }
+        outputs.push_hidden(&hidden);
         Ok((hidden, self.output_past.then_some(next_cache), outputs))
-    }
-}
-
-fn dims(ids: &Tensor, what: &str) -> Result<(i64, i64), RustBertError> {
-    match ids.size().as_slice() {
-        [batch, seq] if *seq > 0 => Ok((*batch, *seq)),
-        other => Err(RustBertError::ValueError(format!(
-            "{what} must be [batch, seq] with seq > 0, got {other:?}"
-        ))),
     }
 }
 

@@ -30,12 +30,13 @@ mod attention;
 mod bart_model;
 mod generator;
 
-pub use crate::generation::LayerState;
+pub use crate::common::layers::StackOutputs;
+pub use crate::generation::{DecoderCache, LayerState};
 pub use attention::{BartAttention, DecoderLayer, EncoderLayer, PositionEmbedding, StackOptions};
 pub use bart_model::{
     BartClassificationHead, BartConfig, BartConfigResources, BartDecoder, BartEncoder,
     BartForConditionalGeneration, BartForSequenceClassification, BartMergesResources, BartModel,
-    BartModelOutput, BartModelResources, BartVocabResources, DecoderCache, StackOutputs,
+    BartModelOutput, BartModelResources, BartVocabResources,
 };
 pub(crate) use generator::seq2seq_specials;
 pub use generator::BartGenerator;

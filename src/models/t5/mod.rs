@@ -24,10 +24,11 @@
 mod generator;
 mod t5_model;
 
-pub use crate::generation::LayerState;
+pub use crate::common::layers::StackOutputs;
+pub use crate::generation::{DecoderCache, LayerState};
 pub use generator::T5Generator;
 pub use t5_model::{
-    relative_position_bucket, T5Attention, T5Block, T5Config, T5ConfigResources, T5DecoderCache,
+    relative_position_bucket, T5Attention, T5Block, T5Config, T5ConfigResources,
     T5ForConditionalGeneration, T5ForSentenceEmbeddings, T5LayerNorm, T5Model, T5ModelOutput,
-    T5ModelResources, T5Stack, T5StackOutputs, T5VocabResources,
+    T5ModelResources, T5Stack, T5VocabResources,
 };

@@ -1,9 +1,9 @@
 use crate::common::activations::Activation;
 use crate::common::config::read_config_file;
-use crate::common::layers::embeddings::lookup;
+use crate::common::layers::embeddings::{batch_and_length, lookup};
 use crate::common::layers::linear::{embedding_config, project};
-use crate::common::layers::{attention_bias, merge_heads, split_heads, Dropout};
-use crate::generation::LayerState;
+use crate::common::layers::{attention_bias, merge_heads, split_heads, Dropout, StackOutputs};
+use crate::generation::{decoder_states, DecoderCache, LayerState};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
@@ -552,20 +552,6 @@ impl T5Block {
     }
 }
 
-/// A decoder cache: per layer, the self-attention and cross-attention states.
-pub type T5DecoderCache = Vec<(Option<LayerState>, Option<LayerState>)>;
-
-/// Per-layer outputs of a T5 stack, when asked for.
-#[derive(Debug, Default)]
-pub struct T5StackOutputs {
-    /// Input embeddings then every block's output (the last after the final norm).
-    pub hidden_states: Option<Vec<Tensor>>,
-    /// Self-attention probabilities of every block.
-    pub attentions: Option<Vec<Tensor>>,
-    /// Cross-attention probabilities of every decoder block.
-    pub cross_attentions: Option<Vec<Tensor>>,
-}
-
 /// A T5 encoder or decoder.
 #[derive(Debug)]
 pub struct T5Stack {
@@ -612,37 +598,16 @@ impl T5Stack {
         mask: Option<&Tensor>,
         encoder: Option<(&Tensor, Option<&Tensor>)>,
         embeddings: &nn::Embedding,
-        cache: Option<T5DecoderCache>,
+        cache: Option<DecoderCache>,
         train: bool,
-    ) -> Result<(Tensor, Option<T5DecoderCache>, T5StackOutputs), RustBertError> {
+    ) -> Result<(Tensor, Option<DecoderCache>, StackOutputs), RustBertError> {
         let what = if self.decoder {
             "decoder_input_ids"
         } else {
             "input_ids"
         };
-        let (batch, seq) = match ids.size().as_slice() {
-            [b, s] if *s > 0 => (*b, *s),
-            other => {
-                return Err(RustBertError::ValueError(format!(
-                    "{what} must be [batch, seq] with seq > 0, got {other:?}"
-                )))
-            }
-        };
-        let cache = match cache {
-            Some(layers) if layers.len() != self.blocks.len() => {
-                return Err(RustBertError::ValueError(format!(
-                    "the cache has {} layers; the decoder has {}",
-                    layers.len(),
-                    self.blocks.len()
-                )))
-            }
-            other => other,
-        };
-        let past = cache
-            .as_ref()
-            .and_then(|layers| layers.first())
-            .and_then(|(state, _)| state.as_ref())
-            .map_or(0, |state| state.prev_key.size()[2]);
+        let (batch, seq) = batch_and_length(ids, what)?;
+        let (states, past) = decoder_states(cache, self.blocks.len())?;
         let embedded = lookup(embeddings, ids, what)?;
         let kind = embedded.kind();
         let self_mask = if self.decoder {
@@ -674,21 +639,15 @@ impl T5Stack {
             None => None,
         };
         let mut hidden = self.dropout.forward_t(&embedded, train);
-        let mut states: T5DecoderCache = match cache {
-            Some(layers) => layers,
-            None => (0..self.blocks.len()).map(|_| (None, None)).collect(),
-        };
-        let mut outputs = T5StackOutputs {
-            hidden_states: self.output_hidden_states.then(Vec::new),
-            attentions: self.output_attentions.then(Vec::new),
-            cross_attentions: (self.output_attentions && self.decoder).then(Vec::new),
-        };
+        let mut outputs = StackOutputs::new(
+            self.output_hidden_states,
+            self.output_attentions,
+            self.output_attentions && self.decoder,
+        );
         let (mut self_bias, mut cross_bias): (Option<Tensor>, Option<Tensor>) = (None, None);
         let mut next_cache = Vec::with_capacity(self.blocks.len());
-        for (block, state) in self.blocks.iter().zip(states.drain(..)) {
-            if let Some(all) = outputs.hidden_states.as_mut() {
-                all.push(hidden.shallow_clone());
-            }
+        for (block, state) in self.blocks.iter().zip(states) {
+            outputs.push_hidden(&hidden);
             let out = block.forward_t(
                 &hidden,
                 self_mask.as_ref(),
@@ -707,19 +666,12 @@ impl T5Stack {
                 cross_bias = out.cross_bias;
             }
             next_cache.push(out.state);
-            if let (Some(all), Some(p)) = (outputs.attentions.as_mut(), out.self_probs) {
-                all.push(p);
-            }
-            if let (Some(all), Some(p)) = (outputs.cross_attentions.as_mut(), out.cross_probs) {
-                all.push(p);
-            }
+            outputs.push_attentions(out.self_probs, out.cross_probs);
         }
         let hidden = self
             .dropout
             .forward_t(&self.final_layer_norm.forward(&hidden), train);
-        if let Some(all) = outputs.hidden_states.as_mut() {
-            all.push(hidden.shallow_clone());
-        }
+        outputs.push_hidden(&hidden);
         let cache = (self.decoder && self.output_past).then_some(next_cache);
         Ok((hidden, cache, outputs))
     }
@@ -733,7 +685,7 @@ pub struct T5ModelOutput {
     /// Encoder output (reuse it on the next step).
     pub encoder_hidden_state: Option<Tensor>,
     /// Decoder cache for the next step.
-    pub next_cache: Option<T5DecoderCache>,
+    pub next_cache: Option<DecoderCache>,
     /// Decoder hidden states, when asked for.
     pub all_decoder_hidden_states: Option<Vec<Tensor>>,
     /// Decoder self-attention probabilities, when asked for.
@@ -790,11 +742,11 @@ impl T5Model {
         encoder_outputs: Option<&Tensor>,
         decoder_input_ids: Option<&Tensor>,
         decoder_attention_mask: Option<&Tensor>,
-        old_layer_states: Option<T5DecoderCache>,
+        old_layer_states: Option<DecoderCache>,
         train: bool,
     ) -> Result<T5ModelOutput, RustBertError> {
         let (encoder_hidden, encoder_outputs) = match (encoder_outputs, input_ids) {
-            (Some(hidden), _) => (hidden.shallow_clone(), T5StackOutputs::default()),
+            (Some(hidden), _) => (hidden.shallow_clone(), StackOutputs::default()),
             (None, Some(ids)) => {
                 let (hidden, _, outputs) = self.encoder.forward_t(
                     ids,
@@ -897,7 +849,7 @@ impl T5ForConditionalGeneration {
         encoder_outputs: Option<&Tensor>,
         decoder_input_ids: Option<&Tensor>,
         decoder_attention_mask: Option<&Tensor>,
-        old_layer_states: Option<T5DecoderCache>,
+        old_layer_states: Option<DecoderCache>,
         train: bool,
     ) -> Result<T5ModelOutput, RustBertError> {
         let mut output = self.base_model.forward_t(

@@ -685,6 +685,9 @@ impl Run<'_, '_> {
         let start = sequences.size()[1];
         let eos = s.eos_tensor(device);
         let mut unfinished = Tensor::ones([rows], (Kind::Bool, device));
+        // Built once: what finished rows receive, and "nothing finished" without end tokens.
+        let pad = Tensor::from(s.pad_token_id).to(device);
+        let none_finished = Tensor::zeros([rows], (Kind::Bool, device));
         let mut lengths = Tensor::zeros([rows], (Kind::Int64, device));
         let mut step_scores: Vec<Tensor> = Vec::new();
         let mut current = start;
@@ -714,14 +717,14 @@ impl Run<'_, '_> {
                         .squeeze_dim(1),
                 );
             }
-            let next = next.where_self(&unfinished, &Tensor::from(s.pad_token_id).to(device));
+            let next = next.where_self(&unfinished, &pad);
             lengths += unfinished.to_kind(Kind::Int64);
             sequences = Tensor::cat(&[&sequences, &next.unsqueeze(1)], 1);
             state.advance();
             current += 1;
             let mut finished_now = match &eos {
                 Some(eos) => Tensor::isin(&next, eos, false, false),
-                None => Tensor::zeros([rows], (Kind::Bool, device)),
+                None => none_finished.shallow_clone(),
             };
             if let Some(stop) = s.stop_strings {
                 let hits = stop_string_hits(self.tokenizer, stop, &sequences, start)?;
@@ -831,6 +834,7 @@ impl Run<'_, '_> {
             Tensor::zeros([batch, beams, generated_max.max(1)], (Kind::Float, device));
         let mut finished_token_scores = running_token_scores.copy();
         let batch_offset = (Tensor::arange(batch, (Kind::Int64, device)) * beams).unsqueeze(1);
+        let no_finished_score = Tensor::from(NEG_LARGE).to_kind(Kind::Float).to(device);
         let mut current = prompt;
         while current < max_length {
             let flat = running
@@ -938,10 +942,7 @@ impl Run<'_, '_> {
                 .min_dim(1, true)
                 .0
                 .expand_as(&finished_scores)
-                .where_self(
-                    &is_finished,
-                    &Tensor::from(NEG_LARGE).to_kind(Kind::Float).to(device),
-                );
+                .where_self(&is_finished, &no_finished_score);
             may_improve =
                 may_improve.logical_and(&best_running.gt_tensor(&worst_finished).any_dim(-1, true));
             let mut go_on = may_improve.any();
