@@ -45,5 +45,5 @@ pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
 pub use models::{
-    albert, bart, bert, distilbert, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta,
+    albert, bart, bert, distilbert, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta, xlnet,
 };

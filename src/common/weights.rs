@@ -199,6 +199,8 @@ const TIED_ALIASES: &[(&str, &str)] = &[
     ("cls.predictions.bias", "cls.predictions.decoder.bias"),
     // HF 5.x ties every T5 head to the embeddings and may save `shared.weight` alone.
     ("lm_head.weight", "shared.weight"),
+    // XLNet's LM head shares the word embeddings; HF 5.x saves only the embeddings.
+    ("lm_loss.weight", "transformer.word_embedding.weight"),
 ];
 
 /// A tensor as stored in a weight file: already a `Tensor`, or raw bytes of a memory-mapped

@@ -21,6 +21,9 @@ pub enum Cache {
     BARTCache(Option<DecoderCache>),
     /// T5: per decoder layer, the self-attention and cross-attention states.
     T5Cache(Option<DecoderCache>),
+    /// XLNet: per layer, the memory of the hidden states entering it
+    /// (`[length, batch, d_model]`).
+    XLNetCache(Option<Vec<Option<crate::xlnet::LayerState>>>),
     /// No cache (models without one, or the first step).
     None,
 }
@@ -31,6 +34,7 @@ impl Cache {
         match self {
             Cache::GPT2Cache(layers) => layers.is_none(),
             Cache::BARTCache(layers) | Cache::T5Cache(layers) => layers.is_none(),
+            Cache::XLNetCache(layers) => layers.is_none(),
             Cache::None => true,
         }
     }
@@ -41,6 +45,7 @@ impl Cache {
             Cache::GPT2Cache(_) => "Cache::GPT2Cache",
             Cache::BARTCache(_) => "Cache::BARTCache",
             Cache::T5Cache(_) => "Cache::T5Cache",
+            Cache::XLNetCache(_) => "Cache::XLNetCache",
             Cache::None => "Cache::None",
         }
     }
@@ -80,9 +85,15 @@ impl Cache {
                     }
                 }
             }
+            Cache::XLNetCache(Some(layers)) => {
+                for state in layers.iter_mut().flatten() {
+                    state.reorder_cache(rows)?;
+                }
+            }
             Cache::GPT2Cache(None)
             | Cache::BARTCache(None)
             | Cache::T5Cache(None)
+            | Cache::XLNetCache(None)
             | Cache::None => {}
         }
         Ok(())

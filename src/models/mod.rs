@@ -9,3 +9,4 @@ pub mod openai_gpt;
 pub mod roberta;
 pub mod t5;
 pub mod xlm_roberta;
+pub mod xlnet;

@@ -121,6 +121,8 @@ pub enum ConfigOption {
     GPT2(crate::gpt2::Gpt2Config),
     /// OpenAI GPT configuration (GPT-2's keys).
     OpenAiGpt(crate::openai_gpt::OpenAiGptConfig),
+    /// XLNet configuration.
+    XLNet(crate::xlnet::XLNetConfig),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -157,13 +159,13 @@ impl ConfigOption {
             ModelType::OpenAiGpt => {
                 ConfigOption::OpenAiGpt(crate::openai_gpt::OpenAiGptConfig::try_from_file(path)?)
             }
+            ModelType::XLNet => ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?),
             // The other architectures get their configuration types with their models.
             ModelType::Deberta
             | ModelType::DebertaV2
             | ModelType::Electra
             | ModelType::MobileBert
             | ModelType::LongT5
-            | ModelType::XLNet
             | ModelType::GPTJ
             | ModelType::Reformer
             | ModelType::ProphetNet
@@ -189,6 +191,7 @@ impl ConfigOption {
             Self::T5(_) => "a T5 configuration",
             Self::GPT2(_) => "a GPT-2 configuration",
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
+            Self::XLNet(_) => "an XLNet configuration",
         }
     }
 
@@ -208,6 +211,7 @@ impl ConfigOption {
             Self::DistilBert(config) => config.id2label.as_ref(),
             Self::Albert(config) => config.id2label.as_ref(),
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
+            Self::XLNet(config) => config.id2label.as_ref(),
             Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
         };
         labels.ok_or_else(|| {
@@ -234,6 +238,8 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => Some(config.max_position_embeddings),
             Self::T5(config) => config.n_positions.or(Some(512)),
             Self::GPT2(config) | Self::OpenAiGpt(config) => Some(config.n_positions),
+            // Relative positions: no limit (HF's XLNet tokenizer has none either).
+            Self::XLNet(_) => None,
         }
     }
 
@@ -246,6 +252,7 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
+            Self::XLNet(config) => config.vocab_size,
         }
     }
 
@@ -264,6 +271,7 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => config.forced_bos_token_id,
             Self::T5(config) => config.forced_bos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
+            Self::XLNet(config) => config.forced_bos_token_id,
             _ => None,
         }
     }
@@ -274,6 +282,7 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => config.forced_eos_token_id,
             Self::T5(config) => config.forced_eos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
+            Self::XLNet(config) => config.forced_eos_token_id,
             _ => None,
         }
     }
@@ -1117,6 +1126,28 @@ impl TokenizerOption {
             .collect())
     }
 
+    /// As [`TokenizerOption::encode_pair_windows`], splitting the FIRST text into windows and
+    /// repeating the second one whole in each: the question-answering layout of tokenizers
+    /// that pad on the left (XLNet), whose models read the context before the question.
+    ///
+    /// # Errors
+    /// As [`TokenizerOption::encode_pair_windows`], with the second text's tokens reserved.
+    pub fn encode_pair_windows_first(
+        &self,
+        text_1: &str,
+        text_2: &str,
+        max_len: usize,
+        stride: usize,
+    ) -> Result<Vec<TokenizedInput>, RustBertError> {
+        let first = self.sequence(text_1);
+        let second = self.sequence_second(text_2);
+        let width = self.window_width(max_len, second.len(), true, stride)?;
+        Ok(window_ranges(first.len(), width, stride)
+            .into_iter()
+            .map(|range| self.assemble(first.slice(range), Some(second.slice(0..second.len()))))
+            .collect())
+    }
+
     fn window_width(
         &self,
         max_len: usize,
@@ -1130,7 +1161,7 @@ impl TokenizerOption {
             return Err(RustBertError::ValueError(format!(
                 "max_len {max_len} leaves no room for text after {reserved} reserved tokens \
                  (special tokens{})",
-                if pair { " and the first sequence" } else { "" }
+                if pair { " and the text kept whole" } else { "" }
             )));
         }
         if stride >= width {

@@ -250,6 +250,8 @@ pub enum QuestionAnsweringOption {
     XLMRoberta(RobertaForQuestionAnswering),
     /// ALBERT.
     Albert(AlbertForQuestionAnswering),
+    /// XLNet (the simple span head).
+    XLNet(crate::xlnet::XLNetForQuestionAnswering),
 }
 
 fn wrong_config(model_type: ModelType, config: &ConfigOption) -> RustBertError {
@@ -292,17 +294,21 @@ impl QuestionAnsweringOption {
             (ModelType::Albert, ConfigOption::Albert(config)) => {
                 Ok(Self::Albert(AlbertForQuestionAnswering::new(p, config)))
             }
+            (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
+                crate::xlnet::XLNetForQuestionAnswering::new(p, config),
+            )),
             (
                 ModelType::Bert
                 | ModelType::DistilBert
                 | ModelType::Roberta
                 | ModelType::XLMRoberta
-                | ModelType::Albert,
+                | ModelType::Albert
+                | ModelType::XLNet,
                 _,
             ) => Err(wrong_config(model_type, config)),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "question answering is not implemented for {model_type:?} in this crate \
-                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT)"
+                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, XLNet)"
             ))),
         }
     }
@@ -315,6 +321,7 @@ impl QuestionAnsweringOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::XLNet(_) => ModelType::XLNet,
         }
     }
 
@@ -331,7 +338,7 @@ impl QuestionAnsweringOption {
     }
 
     /// Start and end logits `[batch, seq]`. `token_type_ids` go to the models that have token
-    /// types (BERT, ALBERT), as HF's tokenizers return them for those models only.
+    /// types (BERT, ALBERT, XLNet), as HF's tokenizers return them for those models only.
     pub fn forward_with_token_type_ids(
         &self,
         input_ids: Option<&Tensor>,
@@ -359,6 +366,19 @@ impl QuestionAnsweringOption {
                     model.forward_t(input_ids, mask, token_type_ids, None, input_embeds, train)?;
                 (output.start_logits, output.end_logits)
             }
+            Self::XLNet(model) => {
+                let output = model.forward_t(
+                    input_ids,
+                    mask,
+                    None,
+                    None,
+                    None,
+                    token_type_ids,
+                    input_embeds,
+                    train,
+                )?;
+                (output.start_logits, output.end_logits)
+            }
         })
     }
 }
@@ -375,6 +395,8 @@ struct QaFeature {
     continues_word: Vec<bool>,
     /// Positions of the context tokens.
     context: Range<usize>,
+    /// Whether the context comes before the question (CLS then closes the window).
+    context_first: bool,
 }
 
 /// Logits of each feature of a batch, without padding.
@@ -558,12 +580,25 @@ impl QuestionAnsweringModel {
         if question_tokens == 0 {
             return Vec::new();
         }
-        let windows = match self.tokenizer.encode_pair_windows(
-            &question,
-            &input.context,
-            self.max_seq_len,
-            self.doc_stride,
-        ) {
+        // Tokenizers that pad on the left (XLNet) put the context first, as HF does for them
+        // (and as their models are fine-tuned).
+        let context_first = self.tokenizer.default_padding_side() == PaddingSide::Left;
+        let windows = if context_first {
+            self.tokenizer.encode_pair_windows_first(
+                &input.context,
+                &question,
+                self.max_seq_len,
+                self.doc_stride,
+            )
+        } else {
+            self.tokenizer.encode_pair_windows(
+                &question,
+                &input.context,
+                self.max_seq_len,
+                self.doc_stride,
+            )
+        };
+        let windows = match windows {
             Ok(windows) => windows,
             Err(error) => {
                 log::error!("input {example} cannot be split into windows: {error}");
@@ -572,7 +607,7 @@ impl QuestionAnsweringModel {
         };
         windows
             .into_iter()
-            .map(|window| feature(example, window, question_tokens))
+            .map(|window| feature(example, window, question_tokens, context_first))
             // A context without tokens gives one window with nothing to answer from.
             .filter(|feature| !feature.context.is_empty())
             .collect()
@@ -692,8 +727,26 @@ impl QuestionAnsweringModel {
 }
 
 /// A window as a feature: ids, token types, offsets and word boundaries, and where its context
-/// tokens are (the non-special tokens after the `question_tokens` first ones).
-fn feature(example: usize, window: TokenizedInput, question_tokens: usize) -> QaFeature {
+/// tokens are (the non-special tokens after the `question_tokens` first ones, or before the
+/// `question_tokens` last ones when the context comes first).
+fn feature(
+    example: usize,
+    window: TokenizedInput,
+    question_tokens: usize,
+    context_first: bool,
+) -> QaFeature {
+    let text_tokens = window
+        .special_tokens_mask
+        .iter()
+        .filter(|&&special| special == 0)
+        .count();
+    let in_context = |index: usize| {
+        if context_first {
+            index + question_tokens < text_tokens
+        } else {
+            index >= question_tokens
+        }
+    };
     let mut seen = 0;
     let mut context_start = None;
     let mut context_end = 0;
@@ -701,7 +754,7 @@ fn feature(example: usize, window: TokenizedInput, question_tokens: usize) -> Qa
         if special != 0 {
             continue;
         }
-        if seen >= question_tokens {
+        if in_context(seen) {
             context_start.get_or_insert(position);
             context_end = position + 1;
         }
@@ -731,11 +784,14 @@ fn feature(example: usize, window: TokenizedInput, question_tokens: usize) -> Qa
         offsets: window.token_offsets,
         ids: window.token_ids,
         context,
+        context_first,
     }
 }
 
 /// Softmax of a window's logits over its context tokens and CLS tokens (HF keeps the CLS token
-/// for unanswerable questions), then the first position (CLS) set to 0, in float32 as HF.
+/// for unanswerable questions), then CLS set to 0, in float32 as HF. HF zeroes the first
+/// position, CLS when the question comes first; with the context first (XLNet) CLS closes the
+/// window and it is zeroed where it is (HF 4.x zeroed the first context token there).
 fn span_probabilities(feature: &QaFeature, logits: &[f32], cls: Option<i64>) -> Vec<f32> {
     let allowed: Vec<bool> = (0..logits.len())
         .map(|i| {
@@ -757,7 +813,13 @@ fn span_probabilities(feature: &QaFeature, logits: &[f32], cls: Option<i64>) -> 
     if sum > 0.0 && sum.is_finite() {
         probabilities.iter_mut().for_each(|p| *p /= sum);
     }
-    if let Some(first) = probabilities.first_mut() {
+    if feature.context_first {
+        for (probability, id) in probabilities.iter_mut().zip(&feature.ids) {
+            if Some(*id) == cls {
+                *probability = 0.0;
+            }
+        }
+    } else if let Some(first) = probabilities.first_mut() {
         *first = 0.0;
     }
     probabilities

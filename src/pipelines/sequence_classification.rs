@@ -53,6 +53,7 @@ use crate::pipelines::common::{
 use crate::resources::{load_weights, ResourceProvider};
 use crate::roberta::RobertaForSequenceClassification;
 use crate::RustBertError;
+use crate::xlnet::XLNetForSequenceClassification;
 use rust_tokenizers::tokenizer::TruncationStrategy;
 use rust_tokenizers::TokenizedInput;
 use serde::{Deserialize, Serialize};
@@ -176,6 +177,8 @@ pub enum SequenceClassificationOption {
     XLMRoberta(RobertaForSequenceClassification),
     /// ALBERT.
     Albert(AlbertForSequenceClassification),
+    /// XLNet.
+    XLNet(XLNetForSequenceClassification),
 }
 
 /// The class logits of one classifier head, whatever its architecture's `forward_t` takes.
@@ -224,6 +227,31 @@ classifier_logits!(
     AlbertForSequenceClassification
 );
 
+impl ClassifierLogits for XLNetForSequenceClassification {
+    /// XLNet has no position ids (its positions are relative).
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        _position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        let output = self.forward_t(
+            input_ids,
+            mask,
+            None,
+            None,
+            None,
+            token_type_ids,
+            input_embeds,
+            train,
+        )?;
+        Ok(output.logits)
+    }
+}
+
 impl ClassifierLogits for DistilBertModelClassifier {
     /// DistilBERT has no token types, and computes its own positions.
     fn logits(
@@ -240,7 +268,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 }
 
 /// The model types the classification pipelines support, named in errors.
-pub(crate) const SUPPORTED: &str = "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT";
+pub(crate) const SUPPORTED: &str = "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, XLNet";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -249,7 +277,8 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::DistilBert
         | ModelType::Roberta
         | ModelType::XLMRoberta
-        | ModelType::Albert => Ok(()),
+        | ModelType::Albert
+        | ModelType::XLNet => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "{task} is not available for {other:?} models in this crate yet (supported: {SUPPORTED})"
         ))),
@@ -303,12 +332,16 @@ impl SequenceClassificationOption {
             (ModelType::Albert, ConfigOption::Albert(config)) => {
                 Self::Albert(AlbertForSequenceClassification::new(&root, config)?)
             }
+            (ModelType::XLNet, ConfigOption::XLNet(config)) => {
+                Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
+            }
             (
                 ModelType::Bert
                 | ModelType::DistilBert
                 | ModelType::Roberta
                 | ModelType::XLMRoberta
-                | ModelType::Albert,
+                | ModelType::Albert
+                | ModelType::XLNet,
                 other,
             ) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
@@ -334,6 +367,7 @@ impl SequenceClassificationOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::XLNet(_) => ModelType::XLNet,
         }
     }
 
@@ -355,6 +389,7 @@ impl SequenceClassificationOption {
             Self::DistilBert(model) => model,
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
+            Self::XLNet(model) => model,
         };
         head.logits(
             input_ids,

@@ -30,6 +30,7 @@ use crate::pipelines::generation_utils::{
 };
 use crate::resources::ResourceProvider;
 use crate::RustBertError;
+use crate::xlnet::XLNetGenerator;
 #[cfg(feature = "remote")]
 use crate::{
     gpt2::{Gpt2ConfigResources, Gpt2MergesResources, Gpt2ModelResources, Gpt2VocabResources},
@@ -142,18 +143,34 @@ impl Default for TextGenerationConfig {
 impl_into_generate_config!(TextGenerationConfig);
 
 /// The generators the text-generation pipeline runs.
+// One generator per pipeline: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum TextGenerationOption {
     /// GPT-2 (and DialoGPT, DistilGPT-2).
     GPT2(GPT2Generator),
     /// OpenAI GPT.
     GPT(OpenAIGenerator),
+    /// XLNet.
+    XLNet(XLNetGenerator),
 }
+
+/// The text put before XLNet prompts by default (HF's `XL_PREFIX`, on one line as rust-bert
+/// has it): XLNet writes poorly from a short context, and this gives it one.
+pub const XLNET_PREFIX: &str = "In 1991, the remains of Russian Tsar Nicholas II and his family \
+(except for Alexei and Maria) are discovered. The voice of Nicholas's young son, Tsarevich Alexei \
+Nikolaevich, narrates the remainder of the story. 1883 Western Siberia, a young Grigori Rasputin \
+is asked by his father and a group of men to perform magic. Rasputin has a vision and denounces \
+one of the men as a horse thief. Although his father initially slaps him for making such an \
+accusation, Rasputin watches as the man is chased outside and beaten. Twenty years later, \
+Rasputin sees a vision of the Virgin Mary, prompting him to become a priest. Rasputin quickly \
+becomes famous, with people, even a bishop, begging for his blessing. <eod> </s> <eos>";
 
 macro_rules! each_generator {
     ($self:expr, $g:ident => $body:expr) => {
         match $self {
             TextGenerationOption::GPT2($g) => $body,
             TextGenerationOption::GPT($g) => $body,
+            TextGenerationOption::XLNet($g) => $body,
         }
     };
 }
@@ -191,9 +208,13 @@ impl TextGenerationOption {
             (ModelType::OpenAiGpt, Some(t)) => {
                 Self::GPT(OpenAIGenerator::new_with_tokenizer(config, t)?)
             }
+            (ModelType::XLNet, None) => Self::XLNet(XLNetGenerator::new(config)?),
+            (ModelType::XLNet, Some(t)) => {
+                Self::XLNet(XLNetGenerator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "text generation is not available for {other:?} (GPT2, OpenAiGpt are)"
+                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet are)"
                 )))
             }
         })
@@ -204,12 +225,16 @@ impl TextGenerationOption {
         match self {
             Self::GPT2(_) => ModelType::GPT2,
             Self::GPT(_) => ModelType::OpenAiGpt,
+            Self::XLNet(_) => ModelType::XLNet,
         }
     }
 
-    /// Text the model wants before every prompt (XLNet's padding text, later; none for GPT).
+    /// Text the model wants before every prompt ([`XLNET_PREFIX`] for XLNet; none for GPT).
     pub fn get_prefix(&self) -> Option<String> {
-        None
+        match self {
+            Self::XLNet(_) => Some(XLNET_PREFIX.to_string()),
+            Self::GPT2(_) | Self::GPT(_) => None,
+        }
     }
 
     /// The tokenizer.

@@ -273,6 +273,8 @@ pub enum TokenClassificationOption {
     XLMRoberta(RobertaForTokenClassification),
     /// ALBERT.
     Albert(AlbertForTokenClassification),
+    /// XLNet.
+    XLNet(crate::xlnet::XLNetForTokenClassification),
 }
 
 fn wrong_config(model_type: ModelType, config: &ConfigOption) -> RustBertError {
@@ -294,16 +296,16 @@ impl TokenClassificationOption {
             | ModelType::DistilBert
             | ModelType::Roberta
             | ModelType::XLMRoberta
-            | ModelType::Albert => Ok(()),
+            | ModelType::Albert
+            | ModelType::XLNet => Ok(()),
             ModelType::Deberta
             | ModelType::DebertaV2
             | ModelType::MobileBert
             | ModelType::Electra
-            | ModelType::XLNet
             | ModelType::Longformer
             | ModelType::FNet => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
-                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert)"
+                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, XLNet)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -343,6 +345,9 @@ impl TokenClassificationOption {
             (ModelType::Albert, ConfigOption::Albert(c)) => {
                 Self::Albert(AlbertForTokenClassification::new(p, c)?)
             }
+            (ModelType::XLNet, ConfigOption::XLNet(c)) => {
+                Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
+            }
             (model_type, config) => return Err(wrong_config(model_type, config)),
         })
     }
@@ -355,6 +360,7 @@ impl TokenClassificationOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::XLNet(_) => ModelType::XLNet,
         }
     }
 
@@ -406,6 +412,20 @@ impl TokenClassificationOption {
                         mask,
                         token_type_ids,
                         position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::XLNet(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        None,
+                        None,
+                        None,
+                        token_type_ids,
                         input_embeds,
                         train,
                     )?
@@ -575,7 +595,7 @@ impl TokenClassificationModel {
                 label_mapping.len()
             ))));
         }
-        // Every configuration here knows its length; 512 is BERT's, should one not.
+        // XLNet's relative positions have no limit: windows of 512 tokens, as BERT's.
         let max_length = model_config
             .get_max_len()
             .and_then(|length| usize::try_from(length).ok())

@@ -193,6 +193,8 @@ pub enum ZeroShotClassificationOption {
     XLMRoberta(RobertaForSequenceClassification),
     /// ALBERT.
     Albert(AlbertForSequenceClassification),
+    /// XLNet.
+    XLNet(crate::xlnet::XLNetForSequenceClassification),
 }
 
 impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
@@ -203,6 +205,7 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::Roberta(m) => Self::Roberta(m),
             SequenceClassificationOption::XLMRoberta(m) => Self::XLMRoberta(m),
             SequenceClassificationOption::Albert(m) => Self::Albert(m),
+            SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
         }
     }
 }
@@ -243,6 +246,7 @@ impl ZeroShotClassificationOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::XLNet(_) => ModelType::XLNet,
         }
     }
 
@@ -264,6 +268,7 @@ impl ZeroShotClassificationOption {
             Self::DistilBert(model) => model,
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
+            Self::XLNet(model) => model,
         };
         head.logits(
             input_ids,

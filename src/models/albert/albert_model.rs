@@ -1,5 +1,6 @@
 use crate::albert::encoder::AlbertTransformer;
 use crate::common::activations::Activation;
+use crate::common::layers::summary::flatten_choices;
 use crate::common::layers::{
     attention_bias, linear, Dropout, TransformerEmbeddings, TransformerEmbeddingsConfig,
 };
@@ -603,21 +604,6 @@ pub struct AlbertForMultipleChoice {
     albert: AlbertModel,
     dropout: Dropout,
     classifier: nn::Linear,
-}
-
-/// `[batch, num_choices, ...rest]` -> `[batch * num_choices, ...rest]`, an error (not a panic)
-/// when the tensor does not have `dims` dimensions.
-fn flatten_choices(tensor: &Tensor, dims: usize, what: &str) -> Result<Tensor, RustBertError> {
-    let size = tensor.size();
-    if size.len() != dims {
-        return Err(RustBertError::ValueError(format!(
-            "multiple choice {what} has shape {size:?}; expected {dims} dimensions \
-             [batch, num_choices, ...]"
-        )));
-    }
-    tensor
-        .f_flatten(0, 1)
-        .map_err(|e| RustBertError::ValueError(format!("multiple choice {what}: {e}")))
 }
 
 impl AlbertForMultipleChoice {

@@ -320,6 +320,10 @@ pub struct StepInput<'a> {
     /// Tokens not yet in the cache `[rows, n]` (the whole sequence on the first step or for
     /// models without a cache; for encoder-decoder models, the decoder's tokens).
     pub input_ids: &'a Tensor,
+    /// Every token of the rows so far `[rows, length]` (prompt and generated tokens; the
+    /// decoder's tokens for encoder-decoder models), for models that re-read some of them
+    /// (XLNet feeds its last two tokens each step).
+    pub sequences: &'a Tensor,
     /// Decoder-only: the attention mask of the whole sequence `[rows, past + n]`;
     /// encoder-decoder: the encoder's mask `[rows, source]`.
     pub attention_mask: &'a Tensor,

@@ -405,6 +405,7 @@ impl StepState {
         let output = model.forward_step(
             &StepInput {
                 input_ids: &ids,
+                sequences,
                 attention_mask: &self.mask,
                 position_ids: positions.as_ref(),
                 encoder_outputs: self.encoder_outputs.as_ref(),
