@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use tch::Device;
 
-const MODELS: [&str; 3] = ["bert", "distilbert", "roberta"];
+const MODELS: [&str; 4] = ["bert", "distilbert", "roberta", "xlnet"];
 
 fn dir() -> PathBuf {
     fixtures().join("pipeline_classification")
@@ -60,6 +60,7 @@ fn model_type(model: &str) -> ModelType {
         "bert" => ModelType::Bert,
         "distilbert" => ModelType::DistilBert,
         "roberta" => ModelType::Roberta,
+        "xlnet" => ModelType::XLNet,
         other => panic!("no model {other}"),
     }
 }
@@ -90,9 +91,22 @@ fn parts(model: &str, config: &str) -> Parts {
             Some(LocalResource::from(bpe.join("merges.txt"))),
             false,
         )
+    } else if model == "xlnet" {
+        let vocab = LocalResource::from(folder.join("spiece.model"));
+        (ModelType::XLNet, weights, config, vocab, None, false)
     } else {
         let vocab = LocalResource::from(dir().join("vocab.txt"));
         (model_type(model), weights, config, vocab, None, true)
+    }
+}
+
+/// The token budget of the HF references: the models' 64 positions; XLNet has no position
+/// limit and the pipelines cut it at 512 tokens (zero-shot at the test's `max_length`, 128).
+fn budget(model: &str, zero_shot: bool) -> usize {
+    match (model, zero_shot) {
+        ("xlnet", false) => 512,
+        ("xlnet", true) => 128,
+        _ => 64,
     }
 }
 
@@ -126,8 +140,11 @@ fn ids_of(value: &Value) -> Vec<i64> {
 /// A known tokenizer difference (README, tests/tokenizers.rs): `rust_tokenizers`' byte-level
 /// BPE drops a text made only of whitespace, which HF encodes as `Ġ` tokens. The model then
 /// sees other inputs than HF's, so scores are not compared for such texts.
+///
+/// XLNet: `rust_tokenizers` drops NUL, where HF's SentencePiece encodes it as `<unk>`.
 fn tokenizer_gap(model: &str, text: &str) -> bool {
-    model == "roberta" && !text.is_empty() && text.trim().is_empty()
+    (model == "roberta" && !text.is_empty() && text.trim().is_empty())
+        || (model == "xlnet" && text.contains('\0'))
 }
 
 /// Asserts that the tokenizer gives HF's ids for every text (but the known gaps); the Rust
@@ -199,13 +216,19 @@ fn sequence_classification_matches_hf_pipeline() {
         ("bert", "config_multilabel"),
         ("distilbert", "config"),
         ("roberta", "config"),
+        ("xlnet", "config"),
     ] {
         let hf = &e["classification"][model][config];
         let pipeline =
             SequenceClassificationModel::new(seq_config(model, &format!("{config}.json"))).unwrap();
         let ids = pipeline
             .get_tokenizer()
-            .encode_list(&input, 64, &TruncationStrategy::LongestFirst, 0)
+            .encode_list(
+                &input,
+                budget(model, false),
+                &TruncationStrategy::LongestFirst,
+                0,
+            )
             .into_iter()
             .map(|t| t.token_ids)
             .collect();
@@ -387,7 +410,12 @@ fn zero_shot_matches_hf_pipeline() {
         let pairs: Vec<(&str, &str)> = input.iter().map(|t| (*t, hypothesis.as_str())).collect();
         let ids = pipeline
             .get_tokenizer()
-            .encode_pair_list(&pairs, 64, &TruncationStrategy::OnlyFirst, 0)
+            .encode_pair_list(
+                &pairs,
+                budget(model, true),
+                &TruncationStrategy::OnlyFirst,
+                0,
+            )
             .into_iter()
             .map(|t| t.token_ids)
             .collect();

@@ -30,6 +30,34 @@ Reference: transformers 5.24.0 / torch 2.13.0, CPU, float32, eval(), eager atten
 HF runs every text on its own (pipeline batch_size 1, no padding); the Rust pipelines pad batches
 with attention masks, so the same numbers also prove batching does not leak between inputs.
 
+XLNet (added after the other models, own seed; nothing above depends on it)
+  Tokenizer: HF 5.24 `XLNetTokenizer.from_pretrained("xlnet/")` on spiece.model = the fixture
+  SentencePiece model tests/fixtures/tokenizers/spm/xlnet.model (1000 pieces: <unk>=0 <s>=1 </s>=2
+  <cls>=3 <sep>=4 <pad>=5 <mask>=6 <eod>=7 <eop>=8), model_max_length 64 (24 for "short"), no
+  lower-casing, accents stripped (NFKD + StripAccents, always in 5.24). Single text
+  `A <sep> <cls>` (token types 0.. 0 2), pair `A <sep> B <sep> <cls>` (0.. 1.. 2). Checked here:
+  len(tokenizer) == 1000 == the spm size, every piece in spm id order, and for every text the
+  ids are sentencepiece's own ids of HF 4.x's preprocessed text (whitespace runs collapsed, NFKD
+  minus combining marks) -- `XLNetTokenizer(vocab_file=...)` would silently build a 9-token
+  vocabulary in 5.24, hence from_pretrained on the folder.
+  Two 5.24 regressions against HF 4.x are undone on the tokenizer object (4.x behaviour, what
+  rust-bert's XLNet pipelines do): 5.24's XLNetTokenizer has model_input_names [input_ids,
+  attention_mask], so its pipelines would run XLNet WITHOUT token_type_ids (the segment term of
+  XLNet's attention then differs: about 1e-2 on the scores); here
+  model_input_names = [input_ids, token_type_ids, attention_mask], so the pipelines pass the
+  token types above. And 5.24 resets pad_token_type_id to 0; set back to 3 (only matters for
+  padded batches, which no reference here uses). Padding is on the LEFT.
+  XLNet has no position limit (no max_position_embeddings) and neither has HF's XLNet tokenizer;
+  the Rust pipelines then cut inputs at 512 tokens (XLNet's pretraining length), so the XLNet
+  classification references use a tokenizer with model_max_length XLNET_PIPELINE_MAX = 512 (the
+  "<LONG>" text is cut to 510 text tokens + <sep> <cls>) and the zero-shot references (single,
+  multi, template, one_label) model_max_length XLNET_ZS_MAX = 128, the `max_length` argument of the
+  Rust zero-shot test ("short" stays at 24 as for every model).
+  The existing texts are kept (they are shared by every model). HF ids are stored per text;
+  expected differences of the Rust SentencePiece tokenizer (tests/tokenizers.rs): none for the
+  whitespace-only "   " (both give only <sep> <cls>); the text with a tab, a newline, NUL, BEL
+  and ESC is the one to watch (HF: NUL -> <unk>, BEL and ESC removed by the spm normalizer).
+
 Files
 -----
 vocab.txt             WordPiece vocab cut from all-MiniLM-L6-v2's (bert-base-uncased) vocab.txt: the
@@ -58,10 +86,22 @@ bpe/vocab.json, bpe/merges.txt
   roberta/            RobertaForSequenceClassification, 3 labels negative/neutral/positive,
                       max_position_embeddings 66 (64 usable positions after the padding offset).
     config_nli.json   the same weights labelled contradiction/neutral/entailment (MNLI order).
+  xlnet/              XLNetForSequenceClassification (d_model 32, n_layer 2, n_head 4, d_inner 37,
+                      ff_activation gelu, layer_norm_eps 1e-5, dropout 0, summary_type "last",
+                      summary_use_proj, summary_activation tanh, summary_last_dropout 0, mem_len 512
+                      (default), pad 5 / bos 1 / eos 2), 3 labels negative/neutral/positive; seed 7400,
+                      randomised as above (its `layer_norm` weights normal(1, 0.2) as DistilBERT's),
+                      logits_proj bias centred as above.
+    spiece.model      copy of tests/fixtures/tokenizers/spm/xlnet.model (what the Rust side reads).
+    tokenizer_config.json  do_lower_case false, model_max_length 64, model_input_names with
+                      token_type_ids, tokenizer_class XLNetTokenizer (rebuilds the HF tokenizer).
+    config_nli.json   the same weights labelled contradiction/entailment/neutral (entailment id 1,
+                      contradiction id 0).
 expected.json
   texts               the classification texts; the entry "<LONG>" stands for long_text.
   long_text           {"unit", "chars"}: unit repeated and cut to `chars` characters (100,000).
   zero_shot_texts, zero_shot_labels, zero_shot_template (custom), zero_shot_short_max_length.
+  (models: bert, distilbert, roberta, xlnet; xlnet has only classification.xlnet.config)
   classification.<model>.<config>: {"input_ids": HF ids of each text (truncated),
                       "default": [{label, score}], "all": [[{label, score}]], "sigmoid": [[...]]}
   zero_shot.<model>:  {"input_ids": HF ids of the first label's pairs, "single", "multi",
@@ -70,7 +110,10 @@ expected.json
 import copy
 import json
 import os
+import shutil
 import sys
+import tempfile
+import unicodedata
 
 import torch
 import transformers
@@ -82,6 +125,9 @@ from transformers import (
     RobertaConfig,
     RobertaForSequenceClassification,
     RobertaTokenizer,
+    XLNetConfig,
+    XLNetForSequenceClassification,
+    XLNetTokenizer,
     pipeline,
 )
 
@@ -91,7 +137,13 @@ import fixtures_distilbert as fd  # noqa: E402
 
 OUT = os.path.join(gf.FIX, "pipeline_classification")
 GPT2 = os.path.join(gf.FIX, "tokenizers", "gpt2")
+XLNET_SPM = os.path.join(gf.FIX, "tokenizers", "spm", "xlnet.model")
+# HF 4.x's XLNet tokenizer fed token_type_ids to the model; 5.24's XLNetTokenizer drops them from
+# model_input_names (see the module docstring), so they are asked for explicitly.
+XLNET_INPUTS = ["input_ids", "token_type_ids", "attention_mask"]
 MAX_LEN = 64
+XLNET_PIPELINE_MAX = 512
+XLNET_ZS_MAX = 128
 
 TEXTS = [
     "I love this movie, it was great!",
@@ -309,10 +361,95 @@ def gen_models(wordpiece_size, bpe_size):
     nli = labelled(roberta.config, {0: "contradiction", 1: "neutral", 2: "entailment"})
     write_config(nli, os.path.join(folder, "config_nli.json"))
     models["roberta"] = (roberta, {"config": roberta.config}, nli)
+
+    # XLNet last (its own seed), so the models above are built exactly as before.
+    models["xlnet"] = gen_xlnet()
     return models
 
 
+# --------------------------------------------------------------------------------------------
+# XLNet (SentencePiece tokenizer, left padding, <sep> <cls> at the end)
+# --------------------------------------------------------------------------------------------
+def write_xlnet_tokenizer(folder, record=True):
+    """spiece.model (the fixture SentencePiece model) and a tokenizer_config.json from which
+    `XLNetTokenizer.from_pretrained(folder)` rebuilds the reference tokenizer (but for
+    pad_token_type_id, see xlnet_tokenizer)."""
+    os.makedirs(folder, exist_ok=True)
+    shutil.copyfile(XLNET_SPM, os.path.join(folder, "spiece.model"))
+    config = {"do_lower_case": False, "keep_accents": False, "model_max_length": MAX_LEN,
+              "model_input_names": XLNET_INPUTS, "tokenizer_class": "XLNetTokenizer"}
+    path = os.path.join(folder, "tokenizer_config.json")
+    if record:
+        gf.WRITTEN.append(os.path.join(folder, "spiece.model"))
+        gf.save_json(path, config)
+    else:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(config, f)
+
+
+def xlnet_tokenizer(folder, max_len=MAX_LEN):
+    tok = XLNetTokenizer.from_pretrained(folder, model_max_length=max_len, model_input_names=XLNET_INPUTS)
+    tok._pad_token_type_id = 3  # HF 4.x's value; 5.24's base __init__ resets it to 0
+    return tok
+
+
+def xlnet_preprocess(text):
+    """The text sentencepiece sees in HF 4.x's slow XLNetTokenizer (remove_space, `` and '' to ",
+    NFKD without combining marks; no lower-casing)."""
+    text = " ".join(text.strip().split()).replace("``", '"').replace("''", '"')
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def check_xlnet_tokenizer(tok, texts):
+    """The HF tokenizer really reads spiece.model (5.24's XLNetTokenizer(vocab_file=...) silently
+    builds a 9-token vocabulary instead) and gives sentencepiece's own ids."""
+    import sentencepiece
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=XLNET_SPM)
+    assert len(tok) == sp.get_piece_size() == 1000, (len(tok), sp.get_piece_size())
+    assert tok.convert_ids_to_tokens(list(range(len(tok)))) == [sp.id_to_piece(i) for i in range(len(tok))]
+    assert (tok.cls_token_id, tok.sep_token_id, tok.pad_token_id, tok.unk_token_id) == (3, 4, 5, 0)
+    assert tok.padding_side == "left" and tok.pad_token_type_id == 3
+    for text in texts:
+        assert tok(text, add_special_tokens=False)["input_ids"] == sp.encode(xlnet_preprocess(text)), text[:50]
+    enc = tok("a b", "c", return_token_type_ids=True)  # A <sep> B <sep> <cls>, types 0 0 0 1 1 2
+    assert tok.convert_ids_to_tokens(enc["input_ids"]) == ["▁a", "▁b", "<sep>", "▁c", "<sep>", "<cls>"], enc
+    assert enc["token_type_ids"] == [0, 0, 0, 1, 1, 2], enc
+    padded = tok(["a", "a b"], padding=True, return_token_type_ids=True)
+    assert padded["input_ids"][0][0] == 5 and padded["token_type_ids"][0][0] == 3, padded
+
+
+def xlnet_config(vocab_size, **kw):
+    return XLNetConfig(
+        vocab_size=vocab_size, d_model=32, n_layer=2, n_head=4, d_inner=37, ff_activation="gelu",
+        layer_norm_eps=1e-5, dropout=0.0, summary_type="last", summary_use_proj=True,
+        summary_activation="tanh", summary_last_dropout=0.0, pad_token_id=5, bos_token_id=1,
+        eos_token_id=2, **kw,
+    )
+
+
+def gen_xlnet():
+    folder = os.path.join(OUT, "xlnet")
+    cfg = xlnet_config(1000, num_labels=3, id2label=SEQ_LABELS, label2id={v: k for k, v in SEQ_LABELS.items()})
+    # fd.build: generate_fixtures.build + layer_norm weights normal(1, 0.2) (XLNet's norms are
+    # named layer_norm, like DistilBERT's)
+    xlnet = fd.build(XLNetForSequenceClassification, cfg, seed=7400)
+    with tempfile.TemporaryDirectory() as scratch:
+        write_xlnet_tokenizer(scratch, record=False)
+        center_logits(xlnet, xlnet_tokenizer(scratch), xlnet.logits_proj.bias)
+    gf.save_model(xlnet, folder)  # removes the folder's other files: tokenizer files after it
+    write_xlnet_tokenizer(folder)
+    check_xlnet_tokenizer(tokenizer_for("xlnet"), template_texts())
+    nli = labelled(xlnet.config, {0: "contradiction", 1: "entailment", 2: "neutral"})
+    write_config(nli, os.path.join(folder, "config_nli.json"))
+    print(f"[xlnet] {len(tokenizer_for('xlnet'))} SentencePiece tokens")
+    return xlnet, {"config": xlnet.config}, nli
+
+
 def tokenizer_for(name, max_len=MAX_LEN):
+    if name == "xlnet":
+        return xlnet_tokenizer(os.path.join(OUT, "xlnet"), max_len)
     if name == "roberta":
         return RobertaTokenizer.from_pretrained(os.path.join(OUT, "bpe"), model_max_length=max_len)
     return BertTokenizer.from_pretrained(OUT, model_max_length=max_len)
@@ -339,7 +476,10 @@ def gen_expected(models):
         "zero_shot": {},
     }
     for name, (model, configs, nli) in models.items():
-        tok = tokenizer_for(name)
+        # XLNet has no position limit: the Rust pipelines cut its inputs at 512 tokens (its
+        # pretraining length), and zero-shot at the `max_length` argument the Rust test gives (128).
+        tok = tokenizer_for(name, XLNET_PIPELINE_MAX if name == "xlnet" else MAX_LEN)
+        zs_tok = tokenizer_for(name, XLNET_ZS_MAX) if name == "xlnet" else tok
         ids = [tok(t, truncation=True)["input_ids"] for t in texts]
         expected["classification"][name] = {}
         for config_name, config in configs.items():
@@ -352,12 +492,12 @@ def gen_expected(models):
                 "sigmoid": clf(texts, top_k=None, function_to_apply="sigmoid", truncation=True),
             }
         nli_model = with_config(model, nli)
-        zs = pipeline("zero-shot-classification", model=nli_model, tokenizer=tok, device="cpu")
+        zs = pipeline("zero-shot-classification", model=nli_model, tokenizer=zs_tok, device="cpu")
         short = pipeline("zero-shot-classification", model=nli_model,
                          tokenizer=tokenizer_for(name, ZS_SHORT), device="cpu")
         hypothesis = "This example is {}.".format(ZS_LABELS[0])
         expected["zero_shot"][name] = {
-            "input_ids": [tok(t, hypothesis, truncation="only_first")["input_ids"] for t in zs_texts],
+            "input_ids": [zs_tok(t, hypothesis, truncation="only_first")["input_ids"] for t in zs_texts],
             "single": zs(zs_texts, candidate_labels=ZS_LABELS),
             "multi": zs(zs_texts, candidate_labels=ZS_LABELS, multi_label=True),
             "template": zs(zs_texts, candidate_labels=ZS_LABELS, hypothesis_template=ZS_TEMPLATE),

@@ -15,7 +15,8 @@ here from HF 5.24 parts:
      tok(question, context, truncation="only_second", max_length=max_seq_length,
          stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True,
          return_special_tokens_mask=True, return_token_type_ids=True)
-     (question first: every tokenizer here pads on the right). The question is never truncated
+     (question first: the BERT, DistilBERT and RoBERTa tokenizers pad on the right; XLNet's pads on
+     the left, see "XLNet" below). The question is never truncated
      (4.x's fast path ignores `max_question_len`; every question here is shorter than
      max_query_length, so the Rust side's question truncation does not apply).
   2. p_mask: 1 everywhere but on context tokens (`sequence_ids == 1`); every position holding
@@ -32,6 +33,42 @@ here from HF 5.24 parts:
      falling back to the token offsets when there is no word.
   6. 4.x `postprocess`: the answers of every window sorted by score, first top_k.
   Stored as `hf4_answers`.
+
+XLNet: context first, with two deliberate fixes of HF 4.x
+----------------------------------------------------------
+HF 4.x chose the order with `question_first = tokenizer.padding_side == "right"`; XLNet's tokenizer
+pads on the left, so for XLNet the CONTEXT COMES FIRST. The xlnet/ reference is steps 1-6 with:
+  1'. Windows: tok(context, question, truncation="only_first", max_length=max_seq_length,
+      stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True,
+      return_special_tokens_mask=True, return_token_type_ids=True): the context (sequence 0) is
+      split into overlapping windows, each followed by the whole question:
+      `context piece <sep> question <sep> <cls>`, token types 0 .. 0 1 .. 1 2 (no padding).
+  2'. p_mask: 1 everywhere but on the context tokens (`sequence_ids == 0`) and the <cls> position.
+      FIX 1: 4.x's expression `tok != 1 if question_first else 0` is 0 for every token when the
+      context is first, so 4.x masked NOTHING and let answers start or end in the question, <sep>
+      or <cls> (with this model about a third of the per-window top-k spans of 4.x's version touch
+      them; their characters then come from `word_to_chars(.., sequence_index=0)` of a question
+      word index, i.e. a wrong context word).
+  3'. The model gets input_ids, attention_mask and token_type_ids (4.x's model_input_names for
+      XLNet; HF 5.24's XLNetTokenizer dropped token_type_ids from them, and its pad_token_type_id
+      to 0: both set back on the tokenizer object, pad type 3).
+  4'. Span selection: select_starts_ends_cls below, HF's select_starts_ends line for line (same
+      float32 numpy operations, same decode_spans imported from HF; checked equal to HF's for the
+      CLS at index 0) except that the CLS probability is zeroed at the <cls> token's own position,
+      the last one. FIX 2: 4.x zeroed index 0, which for XLNet is the first context token (so a
+      window's first token could never be an answer) and left <cls> in the candidates.
+  5'. get_indices with `word_to_chars(word, sequence_index=0)` (what 4.x did for context first).
+      XLNet's words are whitespace-separated (WhitespaceSplit pre-tokenizer), so answers are
+      whole whitespace words, punctuation included ("hills."). A word cut by a window edge maps
+      to the characters of its pieces inside that window (e.g. "s walk", "carries car", "y by
+      hand." in xlnet/expected.json): the 1000-piece model splits words into ~3 pieces, so windows
+      cut words far more often than for the other models.
+  `hf4_answers` (a required field of the format) holds the FIXED 4.x list (steps 1'-5', then 6:
+  per-window top_k, sorted, cut; duplicates kept), `answers` the merged distinct spans as below.
+  Neither is what HF 4.x printed for XLNet (that had the two bugs above).
+  Cases: XLNET_CASES = CASES with the UNICODE context rewritten as UNICODE_XLNET (no double space,
+  tab, newline or zero-width space: the Rust SentencePiece tokenizer differs from HF there, see
+  tests/tokenizers.rs; accents, CJK, emoji and guillemets kept).
 
 The pipeline's answers (`answers`, what the Rust tests compare to) add one step to that algorithm:
 identical character spans are merged, keeping their best score, before the top_k cut. HF 4.x
@@ -56,7 +93,8 @@ tokenizer.json, special_tokens_map.json, tokenizer_config.json
     HF 5.24 `BertTokenizer(vocab.txt, do_lower_case=True)` saved with save_pretrained (the
     tokenizer.json variant of TokenizerOption is checked on it); special_tokens_map.json is written
     here (5.24 no longer writes it).
-bert/, distilbert/, roberta/: {config.json, model.safetensors, expected.json}
+bert/, distilbert/, roberta/, xlnet/: {config.json, model.safetensors, expected.json}
+    (+ xlnet/spiece.model, xlnet/tokenizer_config.json)
     Tiny random models (every parameter normal(0, 0.2), LayerNorm weights normal(1, 0.2); the
     qa_outputs layer normal(0, 0.6) so that span scores are spread as a trained model's are):
     - bert: BertForQuestionAnswering, hidden 32, 2 layers, 4 heads, intermediate 37, 64 positions;
@@ -69,9 +107,20 @@ bert/, distilbert/, roberta/: {config.json, model.safetensors, expected.json}
       GPT-2's order) that GPT-2's BPE applies to the words of the texts below, so these texts
       tokenize as with the full GPT-2 vocabulary; HF RobertaTokenizer (add_prefix_space=False,
       trim_offsets=True); settings 48 / 12 / 16 / 10.
+    - xlnet: XLNetForQuestionAnsweringSimple (d_model 32, n_layer 2, n_head 4, d_inner 37, gelu,
+      layer_norm_eps 1e-5, dropout 0, summary_last_dropout 0, summary_type "last",
+      summary_use_proj, summary_activation tanh, mem_len 512, pad 5 / bos 1 / eos 2; no position
+      limit), randomised as above (its `layer_norm` weights normal(1, 0.2), qa_outputs normal(0,
+      0.6)), seed 1014, generated after the other models. Tokenizer: xlnet/spiece.model, a copy of
+      tests/fixtures/tokenizers/spm/xlnet.model (1000 pieces; <unk>=0 <s>=1 </s>=2 <cls>=3 <sep>=4
+      <pad>=5), loaded with HF 5.24 `XLNetTokenizer.from_pretrained(xlnet/)` (xlnet/
+      tokenizer_config.json: no lower-casing, model_input_names with token_type_ids); accents
+      stripped, whitespace runs collapsed. Checked: 1000 tokens in spm order, ids = sentencepiece's
+      ids of HF 4.x's preprocessed text for every question and context. Settings 64 / 16 / 40 / 12
+      (the short_context question is 37 pieces). Context first: see "XLNet" above.
     expected.json: {"settings": {max_seq_length, doc_stride, max_query_length, max_answer_length},
       "cases": [{"name", "question", "context", "top_k",
-                 "windows": [[input ids of each window]],
+                 "windows": [[input ids of each window]],   (XLNet: context piece first)
                  "answers": [{"score", "start", "end", "answer"}],   (the pipeline's, see above)
                  "hf4_answers": [...same fields...]}]}
     start/end are character (Unicode code point) offsets into `context`; answer = context[start:end].
@@ -88,6 +137,8 @@ import json
 import os
 import shutil
 import sys
+import tempfile
+import unicodedata
 
 import numpy as np
 
@@ -105,11 +156,16 @@ from transformers import (  # noqa: E402
     RobertaConfig,
     RobertaForQuestionAnswering,
     RobertaTokenizer,
+    XLNetConfig,
+    XLNetForQuestionAnsweringSimple,
+    XLNetTokenizer,
 )
-from transformers.pipelines.document_question_answering import select_starts_ends  # noqa: E402
+from transformers.pipelines.document_question_answering import decode_spans, select_starts_ends  # noqa: E402
 
 OUT = os.path.join(gf.FIX, "pipeline_qa")
 GPT2 = os.path.join(gf.FIX, "tokenizers", "gpt2")
+XLNET_SPM = os.path.join(gf.FIX, "tokenizers", "spm", "xlnet.model")
+XLNET_INPUTS = ["input_ids", "token_type_ids", "attention_mask"]
 
 # ---------------------------------------------------------------------------------------------
 # Texts
@@ -171,7 +227,19 @@ SETTINGS = {
     "bert": dict(max_seq_length=40, doc_stride=10, max_query_length=16, max_answer_length=8),
     "distilbert": dict(max_seq_length=64, doc_stride=16, max_query_length=16, max_answer_length=15),
     "roberta": dict(max_seq_length=48, doc_stride=12, max_query_length=16, max_answer_length=10),
+    # the 1000-piece SentencePiece model cuts words into ~3 pieces: the short_context question is
+    # 37 pieces long, hence max_query_length 40
+    "xlnet": dict(max_seq_length=64, doc_stride=16, max_query_length=40, max_answer_length=12),
 }
+
+# XLNet's cases: CASES with the UNICODE context written without its whitespace runs, tab, newline
+# and zero-width space (HF's SentencePiece normalisation of those differs from the Rust
+# SentencePiece tokenizer's: tests/tokenizers.rs); accents, CJK, emoji and guillemets stay.
+UNICODE_XLNET = (
+    "Le café de la gare, à Zürich, ouvre à 7 h. Près du 東京 stand, a naïve visitor asked 🙂 for "
+    "tea and cake; the waiter smiled and said: «voilà»."
+)
+XLNET_CASES = [(n, q, UNICODE_XLNET if c == UNICODE else c, k) for n, q, c, k in CASES]
 
 
 def save_json(path, obj):
@@ -303,13 +371,14 @@ def gen_bpe():
 # ---------------------------------------------------------------------------------------------
 # Reference algorithm (see the module docstring)
 # ---------------------------------------------------------------------------------------------
-def get_indices(enc, s, e):
-    """4.x QuestionAnsweringPipeline.get_indices with align_to_words=True, question first."""
+def get_indices(enc, s, e, sequence_index=1):
+    """4.x QuestionAnsweringPipeline.get_indices with align_to_words=True; the context is sequence 1
+    (question first) or 0 (XLNet, context first)."""
     try:
         start_word = enc.token_to_word(s)
         end_word = enc.token_to_word(e)
-        start = enc.word_to_chars(start_word, sequence_index=1)[0]
-        end = enc.word_to_chars(end_word, sequence_index=1)[1]
+        start = enc.word_to_chars(start_word, sequence_index=sequence_index)[0]
+        end = enc.word_to_chars(end_word, sequence_index=sequence_index)[1]
     except Exception:
         start = enc.offsets[s][0]
         end = enc.offsets[e][1]
@@ -320,21 +389,71 @@ def answer(context, score, start, end):
     return {"score": float(score), "start": int(start), "end": int(end), "answer": context[start:end]}
 
 
-def reference(model, tok, question, context, top_k, settings, token_types):
-    enc = tok(
-        question, context, truncation="only_second", max_length=settings["max_seq_length"],
-        stride=settings["doc_stride"], return_overflowing_tokens=True, return_offsets_mapping=True,
-        return_special_tokens_mask=True, return_token_type_ids=True,
-    )
+def select_starts_ends_cls(start, end, p_mask, attention_mask, top_k, max_answer_len, cls_index):
+    """HF 5.24's select_starts_ends (min_null_score unused, handle_impossible_answer=False), line for
+    line the same float32 operations, but the CLS probability zeroed at `cls_index`, the CLS
+    token's own position, instead of index 0 (XLNet's <cls> is last). Checked against
+    select_starts_ends for cls_index 0 (check_select_starts_ends)."""
+    undesired_tokens = np.abs(np.array(p_mask) - 1)
+    if attention_mask is not None:
+        undesired_tokens = undesired_tokens & attention_mask
+    undesired_tokens_mask = undesired_tokens == 0.0
+    start = np.where(undesired_tokens_mask, -10000.0, start)
+    end = np.where(undesired_tokens_mask, -10000.0, end)
+    start = np.exp(start - start.max(axis=-1, keepdims=True))
+    start = start / start.sum()
+    end = np.exp(end - end.max(axis=-1, keepdims=True))
+    end = end / end.sum()
+    start[0, cls_index] = end[0, cls_index] = 0.0
+    starts, ends, scores = decode_spans(start, end, top_k, max_answer_len, undesired_tokens)
+    return starts, ends, scores, None
+
+
+def check_select_starts_ends():
+    gen = np.random.default_rng(5)
+    for n in (7, 30, 64):
+        start = gen.normal(0.0, 3.0, (1, n)).astype(np.float32)
+        end = gen.normal(0.0, 3.0, (1, n)).astype(np.float32)
+        p_mask = np.array([[int(gen.random() < 0.3) for _ in range(n)]])
+        p_mask[0, 0] = 0
+        attention = np.ones((1, n), dtype=np.int64)
+        for k in (1, 5, n * n):
+            ours = select_starts_ends_cls(start, end, p_mask, attention, k, 8, 0)
+            hf = select_starts_ends(start, end, p_mask, attention, 1000000, k, False, 8)
+            for a, b in zip(ours[:3], hf[:3]):
+                assert np.array_equal(a, b) and a.dtype == b.dtype
+
+
+def reference(model, tok, question, context, top_k, settings, token_types, context_first=False):
+    if context_first:
+        # HF 4.x for a tokenizer padding on the left (XLNet): question_first = False
+        enc = tok(
+            context, question, truncation="only_first", max_length=settings["max_seq_length"],
+            stride=settings["doc_stride"], return_overflowing_tokens=True, return_offsets_mapping=True,
+            return_special_tokens_mask=True, return_token_type_ids=True,
+        )
+    else:
+        enc = tok(
+            question, context, truncation="only_second", max_length=settings["max_seq_length"],
+            stride=settings["doc_stride"], return_overflowing_tokens=True, return_offsets_mapping=True,
+            return_special_tokens_mask=True, return_token_type_ids=True,
+        )
+    context_index = 0 if context_first else 1
     assert len(tok(question)["input_ids"]) - tok.num_special_tokens_to_add() <= settings["max_query_length"]
     windows, hf4, best = [], [], {}
     for w in range(len(enc["input_ids"])):
         ids = enc["input_ids"][w]
         windows.append(ids)
-        p_mask = [0 if sid == 1 else 1 for sid in enc.sequence_ids(w)]
+        p_mask = [0 if sid == context_index else 1 for sid in enc.sequence_ids(w)]
         for j, t in enumerate(ids):
             if t == tok.cls_token_id:
                 p_mask[j] = 0
+        cls_positions = [j for j, t in enumerate(ids) if t == tok.cls_token_id]
+        if context_first:
+            # XLNet: `context <sep> question <sep> <cls>`, token types 0 .. 1 .. 2
+            assert cls_positions == [len(ids) - 1] and enc.sequence_ids(w)[0] == 0, (ids, cls_positions)
+        else:
+            assert cls_positions == [0], (ids, cls_positions)
         inputs = {"input_ids": torch.tensor([ids]), "attention_mask": torch.tensor([enc["attention_mask"][w]])}
         if token_types:
             inputs["token_type_ids"] = torch.tensor([enc["token_type_ids"][w]])
@@ -345,16 +464,22 @@ def reference(model, tok, question, context, top_k, settings, token_types):
         attention = inputs["attention_mask"].numpy()
         mal = settings["max_answer_length"]
         window = enc[w]  # tokenizers.Encoding of this window
-        starts, ends, scores, _ = select_starts_ends(start, end, p_mask, attention, 1000000, top_k, False, mal)
+
+        def select(k):
+            if context_first:
+                return select_starts_ends_cls(start, end, p_mask, attention, k, mal, cls_positions[0])
+            return select_starts_ends(start, end, p_mask, attention, 1000000, k, False, mal)
+
+        starts, ends, scores, _ = select(top_k)
         for s, e, score in zip(starts, ends, scores):
-            hf4.append(answer(context, score, *get_indices(window, int(s), int(e))))
+            hf4.append(answer(context, score, *get_indices(window, int(s), int(e), context_index)))
         # every candidate, for the distinct-span merge
         n = start.shape[-1]
-        starts, ends, scores, _ = select_starts_ends(start, end, p_mask, attention, 1000000, n * n, False, mal)
+        starts, ends, scores, _ = select(n * n)
         for s, e, score in zip(starts, ends, scores):
             if score <= 0:
                 continue
-            span = get_indices(window, int(s), int(e))
+            span = get_indices(window, int(s), int(e), context_index)
             if score > best.get(span, 0.0):
                 best[span] = float(score)
     hf4 = sorted(hf4, key=lambda a: a["score"], reverse=True)[:top_k]
@@ -385,13 +510,14 @@ def randomise(model, seed):
     model.eval()
 
 
-def gen_model(name, model, tok, token_types):
+def gen_model(name, model, tok, token_types, all_cases=CASES, context_first=False):
     folder = os.path.join(OUT, name)
     gf.save_model(model, folder)
     settings = SETTINGS[name]
     cases = []
-    for case, question, context, top_k in CASES:
-        windows, answers, hf4, differs = reference(model, tok, question, context, top_k, settings, token_types)
+    for case, question, context, top_k in all_cases:
+        windows, answers, hf4, differs = reference(model, tok, question, context, top_k, settings, token_types,
+                                                   context_first)
         cases.append({"name": case, "question": question, "context": context, "top_k": top_k,
                       "windows": windows, "answers": answers, "hf4_answers": hf4})
         note = "  (HF 4.x list has duplicate spans)" if differs else ""
@@ -436,6 +562,77 @@ def gen_models(vocab_path):
     model = RobertaForQuestionAnswering(config)
     randomise(model, 1013)
     gen_model("roberta", model, tok, False)
+    # XLNet last: the models above are built exactly as before
+    gen_xlnet()
+
+
+# ---------------------------------------------------------------------------------------------
+# XLNet (context first, see the module docstring)
+# ---------------------------------------------------------------------------------------------
+def write_xlnet_tokenizer(folder, record=True):
+    os.makedirs(folder, exist_ok=True)
+    shutil.copyfile(XLNET_SPM, os.path.join(folder, "spiece.model"))
+    config = {"do_lower_case": False, "keep_accents": False, "model_input_names": XLNET_INPUTS,
+              "tokenizer_class": "XLNetTokenizer"}
+    path = os.path.join(folder, "tokenizer_config.json")
+    if record:
+        gf.WRITTEN.append(os.path.join(folder, "spiece.model"))
+        save_json(path, config)
+    else:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(config, f)
+
+
+def xlnet_tokenizer(folder):
+    tok = XLNetTokenizer.from_pretrained(folder, model_input_names=XLNET_INPUTS)
+    tok._pad_token_type_id = 3  # HF 4.x's value; 5.24's base __init__ resets it to 0
+    return tok
+
+
+def xlnet_preprocess(text):
+    """The text sentencepiece sees in HF 4.x's slow XLNetTokenizer (remove_space, `` and '' to ",
+    NFKD without combining marks; no lower-casing)."""
+    text = " ".join(text.strip().split()).replace("``", '"').replace("''", '"')
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def check_xlnet_tokenizer(tok, texts):
+    """HF really reads spiece.model (5.24's XLNetTokenizer(vocab_file=...) silently builds a 9-token
+    vocabulary) and gives sentencepiece's own ids."""
+    import sentencepiece
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=XLNET_SPM)
+    assert len(tok) == sp.get_piece_size() == 1000, (len(tok), sp.get_piece_size())
+    assert tok.convert_ids_to_tokens(list(range(len(tok)))) == [sp.id_to_piece(i) for i in range(len(tok))]
+    assert (tok.cls_token_id, tok.sep_token_id, tok.pad_token_id) == (3, 4, 5)
+    assert tok.padding_side == "left" and tok.pad_token_type_id == 3
+    for text in texts:
+        assert tok(text, add_special_tokens=False)["input_ids"] == sp.encode(xlnet_preprocess(text)), text
+    enc = tok("a b", "c", return_token_type_ids=True)
+    assert tok.convert_ids_to_tokens(enc["input_ids"]) == ["▁a", "▁b", "<sep>", "▁c", "<sep>", "<cls>"], enc
+    assert enc["token_type_ids"] == [0, 0, 0, 1, 1, 2], enc
+
+
+def gen_xlnet():
+    check_select_starts_ends()
+    with tempfile.TemporaryDirectory() as scratch:
+        write_xlnet_tokenizer(scratch, record=False)
+        tok = xlnet_tokenizer(scratch)
+    texts = [t for _, q, c, _ in XLNET_CASES for t in (q, c)]
+    check_xlnet_tokenizer(tok, texts)
+    torch.manual_seed(14)
+    config = XLNetConfig(
+        vocab_size=len(tok), d_model=32, n_layer=2, n_head=4, d_inner=37, ff_activation="gelu",
+        layer_norm_eps=1e-5, dropout=0.0, summary_type="last", summary_use_proj=True,
+        summary_activation="tanh", summary_last_dropout=0.0, pad_token_id=5, bos_token_id=1, eos_token_id=2,
+    )
+    config._attn_implementation = "eager"
+    model = XLNetForQuestionAnsweringSimple(config)
+    randomise(model, 1014)  # its `layer_norm` weights normal(1, 0.2), qa_outputs normal(0, 0.6)
+    gen_model("xlnet", model, tok, True, XLNET_CASES, context_first=True)
+    # after gen_model: gf.save_model removes the folder's other files
+    write_xlnet_tokenizer(os.path.join(OUT, "xlnet"))
 
 
 # ---------------------------------------------------------------------------------------------

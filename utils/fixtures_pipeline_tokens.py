@@ -19,6 +19,18 @@ roberta/vocab.json, roberta/merges.txt
                     gpt2): <s>=0 <pad>=1 </s>=2 <unk>=3, the 256 byte symbols, every token made by the
                     GPT-2 merges that fire on the texts, <mask> last; merges = those that fire, in GPT-2
                     order (the texts tokenize exactly as with the full GPT-2 BPE: checked).
+xlnet_ner/spiece.model
+                    copy of the fixture SentencePiece model tests/fixtures/tokenizers/spm/xlnet.model
+                    (1000 pieces, <unk>=0 <s>=1 </s>=2 <cls>=3 <sep>=4 <pad>=5 ...), loaded with HF 5.24
+                    `XLNetTokenizer.from_pretrained(xlnet_ner/)` (tokenizer_config.json: no lower-casing,
+                    model_max_length 64, model_input_names with token_type_ids). Accents are stripped
+                    (NFKD + StripAccents, always in 5.24), whitespace runs collapsed. Checked: 1000
+                    tokens in spm id order, ids = sentencepiece's ids of HF 4.x's preprocessed text,
+                    every text encodes as `text <sep> <cls>`, special mask on those two, token types
+                    0 .. 0 2. Two 5.24 regressions against HF 4.x are undone on the tokenizer object:
+                    model_input_names gets token_type_ids back (5.24 drops them, so its pipeline would
+                    run XLNet without segment ids, unlike 4.x and rust-bert) and pad_token_type_id is
+                    set back to 3 (5.24 resets it to 0; only label_mix pads). Padding is on the left.
 
 Models (tiny, every parameter randomised: normal(0, 0.2), LayerNorm weights normal(1, 0.2), word
 embeddings normal(0, 1) so that labels vary with the tokens; of 40 seeds, the one whose predictions
@@ -33,12 +45,24 @@ intermediate 37, max positions 64 (RoBERTa 66: 64 usable), model_max_length 64:
   distilbert_ner  DistilBertForTokenClassification, cased vocab (no lowercasing, accents kept).
   roberta_ner     RobertaForTokenClassification, the small byte-level BPE (add_prefix_space False).
   bert_pos        BertForTokenClassification, uncased vocab, POS labels without B-/I- prefixes.
+  xlnet_ner       XLNetForTokenClassification (d_model 32, n_layer 2, n_head 4, d_inner 37, gelu,
+                  layer_norm_eps 1e-5, dropout 0, summary_* as XLNet's defaults but summary_last_dropout
+                  0, mem_len 512, pad 5 / bos 1 / eos 2; no position limit: the tokenizer's
+                  model_max_length 64 is the only cut), the SentencePiece tokenizer above, CoNLL labels;
+                  randomised as above plus `layer_norm` weights normal(1, 0.2); seeds 700..739, built
+                  after every other model. Texts: XLNET_TEXTS = TEXTS without the whitespace-run text
+                  "  Leading   spaces..." (HF's SentencePiece collapses the runs and strips the ends,
+                  the Rust SentencePiece tokenizer does not: a known difference, tests/tokenizers.rs).
+                  The script asserts that some "first" entity holds several words and some word
+                  several tokens (what the Rust tests require of every model).
 
 References (<name>/expected.json)
 ---------------------------------
-For each text of TEXTS (POS_TEXTS for bert_pos), from HF's TokenClassificationPipeline
-(pipeline("token-classification", model, tokenizer)):
-  positions     every position of the encoded text (special tokens included): id, special, start,
+For each text of TEXTS (POS_TEXTS for bert_pos, XLNET_TEXTS for xlnet_ner), from HF's
+TokenClassificationPipeline (pipeline("token-classification", model, tokenizer)); the model gets the
+tokenizer's model_input_names (XLNet: with token_type_ids, see above):
+  positions     every position of the encoded text (special tokens included; XLNet's <sep> <cls>
+                are the last two positions, offsets (0, 0)): id, special, start,
                 end (offsets), probs (softmax of the model logits, as the pipeline's postprocess),
                 label_index (argmax), label, score (max prob). Same forward pass as the pipeline's.
   none          pipe(text, aggregation_strategy="none", ignore_labels=[]): every non-special token
@@ -60,6 +84,20 @@ For each text of TEXTS (POS_TEXTS for bert_pos), from HF's TokenClassificationPi
   pos_words     (bert_pos only) first_words with rust-bert's POS rule: a word made only of ASCII
                 punctuation whose score is < 0.5 gets label "." and score 1.
 
+XLNet in HF's token-classification pipeline (what xlnet_ner/expected.json shows; HF is followed as is):
+  - Unigram has no continuing-subword prefix, so words come from HF's fallback heuristic on
+    offsets (as for RoBERTa).
+  - A lone "▁" token (before a word whose first piece has no "▁" form, e.g. "▁" "J" "o" "h" "n")
+    gets HF's offsets (s, s + 1): the word's first character, the same start as the next token.
+    By the heuristic it is a word of its own (span = that one character, e.g. "J") and the next
+    token starts another word at the same offset ("John"): first/last/mode words and the "first"
+    entities have such one-character words overlapping the next word.
+  - HF's "word" strings of entities are `convert_tokens_to_string` of the pieces: accent-stripped,
+    words joined without spaces ("Amelie", "atAcme"), "" for a lone "▁". Only their start/end
+    spans match the text (the Rust tests compare spans, not HF's word strings).
+  - Unknown characters are <unk> pieces with the offsets of their character.
+  - No bert_ner-style long.json for XLNet.
+
 bert_ner/long.json: a text of LONG_SENTENCES (about 580 tokens) longer than the model's 64 positions,
 split into HF's overflowing windows: tokenizer(text, truncation=True, max_length=64, stride=16,
 return_overflowing_tokens=True, return_offsets_mapping=True) (stride = max_len / 4, the overlap
@@ -77,6 +115,7 @@ import os
 import shutil
 import string
 import sys
+import unicodedata
 
 import numpy as np
 import torch
@@ -90,6 +129,9 @@ from transformers import (
     RobertaConfig,
     RobertaForTokenClassification,
     RobertaTokenizer,
+    XLNetConfig,
+    XLNetForTokenClassification,
+    XLNetTokenizer,
     pipeline,
 )
 from transformers.models.bert.tokenization_bert_legacy import BasicTokenizer
@@ -100,6 +142,8 @@ import generate_fixtures as gf  # noqa: E402
 
 OUT = os.path.join(gf.FIX, "pipeline_tokens")
 GPT2 = os.path.join(gf.FIX, "tokenizers", "gpt2")
+XLNET_SPM = os.path.join(gf.FIX, "tokenizers", "spm", "xlnet.model")
+XLNET_INPUTS = ["input_ids", "token_type_ids", "attention_mask"]
 MAX_LEN = 64
 STRIDE = MAX_LEN // 4
 
@@ -118,6 +162,10 @@ TEXTS = [
     "Paris",
     "",
 ]
+# XLNet: TEXTS without the whitespace-run text (HF's SentencePiece collapses runs and strips the
+# ends, the Rust SentencePiece tokenizer does not: a known tokenizer difference, tests/tokenizers.rs).
+XLNET_TEXTS = [t for t in TEXTS if t != "  Leading   spaces\tand\ttabs \n newline  "]
+assert len(XLNET_TEXTS) == len(TEXTS) - 1
 POS_TEXTS = [
     "My name is Amélie. How are you?",
     "The quick brown fox jumps over the lazy dog!",
@@ -274,12 +322,13 @@ def label_mix(model, tok, texts, labels):
     return min(merges, 40) + min(outside, 40) + 5 * distinct
 
 
-def pick_model(cls, config, first_seed, tok, labels):
+def pick_model(cls, config, first_seed, tok, labels, texts=TEXTS, builder=None):
     """The model of the seed in first_seed .. first_seed + 39 with the best label_mix."""
+    builder = builder or build
     best = max(range(first_seed, first_seed + 40),
-               key=lambda seed: (label_mix(build(cls, config, seed), tok, TEXTS, labels), -seed))
+               key=lambda seed: (label_mix(builder(cls, config, seed), tok, texts, labels), -seed))
     print(f"  seed {best}")
-    return build(cls, config, best)
+    return builder(cls, config, best)
 
 
 def save_model(model, folder):
@@ -589,11 +638,94 @@ def main():
     references("roberta_ner", model, tok, NER_LABELS, TEXTS)
     print(f"[roberta_ner] vocab {size}")
 
+    # ---- XLNet NER (SentencePiece), last: the models above are built exactly as before ----
+    gen_xlnet_ner()
+
     total = 0
     for p in gf.WRITTEN:
         total += os.path.getsize(p)
         print(f"  {os.path.relpath(p, gf.ROOT):60s} {os.path.getsize(p):>9d} B")
     print(f"  total {total / 1024:.1f} KiB")
+
+
+# --------------------------------------------------------------------------------------------
+# XLNet
+# --------------------------------------------------------------------------------------------
+def xlnet_config(vocab_size, labels):
+    return XLNetConfig(vocab_size=vocab_size, d_model=32, n_layer=2, n_head=4, d_inner=37, ff_activation="gelu",
+                       layer_norm_eps=1e-5, dropout=0.0, summary_type="last", summary_use_proj=True,
+                       summary_activation="tanh", summary_last_dropout=0.0, pad_token_id=5, bos_token_id=1,
+                       eos_token_id=2, **labels_kw(labels))
+
+
+def xlnet_build(cls, config, seed):
+    """build (word embeddings normal(0, 1)), then XLNet's `layer_norm` weights normal(1, 0.2)
+    (generate_fixtures.randomise only knows BERT's `LayerNorm` name)."""
+    model = build(cls, config, seed)
+    gen = torch.Generator().manual_seed(seed + 2000)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("layer_norm.weight"):
+                p.normal_(1.0, 0.2, generator=gen)
+    model.eval()
+    return model
+
+
+def xlnet_tokenizer(folder):
+    tok = XLNetTokenizer.from_pretrained(folder, model_max_length=MAX_LEN, model_input_names=XLNET_INPUTS)
+    tok._pad_token_type_id = 3  # HF 4.x's value; 5.24's base __init__ resets it to 0
+    return tok
+
+
+def xlnet_preprocess(text):
+    """The text sentencepiece sees in HF 4.x's slow XLNetTokenizer (remove_space, `` and '' to ",
+    NFKD without combining marks; no lower-casing)."""
+    text = " ".join(text.strip().split()).replace("``", '"').replace("''", '"')
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def check_xlnet_tokenizer(tok, texts):
+    """HF really reads spiece.model and gives sentencepiece's own ids (see the docstring)."""
+    import sentencepiece
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=XLNET_SPM)
+    assert len(tok) == sp.get_piece_size() == 1000, (len(tok), sp.get_piece_size())
+    assert tok.convert_ids_to_tokens(list(range(len(tok)))) == [sp.id_to_piece(i) for i in range(len(tok))]
+    assert (tok.cls_token_id, tok.sep_token_id, tok.pad_token_id, tok.unk_token_id) == (3, 4, 5, 0)
+    assert tok.padding_side == "left" and tok.pad_token_type_id == 3
+    for text in texts:
+        assert tok(text, add_special_tokens=False)["input_ids"] == sp.encode(xlnet_preprocess(text)), text
+        enc = tok(text, return_special_tokens_mask=True, return_token_type_ids=True)
+        assert tok.convert_ids_to_tokens(enc["input_ids"][-2:]) == ["<sep>", "<cls>"]
+        assert enc["special_tokens_mask"][-2:] == [1, 1] and sum(enc["special_tokens_mask"]) == 2
+        assert enc["token_type_ids"] == [0] * (len(enc["input_ids"]) - 1) + [2]
+
+
+def multi_word_entities(entry):
+    """Entities of HF's "first" grouping that hold more than one (non-O) word."""
+    words = [w for w in entry["first_words"] if w["entity"] != "O"]
+    return sum(sum(e["start"] <= w["start"] and w["end"] <= e["end"] for w in words) > 1
+               for e in entry["first"])
+
+
+def gen_xlnet_ner():
+    folder = os.path.join(OUT, "xlnet_ner")
+    os.makedirs(folder)
+    shutil.copyfile(XLNET_SPM, os.path.join(folder, "spiece.model"))
+    gf.WRITTEN.append(os.path.join(folder, "spiece.model"))
+    tokenizer_config(folder, do_lower_case=False, keep_accents=False, model_input_names=XLNET_INPUTS,
+                     tokenizer_class="XLNetTokenizer")
+    tok = xlnet_tokenizer(folder)
+    check_xlnet_tokenizer(tok, XLNET_TEXTS)
+    model = pick_model(XLNetForTokenClassification, xlnet_config(len(tok), NER_LABELS), 700, tok, NER_LABELS,
+                       texts=XLNET_TEXTS, builder=xlnet_build)
+    save_model(model, folder)
+    _, ref = references("xlnet_ner", model, tok, NER_LABELS, XLNET_TEXTS)
+    grouped = sum(multi_word_entities(e) for e in ref["entries"])
+    merged = sum(w["tokens"] > 1 for e in ref["entries"] for w in e["first_words"])
+    assert grouped > 0 and merged > 0, (grouped, merged)
+    print(f"[xlnet_ner] vocab {len(tok)}, {merged} words of several tokens, {grouped} entities of several words")
 
 
 _GPT2_SCRATCH = []

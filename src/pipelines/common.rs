@@ -159,7 +159,9 @@ impl ConfigOption {
             ModelType::OpenAiGpt => {
                 ConfigOption::OpenAiGpt(crate::openai_gpt::OpenAiGptConfig::try_from_file(path)?)
             }
-            ModelType::XLNet => ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?),
+            ModelType::XLNet => {
+                ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
+            }
             // The other architectures get their configuration types with their models.
             ModelType::Deberta
             | ModelType::DebertaV2

@@ -607,7 +607,15 @@ impl QuestionAnsweringModel {
         };
         windows
             .into_iter()
-            .map(|window| feature(example, window, question_tokens, context_first))
+            .map(|window| {
+                feature(
+                    example,
+                    window,
+                    question_tokens,
+                    context_first,
+                    whitespace_words(&self.tokenizer),
+                )
+            })
             // A context without tokens gives one window with nothing to answer from.
             .filter(|feature| !feature.context.is_empty())
             .collect()
@@ -734,6 +742,7 @@ fn feature(
     window: TokenizedInput,
     question_tokens: usize,
     context_first: bool,
+    whitespace_words: bool,
 ) -> QaFeature {
     let text_tokens = window
         .special_tokens_mask
@@ -771,6 +780,19 @@ fn feature(
     let shift = window.token_ids.len().saturating_sub(window.mask.len());
     let continues_word = (0..window.token_ids.len())
         .map(|position| {
+            if whitespace_words {
+                // A token touching (or overlapping: a lone `▁` shares its word's first
+                // character) the one before it continues that word.
+                let offset = |i: usize| window.token_offsets.get(i).copied().flatten();
+                let special = |i: usize| window.special_tokens_mask.get(i) != Some(&0);
+                return position > 0
+                    && !special(position)
+                    && !special(position - 1)
+                    && match (offset(position - 1), offset(position)) {
+                        (Some(before), Some(this)) => this.begin <= before.end,
+                        _ => false,
+                    };
+            }
             position
                 .checked_sub(shift)
                 .and_then(|i| window.mask.get(i))
@@ -786,6 +808,27 @@ fn feature(
         context,
         context_first,
     }
+}
+
+/// Whether HF's fast tokenizer of this kind splits words on whitespace only (SentencePiece's
+/// `Metaspace` pre-tokenizer: `honey,` is one word), where `rust_tokenizers`' masks follow
+/// punctuation; HF's `align_to_words` widens answers to those words.
+fn whitespace_words(tokenizer: &TokenizerOption) -> bool {
+    matches!(
+        tokenizer,
+        TokenizerOption::XLNet(_)
+            | TokenizerOption::Albert(_)
+            | TokenizerOption::XLMRoberta(_)
+            | TokenizerOption::T5(_)
+            | TokenizerOption::Marian(_)
+            | TokenizerOption::Reformer(_)
+            | TokenizerOption::Pegasus(_)
+            | TokenizerOption::MBart50(_)
+            | TokenizerOption::M2M100(_)
+            | TokenizerOption::NLLB(_)
+            | TokenizerOption::FNet(_)
+            | TokenizerOption::DebertaV2(_)
+    )
 }
 
 /// Softmax of a window's logits over its context tokens and CLS tokens (HF keeps the CLS token

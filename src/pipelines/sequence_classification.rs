@@ -52,8 +52,8 @@ use crate::pipelines::common::{
 };
 use crate::resources::{load_weights, ResourceProvider};
 use crate::roberta::RobertaForSequenceClassification;
-use crate::RustBertError;
 use crate::xlnet::XLNetForSequenceClassification;
+use crate::RustBertError;
 use rust_tokenizers::tokenizer::TruncationStrategy;
 use rust_tokenizers::TokenizedInput;
 use serde::{Deserialize, Serialize};
@@ -671,13 +671,19 @@ impl SequenceClassificationModel {
     }
 }
 
-/// The longest input of the model, in tokens (no limit when the configuration has none).
+/// Inputs of models without a position limit (XLNet) are cut at this many tokens, XLNet's
+/// pretraining length: HF's XLNet tokenizer has no limit, and a 100k-character text would
+/// need a 30k x 30k attention matrix per head.
+pub(crate) const UNLIMITED_MODEL_MAX_LENGTH: usize = 512;
+
+/// The longest input of the model, in tokens ([`UNLIMITED_MODEL_MAX_LENGTH`] when the
+/// configuration has no limit).
 pub(crate) fn max_length(config: &ConfigOption) -> usize {
     config
         .get_max_len()
         .and_then(|len| usize::try_from(len).ok())
         .filter(|&len| len > 0)
-        .unwrap_or(usize::MAX)
+        .unwrap_or(UNLIMITED_MODEL_MAX_LENGTH)
 }
 
 /// The first maximum and its index, as numpy's `argmax` (`None` for no values).

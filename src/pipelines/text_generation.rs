@@ -29,8 +29,8 @@ use crate::pipelines::generation_utils::{
     LanguageGenerator,
 };
 use crate::resources::ResourceProvider;
-use crate::RustBertError;
 use crate::xlnet::XLNetGenerator;
+use crate::RustBertError;
 #[cfg(feature = "remote")]
 use crate::{
     gpt2::{Gpt2ConfigResources, Gpt2MergesResources, Gpt2ModelResources, Gpt2VocabResources},

@@ -595,11 +595,7 @@ impl TokenClassificationModel {
                 label_mapping.len()
             ))));
         }
-        // XLNet's relative positions have no limit: windows of 512 tokens, as BERT's.
-        let max_length = model_config
-            .get_max_len()
-            .and_then(|length| usize::try_from(length).ok())
-            .unwrap_or(512);
+        let max_length = crate::pipelines::sequence_classification::max_length(&model_config);
         let width = max_length.saturating_sub(tokenizer.num_special_tokens(false));
         if width == 0 {
             return Err(in_file(RustBertError::InvalidConfigurationError(format!(

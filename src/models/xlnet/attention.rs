@@ -152,9 +152,10 @@ impl XLNetRelativeAttention {
     /// Output projection of `attended [batch, heads, len, d_head]`, residual and layer norm.
     fn post_attention(&self, residual: &Tensor, attended: &Tensor, train: bool) -> Tensor {
         let size = attended.size();
-        let merged = attended
-            .transpose(1, 2)
-            .reshape([size[0], size[2], self.n_head * self.d_head]);
+        let merged =
+            attended
+                .transpose(1, 2)
+                .reshape([size[0], size[2], self.n_head * self.d_head]);
         let d_model = residual.size()[2];
         let out = merged.matmul(&self.o.reshape([d_model, self.n_head * self.d_head]).tr());
         self.layer_norm

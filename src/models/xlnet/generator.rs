@@ -60,7 +60,13 @@ impl LanguageModelGenerator<XLNetLMHeadModel> {
         generate_config: GenerateConfig,
         tokenizer: TokenizerOption,
     ) -> Result<Self, RustBertError> {
-        Self::load(generate_config, Some(tokenizer), read_config, build, specials)
+        Self::load(
+            generate_config,
+            Some(tokenizer),
+            read_config,
+            build,
+            specials,
+        )
     }
 }
 

@@ -26,7 +26,10 @@ macro_rules! xlnet_resources {
             /// xlnet-base-cased (Yang et al., CMU / Google Brain).
             pub const XLNET_BASE_CASED: (&'static str, &'static str) = (
                 concat!("xlnet-base-cased/", $suffix),
-                concat!("https://huggingface.co/xlnet-base-cased/resolve/main/", $file),
+                concat!(
+                    "https://huggingface.co/xlnet-base-cased/resolve/main/",
+                    $file
+                ),
             );
         }
     };
@@ -447,7 +450,10 @@ impl XLNetModel {
             .and_then(|m| m.as_ref())
             .map_or(0, |m| m.size()[1]);
         let klen = mlen + qlen;
-        for (mask, what) in [(attention_mask, "attention_mask"), (token_type_ids, "token_type_ids")] {
+        for (mask, what) in [
+            (attention_mask, "attention_mask"),
+            (token_type_ids, "token_type_ids"),
+        ] {
             if let Some(mask) = mask {
                 check_shape(mask, Some((batch, qlen)), what)?;
             }
@@ -465,7 +471,10 @@ impl XLNetModel {
             } else {
                 types.shallow_clone()
             };
-            types.unsqueeze(2).ne_tensor(&keys.unsqueeze(1)).unsqueeze(1)
+            types
+                .unsqueeze(2)
+                .ne_tensor(&keys.unsqueeze(1))
+                .unsqueeze(1)
         });
         let target_mapping = match target_mapping {
             Some(mapping) => match mapping.size().as_slice() {
@@ -614,7 +623,10 @@ impl XLNetModel {
         let klen = qlen + mlen;
         let mut mask: Option<Tensor> = None;
         if self.config.attn_type == AttentionType::uni {
-            mask = Some(self.causal_mask(qlen, mlen, device).view([1, 1, qlen, klen]));
+            mask = Some(
+                self.causal_mask(qlen, mlen, device)
+                    .view([1, 1, qlen, klen]),
+            );
         }
         let with_memory = |m: Tensor| -> Tensor {
             if mlen > 0 {
@@ -625,8 +637,8 @@ impl XLNetModel {
                 m
             }
         };
-        let padding = attention_mask
-            .map(|m| (m.to_kind(Kind::Float).neg() + 1.0).view([batch, 1, 1, qlen]));
+        let padding =
+            attention_mask.map(|m| (m.to_kind(Kind::Float).neg() + 1.0).view([batch, 1, 1, qlen]));
         let permutation = match perm_mask {
             Some(p) => {
                 check_shape(p, Some((batch, qlen)), "perm_mask")?;
@@ -657,9 +669,14 @@ impl XLNetModel {
         // The content stream sees its own token even where the data mask hides it.
         let mut own = -Tensor::eye(qlen, (Kind::Float, device));
         if mlen > 0 {
-            own = Tensor::cat(&[Tensor::zeros([qlen, mlen], (Kind::Float, device)), own], 1);
+            own = Tensor::cat(
+                &[Tensor::zeros([qlen, mlen], (Kind::Float, device)), own],
+                1,
+            );
         }
-        let content = (&query + own.view([1, 1, qlen, klen])).gt(0.0).to_kind(kind);
+        let content = (&query + own.view([1, 1, qlen, klen]))
+            .gt(0.0)
+            .to_kind(kind);
         Ok(Masks {
             content: Some(content),
             query: Some(query.to_kind(kind)),
@@ -683,8 +700,8 @@ impl XLNetModel {
     /// 0 (`uni`), `[1, positions, d_model]` (`[batch, ...]` with `bi_data`).
     fn positional_encoding(&self, qlen: i64, klen: i64, batch: i64, device: Device) -> Tensor {
         let d_model = self.config.d_model;
-        let freq = Tensor::arange_start_step(0, d_model, 2, (Kind::Int64, device))
-            .to_kind(Kind::Float);
+        let freq =
+            Tensor::arange_start_step(0, d_model, 2, (Kind::Int64, device)).to_kind(Kind::Float);
         let inv_freq = Tensor::from(10000.0f32)
             .to_device(device)
             .pow(&(freq / d_model as f64))
