@@ -22,3 +22,4 @@ mod t5;
 mod tokenizers;
 mod util;
 mod weights;
+mod xlnet;

@@ -1213,8 +1213,8 @@ impl TokenizerOption {
         );
         match self {
             // SentencePiece's decoder drops the space its word-start marker puts before the
-            // first word; rust_tokenizers' Marian and T5 decoders keep it (HF does not).
-            Self::Marian(_) | Self::T5(_) => match text.strip_prefix(' ') {
+            // first word; rust_tokenizers' Marian, T5 and XLNet decoders keep it (HF does not).
+            Self::Marian(_) | Self::T5(_) | Self::XLNet(_) => match text.strip_prefix(' ') {
                 Some(stripped) => stripped.to_string(),
                 None => text,
             },
