@@ -143,9 +143,15 @@ fn config_option_loads_and_reports() {
     assert!(matches!(config, ConfigOption::Roberta(_)));
     assert_eq!(config.get_max_len(), Some(512));
 
-    let err = ConfigOption::from_file(ModelType::XLNet, &path).unwrap_err();
+    let err = ConfigOption::from_file(ModelType::Electra, &path).unwrap_err();
     assert!(matches!(err, RustBertError::UnsupportedError(_)));
-    assert!(err.to_string().contains("XLNet"), "{err}");
+    assert!(err.to_string().contains("Electra"), "{err}");
+    let xlnet = crate::util::fixtures().join("xlnet/lm/config.json");
+    let config = ConfigOption::from_config_file(&xlnet).unwrap();
+    assert!(matches!(config, ConfigOption::XLNet(_)));
+    // Relative positions: no limit.
+    assert_eq!(config.get_max_len(), None);
+    assert_eq!(config.get_vocab_size(), 1000);
     let bart = crate::util::fixtures().join("bart/config.json");
     let config = ConfigOption::from_config_file(&bart).unwrap();
     assert!(matches!(config, ConfigOption::Bart(_)));
