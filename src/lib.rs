@@ -34,6 +34,19 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+// No panic reachable from user input or files: errors are `RustBertError`s. The one
+// exception, `Config::from_file`, keeps rust-bert's signature and says so.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::unreachable
+    )
+)]
 
 pub mod common;
 pub mod generation;

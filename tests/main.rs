@@ -1,6 +1,7 @@
 //! Integration tests, in one binary because each test binary links LibTorch (slow to link).
 mod activations;
 mod albert;
+mod bad_files;
 mod bart;
 mod bert;
 mod config;
@@ -18,6 +19,7 @@ mod pipeline_tokens;
 mod pipelines_common;
 mod resources;
 mod roberta;
+mod robustness;
 mod t5;
 mod tokenizers;
 mod util;

@@ -110,7 +110,7 @@ fn budget(model: &str, zero_shot: bool) -> usize {
     }
 }
 
-fn seq_config(model: &str, config: &str) -> SequenceClassificationConfig {
+pub(crate) fn seq_config(model: &str, config: &str) -> SequenceClassificationConfig {
     let (model_type, weights, config, vocab, merges, lower_case) = parts(model, config);
     let mut config = SequenceClassificationConfig::new(
         model_type, weights, config, vocab, merges, lower_case, None, None,
@@ -119,7 +119,7 @@ fn seq_config(model: &str, config: &str) -> SequenceClassificationConfig {
     config
 }
 
-fn zs_config(model: &str, config: &str) -> ZeroShotClassificationConfig {
+pub(crate) fn zs_config(model: &str, config: &str) -> ZeroShotClassificationConfig {
     let (model_type, weights, config, vocab, merges, lower_case) = parts(model, config);
     let mut config = ZeroShotClassificationConfig::new(
         model_type, weights, config, vocab, merges, lower_case, None, None,

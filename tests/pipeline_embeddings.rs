@@ -51,7 +51,7 @@ fn fill_mask_expected() -> HashMap<String, FillMaskCase> {
     serde_json::from_str(&text).unwrap()
 }
 
-fn fill_mask_config(name: &str, mask_token: Option<&str>) -> MaskedLanguageConfig {
+pub(crate) fn fill_mask_config(name: &str, mask_token: Option<&str>) -> MaskedLanguageConfig {
     let model_dir = dir().join("fill_mask").join(name);
     let (model_type, vocab, merges) = match name {
         "bert" => (ModelType::Bert, dir().join("vocab.txt"), None),
@@ -242,7 +242,7 @@ fn read_sentences(path: &Path) -> Vec<String> {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn minilm() -> SentenceEmbeddingsModel {
+pub(crate) fn minilm() -> SentenceEmbeddingsModel {
     SentenceEmbeddingsBuilder::local(minilm_dir())
         .with_device(Device::Cpu)
         .create_model()
@@ -498,7 +498,7 @@ struct KeywordFixture {
     runs: Vec<KeywordRun>,
 }
 
-fn keyword_model(
+pub(crate) fn keyword_model(
     scorer_type: KeywordScorerType,
     ngram_range: (usize, usize),
     num_keywords: usize,

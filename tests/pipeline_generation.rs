@@ -39,7 +39,7 @@ fn fixture() -> TextFixture {
     serde_json::from_str(&std::fs::read_to_string(dir().join("text.json")).unwrap()).unwrap()
 }
 
-fn text_config(num_beams: i64) -> TextGenerationConfig {
+pub(crate) fn text_config(num_beams: i64) -> TextGenerationConfig {
     let d = dir().join("gpt2");
     let mut config = TextGenerationConfig::new(
         ModelType::GPT2,
@@ -118,7 +118,7 @@ fn model_prompt_ids(text: &str) -> Vec<i64> {
     tokenizer.convert_tokens_to_ids(&tokenizer.tokenize(text))
 }
 
-fn conversation_model() -> ConversationModel {
+pub(crate) fn conversation_model() -> ConversationModel {
     let d = dir().join("gpt2");
     ConversationModel::new(ConversationConfig {
         model_type: ModelType::GPT2,

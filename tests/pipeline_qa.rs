@@ -42,7 +42,7 @@ struct Case {
 }
 
 #[derive(Deserialize)]
-struct Expected {
+pub(crate) struct Expected {
     settings: Settings,
     cases: Vec<Case>,
 }
@@ -98,7 +98,7 @@ fn config(model: &str, settings: &Settings) -> QuestionAnsweringConfig {
     config
 }
 
-fn load(model: &str) -> (QuestionAnsweringModel, Expected) {
+pub(crate) fn load(model: &str) -> (QuestionAnsweringModel, Expected) {
     let expected = expected(model);
     let qa = QuestionAnsweringModel::new(config(model, &expected.settings)).unwrap();
     (qa, expected)

@@ -45,7 +45,7 @@ fn bart_summarization_equals_hf() {
     assert!(model.summarize(&[] as &[&str]).unwrap().is_empty());
 }
 
-fn marian_translation_config() -> rust_bert::pipelines::translation::TranslationConfig {
+pub(crate) fn marian_translation_config() -> rust_bert::pipelines::translation::TranslationConfig {
     use rust_bert::pipelines::translation::{Language, TranslationConfig};
     let d = fixtures().join("marian");
     let mut config = TranslationConfig::new(

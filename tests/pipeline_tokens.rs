@@ -86,7 +86,7 @@ fn config_with(
     config
 }
 
-fn config(name: &str, aggregation: LabelAggregationOption) -> TokenClassificationConfig {
+pub(crate) fn config(name: &str, aggregation: LabelAggregationOption) -> TokenClassificationConfig {
     config_with(name, "config.json", aggregation)
 }
 

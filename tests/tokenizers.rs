@@ -97,7 +97,7 @@ fn path(p: PathBuf) -> String {
 }
 
 /// The `TokenizerOption` matching each HF configuration of the fixture script.
-fn tokenizer(name: &str) -> TokenizerOption {
+pub(crate) fn tokenizer(name: &str) -> TokenizerOption {
     let d = dir();
     let spm = |n: &str| path(d.join(format!("spm/{n}.model")));
     let merges = path(d.join("gpt2/vocab.bpe"));
@@ -382,7 +382,7 @@ fn sentencepiece_xlnet_known_differences() {
     check("xlnet", XLNET_IDS, 0, 2);
 }
 
-fn all() -> impl Iterator<Item = &'static str> {
+pub(crate) fn all() -> impl Iterator<Item = &'static str> {
     ALL.into_iter()
         .filter(|name| cfg!(feature = "hf-tokenizers") || *name != "minilm_tokenizer_json")
 }

@@ -17,6 +17,8 @@ where
     /// # Panics
     /// When the file is missing or is not a valid configuration. Use `try_from_file` to get the
     /// error instead.
+    // rust-bert's signature has no room for an error; `try_from_file` is the fallible form.
+    #[allow(clippy::panic)]
     fn from_file<P: AsRef<Path>>(path: P) -> Self {
         match Self::try_from_file(path) {
             Ok(config) => config,

@@ -208,6 +208,10 @@ const TIED_ALIASES: &[(&str, &str)] = &[
 pub trait StoredTensor {
     /// Shape of the stored tensor.
     fn stored_size(&self) -> Vec<i64>;
+    /// Element kind of the stored tensor, when known.
+    fn stored_kind(&self) -> Option<Kind> {
+        None
+    }
     /// Copies the stored values into `variable` (converting kind and device).
     fn copy_into(&self, variable: &mut Tensor) -> Result<(), tch::TchError>;
 }
@@ -215,6 +219,10 @@ pub trait StoredTensor {
 impl StoredTensor for Tensor {
     fn stored_size(&self) -> Vec<i64> {
         self.size()
+    }
+
+    fn stored_kind(&self) -> Option<Kind> {
+        Some(self.kind())
     }
 
     fn copy_into(&self, variable: &mut Tensor) -> Result<(), tch::TchError> {
@@ -249,6 +257,10 @@ fn safetensors_kind(dtype: safetensors::Dtype) -> Option<Kind> {
 impl StoredTensor for SafeTensorView<'_> {
     fn stored_size(&self) -> Vec<i64> {
         self.shape.clone()
+    }
+
+    fn stored_kind(&self) -> Option<Kind> {
+        Some(self.kind)
     }
 
     fn copy_into(&self, variable: &mut Tensor) -> Result<(), tch::TchError> {
@@ -308,6 +320,13 @@ fn find_source<'a, T>(
     None
 }
 
+fn is_floating(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Half | Kind::Float | Kind::Double | Kind::BFloat16 | Kind::ComplexFloat
+    )
+}
+
 /// Copies named tensors into the variables of a `VarStore` (converting dtype and device to
 /// those of each variable), failing with the list of missing or mis-shaped names.
 pub fn load_tensors_into<T: StoredTensor>(
@@ -341,6 +360,17 @@ pub fn load_tensors_into<T: StoredTensor>(
                         ));
                         continue;
                     }
+                    // Integers or booleans where the model has floats: a corrupt or foreign
+                    // file, not a precision to convert.
+                    if let Some(kind) = source.stored_kind() {
+                        if variable.is_floating_point() && !is_floating(kind) {
+                            mismatched.push(format!(
+                                "{name}: model {:?}, file {kind:?} (not a floating-point tensor)",
+                                variable.kind()
+                            ));
+                            continue;
+                        }
+                    }
                     source.copy_into(&mut variable)?;
                     used.insert(source_name.clone());
                     if source_name != &name {
@@ -362,7 +392,7 @@ pub fn load_tensors_into<T: StoredTensor>(
         }
         if !mismatched.is_empty() {
             message.push_str(&format!(
-                " {} tensor(s) with a shape mismatch: {}.",
+                " {} tensor(s) of the wrong shape or kind: {}.",
                 mismatched.len(),
                 mismatched.join("; ")
             ));
