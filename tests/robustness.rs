@@ -14,7 +14,9 @@ use rust_bert::pipelines::conversation::ConversationManager;
 use rust_bert::pipelines::keywords_extraction::KeywordScorerType;
 use rust_bert::pipelines::masked_language::MaskedLanguageModel;
 use rust_bert::pipelines::ner::NERModel;
+use rust_bert::pipelines::pos_tagging::{POSConfig, POSModel};
 use rust_bert::pipelines::question_answering::QaInput;
+use rust_bert::pipelines::sentiment::SentimentModel;
 use rust_bert::pipelines::sequence_classification::SequenceClassificationModel;
 use rust_bert::pipelines::summarization::{SummarizationConfig, SummarizationModel};
 use rust_bert::pipelines::text_generation::TextGenerationModel;
@@ -147,6 +149,12 @@ fn hostile_text_through_the_classification_pipelines() {
         assert!(labels.iter().all(|l| l.score.is_finite()), "{model}");
         let every = classifier.predict_multilabel(&input, 0.0).unwrap();
         assert!(every.iter().all(|l| l.len() == 3), "{model}");
+        if model == "bert" {
+            let sentiment = SentimentModel::new(seq_config("distilbert", "config.json")).unwrap();
+            let polarities = sentiment.try_predict(&input).unwrap();
+            assert_eq!(polarities.len(), input.len());
+            assert!(polarities.iter().all(|s| s.score.is_finite()));
+        }
 
         let zero_shot =
             ZeroShotClassificationModel::new(zs_config(model, "config_nli.json")).unwrap();
@@ -182,6 +190,14 @@ fn hostile_text_through_the_token_pipelines() {
         assert_eq!(ner.predict(&input).len(), input.len());
         assert_eq!(ner.predict_full_entities(&input).len(), input.len());
     }
+    let pos = POSModel::new(POSConfig::from(token_config(
+        "bert_pos",
+        LabelAggregationOption::First,
+    )))
+    .unwrap();
+    let tags = pos.predict(&input);
+    assert_eq!(tags.len(), input.len());
+    assert!(tags.iter().flatten().all(|t| t.score.is_finite()));
 }
 
 #[test]
