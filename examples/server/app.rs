@@ -1,0 +1,451 @@
+//! The server's parts: a dynamic batcher per pipeline and the HTTP routes over them. Shared by
+//! the example (`main.rs`) and its end-to-end test (`tests/server.rs`).
+//!
+//! Each pipeline runs on its own worker thread (LibTorch inference blocks). Requests go into a
+//! bounded queue; the worker takes the first waiting request, then keeps collecting until it
+//! has `max_batch_size` of them or `max_wait` has passed, and runs them as one batch. A full
+//! queue answers 503 at once instead of letting latency grow without bound.
+#![allow(dead_code)]
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rust_bert::pipelines::common::{ModelResource, ModelType};
+use rust_bert::pipelines::generation_utils::GenerateOptions;
+use rust_bert::pipelines::ner::{Entity, NERModel};
+use rust_bert::pipelines::question_answering::{
+    Answer, QaInput, QuestionAnsweringConfig, QuestionAnsweringModel,
+};
+use rust_bert::pipelines::sentence_embeddings::{Embedding, SentenceEmbeddingsBuilder};
+use rust_bert::pipelines::sentiment::{Sentiment, SentimentConfig, SentimentModel};
+use rust_bert::pipelines::text_generation::{TextGenerationConfig, TextGenerationModel};
+use rust_bert::pipelines::token_classification::{
+    LabelAggregationOption, TokenClassificationConfig,
+};
+use rust_bert::resources::LocalResource;
+use rust_bert::RustBertError;
+use serde::{Deserialize, Serialize};
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// How requests are grouped into batches.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchSettings {
+    /// Largest batch a worker runs.
+    pub max_batch_size: usize,
+    /// How long the first request of a batch waits for company.
+    pub max_wait: Duration,
+    /// Requests that may wait (beyond the batch running); more get 503.
+    pub queue_capacity: usize,
+}
+
+impl Default for BatchSettings {
+    fn default() -> Self {
+        Self {
+            max_batch_size: 16,
+            max_wait: Duration::from_millis(10),
+            queue_capacity: 256,
+        }
+    }
+}
+
+/// Why a request got no answer.
+#[derive(Debug)]
+pub enum ServeError {
+    /// The queue is full: try again later (503).
+    Busy,
+    /// The worker is gone (500).
+    Stopped,
+    /// The pipeline refused the input (422).
+    Model(String),
+}
+
+/// Counters of one batcher, for `/stats` (and for the test to see batching happen).
+#[derive(Default, Debug, Serialize)]
+pub struct BatchStats {
+    accepted: AtomicUsize,
+    requests: AtomicUsize,
+    batches: AtomicUsize,
+    largest_batch: AtomicUsize,
+    rejected: AtomicUsize,
+}
+
+impl BatchStats {
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "accepted": self.accepted.load(Ordering::Relaxed),
+            "requests": self.requests.load(Ordering::Relaxed),
+            "batches": self.batches.load(Ordering::Relaxed),
+            "largest_batch": self.largest_batch.load(Ordering::Relaxed),
+            "rejected": self.rejected.load(Ordering::Relaxed),
+        })
+    }
+}
+
+struct Job<I, O> {
+    input: I,
+    reply: oneshot::Sender<Result<O, String>>,
+}
+
+/// A queue in front of one worker thread that runs inputs in batches.
+pub struct Batcher<I, O> {
+    sender: SyncSender<Job<I, O>>,
+    stats: Arc<BatchStats>,
+}
+
+impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
+    /// Starts the worker. `handler` gets a batch and returns one result per input, in order.
+    pub fn spawn<F>(name: &str, settings: BatchSettings, handler: F) -> Self
+    where
+        F: FnMut(Vec<I>) -> Vec<Result<O, String>> + Send + 'static,
+    {
+        let (sender, receiver) = sync_channel(settings.queue_capacity);
+        let stats = Arc::new(BatchStats::default());
+        let worker_stats = Arc::clone(&stats);
+        let spawned = std::thread::Builder::new()
+            .name(format!("batcher-{name}"))
+            .spawn(move || work(receiver, settings, handler, &worker_stats));
+        if let Err(error) = spawned {
+            // Without a worker every request answers 500 (the receiver is dropped).
+            eprintln!("cannot start the {name} worker: {error}");
+        }
+        Self { sender, stats }
+    }
+
+    /// Queues `input` and waits for its answer.
+    pub async fn submit(&self, input: I) -> Result<O, ServeError> {
+        let (reply, answer) = oneshot::channel();
+        match self.sender.try_send(Job { input, reply }) {
+            Ok(()) => {
+                self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(TrySendError::Full(_)) => {
+                self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                return Err(ServeError::Busy);
+            }
+            Err(TrySendError::Disconnected(_)) => return Err(ServeError::Stopped),
+        }
+        match answer.await {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(message)) => Err(ServeError::Model(message)),
+            Err(_) => Err(ServeError::Stopped),
+        }
+    }
+
+    /// The batcher's counters.
+    pub fn stats(&self) -> serde_json::Value {
+        self.stats.snapshot()
+    }
+}
+
+fn work<I, O, F>(
+    receiver: Receiver<Job<I, O>>,
+    settings: BatchSettings,
+    mut handler: F,
+    stats: &BatchStats,
+) where
+    F: FnMut(Vec<I>) -> Vec<Result<O, String>>,
+{
+    while let Ok(first) = receiver.recv() {
+        let mut jobs = vec![first];
+        let deadline = Instant::now() + settings.max_wait;
+        while jobs.len() < settings.max_batch_size.max(1) {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            match receiver.recv_timeout(left) {
+                Ok(job) => jobs.push(job),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        stats.requests.fetch_add(jobs.len(), Ordering::Relaxed);
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.largest_batch.fetch_max(jobs.len(), Ordering::Relaxed);
+        let (inputs, replies): (Vec<I>, Vec<_>) =
+            jobs.into_iter().map(|job| (job.input, job.reply)).unzip();
+        let count = inputs.len();
+        // A panic inside the pipeline fails this batch, not the worker.
+        let outputs = std::panic::catch_unwind(AssertUnwindSafe(|| handler(inputs)))
+            .unwrap_or_else(|_| failed(count, "the model failed on this batch"));
+        for (reply, output) in replies.into_iter().zip(outputs) {
+            let _ = reply.send(output);
+        }
+    }
+}
+
+/// The pipelines behind the routes, each with its batcher.
+pub struct AppState {
+    /// `POST /sentiment`.
+    pub sentiment: Batcher<String, Sentiment>,
+    /// `POST /ner`.
+    pub ner: Batcher<String, Vec<Entity>>,
+    /// `POST /qa`.
+    pub qa: Batcher<QaInput, Vec<Answer>>,
+    /// `POST /embeddings`.
+    pub embeddings: Batcher<String, Embedding>,
+    /// `POST /generate`.
+    pub generate: Batcher<String, String>,
+}
+
+/// `{"text": "..."}`.
+#[derive(Deserialize)]
+pub struct TextRequest {
+    /// The input text.
+    pub text: String,
+}
+
+/// `{"question": "...", "context": "..."}`.
+#[derive(Deserialize)]
+pub struct QaRequest {
+    /// The question.
+    pub question: String,
+    /// Where to find the answer.
+    pub context: String,
+}
+
+/// The answer of `/generate`.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct Generated {
+    /// Prompt and continuation.
+    pub text: String,
+}
+
+/// The answer of `/embeddings`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct EmbeddingResponse {
+    /// The sentence embedding.
+    pub embedding: Embedding,
+}
+
+fn respond<T: Serialize>(result: Result<T, ServeError>) -> Response {
+    let error = |status: StatusCode, message: String| {
+        (status, Json(serde_json::json!({ "error": message }))).into_response()
+    };
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(ServeError::Busy) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the queue is full, retry later".to_string(),
+        ),
+        Err(ServeError::Stopped) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the model worker stopped".to_string(),
+        ),
+        Err(ServeError::Model(message)) => error(StatusCode::UNPROCESSABLE_ENTITY, message),
+    }
+}
+
+async fn sentiment(
+    State(state): State<Arc<AppState>>,
+    Json(request): Json<TextRequest>,
+) -> Response {
+    respond(state.sentiment.submit(request.text).await)
+}
+
+async fn ner(State(state): State<Arc<AppState>>, Json(request): Json<TextRequest>) -> Response {
+    respond(state.ner.submit(request.text).await)
+}
+
+async fn qa(State(state): State<Arc<AppState>>, Json(request): Json<QaRequest>) -> Response {
+    let input = QaInput {
+        question: request.question,
+        context: request.context,
+    };
+    respond(state.qa.submit(input).await)
+}
+
+async fn embeddings(
+    State(state): State<Arc<AppState>>,
+    Json(request): Json<TextRequest>,
+) -> Response {
+    let result = state.embeddings.submit(request.text).await;
+    respond(result.map(|embedding| EmbeddingResponse { embedding }))
+}
+
+async fn generate(
+    State(state): State<Arc<AppState>>,
+    Json(request): Json<TextRequest>,
+) -> Response {
+    let result = state.generate.submit(request.text).await;
+    respond(result.map(|text| Generated { text }))
+}
+
+async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "sentiment": state.sentiment.stats(),
+        "ner": state.ner.stats(),
+        "qa": state.qa.stats(),
+        "embeddings": state.embeddings.stats(),
+        "generate": state.generate.stats(),
+    }))
+}
+
+/// The routes: `POST /sentiment | /ner | /embeddings | /generate` with `{"text"}`,
+/// `POST /qa` with `{"question", "context"}`, `GET /health`, `GET /stats`.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/sentiment", post(sentiment))
+        .route("/ner", post(ner))
+        .route("/qa", post(qa))
+        .route("/embeddings", post(embeddings))
+        .route("/generate", post(generate))
+        .route("/health", get(|| async { "ok" }))
+        .route("/stats", get(stats))
+        .with_state(state)
+}
+
+/// `count` copies of an error.
+fn failed<O>(count: usize, message: &str) -> Vec<Result<O, String>> {
+    (0..count).map(|_| Err(message.to_string())).collect()
+}
+
+/// One result per input from a whole-batch result (an error fails every input of the batch).
+fn each<O>(result: Result<Vec<O>, RustBertError>, count: usize) -> Vec<Result<O, String>> {
+    match result {
+        Ok(outputs) => outputs.into_iter().map(Ok).collect(),
+        Err(error) => failed(count, &error.to_string()),
+    }
+}
+
+/// The models the server runs, built where the worker threads can take them.
+pub struct Models {
+    /// Sentiment classifier.
+    pub sentiment: SentimentModel,
+    /// Named-entity recogniser.
+    pub ner: NERModel,
+    /// Question answering.
+    pub qa: QuestionAnsweringModel,
+    /// Sentence embeddings.
+    pub embeddings: rust_bert::pipelines::sentence_embeddings::SentenceEmbeddingsModel,
+    /// Text generation.
+    pub generate: TextGenerationModel,
+    /// New tokens per generated answer.
+    pub max_new_tokens: i64,
+}
+
+impl Models {
+    /// The repository's offline models: the tiny random fixtures (their answers are
+    /// reproducible nonsense) and the real all-MiniLM-L6-v2 that `utils/setup.sh` installs.
+    pub fn offline(root: &Path) -> Result<Self, RustBertError> {
+        let fixtures = root.join("tests/fixtures");
+        let classification = fixtures.join("pipeline_classification");
+        let mut sentiment = SentimentConfig::new(
+            ModelType::DistilBert,
+            ModelResource::Torch(Box::new(LocalResource::from(
+                classification.join("distilbert/model.safetensors"),
+            ))),
+            LocalResource::from(classification.join("distilbert/config.json")),
+            LocalResource::from(classification.join("vocab.txt")),
+            None,
+            true,
+            None,
+            None,
+        );
+        sentiment.device = tch::Device::Cpu;
+        let ner_dir = fixtures.join("pipeline_tokens/bert_ner");
+        let mut ner = TokenClassificationConfig::new(
+            ModelType::Bert,
+            LocalResource::from(ner_dir.join("model.safetensors")),
+            LocalResource::from(ner_dir.join("config.json")),
+            LocalResource::from(ner_dir.join("vocab.txt")),
+            None,
+            true,
+            None,
+            None,
+            LabelAggregationOption::First,
+        );
+        ner.device = tch::Device::Cpu;
+        let qa_dir = fixtures.join("pipeline_qa");
+        // The tiny model has 64 positions: windows of 40 tokens moving by 10.
+        let mut qa = QuestionAnsweringConfig::custom_new(
+            ModelType::Bert,
+            ModelResource::Torch(Box::new(LocalResource::from(
+                qa_dir.join("bert/model.safetensors"),
+            ))),
+            LocalResource::from(qa_dir.join("bert/config.json")),
+            LocalResource::from(qa_dir.join("vocab.txt")),
+            None,
+            true,
+            None,
+            None,
+            40,
+            10,
+            16,
+            8,
+        );
+        qa.device = tch::Device::Cpu;
+        let gpt2 = fixtures.join("generation/gpt2");
+        let mut generate = TextGenerationConfig::new(
+            ModelType::GPT2,
+            ModelResource::Torch(Box::new(LocalResource::from(
+                gpt2.join("model.safetensors"),
+            ))),
+            LocalResource::from(gpt2.join("config.json")),
+            LocalResource::from(gpt2.join("vocab.json")),
+            Some(LocalResource::from(gpt2.join("merges.txt"))),
+        );
+        generate.device = tch::Device::Cpu;
+        generate.do_sample = false;
+        generate.num_beams = 1;
+        Ok(Self {
+            sentiment: SentimentModel::new(sentiment)?,
+            ner: NERModel::new(ner)?,
+            qa: QuestionAnsweringModel::new(qa)?,
+            embeddings: SentenceEmbeddingsBuilder::local(
+                root.join(".venv/models/all-MiniLM-L6-v2"),
+            )
+            .with_device(tch::Device::Cpu)
+            .create_model()?,
+            generate: TextGenerationModel::new(generate)?,
+            max_new_tokens: 8,
+        })
+    }
+
+    /// Starts one batcher per model (each model moves to its worker thread).
+    pub fn serve(self, settings: BatchSettings) -> AppState {
+        let Models {
+            sentiment,
+            ner,
+            qa,
+            embeddings,
+            generate,
+            max_new_tokens,
+        } = self;
+        AppState {
+            sentiment: Batcher::spawn("sentiment", settings, move |texts: Vec<String>| {
+                let count = texts.len();
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                each(sentiment.try_predict(&texts), count)
+            }),
+            ner: Batcher::spawn("ner", settings, move |texts: Vec<String>| {
+                ner.predict(&texts).into_iter().map(Ok).collect()
+            }),
+            qa: Batcher::spawn("qa", settings, move |inputs: Vec<QaInput>| {
+                let count = inputs.len();
+                each(qa.try_predict(&inputs, 1, count.max(1)), count)
+            }),
+            embeddings: Batcher::spawn("embeddings", settings, move |texts: Vec<String>| {
+                let count = texts.len();
+                each(embeddings.encode(&texts), count)
+            }),
+            generate: Batcher::spawn("generate", settings, move |prompts: Vec<String>| {
+                let count = prompts.len();
+                let options = GenerateOptions {
+                    max_new_tokens: Some(max_new_tokens),
+                    ..Default::default()
+                };
+                each(
+                    generate.generate_with_options(&prompts, None, Some(options)),
+                    count,
+                )
+            }),
+        }
+    }
+}

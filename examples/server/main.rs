@@ -1,0 +1,35 @@
+//! An HTTP/JSON server with dynamic batching: sentiment, NER, question answering, sentence
+//! embeddings and text generation. Requests that arrive together are queued and run as one
+//! batch per pipeline (up to `max_batch_size`, waiting at most `max_wait` for company); a full
+//! queue answers 503. Offline, on the repository's tiny fixture models and the real
+//! all-MiniLM-L6-v2 installed by `utils/setup.sh`.
+//!
+//! ```sh
+//! cargo run --release --example server -- 127.0.0.1:8000
+//! curl -s localhost:8000/sentiment -H 'content-type: application/json' -d '{"text": "Great film!"}'
+//! curl -s localhost:8000/qa -H 'content-type: application/json' \
+//!      -d '{"question": "Who built it?", "context": "The bridge was built by farmers."}'
+//! curl -s localhost:8000/stats
+//! ```
+//! Routes: `POST /sentiment`, `/ner`, `/embeddings`, `/generate` with `{"text": ...}`,
+//! `POST /qa` with `{"question": ..., "context": ...}`, `GET /health`, `GET /stats` (requests,
+//! batches, largest batch and 503s per pipeline).
+mod app;
+
+use std::path::Path;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let address = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8000".to_string());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Loading reads files and copies weights: keep it off the async threads.
+    let models = tokio::task::spawn_blocking(move || app::Models::offline(root)).await??;
+    let state = Arc::new(models.serve(app::BatchSettings::default()));
+    let listener = tokio::net::TcpListener::bind(&address).await?;
+    eprintln!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app::router(state)).await?;
+    Ok(())
+}
