@@ -183,11 +183,29 @@ fn bart_classification_matches_hf_and_checks_eos() {
             &format!("{prefix}logits"),
         );
     }
-    // Rows with different numbers of end tokens are an error, as in HF.
+    // A row without an end token is an error.
     let ids = Tensor::from_slice(&[0i64, 5, 2, 0, 5, 6]).view([2, 3]);
     assert!(model
         .forward_t(&ids, None, None, None, None, false)
         .is_err());
+    // Rows with different numbers of end tokens (HF refuses the batch) each use their last
+    // one: the batch equals the rows run alone (where HF agrees: one row, its last end token).
+    let run = |ids: &[i64], mask: &[i64], rows: i64| {
+        let ids = Tensor::from_slice(ids).view([rows, -1]);
+        let mask = Tensor::from_slice(mask).view([rows, -1]);
+        tch::no_grad(|| model.forward_t(&ids, Some(&mask), None, None, None, false))
+            .unwrap()
+            .decoder_output
+    };
+    let batch = run(
+        &[0, 9, 10, 2, 1, 0, 9, 2, 11, 2],
+        &[1, 1, 1, 1, 0, 1, 1, 1, 1, 1],
+        2,
+    );
+    let first = run(&[0, 9, 10, 2], &[1, 1, 1, 1], 1);
+    let second = run(&[0, 9, 2, 11, 2], &[1, 1, 1, 1, 1], 1);
+    assert_close(&batch.get(0), &first.get(0), 1e-5, "one end token");
+    assert_close(&batch.get(1), &second.get(0), 1e-5, "two end tokens");
 }
 
 /// A generator configuration for the fixture `name` with the configuration file `config_path`.

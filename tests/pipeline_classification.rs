@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use tch::Device;
 
-const MODELS: [&str; 4] = ["bert", "distilbert", "roberta", "xlnet"];
+const MODELS: [&str; 5] = ["bert", "distilbert", "roberta", "xlnet", "bart"];
 
 fn dir() -> PathBuf {
     fixtures().join("pipeline_classification")
@@ -61,6 +61,7 @@ fn model_type(model: &str) -> ModelType {
         "distilbert" => ModelType::DistilBert,
         "roberta" => ModelType::Roberta,
         "xlnet" => ModelType::XLNet,
+        "bart" => ModelType::Bart,
         other => panic!("no model {other}"),
     }
 }
@@ -81,10 +82,10 @@ fn parts(model: &str, config: &str) -> Parts {
         folder.join("model.safetensors"),
     )));
     let config = LocalResource::from(folder.join(config));
-    if model == "roberta" {
+    if model == "roberta" || model == "bart" {
         let bpe = dir().join("bpe");
         (
-            ModelType::Roberta,
+            model_type(model),
             weights,
             config,
             LocalResource::from(bpe.join("vocab.json")),
@@ -143,7 +144,7 @@ fn ids_of(value: &Value) -> Vec<i64> {
 ///
 /// XLNet: `rust_tokenizers` drops NUL, where HF's SentencePiece encodes it as `<unk>`.
 fn tokenizer_gap(model: &str, text: &str) -> bool {
-    (model == "roberta" && !text.is_empty() && text.trim().is_empty())
+    ((model == "roberta" || model == "bart") && !text.is_empty() && text.trim().is_empty())
         || (model == "xlnet" && text.contains('\0'))
 }
 
@@ -217,6 +218,7 @@ fn sequence_classification_matches_hf_pipeline() {
         ("distilbert", "config"),
         ("roberta", "config"),
         ("xlnet", "config"),
+        ("bart", "config"),
     ] {
         let hf = &e["classification"][model][config];
         let pipeline =
@@ -537,13 +539,10 @@ fn missing_id2label_is_an_error_at_construction() {
 
 #[cfg(feature = "remote")]
 #[test]
-fn the_bart_zero_shot_default_is_refused_before_any_download() {
-    // rust-bert's zero-shot default is BART, not in the crate yet. The model type is checked
-    // before any resource is touched, so this needs no network.
-    assert!(matches!(
-        ZeroShotClassificationModel::new(ZeroShotClassificationConfig::default()),
-        Err(RustBertError::UnsupportedError(_))
-    ));
+fn the_zero_shot_default_is_bart_mnli() {
+    // rust-bert's default; building it downloads BART-large-MNLI, so only the choice is checked.
+    let config = ZeroShotClassificationConfig::default();
+    assert_eq!(config.model_type, ModelType::Bart);
 }
 
 #[test]

@@ -141,7 +141,7 @@ fn hostile_text_through_every_tokenizer() {
 fn hostile_text_through_the_classification_pipelines() {
     let texts = texts();
     let input = strs(&texts);
-    for model in ["bert", "xlnet"] {
+    for model in ["bert", "xlnet", "bart"] {
         let classifier =
             SequenceClassificationModel::new(seq_config(model, "config.json")).unwrap();
         let labels = classifier.try_predict(&input).unwrap();

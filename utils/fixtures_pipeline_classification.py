@@ -58,6 +58,32 @@ XLNet (added after the other models, own seed; nothing above depends on it)
   whitespace-only "   " (both give only <sep> <cls>); the text with a tab, a newline, NUL, BEL
   and ESC is the one to watch (HF: NUL -> <unk>, BEL and ESC removed by the spm normalizer).
 
+BART (added after XLNet, own seed 7500; nothing above depends on it)
+  Tokenizer: HF 5.24 `BartTokenizer.from_pretrained("bpe/")` -- in 5.24 BartTokenizer is only an
+  alias of RobertaTokenizer (models/bart/tokenization_bart.py), so it reads the same bpe/ files
+  (<s>=0 <pad>=1 </s>=2 <unk>=3 ... <mask>) with model_max_length 64 (24 for "short").
+  Checked here (check_bart_tokenizer): the ids equal the RoBERTa tokenizer's for every text,
+  every zero-shot text and every hypothesis, alone and as pairs, so classification.bart and
+  zero_shot.bart have the same input_ids as the roberta entries. Single text `<s> A </s>`, pair
+  `<s> A </s></s> B </s>`, no token types; padding on the RIGHT with <pad>=1.
+  BartForSequenceClassification feeds the decoder with input_ids shifted right (decoder start
+  </s>=2, then input_ids[:-1]; pad stays pad) and pools the decoder's last hidden state at the
+  LAST </s> (eos_token_id 2) of each row, through classification_head (dense, tanh, out_proj).
+  HF raises "All examples must have the same number of <eos> tokens." when the rows of a batch
+  have different numbers of </s> (a text containing the literal "</s>", which the tokenizer
+  keeps as the special token), and "Each example must contain at least one <eos> token." when a
+  row has none. None of the shared texts contains "</s>", and every text, empty and
+  whitespace-only ones included, ends in exactly one </s> (pairs: three), which is checked;
+  HF's pipelines run every text on its own anyway, so HF ran every text and nothing is
+  skipped. Should a text ever fail, `each` records None for it and its index and error under
+  classification.bart.skipped / zero_shot.bart.skipped ({"indices", "errors"}); the shared
+  texts are never changed for BART. (The whitespace-only "   " is the same known
+  rust_tokenizers byte-level BPE gap as for RoBERTa: HF gives <s> + Ġ tokens + </s>.)
+  Positions: BART's learned position table has max_position_embeddings + 2 rows (offset 2) and
+  positions start at 0 whatever the padding, so max_position_embeddings = 64 gives the same
+  64-token budget (and the same 66 rows) as RoBERTa's 66 with its padding offset; the Rust
+  pipelines take BART's budget as max_position_embeddings itself.
+
 Files
 -----
 vocab.txt             WordPiece vocab cut from all-MiniLM-L6-v2's (bert-base-uncased) vocab.txt: the
@@ -97,15 +123,31 @@ bpe/vocab.json, bpe/merges.txt
                       token_type_ids, tokenizer_class XLNetTokenizer (rebuilds the HF tokenizer).
     config_nli.json   the same weights labelled contradiction/entailment/neutral (entailment id 1,
                       contradiction id 0).
+  bart/               BartForSequenceClassification (d_model 32, encoder_layers = decoder_layers 2,
+                      4 heads each, ffn 37 each, max_position_embeddings 64, activation gelu,
+                      dropout / attention_dropout / activation_dropout / classifier_dropout 0,
+                      scale_embedding false, pad 1 / bos 0 / eos 2, decoder_start_token_id 2,
+                      forced_eos_token_id 2, shared embeddings tied: only model.shared.weight is
+                      saved), 3 labels negative/neutral/positive; seed 7500, randomised as above
+                      (bart_build: every nn.LayerNorm weight -- layernorm_embedding,
+                      self_attn_layer_norm, encoder_attn_layer_norm, final_layer_norm --
+                      normal(1, 0.2) from a torch.Generator seeded 9500), classification_head.out_proj
+                      bias centred as above. No tokenizer files: it uses bpe/ as RoBERTa does.
+    config_nli.json   the same weights labelled contradiction/neutral/entailment: BART-MNLI's own
+                      order, the same as roberta/config_nli.json (entailment id 2, contradiction 0).
 expected.json
   texts               the classification texts; the entry "<LONG>" stands for long_text.
   long_text           {"unit", "chars"}: unit repeated and cut to `chars` characters (100,000).
   zero_shot_texts, zero_shot_labels, zero_shot_template (custom), zero_shot_short_max_length.
-  (models: bert, distilbert, roberta, xlnet; xlnet has only classification.xlnet.config)
+  (models: bert, distilbert, roberta, xlnet, bart; xlnet and bart have only
+  classification.<model>.config)
   classification.<model>.<config>: {"input_ids": HF ids of each text (truncated),
                       "default": [{label, score}], "all": [[{label, score}]], "sigmoid": [[...]]}
   zero_shot.<model>:  {"input_ids": HF ids of the first label's pairs, "single", "multi",
                       "template", "one_label", "short": [{labels, scores}] per text}
+  classification.<model>.skipped, zero_shot.<model>.skipped
+                      only where HF failed on a text (None in its place): {"indices", "errors"}.
+                      Absent everywhere with these texts (BART included).
 """
 import copy
 import json
@@ -119,6 +161,9 @@ import torch
 import transformers
 from tokenizers import pre_tokenizers
 from transformers import (
+    BartConfig,
+    BartForSequenceClassification,
+    BartTokenizer,
     BertForSequenceClassification,
     BertTokenizer,
     DistilBertForSequenceClassification,
@@ -364,7 +409,73 @@ def gen_models(wordpiece_size, bpe_size):
 
     # XLNet last (its own seed), so the models above are built exactly as before.
     models["xlnet"] = gen_xlnet()
+    # BART after XLNet (its own seed): nothing above depends on it.
+    models["bart"] = gen_bart(bpe_size)
     return models
+
+
+# --------------------------------------------------------------------------------------------
+# BART (RoBERTa's byte-level BPE, encoder-decoder, pooled at the last </s>)
+# --------------------------------------------------------------------------------------------
+BART_SEED = 7500
+
+
+def bart_build(config, seed):
+    """generate_fixtures.build (every parameter normal(0, 0.2)), then every LayerNorm weight
+    normal(1, 0.2) from its own seed: BART's norms are named layernorm_embedding,
+    self_attn_layer_norm, encoder_attn_layer_norm and final_layer_norm, none of which
+    generate_fixtures.randomise (`LayerNorm`) or fixtures_distilbert.build (`layer_norm`) all
+    catch."""
+    model = gf.build(BartForSequenceClassification, config, seed)
+    gen = torch.Generator().manual_seed(seed + 2000)
+    with torch.no_grad():
+        for name, module in model.named_modules():
+            if isinstance(module, torch.nn.LayerNorm):
+                module.weight.copy_(torch.empty_like(module.weight).normal_(1.0, 0.2, generator=gen))
+    model.eval()
+    return model
+
+
+def check_bart_tokenizer(tok):
+    """HF 5.24's BartTokenizer is an alias of RobertaTokenizer: on the same bpe/ files it must
+    give the RoBERTa ids for every text and pair, pad on the right with <pad>=1, and put one
+    </s> (eos 2) at the end of every single text, so BART's last-eos pooling is well defined."""
+    roberta = tokenizer_for("roberta")
+    assert (tok.bos_token_id, tok.pad_token_id, tok.eos_token_id, tok.unk_token_id) == (0, 1, 2, 3)
+    assert tok.padding_side == "right" and len(tok) == len(roberta)
+    hypothesis = "This example is {}.".format(ZS_LABELS[0])
+    for text in template_texts():
+        ids = tok(text, truncation=True)["input_ids"]
+        assert ids == roberta(text, truncation=True)["input_ids"], text[:50]
+        assert ids[0] == 0 and ids[-1] == 2 and ids.count(2) == 1, (text[:50], ids)
+        pair = tok(text, hypothesis, truncation="only_first")["input_ids"]
+        assert pair == roberta(text, hypothesis, truncation="only_first")["input_ids"], text[:50]
+        assert pair.count(2) == 3, (text[:50], pair)  # <s> A </s></s> B </s>
+
+
+def gen_bart(bpe_size):
+    folder = os.path.join(OUT, "bart")
+    cfg = BartConfig(
+        vocab_size=bpe_size, d_model=32, encoder_layers=2, decoder_layers=2,
+        encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=37,
+        decoder_ffn_dim=37, max_position_embeddings=MAX_LEN, activation_function="gelu",
+        dropout=0.0, attention_dropout=0.0, activation_dropout=0.0, classifier_dropout=0.0,
+        pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
+        forced_eos_token_id=2, num_labels=3, id2label=SEQ_LABELS,
+        label2id={v: k for k, v in SEQ_LABELS.items()},
+    )
+    bart = bart_build(cfg, seed=BART_SEED)
+    # 64 + 2 rows: BartLearnedPositionalEmbedding's offset of 2
+    assert bart.model.encoder.embed_positions.weight.shape[0] == MAX_LEN + 2
+    tok = tokenizer_for("bart")
+    check_bart_tokenizer(tok)
+    center_logits(bart, tok, bart.classification_head.out_proj.bias)
+    gf.save_model(bart, folder)
+    # BART-MNLI's own order, the same as the RoBERTa NLI config (entailment id 2, contradiction 0)
+    nli = labelled(bart.config, {0: "contradiction", 1: "neutral", 2: "entailment"})
+    write_config(nli, os.path.join(folder, "config_nli.json"))
+    print(f"[bart] {len(tok)} BPE tokens (BartTokenizer = RobertaTokenizer in 5.24)")
+    return bart, {"config": bart.config}, nli
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,6 +563,8 @@ def tokenizer_for(name, max_len=MAX_LEN):
         return xlnet_tokenizer(os.path.join(OUT, "xlnet"), max_len)
     if name == "roberta":
         return RobertaTokenizer.from_pretrained(os.path.join(OUT, "bpe"), model_max_length=max_len)
+    if name == "bart":
+        return BartTokenizer.from_pretrained(os.path.join(OUT, "bpe"), model_max_length=max_len)
     return BertTokenizer.from_pretrained(OUT, model_max_length=max_len)
 
 
@@ -482,39 +595,67 @@ def gen_expected(models):
         zs_tok = tokenizer_for(name, XLNET_ZS_MAX) if name == "xlnet" else tok
         ids = [tok(t, truncation=True)["input_ids"] for t in texts]
         expected["classification"][name] = {}
+        skipped = {}
         for config_name, config in configs.items():
             clf = pipeline("text-classification", model=with_config(model, config), tokenizer=tok,
                            device="cpu")
             expected["classification"][name][config_name] = {
                 "input_ids": ids,
-                "default": clf(texts, truncation=True),
-                "all": clf(texts, top_k=None, truncation=True),
-                "sigmoid": clf(texts, top_k=None, function_to_apply="sigmoid", truncation=True),
+                "default": each(clf, texts, skipped, truncation=True),
+                "all": each(clf, texts, skipped, top_k=None, truncation=True),
+                "sigmoid": each(clf, texts, skipped, top_k=None, function_to_apply="sigmoid",
+                                truncation=True),
             }
+        if skipped:
+            expected["classification"][name]["skipped"] = skipped_entry(skipped)
         nli_model = with_config(model, nli)
         zs = pipeline("zero-shot-classification", model=nli_model, tokenizer=zs_tok, device="cpu")
         short = pipeline("zero-shot-classification", model=nli_model,
                          tokenizer=tokenizer_for(name, ZS_SHORT), device="cpu")
         hypothesis = "This example is {}.".format(ZS_LABELS[0])
+        skipped = {}
         expected["zero_shot"][name] = {
             "input_ids": [zs_tok(t, hypothesis, truncation="only_first")["input_ids"] for t in zs_texts],
-            "single": zs(zs_texts, candidate_labels=ZS_LABELS),
-            "multi": zs(zs_texts, candidate_labels=ZS_LABELS, multi_label=True),
-            "template": zs(zs_texts, candidate_labels=ZS_LABELS, hypothesis_template=ZS_TEMPLATE),
-            "one_label": zs(zs_texts, candidate_labels=ZS_LABELS[:1]),
-            "short": zs_short(short, zs_texts),
+            "single": each(zs, zs_texts, skipped, candidate_labels=ZS_LABELS),
+            "multi": each(zs, zs_texts, skipped, candidate_labels=ZS_LABELS, multi_label=True),
+            "template": each(zs, zs_texts, skipped, candidate_labels=ZS_LABELS,
+                             hypothesis_template=ZS_TEMPLATE),
+            "one_label": each(zs, zs_texts, skipped, candidate_labels=ZS_LABELS[:1]),
+            "short": each(short, zs_texts, skipped, candidate_labels=ZS_LABELS, multi_label=True),
         }
         for entry in expected["zero_shot"][name].values():
             for result in entry:
                 if isinstance(result, dict):
                     result.pop("sequence")  # the 100k-character text, stored once above
+        if skipped:
+            expected["zero_shot"][name]["skipped"] = skipped_entry(skipped)
     gf.save_json(os.path.join(OUT, "expected.json"), expected)
     summary = expected["classification"]["bert"]["config"]["default"][:3]
     print(f"[expected] bert default on the first texts: {summary}")
 
 
-def zs_short(pipe, texts):
-    return pipe(texts, candidate_labels=ZS_LABELS, multi_label=True)
+def each(pipe, texts, skipped, **kw):
+    """`pipe(texts, **kw)`; should HF fail on the list (BART: "All examples must have the same
+    number of <eos> tokens." / "Each example must contain at least one <eos> token."), every
+    text on its own, with None for a text HF cannot run and its error in `skipped` (index ->
+    message). HF runs the texts one by one either way (batch_size 1), so the results of the
+    texts that do run are the same."""
+    try:
+        return pipe(texts, **kw)
+    except Exception:  # noqa: BLE001 -- recorded per text below
+        pass
+    results = []
+    for i, text in enumerate(texts):
+        try:
+            results.append(pipe([text], **kw)[0])
+        except Exception as error:  # noqa: BLE001
+            skipped.setdefault(i, f"{type(error).__name__}: {error}")
+            results.append(None)
+    return results
+
+
+def skipped_entry(skipped):
+    return {"indices": sorted(skipped), "errors": [skipped[i] for i in sorted(skipped)]}
 
 
 def main():

@@ -179,6 +179,8 @@ pub enum SequenceClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// XLNet.
     XLNet(XLNetForSequenceClassification),
+    /// BART (the decoder state at the last end token).
+    Bart(crate::bart::BartForSequenceClassification),
 }
 
 /// The class logits of one classifier head, whatever its architecture's `forward_t` takes.
@@ -252,6 +254,26 @@ impl ClassifierLogits for XLNetForSequenceClassification {
     }
 }
 
+impl ClassifierLogits for crate::bart::BartForSequenceClassification {
+    /// BART reads ids and the mask only (no token types, learned positions of its own).
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        _token_type_ids: Option<&Tensor>,
+        _position_ids: Option<&Tensor>,
+        _input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        let input_ids = input_ids.ok_or_else(|| {
+            RustBertError::ValueError("BART classification needs input_ids".to_string())
+        })?;
+        Ok(self
+            .forward_t(input_ids, mask, None, None, None, train)?
+            .decoder_output)
+    }
+}
+
 impl ClassifierLogits for DistilBertModelClassifier {
     /// DistilBERT has no token types, and computes its own positions.
     fn logits(
@@ -268,7 +290,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 }
 
 /// The model types the classification pipelines support, named in errors.
-pub(crate) const SUPPORTED: &str = "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, XLNet";
+pub(crate) const SUPPORTED: &str = "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, XLNet, BART";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -278,7 +300,8 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::Roberta
         | ModelType::XLMRoberta
         | ModelType::Albert
-        | ModelType::XLNet => Ok(()),
+        | ModelType::XLNet
+        | ModelType::Bart => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "{task} is not available for {other:?} models in this crate yet (supported: {SUPPORTED})"
         ))),
@@ -335,13 +358,17 @@ impl SequenceClassificationOption {
             (ModelType::XLNet, ConfigOption::XLNet(config)) => {
                 Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
             }
+            (ModelType::Bart, ConfigOption::Bart(config)) => Self::Bart(
+                crate::bart::BartForSequenceClassification::new(&root, config)?,
+            ),
             (
                 ModelType::Bert
                 | ModelType::DistilBert
                 | ModelType::Roberta
                 | ModelType::XLMRoberta
                 | ModelType::Albert
-                | ModelType::XLNet,
+                | ModelType::XLNet
+                | ModelType::Bart,
                 other,
             ) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
@@ -368,6 +395,7 @@ impl SequenceClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::XLNet(_) => ModelType::XLNet,
+            Self::Bart(_) => ModelType::Bart,
         }
     }
 
@@ -390,6 +418,7 @@ impl SequenceClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::XLNet(model) => model,
+            Self::Bart(model) => model,
         };
         head.logits(
             input_ids,

@@ -15,9 +15,8 @@
 //! last when entailment is the first. With a single candidate label, `predict` scores it as
 //! `predict_multilabel` does (HF's rule: a softmax over one label would always give 1).
 //!
-//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa and ALBERT. The `Default`
-//! configuration is rust-bert's, BART fine-tuned on MNLI; BART is not in this crate yet, so
-//! building it fails with `UnsupportedError` (before anything is downloaded).
+//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, XLNet and BART. The
+//! `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
@@ -163,8 +162,7 @@ impl ZeroShotClassificationConfig {
 
 #[cfg(feature = "remote")]
 impl Default for ZeroShotClassificationConfig {
-    /// rust-bert's default, BART-large fine-tuned on MNLI. BART is not in this crate yet:
-    /// [`ZeroShotClassificationModel::new`] refuses this configuration with `UnsupportedError`.
+    /// rust-bert's default, BART-large fine-tuned on MNLI.
     fn default() -> ZeroShotClassificationConfig {
         ZeroShotClassificationConfig::new(
             ModelType::Bart,
@@ -195,6 +193,8 @@ pub enum ZeroShotClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForSequenceClassification),
+    /// BART (BART-large-MNLI is the default).
+    Bart(crate::bart::BartForSequenceClassification),
 }
 
 impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
@@ -206,6 +206,7 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::XLMRoberta(m) => Self::XLMRoberta(m),
             SequenceClassificationOption::Albert(m) => Self::Albert(m),
             SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
+            SequenceClassificationOption::Bart(m) => Self::Bart(m),
         }
     }
 }
@@ -247,6 +248,7 @@ impl ZeroShotClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::XLNet(_) => ModelType::XLNet,
+            Self::Bart(_) => ModelType::Bart,
         }
     }
 
@@ -269,6 +271,7 @@ impl ZeroShotClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::XLNet(model) => model,
+            Self::Bart(model) => model,
         };
         head.logits(
             input_ids,
@@ -321,8 +324,8 @@ impl ZeroShotClassificationModel {
     /// Builds the pipeline: tokenizer, model and weights from the configuration's resources.
     ///
     /// # Errors
-    /// `UnsupportedError` for an architecture without a classifier here, e.g. the `Default`'s
-    /// BART (checked before any download); errors fetching or reading the resources;
+    /// `UnsupportedError` for an architecture without a classifier here (checked before any
+    /// download); errors fetching or reading the resources;
     /// `InvalidConfigurationError` when the configuration has no `id2label`.
     pub fn new(
         config: ZeroShotClassificationConfig,

@@ -795,11 +795,12 @@ impl BartForSequenceClassification {
         })
     }
 
-    /// Class logits `[batch, num_labels]` in `decoder_output`. Every row of `input_ids` must
-    /// hold the same number of end-of-sequence tokens (at least one), as HF requires.
+    /// Class logits `[batch, num_labels]` in `decoder_output`, from the decoder state at each
+    /// row's last end-of-sequence token (HF also requires every row to hold the same number of
+    /// them; here rows may differ).
     ///
     /// # Errors
-    /// Rows with different numbers of end tokens (or none), and [`BartModel::forward_t`]'s.
+    /// A row without an end token, and [`BartModel::forward_t`]'s.
     #[allow(clippy::too_many_arguments)]
     pub fn forward_t(
         &self,
@@ -819,22 +820,24 @@ impl BartForSequenceClassification {
             None,
             train,
         )?;
+        // The decoder state at each row's last end token. HF requires the same number of end
+        // tokens in every row (it reshapes them into a grid); taking each row's last one gives
+        // the same result for those inputs and also serves a text holding a literal `</s>`.
         let eos = input_ids.eq(self.eos_token_id);
         let counts = Vec::<i64>::try_from(eos.sum_dim_intlist([1].as_slice(), false, Kind::Int64))?;
-        let count = counts.first().copied().unwrap_or(0);
-        if count == 0 || counts.iter().any(|&c| c != count) {
+        if counts.iter().any(|&c| c == 0) {
             return Err(RustBertError::ValueError(format!(
-                "every input must hold the same number of end-of-sequence tokens \
-                 ({}); counts per row: {counts:?}",
+                "every input must hold an end-of-sequence token ({}); counts per row: {counts:?}",
                 self.eos_token_id
             )));
         }
         let hidden = &output.decoder_output;
-        let (batch, size) = (hidden.size()[0], hidden.size()[2]);
+        let (length, size) = (hidden.size()[1], hidden.size()[2]);
+        let positions = Tensor::arange(length, (Kind::Int64, hidden.device()));
+        let last = (eos.to_kind(Kind::Int64) * positions.unsqueeze(0)).amax([1].as_slice(), true);
         let selected = hidden
-            .masked_select(&eos.unsqueeze(-1))
-            .view([batch, count, size])
-            .select(1, count - 1);
+            .gather(1, &last.unsqueeze(-1).expand([-1, 1, size], false), false)
+            .squeeze_dim(1);
         output.decoder_output = self.classification_head.forward_t(&selected, train);
         Ok(output)
     }
