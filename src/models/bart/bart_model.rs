@@ -825,7 +825,7 @@ impl BartForSequenceClassification {
         // the same result for those inputs and also serves a text holding a literal `</s>`.
         let eos = input_ids.eq(self.eos_token_id);
         let counts = Vec::<i64>::try_from(eos.sum_dim_intlist([1].as_slice(), false, Kind::Int64))?;
-        if counts.iter().any(|&c| c == 0) {
+        if counts.contains(&0) {
             return Err(RustBertError::ValueError(format!(
                 "every input must hold an end-of-sequence token ({}); counts per row: {counts:?}",
                 self.eos_token_id

@@ -1,0 +1,574 @@
+//! The command line: one subcommand per task, with the options they share.
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use rust_bert::pipelines::common::ModelType;
+use rust_bert::pipelines::translation::Language;
+use std::path::PathBuf;
+
+/// Examples shown at the end of `rust-bert --help`.
+const EXAMPLES: &str = "\
+Examples:
+  rust-bert sentiment \"I love this movie\" \"What a waste of time\"
+  cat reviews.txt | rust-bert sentiment --device auto > sentiments.jsonl
+  rust-bert ner --model path/to/bert-ner \"John Smith lives in Paris\"
+  rust-bert zero-shot --labels sports,politics,food \"The team won the match\"
+  rust-bert qa --question \"Where does Amy live?\" \"Amy lives in Amsterdam.\"
+  rust-bert translate --source en --target fr \"The sun is warm.\"
+  rust-bert generate --max-new-tokens 20 --no-sample \"Once upon a time\"
+
+Each input (a TEXT argument, or else a line of stdin) gives one JSON object on one line of
+stdout, in input order. Errors go to stderr as `error: <message>`, with exit status 1.
+Without --model, the task's default model is downloaded from the Hugging Face hub on first
+use into RUSTBERT_CACHE (default ~/.cache/.rustbert), with a progress bar.";
+
+/// Runs the rust-bert pipelines on texts from the arguments or from stdin (one per line) and
+/// prints one JSON object per input.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rust-bert",
+    version,
+    after_help = EXAMPLES,
+    subcommand_value_name = "TASK",
+    subcommand_help_heading = "Tasks"
+)]
+pub struct Cli {
+    /// The task to run.
+    #[command(subcommand)]
+    pub task: Task,
+}
+
+/// The tasks, one per pipeline.
+#[derive(Debug, Subcommand)]
+pub enum Task {
+    /// Positive or negative sentiment of each text: {"polarity", "score"}.
+    ///
+    /// Default model: DistilBERT fine-tuned on SST-2 (English).
+    Sentiment(SentimentArgs),
+    /// Sequence classification with the model's own labels: {"text", "score", "id", "sentence"}.
+    ///
+    /// Default model: DistilBERT fine-tuned on SST-2. With --multilabel: {"labels": [...]}, every
+    /// label whose sigmoid score reaches --threshold.
+    Classify(ClassifyArgs),
+    /// Zero-shot classification against candidate labels, with an NLI model.
+    ///
+    /// Single label: {"text", "score", "id", "sentence"} (id: the label's index in --labels);
+    /// with --multilabel: {"labels": [...]}, every candidate scored independently.
+    ZeroShot(ZeroShotArgs),
+    /// Named entities: {"entities": [{"word", "score", "label", "offset"}]}.
+    ///
+    /// Consecutive words of one entity are grouped (label without its B-/I- prefix); --words
+    /// lists the labelled words instead. Offsets count characters. Default model: BERT large
+    /// fine-tuned on CoNLL-03 (English).
+    Ner(NerArgs),
+    /// Part-of-speech tags: {"tags": [{"word", "score", "label"}]}.
+    ///
+    /// rust-bert's default POS model is MobileBERT, which this crate does not implement yet:
+    /// give a local token-classification model with --model.
+    Pos(PosArgs),
+    /// Token classification: {"tokens": [...]}, one label per word (or per sub-word token with
+    /// --sub-tokens).
+    Tokens(TokensArgs),
+    /// Extractive question answering: {"answers": [{"score", "start", "end", "answer"}]}.
+    ///
+    /// With --question, each input is a context; with --context, each input is a question.
+    /// start/end count characters of the context (end exclusive). Default model: DistilBERT
+    /// distilled on SQuAD.
+    Qa(QaArgs),
+    /// Fill-mask: {"masks": [[{"text", "id", "score"}]]}, the --top-k best tokens for each mask.
+    ///
+    /// Masks are the tokenizer's mask token ([MASK] for BERT, <mask> for RoBERTa) or the
+    /// string given with --mask-token. Default model: bert-base-uncased.
+    FillMask(FillMaskArgs),
+    /// Sentence embeddings: {"embedding": [...]}.
+    ///
+    /// --model takes a sentence-transformers folder (modules.json, 1_Pooling/, ...). Default
+    /// model: all-MiniLM-L6-v2.
+    Embed(EmbedArgs),
+    /// Keyword extraction (KeyBERT): {"keywords": [{"text", "score", "offsets"}]}.
+    ///
+    /// --model takes a sentence-transformers folder. Offsets are byte offsets of each
+    /// occurrence. Default model: all-MiniLM-L6-v2.
+    Keywords(KeywordsArgs),
+    /// Abstractive summarization: {"summary_text"}.
+    ///
+    /// BART or T5. Default model: bart-large-cnn (3 beams, 56 to 142 tokens).
+    Summarize(SummarizeArgs),
+    /// Translation: {"translation_text"}.
+    ///
+    /// Without --model, the OPUS-MT Marian model for the pair (or T5) is chosen and
+    /// downloaded; a local Marian or T5 folder translates from --source to --target.
+    Translate(TranslateArgs),
+    /// Text generation: {"generated_text"} (the prompt followed by its continuation).
+    ///
+    /// GPT-2, OpenAI GPT or XLNet. Default model: GPT-2 (124M), which samples unless
+    /// --no-sample is given (--seed makes sampling reproducible).
+    Generate(GenerateArgs),
+}
+
+/// Where the inputs come from and how they are run.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Run")]
+pub struct InputArgs {
+    /// Inputs, one per argument. Without any, stdin is read: one input per line (an empty line
+    /// is an empty input).
+    #[arg(value_name = "TEXT", help_heading = None::<&str>)]
+    pub texts: Vec<String>,
+    /// Inputs run together (the progress bar moves once per batch).
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = parse_positive)]
+    pub batch_size: usize,
+    /// Device to run on.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+    /// No progress bar (it is only drawn when stderr is a terminal anyway).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The device option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// The CPU.
+    Cpu,
+    /// The first CUDA GPU (an error when there is none).
+    Cuda,
+    /// CUDA when available, else the CPU.
+    Auto,
+}
+
+/// The model of a task: its remote default, or a local folder.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Model")]
+pub struct ModelArgs {
+    /// Local model folder: config.json, weights (model.safetensors, rust_model.ot,
+    /// model.safetensors.index.json or pytorch_model.bin) and tokenizer files, found by the
+    /// model type. Default: the task's default model from the hub.
+    #[arg(short, long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Architecture of the model, instead of the `model_type` of its configuration
+    /// (bert, distilbert, roberta, xlm-roberta, albert, xlnet, bart, marian, t5, gpt2,
+    /// openai-gpt).
+    #[arg(long, value_name = "TYPE", requires = "model", value_parser = parse_model_type)]
+    pub model_type: Option<ModelType>,
+    /// Model configuration to read instead of DIR/config.json (e.g. another label set).
+    #[arg(long, value_name = "FILE", requires = "model")]
+    pub config: Option<PathBuf>,
+    /// Weights file to load instead of the one found in DIR.
+    #[arg(long, value_name = "FILE", requires = "model")]
+    pub weights: Option<PathBuf>,
+    /// Tokenizer vocabulary instead of the one found in DIR (vocab.txt, vocab.json,
+    /// spiece.model, sentencepiece.bpe.model...).
+    #[arg(long, value_name = "FILE", requires = "model")]
+    pub vocab: Option<PathBuf>,
+    /// Second tokenizer file instead of the one found in DIR or beside --vocab (merges.txt
+    /// for BPE tokenizers, source.spm for Marian).
+    #[arg(long, value_name = "FILE", requires = "model")]
+    pub merges: Option<PathBuf>,
+}
+
+/// Lower-casing, for the tasks whose tokenizer takes the option.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Model")]
+pub struct CaseArgs {
+    /// Lower-case the inputs (uncased models). Default: `do_lower_case` of the model's
+    /// tokenizer_config.json (in DIR or beside --vocab); for default models, theirs.
+    #[arg(long)]
+    pub lower_case: bool,
+    /// Keep the case of the inputs, whatever tokenizer_config.json says.
+    #[arg(long, conflicts_with = "lower_case")]
+    pub no_lower_case: bool,
+}
+
+impl CaseArgs {
+    /// The explicit choice, if any.
+    pub fn explicit(&self) -> Option<bool> {
+        match (self.lower_case, self.no_lower_case) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// A sentence-transformers model: the remote default or a local folder.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Model")]
+pub struct SentenceModelArgs {
+    /// Local sentence-transformers folder (modules.json, config.json, weights, tokenizer
+    /// files, 1_Pooling/, optional Dense module). Default: all-MiniLM-L6-v2 from the hub.
+    #[arg(short, long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+}
+
+/// `sentiment` options.
+#[derive(Debug, Args)]
+pub struct SentimentArgs {
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Lower-casing.
+    pub case: CaseArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// `classify` options.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Every label whose own (sigmoid) score reaches --threshold, instead of the best label.
+    #[arg(long)]
+    pub multilabel: bool,
+    /// Score a label needs with --multilabel.
+    #[arg(
+        long,
+        value_name = "SCORE",
+        default_value_t = 0.5,
+        requires = "multilabel"
+    )]
+    pub threshold: f64,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Lower-casing.
+    pub case: CaseArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// `zero-shot` options.
+#[derive(Debug, Args)]
+pub struct ZeroShotArgs {
+    /// Candidate labels, separated by commas.
+    #[arg(long, value_name = "LABELS", required = true, value_delimiter = ',')]
+    pub labels: Vec<String>,
+    /// Hypothesis made from each label; `{}` stands for the label.
+    #[arg(long, value_name = "TEMPLATE", default_value = "This example is {}.")]
+    pub template: String,
+    /// Score every label independently (any number may be true) instead of picking one.
+    #[arg(long)]
+    pub multilabel: bool,
+    /// Longest text + hypothesis pair, in tokens (the text is cut first).
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = parse_positive)]
+    pub max_length: usize,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Lower-casing.
+    pub case: CaseArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// How the label of a word made of several sub-word tokens is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Aggregation {
+    /// The first sub-token's label (HF's "first").
+    First,
+    /// The last sub-token's label.
+    Last,
+    /// The most frequent label among the sub-tokens.
+    Mode,
+}
+
+/// Options of the token-classification tasks.
+#[derive(Debug, Args)]
+pub struct TokenModelArgs {
+    /// Label of a word made of several sub-word tokens.
+    #[arg(long, value_enum, default_value_t = Aggregation::First)]
+    pub aggregation: Aggregation,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Lower-casing.
+    pub case: CaseArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// `ner` options.
+#[derive(Debug, Args)]
+pub struct NerArgs {
+    /// List every word labelled other than `O` instead of grouping words into entities.
+    #[arg(long)]
+    pub words: bool,
+    #[command(flatten)]
+    /// Model, tokenizer and inputs.
+    pub common: TokenModelArgs,
+}
+
+/// `pos` options.
+#[derive(Debug, Args)]
+pub struct PosArgs {
+    #[command(flatten)]
+    /// Model, tokenizer and inputs.
+    pub common: TokenModelArgs,
+}
+
+/// `tokens` options.
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    /// One label per sub-word token instead of one per word.
+    #[arg(long)]
+    pub sub_tokens: bool,
+    /// Also return the special tokens ([CLS], [SEP], ...).
+    #[arg(long)]
+    pub special: bool,
+    #[command(flatten)]
+    /// Model, tokenizer and inputs.
+    pub common: TokenModelArgs,
+}
+
+/// `qa` options.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("pair").required(true).args(["question", "context"])))]
+pub struct QaArgs {
+    /// The question asked of every input (each input is a context).
+    #[arg(long, value_name = "QUESTION")]
+    pub question: Option<String>,
+    /// The context every input (a question) is answered from.
+    #[arg(long, value_name = "CONTEXT")]
+    pub context: Option<String>,
+    /// Answers per input, best first.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_positive)]
+    pub top_k: usize,
+    /// Longest window (question, context part and special tokens), in tokens. Default: 384,
+    /// or the model's positions when fewer.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub max_seq_length: Option<usize>,
+    /// Tokens shared by consecutive windows of a long context. Default: 128, or half the
+    /// window when that is less.
+    #[arg(long, value_name = "N")]
+    pub doc_stride: Option<usize>,
+    /// Longest question, in tokens. Default: 64, or a quarter of the window when that is less.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub max_query_length: Option<usize>,
+    /// Longest answer, in tokens.
+    #[arg(long, value_name = "N", default_value_t = 15, value_parser = parse_positive)]
+    pub max_answer_length: usize,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Lower-casing.
+    pub case: CaseArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// `fill-mask` options.
+#[derive(Debug, Args)]
+pub struct FillMaskArgs {
+    /// Candidates per mask, most probable first.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = parse_positive)]
+    pub top_k: usize,
+    /// The string marking masks in the inputs, if not the tokenizer's mask token (e.g.
+    /// `<mask>` for any model).
+    #[arg(long, value_name = "STRING")]
+    pub mask_token: Option<String>,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Lower-casing.
+    pub case: CaseArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// `embed` options.
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    #[command(flatten)]
+    /// The model.
+    pub model: SentenceModelArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// KeyBERT's rankings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scorer {
+    /// The candidates most similar to the text.
+    Cosine,
+    /// Maximal Marginal Relevance: similar to the text, unlike each other (see --diversity).
+    Mmr,
+    /// Max Sum Distance among the 2 x N most similar candidates.
+    MaxSum,
+}
+
+/// `keywords` options.
+#[derive(Debug, Args)]
+pub struct KeywordsArgs {
+    /// Keywords per text.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = parse_positive)]
+    pub top_k: usize,
+    /// How keywords are ranked.
+    #[arg(long, value_enum, default_value_t = Scorer::Cosine)]
+    pub scorer: Scorer,
+    /// Shortest keyword, in words.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_positive)]
+    pub min_ngram: usize,
+    /// Longest keyword, in words.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_positive)]
+    pub max_ngram: usize,
+    /// Diversity of the `mmr` ranking, from 0 to 1 (default 0.5).
+    #[arg(long, value_name = "D")]
+    pub diversity: Option<f64>,
+    #[command(flatten)]
+    /// The model.
+    pub model: SentenceModelArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// Generation settings; each one left out keeps the pipeline's default.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Generation")]
+pub struct GenerationArgs {
+    /// New tokens to generate at most.
+    #[arg(long, value_name = "N", conflicts_with = "max_length")]
+    pub max_new_tokens: Option<i64>,
+    /// Longest output in tokens (for GPT-2 and the like, prompt included).
+    #[arg(long, value_name = "N")]
+    pub max_length: Option<i64>,
+    /// Shortest output in tokens.
+    #[arg(long, value_name = "N")]
+    pub min_length: Option<i64>,
+    /// Beams of the beam search (1: no beam search).
+    #[arg(long, value_name = "N")]
+    pub num_beams: Option<i64>,
+    /// Sample the next token (see --temperature, --top-k, --top-p, --seed).
+    #[arg(long, conflicts_with = "no_sample")]
+    pub sample: bool,
+    /// Pick the most likely tokens (greedy or beam search): the same input, the same output.
+    #[arg(long)]
+    pub no_sample: bool,
+    /// Sampling temperature.
+    #[arg(long, value_name = "T")]
+    pub temperature: Option<f64>,
+    /// Sample among the K most likely tokens only (0: all).
+    #[arg(long, value_name = "K")]
+    pub top_k: Option<i64>,
+    /// Sample among the most likely tokens holding this probability mass.
+    #[arg(long, value_name = "P")]
+    pub top_p: Option<f64>,
+    /// Repetition penalty (1: none).
+    #[arg(long, value_name = "R")]
+    pub repetition_penalty: Option<f64>,
+    /// Never repeat an n-gram of this size (0: allowed).
+    #[arg(long, value_name = "N")]
+    pub no_repeat_ngram_size: Option<i64>,
+    /// Seed of the random generator (reproducible sampling).
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<i64>,
+}
+
+impl GenerationArgs {
+    /// The explicit sampling choice, if any.
+    pub fn do_sample(&self) -> Option<bool> {
+        match (self.sample, self.no_sample) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// `summarize` options.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    #[command(flatten)]
+    /// Generation settings.
+    pub generation: GenerationArgs,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// `translate` options.
+#[derive(Debug, Args)]
+pub struct TranslateArgs {
+    /// Language of the inputs: ISO 639-1 or 639-3 code (en, fr, deu...) or English name.
+    #[arg(long, value_name = "LANG", value_parser = parse_language)]
+    pub source: Language,
+    /// Language to translate into (same forms as --source).
+    #[arg(long, value_name = "LANG", value_parser = parse_language)]
+    pub target: Language,
+    #[command(flatten)]
+    /// Generation settings.
+    pub generation: GenerationArgs,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// `generate` options.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Text put before every prompt to condition the model, removed from the outputs
+    /// (default: none; XLNet's own prefix for XLNet).
+    #[arg(long, value_name = "TEXT")]
+    pub prefix: Option<String>,
+    #[command(flatten)]
+    /// Generation settings.
+    pub generation: GenerationArgs,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Inputs and how they run.
+    pub input: InputArgs,
+}
+
+/// A number of at least 1.
+fn parse_positive(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// A model type, by its HF name (`bert`, `xlm-roberta`...) or its Rust name (`XLMRoberta`).
+fn parse_model_type(value: &str) -> Result<ModelType, String> {
+    ModelType::from_hf_model_type(value)
+        .or_else(|| ModelType::from_hf_model_type(&value.to_lowercase()))
+        .ok_or_else(|| {
+            let names: Vec<&str> = ModelType::ALL.iter().map(|t| t.hf_model_type()).collect();
+            format!("unknown model type (one of: {})", names.join(", "))
+        })
+}
+
+/// A language, by its ISO 639-1 or 639-3 code or its English name (case-insensitive).
+pub fn parse_language(value: &str) -> Result<Language, String> {
+    let lower = value.trim().to_lowercase();
+    Language::from_code(&lower)
+        .or_else(|| {
+            Language::ALL.iter().copied().find(|language| {
+                language.name().to_lowercase() == lower
+                    || format!("{language:?}").to_lowercase() == lower
+            })
+        })
+        .ok_or_else(|| {
+            format!(
+                "unknown language code `{value}` (an ISO 639-1 or 639-3 code such as en, fr, \
+                 deu, or an English name such as French)"
+            )
+        })
+}
