@@ -1,5 +1,6 @@
-//! BERT-base (random weights): load from `.safetensors` and `.ot`, and forward 8x128.
-//! Python twin: utils/bench_bert.py; both together: utils/bench_bert.sh.
+//! BERT-base (random weights): load from `.safetensors` and `.ot`, forward 8x128 in f32, bf16
+//! and f16, and a plain 1024^3 matmul (the CPU's practical peak, to express the forward pass
+//! in GFLOP/s against it). Python twin: utils/bench_bert.py; everything: utils/bench_all.sh.
 use criterion::{criterion_group, criterion_main, Criterion};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::common::weights::{load_weights_from_file, write_tensors};
@@ -67,6 +68,38 @@ fn bench(c: &mut Criterion) {
             })
         })
     });
+
+    // Half precision: the same model converted in place.
+    for (name, kind) in [
+        ("forward_8x128_bf16", Kind::BFloat16),
+        ("forward_8x128_f16", Kind::Half),
+    ] {
+        let (mut vs_half, half) = build(&config);
+        vs_half.copy(&vs).expect("copy weights");
+        vs_half.set_kind(kind);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                tch::no_grad(|| {
+                    half.forward_t(
+                        Some(&input_ids),
+                        Some(&mask),
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        false,
+                    )
+                    .expect("forward")
+                    .hidden_state
+                })
+            })
+        });
+    }
+
+    let a = Tensor::randn([1024, 1024], (Kind::Float, Device::Cpu));
+    let b = Tensor::randn([1024, 1024], (Kind::Float, Device::Cpu));
+    group.bench_function("matmul_1024", |bench| bench.iter(|| a.matmul(&b)));
     group.finish();
 }
 

@@ -253,3 +253,38 @@ fn bad_weight_files_are_errors() {
         .to_string()
         .contains("weight_map"));
 }
+
+#[test]
+fn safetensors_weights_use_the_file_pages_copy_on_write() {
+    // Loaded from a copy that is then deleted: the model keeps working (the mapping outlives
+    // the file name) and gives HF's numbers.
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("model.safetensors");
+    std::fs::copy(fixtures().join("bert/base/model.safetensors"), &file).unwrap();
+    let vs = VarStore::new(Device::Cpu);
+    let model = BertModel::<BertEmbeddings>::new(vs.root(), &base_config());
+    load_weights_from_file(&vs, &file).unwrap();
+    let before = std::fs::read(&file).unwrap();
+    // Writing to a loaded weight changes the model, never the file.
+    let mut word_embeddings = vs.variables()["embeddings.word_embeddings.weight"].shallow_clone();
+    let original = word_embeddings.copy();
+    tch::no_grad(|| {
+        let _ = word_embeddings.fill_(0.5);
+    });
+    assert_eq!(std::fs::read(&file).unwrap(), before, "the file changed");
+    tch::no_grad(|| word_embeddings.copy_(&original));
+    drop(scratch);
+    let e = Expected::load(fixtures().join("bert/base/expected.safetensors"));
+    let out = encode(&model, &e).hidden_state;
+    assert_close(&out, &expected_base(), TOL, "after the file was deleted");
+    // A second model from the same file is independent of the first's writes.
+    let vs2 = VarStore::new(Device::Cpu);
+    let _model2 = BertModel::<BertEmbeddings>::new(vs2.root(), &base_config());
+    load_weights_from_file(&vs2, fixtures().join("bert/base/model.safetensors")).unwrap();
+    assert_close(
+        &vs2.variables()["embeddings.word_embeddings.weight"],
+        &original,
+        0.0,
+        "second load",
+    );
+}

@@ -2,7 +2,8 @@
 """Python twin of benches/bert.rs: the same work in HF Transformers (torch 2.13, CPU, eval,
 no_grad, HF's default attention implementation), medians over the same number of samples.
 
-Prints one JSON object: {"load_safetensors": seconds, "forward_8x128": seconds}.
+Prints one JSON object: {"load_safetensors", "forward_8x128", "forward_8x128_bf16",
+"forward_8x128_f16", "matmul_1024": seconds, ...}.
 """
 import json
 import statistics
@@ -47,6 +48,17 @@ def main():
         "load_safetensors": load,
         "forward_8x128": median_time(forward),
     }
+    for name, dtype in (("forward_8x128_bf16", torch.bfloat16), ("forward_8x128_f16", torch.float16)):
+        half = BertModel(config).eval().to(dtype)
+
+        def forward_half():
+            with torch.no_grad():
+                half(input_ids=input_ids, attention_mask=mask)
+
+        result[name] = median_time(forward_half)
+    a = torch.randn(1024, 1024)
+    b = torch.randn(1024, 1024)
+    result["matmul_1024"] = median_time(lambda: a @ b, samples=max(SAMPLES, 20))
     print(json.dumps(result))
 
 

@@ -235,6 +235,9 @@ pub struct SafeTensorView<'a> {
     kind: Kind,
     shape: Vec<i64>,
     data: &'a [u8],
+    /// The whole file mapped by LibTorch (a `uint8` tensor) and this tensor's byte offset in
+    /// it, when the variable can use the file's pages directly.
+    mapped: Option<(&'a Tensor, i64)>,
 }
 
 fn safetensors_kind(dtype: safetensors::Dtype) -> Option<Kind> {
@@ -264,6 +267,23 @@ impl StoredTensor for SafeTensorView<'_> {
     }
 
     fn copy_into(&self, variable: &mut Tensor) -> Result<(), tch::TchError> {
+        let element = self.kind.elt_size_in_bytes() as i64;
+        if let Some((file, offset)) = self.mapped {
+            if variable.device() == Device::Cpu
+                && variable.kind() == self.kind
+                && offset % element == 0
+                && variable.numel() as i64 * element == self.data.len() as i64
+            {
+                // The variable takes the file's pages (a private copy-on-write mapping owned by
+                // LibTorch, unmapped with the last tensor using it): no copy, no second
+                // resident copy of the weights, and pages are read on first use.
+                let shared = file
+                    .f_narrow(0, offset, self.data.len() as i64)?
+                    .f_view_dtype(self.kind)?
+                    .f_view(self.shape.as_slice())?;
+                return variable.f_set_data(&shared);
+            }
+        }
         let direct = variable.device() == Device::Cpu
             && variable.kind() == self.kind
             && variable.is_contiguous()
@@ -446,8 +466,28 @@ pub fn load_weights_from_file<P: AsRef<Path>>(
             safetensors::SafeTensors::deserialize(map).map_err(|e| read_error(file, e))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // LibTorch's own mapping of each file, for variables that can use its pages directly.
+    let mapped: Vec<Option<Tensor>> = safetensors_files
+        .iter()
+        .zip(&maps)
+        .map(|(file, map)| {
+            file.to_str().and_then(|name| {
+                Tensor::f_from_file(
+                    name,
+                    false,
+                    Some(map.len() as i64),
+                    (Kind::Uint8, Device::Cpu),
+                )
+                .ok()
+            })
+        })
+        .collect();
     let mut views = Vec::new();
-    for (parsed, file) in parsed.iter().zip(&safetensors_files) {
+    for ((parsed, file), (map, whole)) in parsed
+        .iter()
+        .zip(&safetensors_files)
+        .zip(maps.iter().zip(&mapped))
+    {
         for (name, view) in parsed.tensors() {
             let kind = safetensors_kind(view.dtype()).ok_or_else(|| {
                 read_error(
@@ -461,6 +501,9 @@ pub fn load_weights_from_file<P: AsRef<Path>>(
                     kind,
                     shape: view.shape().iter().map(|&d| d as i64).collect(),
                     data: view.data(),
+                    mapped: whole
+                        .as_ref()
+                        .map(|w| (w, view.data().as_ptr() as i64 - map.as_ptr() as i64)),
                 },
             ));
         }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The whole benchmark suite against Python, in one command: every Criterion benchmark in
+# benches/ and its Python twin in utils/ (HF Transformers 5.24, torch 2.13, same thread count),
+# run one after the other on the same machine; writes target/bench/table.md (machine, threads,
+# median Rust, median Python, Rust / Python, BERT forward GFLOP/s against the 1024^3 matmul of
+# the same run) and prints it.
+# Usage: ./utils/bench_all.sh [python samples for the slow generation twins, default 3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+samples="${1:-3}"
+mkdir -p target/bench
+for bench in bert sequence_classification ner question_answering generation seq2seq; do
+  echo "== cargo bench --bench $bench" >&2
+  cargo bench --bench "$bench" -- --noplot >/dev/null
+done
+py() { echo "== utils/$1.py" >&2; .venv/bin/python "utils/$1.py" "${@:2}" 2>/dev/null | tail -n 1; }
+bert=$(py bench_bert 10)
+classification=$(py bench_sequence_classification)
+ner=$(py bench_ner)
+qa=$(py bench_question_answering)
+generation=$(py bench_generation "$samples")
+marian=$(py bench_marian "$samples")
+bart=$(py bench_bart "$samples")
+t5=$(py bench_t5 "$samples")
+.venv/bin/python - "$bert" "$classification" "$ner" "$qa" "$generation" "$marian" "$bart" "$t5" <<'PY' | tee target/bench/table.md
+import json, os, platform, sys
+py = {}
+for arg in sys.argv[1:]:
+    py.update(json.loads(arg))
+
+def rust(group, name):
+    with open(f"target/criterion/{group}/{name}/new/estimates.json") as f:
+        return json.load(f)["median"]["point_estimate"] / 1e9
+
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+print(f"Machine: {cpu}, {os.cpu_count()} cores; torch threads (both sides): {py['torch_threads']}; "
+      f"HF attention: {py['attn_implementation']}.\n")
+rows = [
+    ("bert_base", "load_safetensors", "load_safetensors", "BERT-base load (.safetensors)"),
+    ("bert_base", "load_ot", None, "BERT-base load (.ot)"),
+    ("bert_base", "forward_8x128", "forward_8x128", "BERT-base forward 8x128 (f32)"),
+    ("bert_base", "forward_8x128_bf16", "forward_8x128_bf16", "BERT-base forward 8x128 (bf16)"),
+    ("bert_base", "forward_8x128_f16", "forward_8x128_f16", "BERT-base forward 8x128 (f16)"),
+    ("bert_base", "matmul_1024", "matmul_1024", "matmul 1024^3 (f32)"),
+    ("distilbert_base", "classify_32x64", "classify_32x64", "DistilBERT classification 32x64"),
+    ("distilbert_base", "sentiment_256", "sentiment_256", "sentiment pipeline, 256 sentences"),
+    ("bert_base_ner", "ner_128", "ner_128", "NER pipeline, 128 sentences (BERT-base)"),
+    ("question_answering", "distilbert_base_64_items", "qa_64_items", "QA pipeline, 64 SQuAD-like items"),
+    ("gpt2", "greedy_64", "gpt2_greedy_64", "GPT-2 greedy, 64 new tokens"),
+    ("gpt2", "beam5_32", "gpt2_beam5_32", "GPT-2 beam 5, 32 new tokens"),
+    ("seq2seq", "marian_beam6_40", "marian_beam6_40", "Marian beam 6, 40 tokens, 4 x 32"),
+    ("seq2seq", "bart_beam3_40", "bart_beam3_40", "BART-base beam 3, 40 tokens, 2 x 256"),
+    ("seq2seq", "t5_beam4_40", "t5_beam4_40", "T5-small beam 4, 40 tokens, 2 x 128"),
+]
+def fmt(seconds):
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+print("| benchmark | Rust median | Python (HF) median | Rust / Python |")
+print("|---|---|---|---|")
+for group, name, py_name, label in rows:
+    r = rust(group, name)
+    p = py.get(py_name) if py_name else None
+    ratio = f"{r / p:.2f}" if p else "-"
+    print(f"| {label} | {fmt(r)} | {fmt(p) if p else '-'} | {ratio} |")
+# BERT-base forward FLOPs (8 x 128 tokens): per token and layer 24 h^2 (projections and
+# feed-forward, multiply-adds counted as 2) + 4 L h (scores and weighted values).
+h, layers, tokens, length = 768, 12, 8 * 128, 128
+flops = tokens * layers * (24 * h * h + 4 * length * h)
+matmul = 2 * 1024 ** 3
+peak_r = matmul / rust("bert_base", "matmul_1024") / 1e9
+peak_p = matmul / py["matmul_1024"] / 1e9
+fwd_r = flops / rust("bert_base", "forward_8x128") / 1e9
+fwd_p = flops / py["forward_8x128"] / 1e9
+print(f"\nBERT-base forward: {flops / 1e9:.0f} GFLOP; Rust {fwd_r:.0f} GFLOP/s = {100 * fwd_r / peak_r:.0f}% "
+      f"of its matmul peak ({peak_r:.0f} GFLOP/s); Python {fwd_p:.0f} GFLOP/s = {100 * fwd_p / peak_p:.0f}% "
+      f"of its peak ({peak_p:.0f} GFLOP/s).")
+PY
