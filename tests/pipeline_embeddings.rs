@@ -9,7 +9,7 @@ use rust_bert::pipelines::masked_language::{
     MaskedLanguageConfig, MaskedLanguageModel, MaskedToken,
 };
 use rust_bert::pipelines::sentence_embeddings::{
-    SentenceEmbeddingsBuilder, SentenceEmbeddingsModel, SentenceEmbeddingsModelType,
+    SentenceEmbeddingsBuilder, SentenceEmbeddingsModel,
 };
 use rust_bert::resources::LocalResource;
 use rust_bert::RustBertError;
@@ -427,14 +427,17 @@ fn write(path: &Path, text: &str) {
 fn sentence_embeddings_configuration_errors_are_clear() {
     let scratch = tempfile::tempdir().unwrap();
     let root = scratch.path();
-    // An architecture not in the crate: refused before any weight is read.
+    // An architecture without a sentence-embeddings model: refused before any weight is read.
     write(
-        &root.join("t5/modules.json"),
+        &root.join("xlnet/modules.json"),
         r#"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
             {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]"#,
     );
-    write(&root.join("t5/config.json"), r#"{"model_type": "t5"}"#);
-    let error = SentenceEmbeddingsBuilder::local(root.join("t5"))
+    write(
+        &root.join("xlnet/config.json"),
+        r#"{"model_type": "xlnet"}"#,
+    );
+    let error = SentenceEmbeddingsBuilder::local(root.join("xlnet"))
         .create_model()
         .err()
         .unwrap();
@@ -465,15 +468,49 @@ fn sentence_embeddings_configuration_errors_are_clear() {
         .err()
         .unwrap();
     assert!(error.to_string().contains("LSTM"), "{error}");
-    // sentence-t5 is listed (rust-bert's API) but T5 is not in the crate: no download happens.
-    let error = SentenceEmbeddingsBuilder::remote(SentenceEmbeddingsModelType::SentenceT5Base)
-        .create_model()
-        .err()
-        .unwrap();
-    assert!(
-        matches!(error, RustBertError::UnsupportedError(_)),
-        "{error}"
+}
+
+#[test]
+fn sentence_t5_mean_pooled_encoder_matches_hf() {
+    // A sentence-transformers folder around the tiny T5 fixture: T5 encoder, mean pooling,
+    // normalisation; HF's T5EncoderModel mean-pooled and normalised on the same texts.
+    let t5 = crate::util::fixtures().join("t5");
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path();
+    for file in ["config.json", "model.safetensors", "spiece.model"] {
+        std::fs::copy(t5.join(file), root.join(file)).unwrap();
+    }
+    write(
+        &root.join("modules.json"),
+        r#"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]"#,
     );
+    write(
+        &root.join("1_Pooling/config.json"),
+        r#"{"word_embedding_dimension": 32, "pooling_mode_mean_tokens": true}"#,
+    );
+    write(
+        &root.join("sentence_bert_config.json"),
+        r#"{"max_seq_length": 64, "do_lower_case": false}"#,
+    );
+    let model = SentenceEmbeddingsBuilder::local(root)
+        .with_device(Device::Cpu)
+        .create_model()
+        .unwrap();
+    let text: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t5.join("text.json")).unwrap()).unwrap();
+    let texts: Vec<&str> = text["forward_texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    let embeddings = model.encode(&texts).unwrap();
+    let expected = Expected::load(t5.join("expected.safetensors"));
+    let want = expected.get("encoder.mean_pooled_normalized");
+    let diff = max_abs_diff(&rows(&embeddings), want);
+    assert!(diff <= 1e-5, "sentence-T5: max |diff| {diff:e}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ impl SentenceEmbeddingsBuilder<Local> {
                 Some(transformer_dir.join("merges.txt")),
             ),
             ModelType::XLMRoberta => (transformer_dir.join("sentencepiece.bpe.model"), None),
-            ModelType::Albert => (transformer_dir.join("spiece.model"), None),
+            ModelType::Albert | ModelType::T5 => (transformer_dir.join("spiece.model"), None),
             _ => (transformer_dir.join("vocab.txt"), None),
         };
         Ok(SentenceEmbeddingsConfig {
@@ -236,7 +236,7 @@ impl SentenceEmbeddingsBuilder<Remote> {
     /// Downloads what is not cached yet and builds the model.
     ///
     /// # Errors
-    /// `UnsupportedError` for a transformer not in this crate (sentence-t5), before any
+    /// `UnsupportedError` for a transformer not in this crate, before any
     /// download; download errors; the errors of [`SentenceEmbeddingsModel::new`].
     pub fn create_model(self) -> Result<SentenceEmbeddingsModel, RustBertError> {
         let mut config = self.inner.config;

@@ -36,6 +36,8 @@ pub enum SentenceEmbeddingsOption {
     XLMRoberta(RobertaForSentenceEmbeddings),
     /// ALBERT.
     Albert(AlbertForSentenceEmbeddings),
+    /// T5's encoder (sentence-T5).
+    T5(crate::t5::T5ForSentenceEmbeddings),
 }
 
 /// Fails before any resource is fetched when the architecture has no sentence-embeddings model
@@ -46,10 +48,11 @@ pub(crate) fn check_supported(transformer_type: ModelType) -> Result<(), RustBer
         | ModelType::DistilBert
         | ModelType::Roberta
         | ModelType::XLMRoberta
-        | ModelType::Albert => Ok(()),
+        | ModelType::Albert
+        | ModelType::T5 => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "sentence embeddings are not available for {other:?} transformers in this crate \
-             (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT)"
+             (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, T5)"
         ))),
     }
 }
@@ -85,6 +88,9 @@ impl SentenceEmbeddingsOption {
             ),
             (ModelType::Albert, ConfigOption::Albert(c)) => {
                 Self::Albert(AlbertForSentenceEmbeddings::new(p, c))
+            }
+            (ModelType::T5, ConfigOption::T5(c)) => {
+                Self::T5(crate::t5::T5ForSentenceEmbeddings::new(p, c)?)
             }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
@@ -134,6 +140,7 @@ impl SentenceEmbeddingsOption {
                 });
                 (output.hidden_state, attentions)
             }
+            Self::T5(model) => model.forward(tokens_ids, tokens_masks)?,
         })
     }
 }

@@ -20,8 +20,7 @@ pub enum SentenceEmbeddingsModelType {
     AllDistilrobertaV1,
     /// sentence-transformers/paraphrase-albert-small-v2 (ALBERT, mean pooling).
     ParaphraseAlbertSmallV2,
-    /// sentence-transformers/sentence-t5-base (T5 encoder): listed for rust-bert's API; T5 is not
-    /// in this crate yet, so creating the model is an `UnsupportedError`.
+    /// sentence-transformers/sentence-t5-base (T5 encoder, mean pooling, Dense, Normalize).
     SentenceT5Base,
 }
 
@@ -112,8 +111,7 @@ hub_files!(SentenceEmbeddingsDenseConfigResources, "sbert-dense-config", "2_Dens
     SENTENCE_T5_BASE = "sentence-t5-base", "sentence-t5-base";
 ]);
 
-/// sentence-t5-base's transformer files (rust-bert keeps them with its T5 model, which this
-/// crate does not have yet).
+/// sentence-t5-base's transformer files (rust-bert keeps them with its T5 model).
 #[cfg(feature = "remote")]
 pub(crate) struct SentenceT5Resources;
 
