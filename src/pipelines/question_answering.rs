@@ -583,6 +583,7 @@ impl QuestionAnsweringModel {
         // Tokenizers that pad on the left (XLNet) put the context first, as HF does for them
         // (and as their models are fine-tuned).
         let context_first = self.tokenizer.default_padding_side() == PaddingSide::Left;
+        let whitespace = whitespace_words(&self.tokenizer);
         let windows = if context_first {
             self.tokenizer.encode_pair_windows_first(
                 &input.context,
@@ -607,15 +608,7 @@ impl QuestionAnsweringModel {
         };
         windows
             .into_iter()
-            .map(|window| {
-                feature(
-                    example,
-                    window,
-                    question_tokens,
-                    context_first,
-                    whitespace_words(&self.tokenizer),
-                )
-            })
+            .map(|window| feature(example, window, question_tokens, context_first, whitespace))
             // A context without tokens gives one window with nothing to answer from.
             .filter(|feature| !feature.context.is_empty())
             .collect()

@@ -1,5 +1,5 @@
 use crate::common::activations::Activation;
-use crate::common::layers::embeddings::lookup;
+use crate::common::layers::embeddings::{batch_and_length, lookup};
 use crate::common::layers::linear::embedding_config;
 use crate::common::layers::{
     flatten_choices, linear, Dropout, SequenceSummary, SummaryConfig, SummaryType,
@@ -418,7 +418,7 @@ impl XLNetModel {
         self.config.check()?;
         let word = match (input_ids, input_embeds) {
             (Some(ids), None) => {
-                check_shape(ids, None, "input_ids")?;
+                batch_and_length(ids, "XLNet input_ids")?;
                 lookup(&self.word_embedding, ids, "XLNet input_ids")?
             }
             (None, Some(embeds)) => match embeds.size().as_slice() {
@@ -455,7 +455,7 @@ impl XLNetModel {
             (token_type_ids, "token_type_ids"),
         ] {
             if let Some(mask) = mask {
-                check_shape(mask, Some((batch, qlen)), what)?;
+                expect_size(mask, &[batch, qlen], what)?;
             }
         }
         let masks = self.masks(attention_mask, perm_mask, batch, qlen, mlen, kind, device)?;
@@ -641,7 +641,7 @@ impl XLNetModel {
             attention_mask.map(|m| (m.to_kind(Kind::Float).neg() + 1.0).view([batch, 1, 1, qlen]));
         let permutation = match perm_mask {
             Some(p) => {
-                check_shape(p, Some((batch, qlen)), "perm_mask")?;
+                expect_size(p, &[batch, qlen, qlen], "perm_mask")?;
                 Some(p.to_kind(Kind::Float).view([batch, 1, qlen, qlen]))
             }
             None => None,
@@ -747,31 +747,14 @@ impl XLNetModel {
     }
 }
 
-/// Checks a `[batch, seq]` (or, for `perm_mask`, `[batch, seq, seq]`) input.
-fn check_shape(
-    tensor: &Tensor,
-    expected: Option<(i64, i64)>,
-    what: &str,
-) -> Result<(), RustBertError> {
+/// Checks that an input has exactly the shape `expected`.
+fn expect_size(tensor: &Tensor, expected: &[i64], what: &str) -> Result<(), RustBertError> {
     let size = tensor.size();
-    let valid = match (size.as_slice(), expected) {
-        ([b, l], None) => *b > 0 && *l > 0,
-        ([b, l], Some((batch, seq))) if what != "perm_mask" => *b == batch && *l == seq,
-        ([b, i, j], Some((batch, seq))) if what == "perm_mask" => {
-            *b == batch && *i == seq && *j == seq
-        }
-        _ => false,
-    };
-    if valid {
+    if size == expected {
         Ok(())
     } else {
         Err(RustBertError::ValueError(format!(
-            "XLNet {what} has shape {size:?}; expected {}",
-            match (expected, what) {
-                (None, _) => "[batch, seq] with both > 0".to_string(),
-                (Some((b, l)), "perm_mask") => format!("[{b}, {l}, {l}]"),
-                (Some((b, l)), _) => format!("[{b}, {l}]"),
-            }
+            "XLNet {what} has shape {size:?}; expected {expected:?}"
         )))
     }
 }
