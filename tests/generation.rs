@@ -172,6 +172,14 @@ fn run_case(case: &Case) -> Result<Vec<GeneratedIndicesOutput>, RustBertError> {
     let options = case_options(case, &bad_words, &eos);
     let ids = tensor(&case.input_ids);
     let mask = tensor(&case.attention_mask);
+    // LibTorch's generator is global to the process and tests run in parallel: a sampling
+    // case holds the lock from seeding to its last draw.
+    static SAMPLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = case.seed.map(|_| {
+        SAMPLING
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    });
     if let Some(seed) = case.seed {
         tch::manual_seed(seed);
     }
