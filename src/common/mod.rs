@@ -2,6 +2,7 @@
 pub mod activations;
 pub mod config;
 pub mod error;
+pub(crate) mod few_rows;
 pub mod kind;
 pub mod layers;
 pub mod model_type;
