@@ -146,10 +146,24 @@ pub fn bad_words(
     bad_word_ids: &[Vec<i64>],
     eos_token_ids: &[i64],
 ) -> Result<Tensor, RustBertError> {
+    let mut out = scores.copy();
+    bad_words_in_place(&mut out, input_ids, bad_word_ids, eos_token_ids)?;
+    Ok(out)
+}
+
+/// [`bad_words`] on `scores` itself: single tokens are banned column by column, longer words
+/// through one mask, so the common case (a few single tokens) costs no pass over the scores.
+pub(crate) fn bad_words_in_place(
+    scores: &mut Tensor,
+    input_ids: &Tensor,
+    bad_word_ids: &[Vec<i64>],
+    eos_token_ids: &[i64],
+) -> Result<(), RustBertError> {
     let vocab = vocab_size(scores);
     let (rows, length) = (input_ids.size()[0], input_ids.size()[1]);
     let device = scores.device();
-    let ban = Tensor::zeros([rows, vocab], (Kind::Bool, device));
+    let mut single_tokens = Vec::new();
+    let mut ban: Option<Tensor> = None;
     for sequence in bad_word_ids {
         let Some((&last, prefix)) = sequence.split_last() else {
             return Err(RustBertError::ValueError(
@@ -162,19 +176,32 @@ pub fn bad_words(
             )));
         }
         if prefix.is_empty() {
-            if eos_token_ids.contains(&last) {
-                continue;
+            if !eos_token_ids.contains(&last) {
+                single_tokens.push(last);
             }
-            let _ = ban.select(1, last).fill_(1);
         } else if sequence.len() as i64 <= length {
             let tail = input_ids.narrow(1, length - prefix.len() as i64, prefix.len() as i64);
             let prefix = Tensor::from_slice(prefix).to(device).unsqueeze(0);
             let matching = tail.eq_tensor(&prefix).all_dim(1, false);
+            let ban =
+                ban.get_or_insert_with(|| Tensor::zeros([rows, vocab], (tch::Kind::Bool, device)));
             let column = ban.select(1, last).logical_or(&matching);
             ban.select(1, last).copy_(&column);
         }
     }
-    Ok(scores.masked_fill(&ban, f64::NEG_INFINITY))
+    fill_columns(scores, &single_tokens, f64::NEG_INFINITY);
+    if let Some(ban) = ban {
+        let _ = scores.masked_fill_(&ban, f64::NEG_INFINITY);
+    }
+    Ok(())
+}
+
+/// Sets the columns `ids` of `scores` `[rows, vocab]` to `value`, in place.
+fn fill_columns(scores: &mut Tensor, ids: &[i64], value: f64) {
+    if !ids.is_empty() {
+        let index = Tensor::from_slice(ids).to(scores.device());
+        let _ = scores.index_fill_(1, &index, value);
+    }
 }
 
 /// Sets the end-of-sequence scores to `-inf` while the rows are shorter than `min_length`
@@ -185,14 +212,21 @@ pub fn min_length(
     min_length: i64,
     eos_token_ids: &[i64],
 ) -> Tensor {
-    if current_length >= min_length || eos_token_ids.is_empty() {
-        return scores.shallow_clone();
-    }
-    let out = scores.copy();
-    for &eos in eos_token_ids {
-        let _ = out.select(1, eos).fill_(f64::NEG_INFINITY);
-    }
+    let mut out = scores.copy();
+    min_length_in_place(&mut out, current_length, min_length, eos_token_ids);
     out
+}
+
+/// [`min_length`] on `scores` itself.
+pub(crate) fn min_length_in_place(
+    scores: &mut Tensor,
+    current_length: i64,
+    min_length: i64,
+    eos_token_ids: &[i64],
+) {
+    if current_length < min_length {
+        fill_columns(scores, eos_token_ids, f64::NEG_INFINITY);
+    }
 }
 
 /// Leaves only `token_ids` possible (score 0, the others `-inf`) when `condition` holds: HF's

@@ -322,12 +322,14 @@ impl Settings<'_> {
         if self.no_repeat_ngram_size > 0 {
             scores = lp::no_repeat_ngram(&scores, input_ids, self.no_repeat_ngram_size);
         }
+        // `scores` is this function's own tensor (fresh from the model or log-softmax): the
+        // bans below write into it instead of copying the whole vocabulary for each.
         if let Some(bad_words) = &self.bad_word_ids {
-            scores = lp::bad_words(&scores, input_ids, bad_words, &self.eos_token_ids)?;
+            lp::bad_words_in_place(&mut scores, input_ids, bad_words, &self.eos_token_ids)?;
         }
         if self.min_length > 0 {
-            scores = lp::min_length(
-                &scores,
+            lp::min_length_in_place(
+                &mut scores,
                 current_length,
                 self.min_length,
                 &self.eos_token_ids,
@@ -413,7 +415,13 @@ impl StepState {
             cache,
         )?;
         self.cache = output.cache;
-        let logits = output.lm_logits.select(1, -1).to_kind(Kind::Float);
+        // Contiguous: the processors and beam search work on (and view) these scores in place;
+        // a no-op after the first step (one position).
+        let logits = output
+            .lm_logits
+            .select(1, -1)
+            .to_kind(Kind::Float)
+            .contiguous();
         Ok(model.prepare_scores_for_generation(logits))
     }
 
@@ -854,8 +862,15 @@ impl Run<'_, '_> {
                 beams,
             )?;
             let vocab = log_probs.size()[1];
-            let accumulated = (log_probs.view([batch, beams, vocab]) + running_scores.unsqueeze(2))
-                .view([batch, beams * vocab]);
+            let accumulated = if s.output_scores {
+                log_probs.view([batch, beams, vocab]) + running_scores.unsqueeze(2)
+            } else {
+                // The log-probabilities are not needed afterwards: add in place.
+                let mut scores = log_probs.view([batch, beams, vocab]);
+                let _ = scores.g_add_(&running_scores.unsqueeze(2));
+                scores
+            }
+            .reshape([batch, beams * vocab]);
             let (top_scores, top_indices) = if s.do_sample {
                 let sampled = accumulated
                     .softmax(-1, Kind::Float)
@@ -873,7 +888,7 @@ impl Run<'_, '_> {
             let step = current - prompt;
             let candidate_token_scores = if s.output_scores {
                 let chosen = log_probs
-                    .view([batch, beams * vocab])
+                    .reshape([batch, beams * vocab])
                     .gather(1, &top_indices, false);
                 let scores = gather_beams(&running_token_scores, &parent);
                 scores.select(2, step).copy_(&chosen);
