@@ -887,9 +887,10 @@ impl Run<'_, '_> {
             candidates.select(2, current).copy_(&tokens);
             let step = current - prompt;
             let candidate_token_scores = if s.output_scores {
-                let chosen = log_probs
-                    .reshape([batch, beams * vocab])
-                    .gather(1, &top_indices, false);
+                let chosen =
+                    log_probs
+                        .reshape([batch, beams * vocab])
+                        .gather(1, &top_indices, false);
                 let scores = gather_beams(&running_token_scores, &parent);
                 scores.select(2, step).copy_(&chosen);
                 Some(scores)
