@@ -1,4 +1,5 @@
 use crate::common::activations::Activation;
+use crate::common::layers::summary::flatten_choices;
 use crate::common::layers::{attention_bias, linear, Dropout};
 use crate::distilbert::embeddings::DistilBertEmbedding;
 use crate::distilbert::transformer::{DistilBertTransformerOutput, Transformer};
@@ -541,39 +542,22 @@ impl DistilBertForMultipleChoice {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<DistilBertSequenceClassificationOutput, RustBertError> {
-        let (reference, rank, what) = match (input, input_embeds) {
-            (Some(ids), _) => (ids, 3, "input_ids"),
-            (None, Some(embeds)) => (embeds, 4, "input_embeds"),
+        let num_choices = match (input, input_embeds) {
+            (Some(ids), _) => ids.size().get(1).copied(),
+            (None, Some(embeds)) => embeds.size().get(1).copied(),
             (None, None) => {
                 return Err(RustBertError::ValueError(
                     "give one of input_ids or input_embeds".into(),
                 ))
             }
-        };
-        let size = reference.size();
-        if size.len() != rank {
-            return Err(RustBertError::ValueError(format!(
-                "multiple choice {what} must have {rank} dimensions [batch, num_choices, seq{}], \
-                 got {size:?}",
-                if rank == 4 { ", dim" } else { "" }
-            )));
         }
-        let num_choices = size[1];
-        let flatten = |t: &Tensor, keep: usize| -> Result<Tensor, RustBertError> {
-            let dims = t.size();
-            if dims.len() < keep + 1 {
-                return Err(RustBertError::ValueError(format!(
-                    "multiple choice input of shape {dims:?} has too few dimensions"
-                )));
-            }
-            let mut shape = vec![-1];
-            shape.extend_from_slice(&dims[dims.len() - keep..]);
-            t.f_reshape(shape.as_slice())
-                .map_err(|e| RustBertError::ValueError(format!("multiple choice input: {e}")))
+        .unwrap_or(0);
+        let flat = |t: Option<&Tensor>, dims: usize, what: &str| {
+            t.map(|t| flatten_choices(t, dims, what)).transpose()
         };
-        let input = input.map(|t| flatten(t, 1)).transpose()?;
-        let input_embeds = input_embeds.map(|t| flatten(t, 2)).transpose()?;
-        let mask = mask.map(|t| flatten(t, 1)).transpose()?;
+        let input = flat(input, 3, "input_ids")?;
+        let input_embeds = flat(input_embeds, 4, "input_embeds")?;
+        let mask = flat(mask, 3, "attention mask")?;
         let output = self.distil_bert_model.forward_t(
             input.as_ref(),
             mask.as_ref(),
@@ -583,7 +567,8 @@ impl DistilBertForMultipleChoice {
         let logits = self
             .head
             .forward_t(&output.hidden_state, train)
-            .view([-1, num_choices]);
+            .f_view([-1, num_choices])
+            .map_err(|e| RustBertError::ValueError(format!("multiple choice logits: {e}")))?;
         Ok(DistilBertSequenceClassificationOutput {
             logits,
             all_hidden_states: output.all_hidden_states,
