@@ -35,34 +35,12 @@ fn grad_enabled() -> bool {
     }
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    not(target_env = "msvc"),
-    not(target_vendor = "apple")
-))]
-fn supported() -> bool {
-    use std::sync::OnceLock;
-    static SUPPORTED: OnceLock<bool> = OnceLock::new();
-    *SUPPORTED.get_or_init(|| {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    })
-}
-
-#[cfg(not(all(
-    target_arch = "x86_64",
-    not(target_env = "msvc"),
-    not(target_vendor = "apple")
-)))]
-fn supported() -> bool {
-    false
-}
-
 /// `x · weightᵀ + bias` for `x` `[rows, in]` through the few-row kernel, or `None` when the
 /// route does not apply: not an x86-64 CPU with AVX2 and FMA, tensors not f32 on the CPU,
 /// more than [`MAX_ROWS`] rows, shapes that do not match, or autograd needing the product
 /// (grad mode on and a tensor requiring gradients).
 pub(crate) fn try_project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Option<Tensor> {
-    if !supported() {
+    if !kernel::available() {
         return None;
     }
     let (rows, in_dim) = match x.size().as_slice() {
@@ -109,7 +87,7 @@ pub(crate) fn try_project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) ->
             in_dim,
             out_dim,
         };
-        run(&matrices);
+        kernel::run(&matrices);
     }
     Some(out)
 }
@@ -125,162 +103,172 @@ struct Matrices {
     out_dim: usize,
 }
 
-// LibTorch's own OpenMP runtime (torch-sys links libgomp on every target but MSVC and Apple).
+/// The kernel and its threading: x86-64 with LibTorch's libgomp (torch-sys links it on every
+/// target but MSVC and Apple).
 #[cfg(all(
     target_arch = "x86_64",
     not(target_env = "msvc"),
     not(target_vendor = "apple")
 ))]
-extern "C" {
-    fn GOMP_parallel(
-        body: extern "C" fn(*mut std::ffi::c_void),
-        data: *mut std::ffi::c_void,
-        num_threads: std::ffi::c_uint,
-        flags: std::ffi::c_uint,
-    );
-    fn omp_get_thread_num() -> std::ffi::c_int;
-    fn omp_get_num_threads() -> std::ffi::c_int;
-}
+mod kernel {
+    use super::{Matrices, ROW_BLOCK, WEIGHT_BLOCK};
+    use std::sync::OnceLock;
 
-/// One thread's share of the output columns: whole weight blocks, thread `index` of `threads`.
-fn share(m: &Matrices, index: usize, threads: usize) -> (usize, usize) {
-    let size = m.out_dim.div_ceil(threads.max(1)).div_ceil(WEIGHT_BLOCK) * WEIGHT_BLOCK;
-    let start = (index * size).min(m.out_dim);
-    (start, (start + size).min(m.out_dim))
-}
+    /// Whether this CPU runs the kernel (AVX2 and FMA), detected once.
+    pub(super) fn available() -> bool {
+        static AVAILABLE: OnceLock<bool> = OnceLock::new();
+        *AVAILABLE.get_or_init(|| {
+            std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+        })
+    }
 
-/// The body each thread of the OpenMP team runs: its share of the columns.
-#[cfg(all(
-    target_arch = "x86_64",
-    not(target_env = "msvc"),
-    not(target_vendor = "apple")
-))]
-extern "C" fn team_body(data: *mut std::ffi::c_void) {
-    // SAFETY: `data` is the `Matrices` that `run` passed, alive until GOMP_parallel returns;
-    // the OpenMP calls only read the team's numbering.
-    unsafe {
-        let m = &*(data as *const Matrices);
-        let index = omp_get_thread_num().max(0) as usize;
-        let threads = omp_get_num_threads().max(1) as usize;
-        let (start, end) = share(m, index, threads);
-        if start < end {
-            kernel_entry(m, start, end);
+    // LibTorch's own OpenMP runtime.
+    extern "C" {
+        fn GOMP_parallel(
+            body: extern "C" fn(*mut std::ffi::c_void),
+            data: *mut std::ffi::c_void,
+            num_threads: std::ffi::c_uint,
+            flags: std::ffi::c_uint,
+        );
+        fn omp_get_thread_num() -> std::ffi::c_int;
+        fn omp_get_num_threads() -> std::ffi::c_int;
+    }
+
+    /// One thread's share of the output columns: whole weight blocks, thread `index` of `threads`.
+    fn share(m: &Matrices, index: usize, threads: usize) -> (usize, usize) {
+        let size = m.out_dim.div_ceil(threads.max(1)).div_ceil(WEIGHT_BLOCK) * WEIGHT_BLOCK;
+        let start = (index * size).min(m.out_dim);
+        (start, (start + size).min(m.out_dim))
+    }
+
+    /// The body each thread of the OpenMP team runs: its share of the columns.
+    extern "C" fn team_body(data: *mut std::ffi::c_void) {
+        // SAFETY: `data` is the `Matrices` that `run` passed, alive until GOMP_parallel returns;
+        // the OpenMP calls only read the team's numbering.
+        unsafe {
+            let m = &*(data as *const Matrices);
+            let index = omp_get_thread_num().max(0) as usize;
+            let threads = omp_get_num_threads().max(1) as usize;
+            let (start, end) = share(m, index, threads);
+            if start < end {
+                kernel_avx2(m, start, end);
+            }
         }
     }
-}
 
-/// Runs the kernel over every output column, split among LibTorch's threads.
-///
-/// The split runs on LibTorch's own OpenMP team (the threads its operations use, idle while
-/// this runs): a separate pool would compete for the cores with OpenMP workers still spinning
-/// after LibTorch's last operation, which made a Marian decoding step slower than without the
-/// kernel; on the same team the workers are already awake.
-///
-/// # Safety
-/// The pointers of `m` must be valid as described in [`try_project`].
-unsafe fn run(m: &Matrices) {
-    let threads = tch::get_num_threads().max(1) as usize;
-    // Small products are not worth waking a second thread.
-    let work = m.rows * m.in_dim * m.out_dim;
-    if threads == 1 || work < (1 << 16) {
-        kernel_entry(m, 0, m.out_dim);
-        return;
+    /// Runs the kernel over every output column, split among LibTorch's threads.
+    ///
+    /// The split runs on LibTorch's own OpenMP team (the threads its operations use, idle while
+    /// this runs): a separate pool would compete for the cores with OpenMP workers still spinning
+    /// after LibTorch's last operation, which made a Marian decoding step slower than without the
+    /// kernel; on the same team the workers are already awake.
+    ///
+    /// # Safety
+    /// The pointers of `m` must be valid as described in [`try_project`](super::try_project).
+    pub(super) unsafe fn run(m: &Matrices) {
+        let threads = tch::get_num_threads().max(1) as usize;
+        // Small products are not worth waking a second thread.
+        let work = m.rows * m.in_dim * m.out_dim;
+        if threads == 1 || work < (1 << 16) {
+            kernel_avx2(m, 0, m.out_dim);
+            return;
+        }
+        GOMP_parallel(
+            team_body,
+            m as *const Matrices as *mut std::ffi::c_void,
+            threads as std::ffi::c_uint,
+            0,
+        );
     }
-    #[cfg(all(
-        target_arch = "x86_64",
-        not(target_env = "msvc"),
-        not(target_vendor = "apple")
-    ))]
-    GOMP_parallel(
-        team_body,
-        m as *const Matrices as *mut std::ffi::c_void,
-        threads as std::ffi::c_uint,
-        0,
-    );
-}
 
-/// # Safety
-/// As [`run`]; `start..end` within the output columns.
-unsafe fn kernel_entry(m: &Matrices, start: usize, end: usize) {
-    #[cfg(target_arch = "x86_64")]
-    kernel_avx2(m, start, end);
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (m, start, end);
-}
+    /// Horizontal sum of the eight lanes.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn lane_sum(v: std::arch::x86_64::__m256) -> f32 {
+        use std::arch::x86_64::*;
+        let pair = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let pair = _mm_add_ps(pair, _mm_movehl_ps(pair, pair));
+        _mm_cvtss_f32(_mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1)))
+    }
 
-/// Horizontal sum of the eight lanes.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn lane_sum(v: std::arch::x86_64::__m256) -> f32 {
-    use std::arch::x86_64::*;
-    let pair = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    let pair = _mm_add_ps(pair, _mm_movehl_ps(pair, pair));
-    _mm_cvtss_f32(_mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1)))
-}
-
-/// Output columns `start..end` of every row. Blocks at the edges reuse the last valid weight
-/// or input row (their extra results are not stored), so every load stays inside the operands.
-///
-/// # Safety
-/// As [`run`]; the CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn kernel_avx2(m: &Matrices, start: usize, end: usize) {
-    use std::arch::x86_64::*;
-    let k = m.in_dim;
-    let k_vector = k / 8 * 8;
-    // The weight rows of the block after next are prefetched into L2 (not L1, where they
-    // would push out the input rows) while the first input rows are met: the weight comes from
-    // memory once, the inputs stay in cache. Into L2 measured 10-50% faster than into L1 on
-    // the heads of Marian (24 rows), BART (6) and T5 (8).
-    let prefetch_distance = 2 * WEIGHT_BLOCK * k;
-    let prefetch_limit = m.out_dim * k;
-    let mut n = start;
-    while n < end {
-        let n_valid = (end - n).min(WEIGHT_BLOCK);
-        let w: [*const f32; WEIGHT_BLOCK] =
-            std::array::from_fn(|i| m.weight.add((n + i.min(n_valid - 1)) * k));
-        let mut r = 0;
-        while r < m.rows {
-            let r_valid = (m.rows - r).min(ROW_BLOCK);
-            let x: [*const f32; ROW_BLOCK] =
-                std::array::from_fn(|j| m.x.add((r + j.min(r_valid - 1)) * k));
-            let mut acc = [[_mm256_setzero_ps(); ROW_BLOCK]; WEIGHT_BLOCK];
-            let mut kk = 0;
-            while kk < k_vector {
-                if r == 0 && kk % 16 == 0 {
-                    for (i, row) in w.iter().enumerate() {
-                        let offset = (n + i) * k + kk + prefetch_distance;
-                        if offset < prefetch_limit {
-                            _mm_prefetch::<_MM_HINT_T1>(row.add(kk + prefetch_distance).cast());
+    /// Output columns `start..end` of every row. Blocks at the edges reuse the last valid weight
+    /// or input row (their extra results are not stored), so every load stays inside the operands.
+    ///
+    /// # Safety
+    /// As [`run`]; `start..end` within the output columns; the CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn kernel_avx2(m: &Matrices, start: usize, end: usize) {
+        use std::arch::x86_64::*;
+        let k = m.in_dim;
+        let k_vector = k / 8 * 8;
+        // The weight rows of the block after next are prefetched into L2 (not L1, where they
+        // would push out the input rows) while the first input rows are met: the weight comes from
+        // memory once, the inputs stay in cache. Into L2 measured 10-50% faster than into L1 on
+        // the heads of Marian (24 rows), BART (6) and T5 (8).
+        let prefetch_distance = 2 * WEIGHT_BLOCK * k;
+        let prefetch_limit = m.out_dim * k;
+        let mut n = start;
+        while n < end {
+            let n_valid = (end - n).min(WEIGHT_BLOCK);
+            let w: [*const f32; WEIGHT_BLOCK] =
+                std::array::from_fn(|i| m.weight.add((n + i.min(n_valid - 1)) * k));
+            let mut r = 0;
+            while r < m.rows {
+                let r_valid = (m.rows - r).min(ROW_BLOCK);
+                let x: [*const f32; ROW_BLOCK] =
+                    std::array::from_fn(|j| m.x.add((r + j.min(r_valid - 1)) * k));
+                let mut acc = [[_mm256_setzero_ps(); ROW_BLOCK]; WEIGHT_BLOCK];
+                let mut kk = 0;
+                while kk < k_vector {
+                    if r == 0 && kk % 16 == 0 {
+                        for (i, row) in w.iter().enumerate() {
+                            let offset = (n + i) * k + kk + prefetch_distance;
+                            if offset < prefetch_limit {
+                                _mm_prefetch::<_MM_HINT_T1>(row.add(kk + prefetch_distance).cast());
+                            }
                         }
                     }
-                }
-                let w0 = _mm256_loadu_ps(w[0].add(kk));
-                let w1 = _mm256_loadu_ps(w[1].add(kk));
-                let w2 = _mm256_loadu_ps(w[2].add(kk));
-                for j in 0..ROW_BLOCK {
-                    let xv = _mm256_loadu_ps(x[j].add(kk));
-                    acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
-                    acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
-                    acc[2][j] = _mm256_fmadd_ps(w2, xv, acc[2][j]);
-                }
-                kk += 8;
-            }
-            for (i, row_acc) in acc.iter().enumerate().take(n_valid) {
-                let bias = m.bias.map_or(0.0, |b| *b.add(n + i));
-                for (j, lanes) in row_acc.iter().enumerate().take(r_valid) {
-                    let mut sum = lane_sum(*lanes);
-                    for t in k_vector..k {
-                        sum += *w[i].add(t) * *x[j].add(t);
+                    let w0 = _mm256_loadu_ps(w[0].add(kk));
+                    let w1 = _mm256_loadu_ps(w[1].add(kk));
+                    let w2 = _mm256_loadu_ps(w[2].add(kk));
+                    for j in 0..ROW_BLOCK {
+                        let xv = _mm256_loadu_ps(x[j].add(kk));
+                        acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
+                        acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
+                        acc[2][j] = _mm256_fmadd_ps(w2, xv, acc[2][j]);
                     }
-                    *m.out.add((r + j) * m.out_dim + n + i) = sum + bias;
+                    kk += 8;
                 }
+                for (i, row_acc) in acc.iter().enumerate().take(n_valid) {
+                    let bias = m.bias.map_or(0.0, |b| *b.add(n + i));
+                    for (j, lanes) in row_acc.iter().enumerate().take(r_valid) {
+                        let mut sum = lane_sum(*lanes);
+                        for t in k_vector..k {
+                            sum += *w[i].add(t) * *x[j].add(t);
+                        }
+                        *m.out.add((r + j) * m.out_dim + n + i) = sum + bias;
+                    }
+                }
+                r += ROW_BLOCK;
             }
-            r += ROW_BLOCK;
+            n += WEIGHT_BLOCK;
         }
-        n += WEIGHT_BLOCK;
     }
+}
+
+/// Other targets: the route is off and LibTorch computes every product.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    not(target_env = "msvc"),
+    not(target_vendor = "apple")
+)))]
+mod kernel {
+    pub(super) fn available() -> bool {
+        false
+    }
+
+    /// Never called: [`available`] is false.
+    pub(super) unsafe fn run(_: &super::Matrices) {}
 }
 
 #[cfg(test)]
@@ -301,7 +289,7 @@ mod tests {
             let w = Tensor::randn([out_dim, in_dim], (Kind::Float, Device::Cpu));
             let b = Tensor::randn([out_dim], (Kind::Float, Device::Cpu));
             let Some(out) = try_project(&x, &w, Some(&b)) else {
-                assert!(!supported());
+                assert!(!kernel::available());
                 return;
             };
             let expected = x.matmul(&w.tr()) + &b;
@@ -324,7 +312,7 @@ mod tests {
         out.sum(Kind::Float).backward();
         assert_eq!(w.grad().size(), [8, 16]);
         let _guard = tch::no_grad_guard();
-        assert!(try_project(&x, &w, None).is_some());
+        assert_eq!(try_project(&x, &w, None).is_some(), kernel::available());
         // A transposed (non-contiguous) weight, another kind, too many rows: not this route.
         let wt = Tensor::randn([16, 8], (Kind::Float, Device::Cpu)).tr();
         assert!(try_project(&x, &wt, None).is_none());

@@ -85,25 +85,21 @@ pub fn project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
     let size = x.size();
     let in_dim = size.last().copied().unwrap_or(1).max(1);
     let rows = x.numel() as i64 / in_dim;
+    let mut out_shape = size;
+    if let Some(last) = out_shape.last_mut() {
+        *last = weight.size()[0];
+    }
     if (1..=crate::common::few_rows::MAX_ROWS).contains(&rows) {
         let flat = x.reshape([rows, in_dim]);
         if let Some(product) = crate::common::few_rows::try_project(&flat, weight, bias) {
-            let mut shape = size;
-            if let Some(last) = shape.last_mut() {
-                *last = weight.size()[0];
-            }
-            return product.reshape(shape.as_slice());
+            return product.reshape(out_shape.as_slice());
         }
     }
     let out = if x.device() == tch::Device::Cpu && (1..=FEW_ROWS).contains(&rows) {
         let flat = x.reshape([rows, in_dim]).contiguous();
         let flat = if rows == 1 { flat.repeat([2, 1]) } else { flat };
         let product = weight.matmul(&flat.tr()).tr().narrow(0, 0, rows);
-        let mut shape = size.clone();
-        if let Some(last) = shape.last_mut() {
-            *last = weight.size()[0];
-        }
-        product.reshape(shape.as_slice())
+        product.reshape(out_shape.as_slice())
     } else {
         x.matmul(&weight.tr())
     };

@@ -212,6 +212,9 @@ pub fn min_length(
     min_length: i64,
     eos_token_ids: &[i64],
 ) -> Tensor {
+    if current_length >= min_length || eos_token_ids.is_empty() {
+        return scores.shallow_clone();
+    }
     let mut out = scores.copy();
     min_length_in_place(&mut out, current_length, min_length, eos_token_ids);
     out
