@@ -8,13 +8,38 @@
 //! rust-bert's `rust_model.ot` load alike ([`common::weights`]); configurations read HF
 //! `config.json` files ([`Config`]).
 //!
+//! ## Layers
+//! The crate is four layers, each importing only from itself and those below it:
+//!
+//! | Layer | What it holds |
+//! |---|---|
+//! | [`common`] | errors, the [`Config`] trait, resources, weight loading, shared layers (attention, embeddings, feed-forward, norms, the few-row matrix kernel), activations, [`common::tokenizer::TokenizerOption`], [`common::model_type::ModelType`], [`common::model_resource::ModelResource`] |
+//! | [`generation`] | the text generation engine: [`generation::LanguageGenerator`], [`generation::GenerateConfig`] / [`generation::GenerateOptions`], the cache layouts ([`generation::Cache`]), search loops, logits processors, [`generation::LanguageModelGenerator`] |
+//! | [`models`] | one module per architecture (also at the crate root: `rust_bert::bert`, ...); a generative model implements the engine's trait |
+//! | [`pipelines`] | ready-to-use tasks over enums of models, [`pipelines::common::ConfigOption`] |
+//!
+//! rust-bert's paths keep working: `pipelines::generation_utils` re-exports the engine and
+//! `pipelines::common` the tokenizer, model type and resources.
+//!
+//! ## Models
+//!
 //! | Model | Heads | Parity |
 //! |---|---|---|
 //! | BERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings, decoder with cross-attention | HF 5.24, ≤ 1e-4 |
 //! | DistilBERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | RoBERTa, XLM-RoBERTa | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | ALBERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
-//! | GPT-2, OpenAI GPT | base, LM head with key/value cache (the generation engine comes next) | HF 5.24, ≤ 1e-4 |
+//! | XLNet | base (two-stream relative attention, memory), LM head, sequence classification, multiple choice, token classification, question answering, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | GPT-2, OpenAI GPT | base, LM head with key/value cache, generators | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | BART | base, conditional generation, sequence classification, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | Marian | conditional generation (BART's stack), generator, OPUS-MT presets | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | T5 | base, conditional generation, sentence-embedding encoder, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//!
+//! ## Pipelines
+//! Sentiment, sequence classification, zero-shot classification, token classification / NER /
+//! POS tagging, question answering, fill-mask, sentence embeddings, keyword extraction,
+//! summarization, translation, text generation and conversation ([`pipelines`]); each is
+//! checked against the HF pipeline on tiny models.
 //!
 //! ## Quick start
 //! ```no_run

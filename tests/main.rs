@@ -9,6 +9,7 @@ mod config;
 mod distilbert;
 mod generation;
 mod gpt2;
+mod layering;
 mod marian;
 mod minilm;
 mod pipeline_classification;

@@ -1,157 +1,77 @@
-//! Text generation: the types the generative models share with the generation engine
-//! ([`crate::pipelines::generation_utils`]).
+//! # The text generation engine
 //!
-//! This holds the key/value [`Cache`] the models hand back after each forward pass and the
-//! [`LMModelOutput`] of language-model heads. It lives below the models so that a model never
-//! imports from `pipelines`.
-use crate::RustBertError;
-use tch::Tensor;
+//! Greedy decoding, beam search (with length penalty, early stopping and diverse groups),
+//! sampling (temperature, top-k, top-p, min-p, typical-p) and the usual constraints
+//! (repetition penalty, no-repeat n-grams, bad words, allowed-prefix function, forced first and
+//! last tokens, minimum and maximum lengths) for every generative model of the crate. A model
+//! gets all of it by implementing the crate-private `PrivateLanguageGenerator` (one forward
+//! step with a cache, plus its special tokens); the public [`LanguageGenerator`] trait is then
+//! implemented for it.
+//!
+//! The semantics are HF Transformers' `generate` (5.x): same processors in the same order, the
+//! same vectorised beam search (length penalty over the generated length, HF's early-stopping
+//! heuristic), left-padded batches with position ids from the attention mask. Outputs are
+//! token-identical to HF's on the parity fixtures.
+//!
+//! [`GenerateConfig`] keeps rust-bert 0.23's fields (it is built with struct literals);
+//! per-call [`GenerateOptions`] override it and add what rust-bert lacked: `max_new_tokens`
+//! precedence rules, a streaming callback, stop strings, `min_p`, `typical_p`, explicit
+//! end-of-sequence ids and a forced last token.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), rust_bert::RustBertError> {
+//! use rust_bert::gpt2::GPT2Generator;
+//! use rust_bert::generation::{
+//!     GenerateConfig, GenerateOptions, LanguageGenerator,
+//! };
+//!
+//! let generator = GPT2Generator::new(GenerateConfig {
+//!     do_sample: false,
+//!     num_beams: 3,
+//!     ..Default::default()
+//! })?;
+//! let options = GenerateOptions {
+//!     max_new_tokens: Some(20),
+//!     output_scores: true,
+//!     ..Default::default()
+//! };
+//! for output in generator.generate(Some(&["The dog", "The cat was"]), Some(options))? {
+//!     println!("{} ({:?})", output.text, output.score);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Layout
+//! The engine sits below the models and names none of them: [`Cache`] holds the cache layouts
+//! the models fill in (per-model names such as `bart::LayerState` or `xlnet::LayerState` are
+//! re-exports of the layouts here), a model plugs in by implementing `GenerativeModel` (one
+//! forward step), and [`LanguageModelGenerator`] turns it into a [`LanguageGenerator`].
+//! rust-bert's path `rust_bert::pipelines::generation_utils` re-exports this module.
+//!
+//! - `cache`: [`Cache`], [`LayerState`], [`MemoryState`], [`LMModelOutput`];
+//! - `config`: [`GenerateConfig`], [`GenerateOptions`], the outputs;
+//! - `language_generator`: the traits and [`StepInput`];
+//! - `generator`: [`LanguageModelGenerator`];
+//! - `search`: greedy, sampling, beam and group-beam loops;
+//! - [`logits_processor`]: the score processors, in HF's order.
+mod cache;
+mod config;
+mod generator;
+mod language_generator;
+pub mod logits_processor;
+mod search;
 
-/// Key/value states a generative model returns after a forward pass, to be passed back on the
-/// next step so that earlier tokens are not recomputed. One variant per cache layout.
-#[derive(Debug)]
-pub enum Cache {
-    /// GPT-2 family: one tensor per layer of shape
-    /// `[2, batch, heads, past_length, head_dim]` (keys then values); `None` before the first
-    /// step.
-    GPT2Cache(Option<Vec<Tensor>>),
-    /// Encoder-decoder models of the BART family (BART, Marian, mBART, Pegasus, ...): per
-    /// decoder layer, the self-attention state (grows each step) and the cross-attention state
-    /// (the encoder's keys and values, computed on the first step).
-    BARTCache(Option<DecoderCache>),
-    /// T5: per decoder layer, the self-attention and cross-attention states.
-    T5Cache(Option<DecoderCache>),
-    /// XLNet: per layer, the memory of the hidden states entering it
-    /// (`[length, batch, d_model]`).
-    XLNetCache(Option<Vec<Option<crate::xlnet::LayerState>>>),
-    /// No cache (models without one, or the first step).
-    None,
-}
-
-impl Cache {
-    /// Whether the cache holds no state (the next step must see the whole sequence).
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Cache::GPT2Cache(layers) => layers.is_none(),
-            Cache::BARTCache(layers) | Cache::T5Cache(layers) => layers.is_none(),
-            Cache::XLNetCache(layers) => layers.is_none(),
-            Cache::None => true,
-        }
-    }
-
-    /// The variant's name, for error messages.
-    pub fn variant_name(&self) -> &'static str {
-        match self {
-            Cache::GPT2Cache(_) => "Cache::GPT2Cache",
-            Cache::BARTCache(_) => "Cache::BARTCache",
-            Cache::T5Cache(_) => "Cache::T5Cache",
-            Cache::XLNetCache(_) => "Cache::XLNetCache",
-            Cache::None => "Cache::None",
-        }
-    }
-
-    /// Reorders the cache after a beam-search step: as [`Cache::reorder`], except that the
-    /// cross-attention states are left alone. They hold the keys and values of the encoder
-    /// output, identical for every beam of an input, so when `rows` only moves rows among the
-    /// beams of the same input (what beam search does) copying them would change nothing.
-    pub fn reorder_beams(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
-        match self {
-            Cache::BARTCache(Some(layers)) | Cache::T5Cache(Some(layers)) => {
-                for (self_attention, _) in layers.iter_mut() {
-                    if let Some(state) = self_attention {
-                        state.reorder_cache(rows)?;
-                    }
-                }
-                Ok(())
-            }
-            _ => self.reorder(rows),
-        }
-    }
-
-    /// Keeps, in this order, the batch rows `rows` (an int64 tensor of row indices) of every
-    /// cached state: what beam search does after each step, when the surviving beams descend
-    /// from different parents. A row may be taken several times or not at all.
-    pub fn reorder(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
-        match self {
-            Cache::GPT2Cache(Some(layers)) => {
-                for layer in layers.iter_mut() {
-                    *layer = layer.f_index_select(1, rows)?;
-                }
-            }
-            Cache::BARTCache(Some(layers)) | Cache::T5Cache(Some(layers)) => {
-                for (self_attention, cross_attention) in layers.iter_mut() {
-                    for state in [self_attention, cross_attention].into_iter().flatten() {
-                        state.reorder_cache(rows)?;
-                    }
-                }
-            }
-            Cache::XLNetCache(Some(layers)) => {
-                for state in layers.iter_mut().flatten() {
-                    state.reorder_cache(rows)?;
-                }
-            }
-            Cache::GPT2Cache(None)
-            | Cache::BARTCache(None)
-            | Cache::T5Cache(None)
-            | Cache::XLNetCache(None)
-            | Cache::None => {}
-        }
-        Ok(())
-    }
-}
-
-/// Keys and values an attention layer keeps between generation steps,
-/// `[batch, heads, length, head_dim]` each.
-#[derive(Debug)]
-pub struct LayerState {
-    /// Keys of the tokens seen so far (self-attention) or of the encoder output
-    /// (cross-attention).
-    pub prev_key: Tensor,
-    /// Values, as `prev_key`.
-    pub prev_value: Tensor,
-}
-
-impl LayerState {
-    /// Keeps the batch rows `rows` (int64 indices) of the state, in that order.
-    pub fn reorder_cache(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
-        self.prev_key = self.prev_key.f_index_select(0, rows)?;
-        self.prev_value = self.prev_value.f_index_select(0, rows)?;
-        Ok(())
-    }
-}
-
-/// A decoder cache of the encoder-decoder models (BART family, T5): per decoder layer, the
-/// self-attention and cross-attention states.
-pub type DecoderCache = Vec<(Option<LayerState>, Option<LayerState>)>;
-
-/// Checks a decoder cache against a decoder of `layers` layers; returns the states each layer
-/// starts from (empty without a cache) and the number of tokens already cached.
-pub(crate) fn decoder_states(
-    cache: Option<DecoderCache>,
-    layers: usize,
-) -> Result<(DecoderCache, i64), RustBertError> {
-    let states = match cache {
-        Some(states) if states.len() != layers => {
-            return Err(RustBertError::ValueError(format!(
-                "the cache has {} layers; the decoder has {layers}",
-                states.len()
-            )))
-        }
-        Some(states) => states,
-        None => (0..layers).map(|_| (None, None)).collect(),
-    };
-    let past = states
-        .first()
-        .and_then(|(state, _)| state.as_ref())
-        .map_or(0, |state| state.prev_key.size()[2]);
-    Ok((states, past))
-}
-
-/// Output of a language-model head.
-#[derive(Debug)]
-pub struct LMModelOutput {
-    /// Vocabulary logits `[batch, seq, vocab]`.
-    pub lm_logits: Tensor,
-    /// Cache to feed to the next step.
-    pub cache: Cache,
-}
+pub(crate) use cache::decoder_states;
+pub use cache::{Cache, DecoderCache, LMModelOutput, LayerState, MemoryState};
+pub(crate) use config::impl_into_generate_config;
+pub use config::{
+    default_model, GenerateConfig, GenerateOptions, GeneratedIndicesOutput, GeneratedTextOutput,
+    GeneratedToken, PrefixAllowedFunction, TokenCallback,
+};
+pub(crate) use generator::GeneratorSpecials;
+pub use generator::LanguageModelGenerator;
+pub(crate) use language_generator::left_pad;
+pub(crate) use language_generator::private_generation_utils;
+pub(crate) use language_generator::PrivateLanguageGenerator;
+pub use language_generator::{LanguageGenerator, StepInput};

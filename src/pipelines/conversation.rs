@@ -23,12 +23,12 @@
 //! # Ok(())
 //! # }
 //! ```
-use crate::gpt2::GPT2Generator;
-use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
-use crate::pipelines::generation_utils::{
+use crate::generation::{
     impl_into_generate_config, left_pad, GenerateConfig, GenerateOptions, LanguageGenerator,
     PrivateLanguageGenerator,
 };
+use crate::gpt2::GPT2Generator;
+use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::RustBertError;
 #[cfg(feature = "remote")]

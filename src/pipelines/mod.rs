@@ -1,5 +1,6 @@
 //! Ready-to-use pipelines and what they share.
 pub mod common;
+mod config_option;
 pub mod conversation;
 pub mod generation_utils;
 pub mod keywords_extraction;

@@ -20,10 +20,10 @@
 //! # }
 //! ```
 use crate::bart::BartGenerator;
-use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
-use crate::pipelines::generation_utils::{
+use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
+use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::t5::T5Generator;
 use crate::RustBertError;

@@ -22,12 +22,12 @@
 //! # Ok(())
 //! # }
 //! ```
-use crate::gpt2::{GPT2Generator, OpenAIGenerator};
-use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
-use crate::pipelines::generation_utils::{
+use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, GeneratedIndicesOutput,
     LanguageGenerator,
 };
+use crate::gpt2::{GPT2Generator, OpenAIGenerator};
+use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::xlnet::XLNetGenerator;
 use crate::RustBertError;

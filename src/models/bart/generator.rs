@@ -1,15 +1,14 @@
 //! BART as a generator (summarization), through the shared generation engine.
 use crate::bart::{BartConfig, BartForConditionalGeneration};
-use crate::generation::{Cache, LMModelOutput};
-use crate::pipelines::common::TokenizerOption;
-use crate::pipelines::generation_utils::private_generation_utils::GenerativeModel;
-use crate::pipelines::generation_utils::{
-    GenerateConfig, GeneratorSpecials, LanguageModelGenerator, StepInput,
+use crate::common::tokenizer::TokenizerOption;
+use crate::generation::private_generation_utils::GenerativeModel;
+use crate::generation::{
+    Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
 };
 use crate::{Config, RustBertError};
 use tch::Tensor;
 
-/// BART text generator: [`crate::pipelines::generation_utils::LanguageGenerator`] over
+/// BART text generator: [`crate::generation::LanguageGenerator`] over
 /// [`BartForConditionalGeneration`].
 pub type BartGenerator = LanguageModelGenerator<BartForConditionalGeneration>;
 

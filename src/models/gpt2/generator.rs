@@ -1,19 +1,18 @@
 //! GPT-2 and OpenAI GPT as text generators.
-use crate::generation::{Cache, LMModelOutput};
+use crate::common::tokenizer::TokenizerOption;
+use crate::generation::private_generation_utils::GenerativeModel;
+use crate::generation::{
+    Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
+};
 use crate::gpt2::{GPT2LMHeadModel, Gpt2Config};
 use crate::openai_gpt::OpenAIGPTLMHeadModel;
-use crate::pipelines::common::TokenizerOption;
-use crate::pipelines::generation_utils::private_generation_utils::GenerativeModel;
-use crate::pipelines::generation_utils::{
-    GenerateConfig, GeneratorSpecials, LanguageModelGenerator, StepInput,
-};
 use crate::{Config, RustBertError};
 
-/// GPT-2 text generator: [`crate::pipelines::generation_utils::LanguageGenerator`] over
+/// GPT-2 text generator: [`crate::generation::LanguageGenerator`] over
 /// [`GPT2LMHeadModel`].
 pub type GPT2Generator = LanguageModelGenerator<GPT2LMHeadModel>;
 
-/// OpenAI GPT text generator: [`crate::pipelines::generation_utils::LanguageGenerator`] over
+/// OpenAI GPT text generator: [`crate::generation::LanguageGenerator`] over
 /// [`OpenAIGPTLMHeadModel`] (no cache: each step reads the whole sequence).
 pub type OpenAIGenerator = LanguageModelGenerator<OpenAIGPTLMHeadModel>;
 

@@ -3,7 +3,7 @@ use crate::common::config::read_config_file;
 use crate::common::layers::causal_attention_bias;
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
-use crate::generation::{Cache, LMModelOutput};
+use crate::generation::{default_model, Cache, LMModelOutput};
 use crate::gpt2::transformer::{Block, BlockConfig};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
@@ -22,13 +22,10 @@ pub struct Gpt2VocabResources;
 pub struct Gpt2MergesResources;
 
 macro_rules! gpt2_resources {
-    ($name:ident, $file:literal, $suffix:literal) => {
+    ($name:ident, $file:literal, $suffix:literal, $default:expr) => {
         impl $name {
-            /// gpt2 (OpenAI, 124M parameters).
-            pub const GPT2: (&'static str, &'static str) = (
-                concat!("gpt2/", $suffix),
-                concat!("https://huggingface.co/gpt2/resolve/main/", $file),
-            );
+            /// gpt2 (OpenAI, 124M parameters): the generation engine's default model.
+            pub const GPT2: (&'static str, &'static str) = $default;
             /// gpt2-medium (OpenAI, 355M parameters).
             pub const GPT2_MEDIUM: (&'static str, &'static str) = (
                 concat!("gpt2-medium/", $suffix),
@@ -60,10 +57,30 @@ macro_rules! gpt2_resources {
         }
     };
 }
-gpt2_resources!(Gpt2ModelResources, "rust_model.ot", "model");
-gpt2_resources!(Gpt2ConfigResources, "config.json", "config");
-gpt2_resources!(Gpt2VocabResources, "vocab.json", "vocab");
-gpt2_resources!(Gpt2MergesResources, "merges.txt", "merges");
+gpt2_resources!(
+    Gpt2ModelResources,
+    "rust_model.ot",
+    "model",
+    default_model::MODEL
+);
+gpt2_resources!(
+    Gpt2ConfigResources,
+    "config.json",
+    "config",
+    default_model::CONFIG
+);
+gpt2_resources!(
+    Gpt2VocabResources,
+    "vocab.json",
+    "vocab",
+    default_model::VOCAB
+);
+gpt2_resources!(
+    Gpt2MergesResources,
+    "merges.txt",
+    "merges",
+    default_model::MERGES
+);
 
 fn default_init() -> f64 {
     0.02

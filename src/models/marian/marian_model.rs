@@ -3,11 +3,10 @@ use crate::bart::{
     DecoderCache, PositionEmbedding, StackOptions,
 };
 use crate::common::activations::Activation;
-use crate::generation::{Cache, LMModelOutput};
-use crate::pipelines::common::TokenizerOption;
-use crate::pipelines::generation_utils::private_generation_utils::GenerativeModel;
-use crate::pipelines::generation_utils::{
-    GenerateConfig, GeneratorSpecials, LanguageModelGenerator, StepInput,
+use crate::common::tokenizer::TokenizerOption;
+use crate::generation::private_generation_utils::GenerativeModel;
+use crate::generation::{
+    Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
 };
 use crate::{Config, RustBertError};
 use std::borrow::Borrow;
@@ -177,7 +176,7 @@ impl MarianForConditionalGeneration {
     }
 }
 
-/// Marian translation generator: [`crate::pipelines::generation_utils::LanguageGenerator`]
+/// Marian translation generator: [`crate::generation::LanguageGenerator`]
 /// over [`MarianForConditionalGeneration`].
 pub type MarianGenerator = LanguageModelGenerator<MarianForConditionalGeneration>;
 

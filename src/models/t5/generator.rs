@@ -1,15 +1,14 @@
 //! T5 as a generator (summarization, translation, any text-to-text task).
-use crate::generation::{Cache, LMModelOutput};
-use crate::pipelines::common::TokenizerOption;
-use crate::pipelines::generation_utils::private_generation_utils::GenerativeModel;
-use crate::pipelines::generation_utils::{
-    GenerateConfig, GeneratorSpecials, LanguageModelGenerator, StepInput,
+use crate::common::tokenizer::TokenizerOption;
+use crate::generation::private_generation_utils::GenerativeModel;
+use crate::generation::{
+    Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
 };
 use crate::t5::{T5Config, T5ForConditionalGeneration};
 use crate::{Config, RustBertError};
 use tch::Tensor;
 
-/// T5 text generator: [`crate::pipelines::generation_utils::LanguageGenerator`] over
+/// T5 text generator: [`crate::generation::LanguageGenerator`] over
 /// [`T5ForConditionalGeneration`].
 pub type T5Generator = LanguageModelGenerator<T5ForConditionalGeneration>;
 

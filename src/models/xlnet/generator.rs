@@ -1,15 +1,14 @@
 //! XLNet as a text generator.
-use crate::generation::{Cache, LMModelOutput};
-use crate::pipelines::common::TokenizerOption;
-use crate::pipelines::generation_utils::private_generation_utils::GenerativeModel;
-use crate::pipelines::generation_utils::{
-    GenerateConfig, GeneratorSpecials, LanguageModelGenerator, StepInput,
+use crate::common::tokenizer::TokenizerOption;
+use crate::generation::private_generation_utils::GenerativeModel;
+use crate::generation::{
+    Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
 };
 use crate::xlnet::{XLNetConfig, XLNetLMHeadModel};
 use crate::{Config, RustBertError};
 use tch::{Kind, Tensor};
 
-/// XLNet text generator: [`crate::pipelines::generation_utils::LanguageGenerator`] over
+/// XLNet text generator: [`crate::generation::LanguageGenerator`] over
 /// [`XLNetLMHeadModel`].
 pub type XLNetGenerator = LanguageModelGenerator<XLNetLMHeadModel>;
 

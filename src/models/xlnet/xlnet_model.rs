@@ -299,29 +299,8 @@ impl XLNetConfig {
     }
 }
 
-/// The memory one layer keeps between calls: the hidden states entering the layer,
-/// `[memory length, batch, d_model]` (HF's `mems` layout).
-#[derive(Debug)]
-pub struct LayerState {
-    /// Hidden states of the tokens seen so far.
-    pub prev_content: Tensor,
-}
-
-impl Clone for LayerState {
-    fn clone(&self) -> Self {
-        Self {
-            prev_content: self.prev_content.copy(),
-        }
-    }
-}
-
-impl LayerState {
-    /// Keeps the batch rows `rows` (int64 indices) of the memory, in that order.
-    pub fn reorder_cache(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
-        self.prev_content = self.prev_content.f_index_select(1, rows)?;
-        Ok(())
-    }
-}
+/// Per-layer memory of XLNet (rust-bert's name): the engine's cache layout.
+pub use crate::generation::MemoryState as LayerState;
 
 /// Output of [`XLNetModel`].
 #[derive(Debug)]

@@ -22,11 +22,11 @@ mod language;
 
 pub use language::Language;
 
-use crate::marian::MarianGenerator;
-use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
-use crate::pipelines::generation_utils::{
+use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
+use crate::marian::MarianGenerator;
+use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::t5::T5Generator;
 use crate::RustBertError;

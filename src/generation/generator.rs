@@ -1,9 +1,11 @@
 //! The generator every model plugs into: a language-model head plus its tokenizer, variables,
 //! default settings and special tokens. `GPT2Generator`, `OpenAIGenerator`, ... are this type
 //! for their model.
-use super::private_generation_utils::{GenerativeModel, PrivateLanguageGenerator};
+use super::language_generator::private_generation_utils::{
+    GenerativeModel, PrivateLanguageGenerator,
+};
 use super::{Cache, GenerateConfig, LMModelOutput, LanguageGenerator, StepInput};
-use crate::pipelines::common::TokenizerOption;
+use crate::common::tokenizer::TokenizerOption;
 use crate::resources::ResourceProvider;
 use crate::RustBertError;
 use tch::nn::VarStore;

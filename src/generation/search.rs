@@ -7,8 +7,8 @@ use super::{
     GenerateOptions, GeneratedIndicesOutput, GeneratedToken, PrefixAllowedFunction,
     PrivateLanguageGenerator, StepInput, TokenCallback,
 };
+use crate::common::tokenizer::TokenizerOption;
 use crate::generation::Cache;
-use crate::pipelines::common::TokenizerOption;
 use crate::RustBertError;
 use tch::{Kind, Tensor};
 

@@ -1,0 +1,458 @@
+//! HF `tokenizer.json` files through the `tokenizers` crate.
+use crate::RustBertError;
+use rust_tokenizers::{Mask, Offset, TokenIdsWithOffsets, TokenizedInput, TokensWithOffsets};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+use tokenizers::tokenizer::Tokenizer as HfBaseTokenizer;
+use tokenizers::{AddedToken, Encoding, PostProcessor};
+
+/// One special token of `special_tokens_map.json`: a string, or an object with `content`
+/// (how HF writes `AddedToken`s).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TokenEntry {
+    Plain(String),
+    Added { content: String },
+}
+
+impl From<TokenEntry> for String {
+    fn from(entry: TokenEntry) -> String {
+        match entry {
+            TokenEntry::Plain(content) | TokenEntry::Added { content } => content,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawSpecialTokenMap {
+    unk_token: Option<TokenEntry>,
+    pad_token: Option<TokenEntry>,
+    bos_token: Option<TokenEntry>,
+    sep_token: Option<TokenEntry>,
+    cls_token: Option<TokenEntry>,
+    eos_token: Option<TokenEntry>,
+    mask_token: Option<TokenEntry>,
+    additional_special_tokens: Option<Vec<TokenEntry>>,
+}
+
+/// The special tokens of a `special_tokens_map.json`.
+#[derive(Debug, Default, Clone)]
+pub struct SpecialTokenMap {
+    /// Unknown token (required).
+    pub unk_token: String,
+    /// Padding token.
+    pub pad_token: Option<String>,
+    /// Beginning-of-sequence token.
+    pub bos_token: Option<String>,
+    /// Separator token.
+    pub sep_token: Option<String>,
+    /// Classification token.
+    pub cls_token: Option<String>,
+    /// End-of-sequence token.
+    pub eos_token: Option<String>,
+    /// Mask token.
+    pub mask_token: Option<String>,
+    /// Further special tokens.
+    pub additional_special_tokens: Option<HashSet<String>>,
+}
+
+/// A tokenizer read from an HF `tokenizer.json`, with the special tokens of its
+/// `special_tokens_map.json`.
+///
+/// Truncation and padding settings stored in `tokenizer.json` are ignored: callers choose
+/// them per call, as with HF's Python tokenizers. Offsets are in characters (Unicode code
+/// points), as `rust_tokenizers` and HF's Python tokenizers give them.
+pub struct HFTokenizer {
+    tokenizer: HfBaseTokenizer,
+    /// The special tokens.
+    pub special_token_map: SpecialTokenMap,
+    pub(super) unk_id: i64,
+}
+
+fn hf_error(context: &str) -> impl Fn(tokenizers::Error) -> RustBertError + '_ {
+    move |error| RustBertError::TokenizerError(format!("{context}: {error}"))
+}
+
+impl HFTokenizer {
+    /// Loads `tokenizer.json` and its `special_tokens_map.json`.
+    ///
+    /// # Errors
+    /// `TokenizerError` naming the file when `tokenizer.json` cannot be read or parsed,
+    /// `IOError` / `InvalidConfigurationError` for the special-token map, and
+    /// `TokenizerError` when a special token is not in the vocabulary.
+    pub fn from_file<P: AsRef<Path>, S: AsRef<Path>>(
+        tokenizer_file: P,
+        special_token_map: S,
+    ) -> Result<Self, RustBertError> {
+        let tokenizer_file = tokenizer_file.as_ref();
+        let map_file = special_token_map.as_ref();
+        let mut tokenizer = HfBaseTokenizer::from_file(tokenizer_file).map_err(|error| {
+            RustBertError::TokenizerError(format!(
+                "cannot load HF tokenizer file {}: {error}",
+                tokenizer_file.display()
+            ))
+        })?;
+        // Per-call settings, as HF's Python tokenizers override them.
+        tokenizer
+            .with_truncation(None)
+            .map_err(hf_error("cannot clear truncation"))?;
+        tokenizer.with_padding(None);
+        let text = std::fs::read_to_string(map_file).map_err(|error| {
+            RustBertError::IOError(format!(
+                "cannot read special token map {}: {error}",
+                map_file.display()
+            ))
+        })?;
+        let raw: RawSpecialTokenMap = serde_json::from_str(&text).map_err(|error| {
+            RustBertError::InvalidConfigurationError(format!(
+                "invalid special token map {}: {error}",
+                map_file.display()
+            ))
+        })?;
+        let unk_token: String = raw.unk_token.map(String::from).ok_or_else(|| {
+            RustBertError::InvalidConfigurationError(format!(
+                "special token map {} has no `unk_token`",
+                map_file.display()
+            ))
+        })?;
+        let special_token_map = SpecialTokenMap {
+            unk_token,
+            pad_token: raw.pad_token.map(String::from),
+            bos_token: raw.bos_token.map(String::from),
+            sep_token: raw.sep_token.map(String::from),
+            cls_token: raw.cls_token.map(String::from),
+            eos_token: raw.eos_token.map(String::from),
+            mask_token: raw.mask_token.map(String::from),
+            additional_special_tokens: raw
+                .additional_special_tokens
+                .map(|tokens| tokens.into_iter().map(String::from).collect()),
+        };
+        let named = [
+            ("unk_token", Some(&special_token_map.unk_token)),
+            ("pad_token", special_token_map.pad_token.as_ref()),
+            ("bos_token", special_token_map.bos_token.as_ref()),
+            ("sep_token", special_token_map.sep_token.as_ref()),
+            ("cls_token", special_token_map.cls_token.as_ref()),
+            ("eos_token", special_token_map.eos_token.as_ref()),
+            ("mask_token", special_token_map.mask_token.as_ref()),
+        ];
+        for (role, token) in named {
+            if let Some(token) = token {
+                if tokenizer.token_to_id(token).is_none() {
+                    return Err(RustBertError::TokenizerError(format!(
+                        "special token `{token}` ({role} of {}) is not in the vocabulary of {}",
+                        map_file.display(),
+                        tokenizer_file.display()
+                    )));
+                }
+            }
+        }
+        let unk_id = tokenizer
+            .token_to_id(&special_token_map.unk_token)
+            .map(i64::from)
+            .unwrap_or_default();
+        Ok(HFTokenizer {
+            tokenizer,
+            special_token_map,
+            unk_id,
+        })
+    }
+
+    /// The tokenizer of the `tokenizers` crate underneath.
+    pub fn hf_tokenizer(&self) -> &HfBaseTokenizer {
+        &self.tokenizer
+    }
+
+    /// Tokenizes without special tokens; `type_id` is the segment the text belongs to. A
+    /// failure (which `tokenizer.json` files that load do not produce) gives an empty
+    /// encoding and a log line, so encoding stays infallible as in rust-bert.
+    pub(super) fn raw_encoding(&self, text: &str, type_id: u32) -> Encoding {
+        match self.tokenizer.encode_char_offsets(text, false) {
+            Ok(mut encoding) => {
+                if type_id != 0 {
+                    encoding.set_type_ids(vec![type_id; encoding.len()]);
+                }
+                encoding
+            }
+            Err(error) => {
+                log::error!("HF tokenizer failed on {text:?}: {error}");
+                Encoding::default()
+            }
+        }
+    }
+
+    pub(super) fn num_special_tokens(&self, pair: bool) -> usize {
+        self.tokenizer
+            .get_post_processor()
+            .map(|processor| processor.added_tokens(pair))
+            .unwrap_or(0)
+    }
+
+    /// Adds the special tokens (the post-processor of `tokenizer.json`).
+    pub(super) fn post_process(&self, first: Encoding, second: Option<Encoding>) -> TokenizedInput {
+        let fallback = first.clone();
+        match self.tokenizer.post_process(first, second, true) {
+            Ok(encoding) => self.to_tokenized_input(&encoding),
+            Err(error) => {
+                log::error!("HF post-processing failed: {error}");
+                self.to_tokenized_input(&fallback)
+            }
+        }
+    }
+
+    fn masks(&self, encoding: &Encoding) -> Vec<Mask> {
+        let special = encoding.get_special_tokens_mask();
+        let words = encoding.get_word_ids();
+        let ids = encoding.get_ids();
+        (0..ids.len())
+            .map(|i| {
+                let word = words.get(i).copied().flatten();
+                let same_word =
+                    |j: usize| word.is_some() && words.get(j).copied().flatten() == word;
+                if special.get(i) == Some(&1) {
+                    Mask::Special
+                } else if i64::from(ids[i]) == self.unk_id {
+                    Mask::Unknown
+                } else if i > 0 && same_word(i - 1) {
+                    Mask::Continuation
+                } else if same_word(i + 1) {
+                    Mask::Begin
+                } else {
+                    Mask::None
+                }
+            })
+            .collect()
+    }
+
+    fn offsets(encoding: &Encoding) -> Vec<Option<Offset>> {
+        let special = encoding.get_special_tokens_mask();
+        encoding
+            .get_offsets()
+            .iter()
+            .enumerate()
+            .map(|(i, &(begin, end))| {
+                (special.get(i) != Some(&1)).then_some(Offset {
+                    begin: begin as u32,
+                    end: end as u32,
+                })
+            })
+            .collect()
+    }
+
+    fn reference_offsets(encoding: &Encoding) -> Vec<Vec<u32>> {
+        Self::offsets(encoding)
+            .into_iter()
+            .map(|offset| {
+                offset
+                    .map(|o| (o.begin..o.end).collect())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    fn to_tokenized_input(&self, encoding: &Encoding) -> TokenizedInput {
+        TokenizedInput {
+            token_ids: encoding.get_ids().iter().map(|&id| i64::from(id)).collect(),
+            segment_ids: encoding.get_type_ids().iter().map(|&t| t as i8).collect(),
+            special_tokens_mask: encoding
+                .get_special_tokens_mask()
+                .iter()
+                .map(|&s| s as i8)
+                .collect(),
+            overflowing_tokens: vec![],
+            num_truncated_tokens: 0,
+            token_offsets: Self::offsets(encoding),
+            reference_offsets: Self::reference_offsets(encoding),
+            mask: self.masks(encoding),
+        }
+    }
+
+    /// Encodes texts with special tokens (no truncation).
+    pub fn encode_list<S>(&self, text_list: &[S]) -> Result<Vec<TokenizedInput>, RustBertError>
+    where
+        S: AsRef<str> + Send + Sync,
+    {
+        text_list
+            .iter()
+            .map(|text| self.encode_pair(text.as_ref(), None))
+            .collect()
+    }
+
+    /// Encodes text pairs with special tokens (no truncation).
+    pub fn encode_pair_list(
+        &self,
+        text_pair_list: &[(&str, &str)],
+    ) -> Result<Vec<TokenizedInput>, RustBertError> {
+        text_pair_list
+            .iter()
+            .map(|(a, b)| self.encode_pair(a, Some(b)))
+            .collect()
+    }
+
+    /// Encodes one text or a pair with special tokens (no truncation).
+    pub fn encode_pair(
+        &self,
+        text_1: &str,
+        text_2: Option<&str>,
+    ) -> Result<TokenizedInput, RustBertError> {
+        let encoding = match text_2 {
+            Some(text_2) => self.tokenizer.encode_char_offsets((text_1, text_2), true),
+            None => self.tokenizer.encode_char_offsets(text_1, true),
+        }
+        .map_err(hf_error("HF tokenizer failed"))?;
+        Ok(self.to_tokenized_input(&encoding))
+    }
+
+    /// Splits a text into tokens (no special tokens).
+    pub fn tokenize(&self, text: &str) -> Vec<String> {
+        self.raw_encoding(text, 0).get_tokens().to_vec()
+    }
+
+    /// Splits each text into tokens.
+    pub fn tokenize_list<S>(&self, texts: &[S]) -> Vec<Vec<String>>
+    where
+        S: AsRef<str> + Send + Sync,
+    {
+        texts
+            .iter()
+            .map(|text| self.tokenize(text.as_ref()))
+            .collect()
+    }
+
+    /// Splits a text into tokens with character offsets (no special tokens).
+    pub fn tokenize_with_offsets(&self, text: &str) -> TokensWithOffsets {
+        let encoding = self.raw_encoding(text, 0);
+        TokensWithOffsets {
+            tokens: encoding.get_tokens().to_vec(),
+            offsets: Self::offsets(&encoding),
+            reference_offsets: Self::reference_offsets(&encoding),
+            masks: self.masks(&encoding),
+        }
+    }
+
+    /// Turns ids back into text with the decoder of `tokenizer.json` (ids out of the
+    /// vocabulary are skipped).
+    pub fn decode(&self, token_ids: &[i64], skip_special_tokens: bool) -> String {
+        let ids: Vec<u32> = token_ids
+            .iter()
+            .filter_map(|&id| u32::try_from(id).ok())
+            .collect();
+        self.tokenizer
+            .decode(&ids, skip_special_tokens)
+            .unwrap_or_else(|error| {
+                log::error!("HF decoding failed: {error}");
+                String::new()
+            })
+    }
+
+    fn to_encoding(&self, sequence: TokenIdsWithOffsets, type_id: u32) -> Encoding {
+        let ids: Vec<u32> = sequence
+            .ids
+            .iter()
+            .map(|&id| u32::try_from(id).unwrap_or_default())
+            .collect();
+        let tokens = ids
+            .iter()
+            .map(|&id| self.tokenizer.id_to_token(id).unwrap_or_default())
+            .collect();
+        let offsets = (0..ids.len())
+            .map(|i| {
+                sequence
+                    .offsets
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map(|o| (o.begin as usize, o.end as usize))
+                    .unwrap_or((0, 0))
+            })
+            .collect();
+        let n = ids.len();
+        Encoding::new(
+            ids,
+            vec![type_id; n],
+            tokens,
+            vec![None; n],
+            offsets,
+            vec![0; n],
+            vec![1; n],
+            vec![],
+            Default::default(),
+        )
+    }
+
+    /// Adds the special tokens around ids produced by this tokenizer.
+    pub fn build_input_with_special_tokens(
+        &self,
+        token_ids_with_offsets_1: TokenIdsWithOffsets,
+        token_ids_with_offsets_2: Option<TokenIdsWithOffsets>,
+    ) -> TokenizedInput {
+        let first = self.to_encoding(token_ids_with_offsets_1, 0);
+        let second = token_ids_with_offsets_2.map(|s| self.to_encoding(s, 1));
+        self.post_process(first, second)
+    }
+
+    /// The id of a token (the unknown token's for tokens out of the vocabulary).
+    pub fn token_to_id(&self, token: &str) -> i64 {
+        self.tokenizer
+            .token_to_id(token)
+            .map(i64::from)
+            .unwrap_or(self.unk_id)
+    }
+
+    /// The ids of tokens.
+    pub fn convert_tokens_to_ids<S>(&self, tokens: &[S]) -> Vec<i64>
+    where
+        S: AsRef<str>,
+    {
+        tokens
+            .iter()
+            .map(|token| self.token_to_id(token.as_ref()))
+            .collect()
+    }
+
+    /// Adds tokens to the vocabulary (matched whole, never split).
+    pub fn add_tokens(&mut self, tokens: &[&str]) {
+        let added = tokens
+            .iter()
+            .map(|token| AddedToken::from(token.to_string(), false));
+        if let Err(error) = self.tokenizer.add_tokens(added) {
+            log::error!("cannot add tokens: {error}");
+        }
+    }
+
+    /// Adds `<extra_id_i>` tokens (T5's sentinels).
+    pub fn add_extra_ids(&mut self, num_extra_ids: i64) {
+        let tokens: Vec<String> = (0..num_extra_ids)
+            .map(|i| format!("<extra_id_{i}>"))
+            .collect();
+        self.add_tokens(&tokens.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    /// The vocabulary (with added tokens).
+    pub fn get_vocab(&self) -> HashMap<String, u32> {
+        self.tokenizer.get_vocab(true)
+    }
+}
+
+/// The tokens `range` of an encoding (made without special tokens, so no overflow).
+pub(super) fn slice(encoding: &Encoding, range: &Range<usize>) -> Encoding {
+    fn part<T: Clone>(values: &[T], range: &Range<usize>) -> Vec<T> {
+        values
+            .get(range.clone())
+            .map(<[T]>::to_vec)
+            .unwrap_or_default()
+    }
+    Encoding::new(
+        part(encoding.get_ids(), range),
+        part(encoding.get_type_ids(), range),
+        part(encoding.get_tokens(), range),
+        part(encoding.get_word_ids(), range),
+        part(encoding.get_offsets(), range),
+        part(encoding.get_special_tokens_mask(), range),
+        part(encoding.get_attention_mask(), range),
+        vec![],
+        Default::default(),
+    )
+}

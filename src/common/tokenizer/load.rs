@@ -1,0 +1,276 @@
+//! Building a [`TokenizerOption`] from vocabulary files, HF `tokenizer.json` files or
+//! resources.
+#[cfg(feature = "hf-tokenizers")]
+use super::HFTokenizer;
+use super::TokenizerOption;
+use crate::common::model_type::ModelType;
+use crate::resources::ResourceProvider;
+use crate::RustBertError;
+use rust_tokenizers::tokenizer::{
+    AlbertTokenizer, BertTokenizer, DeBERTaTokenizer, DeBERTaV2Tokenizer, FNetTokenizer,
+    Gpt2Tokenizer, M2M100Tokenizer, MBart50Tokenizer, MarianTokenizer, NLLBTokenizer,
+    OpenAiGptTokenizer, PegasusTokenizer, ProphetNetTokenizer, ReformerTokenizer, RobertaTokenizer,
+    T5Tokenizer, XLMRobertaTokenizer, XLNetTokenizer,
+};
+use std::path::Path;
+
+fn with_path<'a>(
+    model_type: ModelType,
+    vocab: &'a str,
+    merges: Option<&'a str>,
+) -> impl Fn(rust_tokenizers::error::TokenizerError) -> RustBertError + 'a {
+    move |error| {
+        let files = match merges {
+            Some(merges) => format!("{vocab} (merges {merges})"),
+            None => vocab.to_string(),
+        };
+        RustBertError::TokenizerError(format!(
+            "cannot load the {model_type:?} tokenizer from {files}: {error}"
+        ))
+    }
+}
+
+fn require_merges(model_type: ModelType, merges: Option<&str>) -> Result<&str, RustBertError> {
+    merges.ok_or_else(|| {
+        RustBertError::InvalidConfigurationError(format!(
+            "the {model_type:?} tokenizer needs a merges file, none was given"
+        ))
+    })
+}
+
+fn refuse_option(
+    model_type: ModelType,
+    name: &str,
+    value: Option<bool>,
+) -> Result<(), RustBertError> {
+    match value {
+        Some(value) => Err(RustBertError::InvalidConfigurationError(format!(
+            "optional input `{name}` set to {value} but cannot be used by {model_type:?}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl TokenizerOption {
+    /// Loads the tokenizer of `model_type` from its vocabulary (and merges) files.
+    ///
+    /// `strip_accents` and `add_prefix_space` are only accepted by the tokenizers that have
+    /// them (an error otherwise, as in rust-bert); when `None` they take HF's defaults
+    /// (accents stripped when lower-casing for BERT and ALBERT, always for XLNet whose HF
+    /// default is `keep_accents=False`; no prefix space).
+    ///
+    /// # Errors
+    /// `TokenizerError` naming the file(s) and what is wrong (a missing file, a file of another
+    /// kind, a special token missing from the vocabulary, as `rust_tokenizers` reports it);
+    /// `InvalidConfigurationError` for a missing merges file or an option the tokenizer does not
+    /// take.
+    pub fn from_file(
+        model_type: ModelType,
+        vocab_path: &str,
+        merges_path: Option<&str>,
+        lower_case: bool,
+        strip_accents: impl Into<Option<bool>>,
+        add_prefix_space: impl Into<Option<bool>>,
+    ) -> Result<Self, RustBertError> {
+        let strip_accents = strip_accents.into();
+        let add_prefix_space = add_prefix_space.into();
+        let err = with_path(model_type, vocab_path, merges_path);
+        let tokenizer = match model_type {
+            ModelType::Bert
+            | ModelType::DistilBert
+            | ModelType::Electra
+            | ModelType::MobileBert => {
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::Bert(
+                    BertTokenizer::from_file(
+                        vocab_path,
+                        lower_case,
+                        strip_accents.unwrap_or(lower_case),
+                    )
+                    .map_err(err)?,
+                )
+            }
+            ModelType::Deberta => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                let merges = require_merges(model_type, merges_path)?;
+                TokenizerOption::Deberta(
+                    DeBERTaTokenizer::from_file(vocab_path, merges, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::DebertaV2 => TokenizerOption::DebertaV2(
+                DeBERTaV2Tokenizer::from_file(
+                    vocab_path,
+                    lower_case,
+                    strip_accents.unwrap_or(false),
+                    add_prefix_space.unwrap_or(false),
+                )
+                .map_err(err)?,
+            ),
+            ModelType::Roberta | ModelType::Longformer | ModelType::Bart => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                let merges = require_merges(model_type, merges_path)?;
+                let tokenizer = RobertaTokenizer::from_file(
+                    vocab_path,
+                    merges,
+                    lower_case,
+                    add_prefix_space.unwrap_or(false),
+                )
+                .map_err(err)?;
+                if model_type == ModelType::Bart {
+                    TokenizerOption::Bart(tokenizer)
+                } else {
+                    TokenizerOption::Roberta(tokenizer)
+                }
+            }
+            ModelType::Marian => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                let merges = require_merges(model_type, merges_path)?;
+                TokenizerOption::Marian(
+                    MarianTokenizer::from_files(vocab_path, merges, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::T5 | ModelType::LongT5 => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::T5(T5Tokenizer::from_file(vocab_path, lower_case).map_err(err)?)
+            }
+            ModelType::XLMRoberta => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::XLMRoberta(
+                    XLMRobertaTokenizer::from_file(vocab_path, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::Albert => {
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::Albert(
+                    AlbertTokenizer::from_file(
+                        vocab_path,
+                        lower_case,
+                        strip_accents.unwrap_or(lower_case),
+                    )
+                    .map_err(err)?,
+                )
+            }
+            ModelType::XLNet => {
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::XLNet(
+                    XLNetTokenizer::from_file(
+                        vocab_path,
+                        lower_case,
+                        strip_accents.unwrap_or(true),
+                    )
+                    .map_err(err)?,
+                )
+            }
+            ModelType::Reformer => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::Reformer(
+                    ReformerTokenizer::from_file(vocab_path, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::GPT2 | ModelType::GPTNeo | ModelType::GPTJ => {
+                let merges = require_merges(model_type, merges_path)?;
+                TokenizerOption::GPT2(
+                    Gpt2Tokenizer::from_file(vocab_path, merges, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::OpenAiGpt => {
+                let merges = require_merges(model_type, merges_path)?;
+                TokenizerOption::OpenAiGpt(
+                    OpenAiGptTokenizer::from_file(vocab_path, merges, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::ProphetNet => {
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::ProphetNet(
+                    ProphetNetTokenizer::from_file(
+                        vocab_path,
+                        lower_case,
+                        strip_accents.unwrap_or(lower_case),
+                    )
+                    .map_err(err)?,
+                )
+            }
+            ModelType::Pegasus => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::Pegasus(
+                    PegasusTokenizer::from_file(vocab_path, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::MBart => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::MBart50(
+                    MBart50Tokenizer::from_file(vocab_path, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::M2M100 => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                let merges = require_merges(model_type, merges_path)?;
+                TokenizerOption::M2M100(
+                    M2M100Tokenizer::from_files(vocab_path, merges, lower_case).map_err(err)?,
+                )
+            }
+            ModelType::NLLB => {
+                refuse_option(model_type, "strip_accents", strip_accents)?;
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                let merges = require_merges(model_type, merges_path)?;
+                TokenizerOption::NLLB(NLLBTokenizer::from_files(vocab_path, merges).map_err(err)?)
+            }
+            ModelType::FNet => TokenizerOption::FNet(
+                FNetTokenizer::from_file(vocab_path, lower_case, strip_accents.unwrap_or(false))
+                    .map_err(err)?,
+            ),
+        };
+        Ok(tokenizer)
+    }
+
+    /// Loads an HF `tokenizer.json` with its `special_tokens_map.json` (which names the unknown,
+    /// padding, separator... tokens that `tokenizer.json` does not tell apart).
+    #[cfg(feature = "hf-tokenizers")]
+    pub fn from_hf_tokenizer_file<P: AsRef<Path>, S: AsRef<Path>>(
+        tokenizer_file: P,
+        special_token_map: S,
+    ) -> Result<Self, RustBertError> {
+        Ok(TokenizerOption::HFTokenizer(HFTokenizer::from_file(
+            tokenizer_file,
+            special_token_map,
+        )?))
+    }
+
+    /// Loads the tokenizer that a pipeline configuration's resources describe (vocabulary and,
+    /// for BPE tokenizers, merges), fetching remote resources first.
+    pub fn from_resources(
+        model_type: ModelType,
+        vocab: &dyn ResourceProvider,
+        merges: Option<&(dyn ResourceProvider + Send)>,
+        lower_case: bool,
+        strip_accents: Option<bool>,
+        add_prefix_space: Option<bool>,
+    ) -> Result<TokenizerOption, RustBertError> {
+        let vocab_path = vocab.get_local_path()?;
+        let merges_path = merges.map(|r| r.get_local_path()).transpose()?;
+        let merges = merges_path.as_deref().map(path_str).transpose()?;
+        TokenizerOption::from_file(
+            model_type,
+            path_str(&vocab_path)?,
+            merges,
+            lower_case,
+            strip_accents,
+            add_prefix_space,
+        )
+    }
+}
+
+/// A path as the `&str` rust_tokenizers takes; a path that is not UTF-8 is an error naming it.
+pub(crate) fn path_str(path: &Path) -> Result<&str, RustBertError> {
+    path.to_str().ok_or_else(|| {
+        RustBertError::IOError(format!("path {} is not valid UTF-8", path.display()))
+    })
+}

@@ -1,0 +1,243 @@
+//! [`ConfigOption`]: a model configuration, one variant per configuration type of the crate.
+//! It names every model's configuration, so it sits with the pipelines, above the models.
+use crate::albert::AlbertConfig;
+use crate::bert::BertConfig;
+use crate::common::model_type::ModelType;
+use crate::distilbert::DistilBertConfig;
+use crate::roberta::RobertaConfig;
+use crate::{Config, RustBertError};
+use std::collections::HashMap;
+use std::convert::TryFrom;
+use std::path::Path;
+
+/// A model configuration, one variant per configuration type of the crate.
+///
+/// Architectures whose models are not in the crate yet have no variant:
+/// [`ConfigOption::from_file`] answers `UnsupportedError` for them.
+#[derive(Debug, Clone)]
+pub enum ConfigOption {
+    /// BERT configuration.
+    Bert(BertConfig),
+    /// DistilBERT configuration.
+    DistilBert(DistilBertConfig),
+    /// RoBERTa and XLM-RoBERTa configuration (BERT's keys).
+    Roberta(RobertaConfig),
+    /// ALBERT configuration.
+    Albert(AlbertConfig),
+    /// BART configuration.
+    Bart(crate::bart::BartConfig),
+    /// Marian configuration (BART's keys).
+    Marian(crate::marian::MarianConfig),
+    /// T5 configuration.
+    T5(crate::t5::T5Config),
+    /// GPT-2 configuration.
+    GPT2(crate::gpt2::Gpt2Config),
+    /// OpenAI GPT configuration (GPT-2's keys).
+    OpenAiGpt(crate::openai_gpt::OpenAiGptConfig),
+    /// XLNet configuration.
+    XLNet(crate::xlnet::XLNetConfig),
+}
+
+fn unsupported_config(model_type: ModelType) -> RustBertError {
+    RustBertError::UnsupportedError(format!(
+        "no configuration type for model type {model_type:?} (`{model_type}`) in this crate yet"
+    ))
+}
+
+impl ConfigOption {
+    /// Loads the configuration of `model_type` from an HF `config.json`.
+    ///
+    /// Unlike rust-bert (which panics), a bad file is an error naming the file and field, and a
+    /// model type without a configuration in this crate is `UnsupportedError` naming it.
+    pub fn from_file<P: AsRef<Path>>(
+        model_type: ModelType,
+        path: P,
+    ) -> Result<Self, RustBertError> {
+        let path = path.as_ref();
+        Ok(match model_type {
+            ModelType::Bert => ConfigOption::Bert(BertConfig::try_from_file(path)?),
+            ModelType::DistilBert => {
+                ConfigOption::DistilBert(DistilBertConfig::try_from_file(path)?)
+            }
+            ModelType::Roberta | ModelType::XLMRoberta => {
+                ConfigOption::Roberta(RobertaConfig::try_from_file(path)?)
+            }
+            ModelType::Albert => ConfigOption::Albert(AlbertConfig::try_from_file(path)?),
+            ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
+            ModelType::Marian => {
+                ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
+            }
+            ModelType::T5 => ConfigOption::T5(crate::t5::T5Config::try_from_file(path)?),
+            ModelType::GPT2 => ConfigOption::GPT2(crate::gpt2::Gpt2Config::try_from_file(path)?),
+            ModelType::OpenAiGpt => {
+                ConfigOption::OpenAiGpt(crate::openai_gpt::OpenAiGptConfig::try_from_file(path)?)
+            }
+            ModelType::XLNet => {
+                ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
+            }
+            // The other architectures get their configuration types with their models.
+            ModelType::Deberta
+            | ModelType::DebertaV2
+            | ModelType::Electra
+            | ModelType::MobileBert
+            | ModelType::LongT5
+            | ModelType::GPTJ
+            | ModelType::Reformer
+            | ModelType::ProphetNet
+            | ModelType::Longformer
+            | ModelType::Pegasus
+            | ModelType::GPTNeo
+            | ModelType::MBart
+            | ModelType::M2M100
+            | ModelType::NLLB
+            | ModelType::FNet => return Err(unsupported_config(model_type)),
+        })
+    }
+
+    /// "a BERT configuration", ...: for errors about a configuration of the wrong architecture.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Bert(_) => "a BERT configuration",
+            Self::DistilBert(_) => "a DistilBERT configuration",
+            Self::Roberta(_) => "a RoBERTa configuration",
+            Self::Albert(_) => "an ALBERT configuration",
+            Self::Bart(_) => "a BART configuration",
+            Self::Marian(_) => "a Marian configuration",
+            Self::T5(_) => "a T5 configuration",
+            Self::GPT2(_) => "a GPT-2 configuration",
+            Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
+            Self::XLNet(_) => "an XLNet configuration",
+        }
+    }
+
+    /// Reads the model type from the file's `model_type` ([`ModelType::from_config_file`]) and
+    /// loads the matching configuration, as HF's `AutoConfig` does.
+    pub fn from_config_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
+        let model_type = ModelType::from_config_file(path.as_ref())?;
+        Self::from_file(model_type, path)
+    }
+
+    /// The class labels (`id2label`) of a classification checkpoint.
+    ///
+    /// Returns an error (rust-bert panics) when the configuration has no `id2label`.
+    pub fn get_label_mapping(&self) -> Result<&HashMap<i64, String>, RustBertError> {
+        let labels = match self {
+            Self::Bert(config) | Self::Roberta(config) => config.id2label.as_ref(),
+            Self::DistilBert(config) => config.id2label.as_ref(),
+            Self::Albert(config) => config.id2label.as_ref(),
+            Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
+            Self::XLNet(config) => config.id2label.as_ref(),
+            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
+        };
+        labels.ok_or_else(|| {
+            RustBertError::InvalidConfigurationError(
+                "no label dictionary (id2label) in the model configuration".to_string(),
+            )
+        })
+    }
+
+    /// The longest input the model accepts, in tokens.
+    ///
+    /// RoBERTa's positions start after its padding index, so its usable length is
+    /// `max_position_embeddings - pad_token_id - 1` (512 for the 514 positions of roberta-base),
+    /// HF's `model_max_length`; rust-bert returns 514.
+    pub fn get_max_len(&self) -> Option<i64> {
+        match self {
+            Self::Bert(config) => Some(config.max_position_embeddings),
+            Self::DistilBert(config) => Some(config.max_position_embeddings),
+            Self::Albert(config) => Some(config.max_position_embeddings),
+            Self::Roberta(config) => {
+                let offset = config.pad_token_id.unwrap_or(1) + 1;
+                Some(config.max_position_embeddings - offset)
+            }
+            Self::Bart(config) | Self::Marian(config) => Some(config.max_position_embeddings),
+            Self::T5(config) => config.n_positions.or(Some(512)),
+            Self::GPT2(config) | Self::OpenAiGpt(config) => Some(config.n_positions),
+            // Relative positions: no limit (HF's XLNet tokenizer has none either).
+            Self::XLNet(_) => None,
+        }
+    }
+
+    /// The vocabulary size.
+    pub fn get_vocab_size(&self) -> i64 {
+        match self {
+            Self::Bert(config) | Self::Roberta(config) => config.vocab_size,
+            Self::DistilBert(config) => config.vocab_size,
+            Self::Albert(config) => config.vocab_size,
+            Self::Bart(config) | Self::Marian(config) => config.vocab_size,
+            Self::T5(config) => config.vocab_size,
+            Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
+            Self::XLNet(config) => config.vocab_size,
+        }
+    }
+
+    /// The decoder start token id (`None` for encoder-only models).
+    pub fn get_decoder_start_token_id(&self) -> Option<i64> {
+        match self {
+            Self::Bart(config) | Self::Marian(config) => config.decoder_start_token_id,
+            Self::T5(config) => config.decoder_start_token_id.or(config.pad_token_id),
+            _ => None,
+        }
+    }
+
+    /// The token generation is forced to start with (`None` for encoder-only models).
+    pub fn get_forced_bos_token_id(&self) -> Option<i64> {
+        match self {
+            Self::Bart(config) | Self::Marian(config) => config.forced_bos_token_id,
+            Self::T5(config) => config.forced_bos_token_id,
+            Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
+            Self::XLNet(config) => config.forced_bos_token_id,
+            _ => None,
+        }
+    }
+
+    /// The token generation is forced to end with (`None` for encoder-only models).
+    pub fn get_forced_eos_token_id(&self) -> Option<i64> {
+        match self {
+            Self::Bart(config) | Self::Marian(config) => config.forced_eos_token_id,
+            Self::T5(config) => config.forced_eos_token_id,
+            Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
+            Self::XLNet(config) => config.forced_eos_token_id,
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for BertConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::Bert(config) | ConfigOption::Roberta(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a BertConfig (BERT, RoBERTa) was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for DistilBertConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::DistilBert(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a DistilBertConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for AlbertConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::Albert(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "an AlbertConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
