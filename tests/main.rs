@@ -25,6 +25,7 @@ mod robustness;
 mod server;
 mod t5;
 mod tokenizers;
+mod twins;
 mod util;
 mod weights;
 mod xlnet;

@@ -257,7 +257,7 @@ impl MaskedLanguageOption {
         Ok(match self {
             Self::Bert(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -271,7 +271,7 @@ impl MaskedLanguageOption {
             }
             Self::Roberta(model) | Self::XLMRoberta(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -290,7 +290,7 @@ impl MaskedLanguageOption {
             }
             Self::Albert(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,

@@ -378,7 +378,7 @@ impl TokenClassificationOption {
         Ok(match self {
             Self::Bert(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -395,7 +395,7 @@ impl TokenClassificationOption {
             }
             Self::Roberta(model) | Self::XLMRoberta(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -407,7 +407,7 @@ impl TokenClassificationOption {
             }
             Self::Albert(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -419,7 +419,7 @@ impl TokenClassificationOption {
             }
             Self::XLNet(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         None,

@@ -90,7 +90,7 @@ impl SentenceEmbeddingsOption {
                 Self::Albert(AlbertForSentenceEmbeddings::new(p, c))
             }
             (ModelType::T5, ConfigOption::T5(c)) => {
-                Self::T5(crate::t5::T5ForSentenceEmbeddings::new(p, c)?)
+                Self::T5(crate::t5::T5ForSentenceEmbeddings::new(p, c))
             }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
