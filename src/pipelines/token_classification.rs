@@ -80,7 +80,8 @@ use crate::albert::AlbertForTokenClassification;
 use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
 use crate::pipelines::common::{
-    length_sorted_batches, pad_sequences, ConfigOption, ModelType, PaddingSide, TokenizerOption,
+    length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
+    TokenizerOption,
 };
 use crate::resources::ResourceProvider;
 use crate::roberta::RobertaForTokenClassification;
@@ -182,7 +183,7 @@ pub struct TokenClassificationConfig {
     /// Model architecture.
     pub model_type: ModelType,
     /// Weights (`.safetensors`, `.bin`, `.ot`).
-    pub model_resource: Box<dyn ResourceProvider + Send>,
+    pub model_resource: ModelResource,
     /// HF `config.json` (with `id2label`).
     pub config_resource: Box<dyn ResourceProvider + Send>,
     /// Tokenizer vocabulary.
@@ -207,9 +208,9 @@ impl TokenClassificationConfig {
     /// A configuration from its resources and tokenizer options, on CUDA when available, with
     /// batches of 64 windows.
     #[allow(clippy::too_many_arguments)]
-    pub fn new<RM, RC, RV>(
+    pub fn new<RC, RV>(
         model_type: ModelType,
-        model_resource: RM,
+        model_resource: ModelResource,
         config_resource: RC,
         vocab_resource: RV,
         merges_resource: Option<RV>,
@@ -219,13 +220,12 @@ impl TokenClassificationConfig {
         label_aggregation_function: LabelAggregationOption,
     ) -> TokenClassificationConfig
     where
-        RM: ResourceProvider + Send + 'static,
         RC: ResourceProvider + Send + 'static,
         RV: ResourceProvider + Send + 'static,
     {
         TokenClassificationConfig {
             model_type,
-            model_resource: Box::new(model_resource),
+            model_resource,
             config_resource: Box::new(config_resource),
             vocab_resource: Box::new(vocab_resource),
             merges_resource: merges_resource
@@ -247,7 +247,9 @@ impl Default for TokenClassificationConfig {
     fn default() -> TokenClassificationConfig {
         TokenClassificationConfig::new(
             ModelType::Bert,
-            RemoteResource::from_pretrained(BertModelResources::BERT_NER),
+            ModelResource::Torch(Box::new(RemoteResource::from_pretrained(
+                BertModelResources::BERT_NER,
+            ))),
             RemoteResource::from_pretrained(BertConfigResources::BERT_NER),
             RemoteResource::from_pretrained(BertVocabResources::BERT_NER),
             None,
@@ -609,7 +611,7 @@ impl TokenClassificationModel {
             TokenClassificationOption::new(config.model_type, var_store.root(), &model_config)
                 .map_err(in_file)?;
         crate::resources::load_weights(
-            &*config.model_resource,
+            &config.model_resource,
             &mut var_store,
             None,
             config.device,
