@@ -125,7 +125,11 @@ EOF
 "$setup" --venv "$repo/.venv" "$demo"
 "$setup" --venv "$repo/.venv" "$demo" | grep -q "is up to date" || fail "a second run rewrote $demo/.cargo/config.toml"
 cuda=false
-grep -q -- "-ltorch_cuda" "$demo/.cargo/config.toml" && cuda=true
+bin_dir=$repo/target/user-project/debug
+if grep -q -- "-ltorch_cuda" "$demo/.cargo/config.toml"; then
+  cuda=true
+  bin_dir=$repo/target/user-project/$(rustc -vV | sed -n 's/^host: //p')/debug
+fi
 
 # A user's shell: none of the variables the set-up is there to spare them.
 clean() {
@@ -138,8 +142,8 @@ echo "cargo run: $out"
 grep -qx "cosine $expected" <<< "$out" || fail "cargo run printed '$out', expected 'cosine $expected'"
 grep -qx "libtorch_cuda loaded: $cuda" <<< "$out" || fail "libtorch_cuda loaded should be $cuda (CUDA LibTorch: $cuda)"
 # The binary itself, outside cargo: the rpath, not cargo's environment, finds LibTorch.
-out=$(clean "$repo/target/user-project/debug/demo")
-grep -qx "cosine $expected" <<< "$out" || fail "target/user-project/debug/demo printed '$out'"
+out=$(clean "$bin_dir/demo")
+grep -qx "cosine $expected" <<< "$out" || fail "$bin_dir/demo printed '$out'"
 clean cargo test --quiet 2>&1 | tee "$scratch/test.log"
 grep -q "test result: ok. 1 passed" "$scratch/test.log" || fail "cargo test in the user's project"
 out=$(clean cargo run --quiet --example version)

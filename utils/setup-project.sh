@@ -120,7 +120,12 @@ for f in "$lib"/libc10.so "$lib"/libc10.dylib; do
   if [ -f "$f" ] && grep -q __cxx11 "$f"; then abi=1; fi
 done
 cuda=0
-[ -f "$lib/libtorch_cuda.so" ] && cuda=1
+[ -f "$lib/libtorch_cuda.so" ] && [ "$cuda_link" = 1 ] && cuda=1
+host=""
+if [ "$cuda" = 1 ]; then
+  host=$(rustc -vV 2>/dev/null | sed -n 's/^host: //p') || true
+  [ -n "$host" ] || die "rustc not found (needed to name the host target for the CUDA link): install Rust (rustup) first"
+fi
 
 config_dir=$project/.cargo
 config=$config_dir/config.toml
@@ -141,12 +146,15 @@ block() {
   echo
   echo "[build]"
   echo "# The project's binaries, tests and examples find LibTorch at run time."
-  if [ "$cuda" = 1 ] && [ "$cuda_link" = 1 ]; then
+  if [ "$cuda" = 1 ]; then
     echo "# libtorch_cuda is linked even though nothing calls it, so that a GPU can be found."
+    echo "# The explicit target keeps these flags away from build scripts and proc macros"
+    echo "# (a proc macro linked to libtorch_cuda crashes rustc); outputs go to target/$host/."
+    echo "target = $(toml_string "$host")"
   fi
   printf 'rustflags = [\n'
   printf '  "-C", %s,\n' "$(toml_string "link-arg=-Wl,-rpath,$lib")"
-  if [ "$cuda" = 1 ] && [ "$cuda_link" = 1 ]; then
+  if [ "$cuda" = 1 ]; then
     printf '  "-C", %s,\n' "$(toml_string "link-arg=-L$lib")"
     printf '  "-C", "link-arg=-Wl,--no-as-needed",\n'
     printf '  "-C", "link-arg=-ltorch_cuda",\n'
@@ -193,7 +201,7 @@ if [ -f "$config" ] && cmp -s "$new" "$config"; then
   echo "setup-project: $config is up to date (LibTorch $libtorch)"
 else
   mv "$new" "$config"
-  echo "setup-project: wrote $config (LibTorch $libtorch, C++11 ABI $abi, CUDA link $([ "$cuda" = 1 ] && [ "$cuda_link" = 1 ] && echo yes || echo no))"
+  echo "setup-project: wrote $config (LibTorch $libtorch, C++11 ABI $abi, CUDA link $([ "$cuda" = 1 ] && echo "yes, outputs in target/$host/" || echo no))"
 fi
 if [ -n "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
   echo "setup-project: warning: RUSTFLAGS is set in your environment; it replaces the config's rustflags (unset it)" >&2
