@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Proves the README's "Use it in your project" as a new user would meet it: a crate made by
 # `cargo new` outside the repository, this crate as a path dependency, prepared by
-# utils/setup-project.sh, then `cargo run`, `cargo test` and `cargo run --example` with no
-# LibTorch variable in the environment print all-MiniLM-L6-v2's cosine of two sentences
-# (0.6411, the README's figure, which the parity tests tie to sentence-transformers).
+# utils/setup-project.sh, then, with no LibTorch variable in the environment, `cargo run`
+# (and the binary alone) and `cargo test` print or assert all-MiniLM-L6-v2's cosine of two
+# sentences (0.6411, the README's figure, which the parity tests tie to sentence-transformers);
+# a doctest and `cargo run --example` run LibTorch too.
 # First, without building anything, the script's refusals and its config merging.
 # Needs ./utils/setup.sh (the .venv with torch==2.13.0 and the model).
 # The scratch crate builds in target/user-project (its own rustflags would rebuild the
@@ -114,11 +115,20 @@ mod tests {
     }
 }
 EOF
+# A library beside the binary, for a doctest (rustdoc links those) and an example.
+cat > "$demo/src/lib.rs" <<'EOF'
+/// The norm of (3, 4), computed by LibTorch.
+/// ```
+/// assert_eq!(demo::norm(), 5.0);
+/// ```
+pub fn norm() -> f64 {
+    tch::Tensor::from_slice(&[3.0f32, 4.0]).norm().double_value(&[])
+}
+EOF
 mkdir -p "$demo/examples"
-cat > "$demo/examples/version.rs" <<'EOF'
+cat > "$demo/examples/norm.rs" <<'EOF'
 fn main() {
-    let t = tch::Tensor::from_slice(&[3.0f32, 4.0]);
-    println!("norm {}", t.norm().double_value(&[]));
+    println!("norm {}", demo::norm());
 }
 EOF
 
@@ -144,8 +154,11 @@ grep -qx "libtorch_cuda loaded: $cuda" <<< "$out" || fail "libtorch_cuda loaded 
 # The binary itself, outside cargo: the rpath, not cargo's environment, finds LibTorch.
 out=$(clean "$bin_dir/demo")
 grep -qx "cosine $expected" <<< "$out" || fail "$bin_dir/demo printed '$out'"
-clean cargo test --quiet 2>&1 | tee "$scratch/test.log"
-grep -q "test result: ok. 1 passed" "$scratch/test.log" || fail "cargo test in the user's project"
-out=$(clean cargo run --quiet --example version)
-[ "$out" = "norm 5" ] || fail "cargo run --example version printed '$out'"
-echo "check_user_project: ok (cargo run, the binary alone, cargo test, cargo run --example; CUDA link: $cuda)"
+clean cargo test 2>&1 | tee "$scratch/test.log"
+grep -q "^test tests::cosine_of_the_readme ... ok" "$scratch/test.log" ||
+  fail "cargo test in the user's project: the cosine test did not pass"
+grep -q "^test src/lib.rs - norm (line 2) ... ok" "$scratch/test.log" ||
+  fail "cargo test in the user's project: the doctest did not pass"
+out=$(clean cargo run --quiet --example norm)
+[ "$out" = "norm 5" ] || fail "cargo run --example norm printed '$out'"
+echo "check_user_project: ok (cargo run, the binary alone, cargo test with a doctest, cargo run --example; CUDA link: $cuda)"

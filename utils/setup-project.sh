@@ -13,14 +13,15 @@
 # It then writes, in PROJECT/.cargo/config.toml, between two marker lines (anything else in
 # the file is left as it is; a rerun replaces only that block):
 #   [env]    LIBTORCH and LIBTORCH_CXX11_ABI for torch-sys's build script;
-#   [build]  rustflags: the rpath of LibTorch's lib/ folder, so every binary, test and example
-#            of the project finds libtorch_cpu.so at run time; and, when the LibTorch has CUDA
-#            (unless --no-cuda-link), an eager link of libtorch_cuda.so, without which
-#            `Device::cuda_if_available()` never sees a GPU (the linker drops the library, as
-#            no symbol of it is referenced).
+#   [build]  rustflags and rustdocflags: the rpath of LibTorch's lib/ folder, so every binary,
+#            test, example and doctest of the project finds libtorch_cpu.so at run time; and,
+#            when the LibTorch has CUDA (unless --no-cuda-link), an eager link of
+#            libtorch_cuda.so, without which `Device::cuda_if_available()` never sees a GPU
+#            (the linker drops the library, as no symbol of it is referenced), with
+#            `target = <host>` so that build scripts and proc macros do not get it.
 # It refuses, naming what is wrong, a LibTorch of another version, a missing Python, and a
-# config that already sets [env], [build] or rustflags outside its block (two sources for one
-# setting: merge them by hand, or move yours into the block's place).
+# config that already sets [env], [build], rustflags or rustdocflags outside its block (two
+# sources for one setting: merge them by hand, or move yours into the block's place).
 # Nothing is written outside PROJECT except the virtual environment named by --venv.
 set -euo pipefail
 
@@ -152,15 +153,18 @@ block() {
     echo "# (a proc macro linked to libtorch_cuda crashes rustc); outputs go to target/$host/."
     echo "target = $(toml_string "$host")"
   fi
-  printf 'rustflags = [\n'
-  printf '  "-C", %s,\n' "$(toml_string "link-arg=-Wl,-rpath,$lib")"
-  if [ "$cuda" = 1 ]; then
-    printf '  "-C", %s,\n' "$(toml_string "link-arg=-L$lib")"
-    printf '  "-C", "link-arg=-Wl,--no-as-needed",\n'
-    printf '  "-C", "link-arg=-ltorch_cuda",\n'
-    printf '  "-C", "link-arg=-Wl,--as-needed",\n'
-  fi
-  printf ']\n'
+  echo "# Doctests are linked by rustdoc, which reads rustdocflags instead."
+  for key in rustflags rustdocflags; do
+    echo "$key = ["
+    echo "  \"-C\", $(toml_string "link-arg=-Wl,-rpath,$lib"),"
+    if [ "$cuda" = 1 ]; then
+      echo "  \"-C\", $(toml_string "link-arg=-L$lib"),"
+      echo '  "-C", "link-arg=-Wl,--no-as-needed",'
+      echo '  "-C", "link-arg=-ltorch_cuda",'
+      echo '  "-C", "link-arg=-Wl,--as-needed",'
+    fi
+    echo "]"
+  done
   echo "$end_marker"
 }
 
@@ -181,10 +185,10 @@ else
     $0 == e { inside = 0; next }
     !inside && /^[[:space:]]*\[[[:space:]]*(env|build)[[:space:]]*\]/ { print NR ": " $0; next }
     !inside && /^[[:space:]]*(env|build)[[:space:]]*\./ { print NR ": " $0; next }
-    !inside && /^[[:space:]]*("?rustflags"?|build\.rustflags)[[:space:]]*=/ { print NR ": " $0 }
+    !inside && /^[[:space:]]*("?rust(doc)?flags"?|build\.rust(doc)?flags)[[:space:]]*=/ { print NR ": " $0 }
   ' "$config" | sed 's/^/line /' | paste -sd ';' | sed 's/;/; /g')
   if [ -n "$clash" ]; then
-    die "$config already has settings this script writes ($clash); merge them by hand into [env] LIBTORCH / LIBTORCH_CXX11_ABI and [build] rustflags (see the README), or remove them and rerun"
+    die "$config already has settings this script writes ($clash); merge them by hand into [env] LIBTORCH / LIBTORCH_CXX11_ABI and [build] rustflags / rustdocflags (see the README), or remove them and rerun"
   fi
   if [ "$begins" = 1 ]; then
     block > "$new.block"
