@@ -48,6 +48,12 @@ refuses "is LibTorch 2.12.1; tch 0.26 needs 2.13.0" --libtorch "$scratch/old-arc
 refuses "is LibTorch 2.7.0; tch 0.26 needs 2.13.0" --libtorch "$scratch/old-wheel" "$scratch/refuse"
 LIBTORCH=$scratch/old-wheel refuses "LIBTORCH $scratch/old-wheel is LibTorch 2.7.0" "$scratch/refuse"
 refuses "is not a LibTorch" --libtorch "$scratch" "$scratch/refuse"
+# A virtual environment holding another torch: refused, not upgraded.
+python3 -m venv --without-pip "$scratch/old-venv"
+old_site=$("$scratch/old-venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+cp -r "$scratch/old-wheel" "$old_site/torch"
+refuses "the torch package of $scratch/old-venv: $old_site/torch is LibTorch 2.7.0" \
+  --venv "$scratch/old-venv" "$scratch/refuse"
 # No Python to make the virtual environment with: refused before anything is written.
 PYTHON=$scratch/no-such-python refuses "Python not found: '$scratch/no-such-python'" \
   --venv "$scratch/venv" "$scratch/refuse"
@@ -69,6 +75,9 @@ refuses "already has settings this script writes (line 1: [build]; line 2: rustf
   --libtorch "$repo/.venv/libtorch" "$scratch/refuse"
 printf '[env]\nFOO = "1"\n' > "$scratch/refuse/.cargo/config.toml"
 refuses "(line 1: [env])" --libtorch "$repo/.venv/libtorch" "$scratch/refuse"
+printf '[target.x86_64-unknown-linux-gnu]\nrustflags = ["-C", "target-cpu=native"]\n' \
+  > "$scratch/refuse/.cargo/config.toml"
+refuses "(line 2: rustflags" --libtorch "$repo/.venv/libtorch" "$scratch/refuse"
 
 echo "== a new user's project"
 demo=$scratch/demo

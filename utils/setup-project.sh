@@ -115,6 +115,9 @@ else
 fi
 
 lib=$libtorch/lib
+case "$lib" in
+  *,*) die "the LibTorch path $lib holds a comma, which -Wl,-rpath,... would split: move or link it elsewhere" ;;
+esac
 # The wheel and the 2.x archives use the C++11 ABI; look for its mangled names to be sure.
 abi=0
 for f in "$lib"/libc10.so "$lib"/libc10.dylib; do
@@ -187,8 +190,8 @@ else
     $0 == e { inside = 0; next }
     !inside && /^[[:space:]]*\[[[:space:]]*(env|build)[[:space:]]*\]/ { print NR ": " $0; next }
     !inside && /^[[:space:]]*(env|build)[[:space:]]*\./ { print NR ": " $0; next }
-    !inside && /^[[:space:]]*("?rust(doc)?flags"?|build\.rust(doc)?flags)[[:space:]]*=/ { print NR ": " $0 }
-  ' "$config" | sed 's/^/line /' | paste -sd ';' | sed 's/;/; /g')
+    !inside && /^[[:space:]]*[^#=]*rust(doc)?flags"?[[:space:]]*=/ { print NR ": " $0 }
+  ' "$config" | sed 's/^/line /' | paste -sd ';' - | sed 's/;/; /g')
   if [ -n "$clash" ]; then
     die "$config already has settings this script writes ($clash); merge them by hand into [env] LIBTORCH / LIBTORCH_CXX11_ABI and [build] rustflags / rustdocflags (see the README), or remove them and rerun"
   fi
