@@ -79,6 +79,13 @@ printf '[target.x86_64-unknown-linux-gnu]\nrustflags = ["-C", "target-cpu=native
   > "$scratch/refuse/.cargo/config.toml"
 refuses "(line 2: rustflags" --libtorch "$repo/.venv/libtorch" "$scratch/refuse"
 
+# A workspace member: prepared, with a warning that cargo at the workspace root skips its config.
+mkdir -p "$scratch/ws"
+printf '[workspace]\nmembers = ["member"]\nresolver = "2"\n' > "$scratch/ws/Cargo.toml"
+cargo new --quiet --vcs none "$scratch/ws/member"
+"$setup" --libtorch "$repo/.venv/libtorch" "$scratch/ws/member" 2>&1 >/dev/null |
+  grep -q "is a member of the workspace $scratch/ws" || fail "no warning for a workspace member"
+
 echo "== a new user's project"
 demo=$scratch/demo
 cargo new --quiet --vcs none "$demo"

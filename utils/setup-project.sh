@@ -22,6 +22,8 @@
 # It refuses, naming what is wrong, a LibTorch of another version, a missing Python, and a
 # config that already sets [env], [build], rustflags or rustdocflags outside its block (two
 # sources for one setting: merge them by hand, or move yours into the block's place).
+# PROJECT is the folder cargo runs in: in a workspace, its root (Cargo reads .cargo/config.toml
+# from the current folder and those above it, not from the package's).
 # Nothing is written outside PROJECT except the virtual environment named by --venv.
 set -euo pipefail
 
@@ -58,6 +60,16 @@ done
 [ -z "$libtorch_opt" ] || [ -z "$venv_opt" ] || die "give --libtorch or --venv, not both"
 [ -f "$project/Cargo.toml" ] || die "$project is not a Cargo project: $project/Cargo.toml not found"
 project=$(cd "$project" && pwd)
+# Cargo reads .cargo/config.toml from the folder it runs in and those above, so a workspace
+# member's config is skipped when cargo runs at the workspace root.
+up=$(dirname "$project")
+while [ "$up" != / ]; do
+  if [ -f "$up/Cargo.toml" ] && grep -q '^[[:space:]]*\[workspace\]' "$up/Cargo.toml"; then
+    echo "setup-project: warning: $project is a member of the workspace $up; cargo run in $up does not read $project/.cargo/config.toml: prepare $up as well" >&2
+    break
+  fi
+  up=$(dirname "$up")
+done
 
 # The version a LibTorch folder says it is: build-version (libtorch archives) or version.py
 # (the torch Python package), without the local part (+cpu, +cu130).
