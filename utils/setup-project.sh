@@ -36,7 +36,7 @@ die() {
   exit 1
 }
 usage() {
-  sed -n '4,5p' "$0" | sed 's/^#  *//' >&2
+  sed -n '5p' "$0" | sed 's/^#  */usage: /' >&2
   exit 2
 }
 
@@ -130,7 +130,7 @@ lib=$libtorch/lib
 case "$lib" in
   *,*) die "the LibTorch path $lib holds a comma, which -Wl,-rpath,... would split: move or link it elsewhere" ;;
 esac
-# The wheel and the 2.x archives use the C++11 ABI; look for its mangled names to be sure.
+# LIBTORCH_CXX11_ABI: 1 for the PyPI wheel; look for the C++11 mangled names rather than assume.
 abi=0
 for f in "$lib"/libc10.so "$lib"/libc10.dylib; do
   if [ -f "$f" ] && grep -q __cxx11 "$f"; then abi=1; fi
