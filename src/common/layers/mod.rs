@@ -17,5 +17,5 @@ pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
 pub use feed_forward::{DenseResidualNorm, Intermediate};
 pub use layer_stack::{run_layer_stack, LayerStackOutput, StackOutputs};
 pub use linear::{linear, linear_no_bias, LinearNoBias};
-pub use summary::{flatten_choices, SequenceSummary, SummaryConfig, SummaryType};
+pub use summary::{flatten_choices, num_choices, SequenceSummary, SummaryConfig, SummaryType};
 pub use two_layer_ffn::TwoLayerFeedForward;

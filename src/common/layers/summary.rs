@@ -147,6 +147,33 @@ impl SequenceSummary {
     }
 }
 
+/// The number of choices of a multiple-choice input: `input_ids` `[batch, num_choices, seq]`
+/// or `input_embeds` `[batch, num_choices, seq, width]`, exactly one of them; an error naming
+/// what is wrong otherwise.
+pub fn num_choices(
+    input_ids: Option<&Tensor>,
+    input_embeds: Option<&Tensor>,
+) -> Result<i64, RustBertError> {
+    match (input_ids, input_embeds) {
+        (Some(ids), None) if ids.dim() == 3 => Ok(ids.size()[1]),
+        (None, Some(embeds)) if embeds.dim() == 4 => Ok(embeds.size()[1]),
+        (Some(_), Some(_)) => Err(RustBertError::ValueError(
+            "give either input_ids or input_embeds, not both".into(),
+        )),
+        (None, None) => Err(RustBertError::ValueError(
+            "give one of input_ids or input_embeds".into(),
+        )),
+        (Some(ids), None) => Err(RustBertError::ValueError(format!(
+            "multiple choice input_ids must be [batch, num_choices, seq], got {:?}",
+            ids.size()
+        ))),
+        (None, Some(embeds)) => Err(RustBertError::ValueError(format!(
+            "multiple choice input_embeds must be [batch, num_choices, seq, width], got {:?}",
+            embeds.size()
+        ))),
+    }
+}
+
 /// `[batch, num_choices, ...rest]` -> `[batch * num_choices, ...rest]`, an error (not a panic)
 /// when the tensor does not have `dims` dimensions.
 pub fn flatten_choices(tensor: &Tensor, dims: usize, what: &str) -> Result<Tensor, RustBertError> {

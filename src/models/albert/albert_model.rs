@@ -1,6 +1,6 @@
 use crate::albert::encoder::AlbertTransformer;
 use crate::common::activations::Activation;
-use crate::common::layers::summary::flatten_choices;
+use crate::common::layers::summary::{flatten_choices, num_choices};
 use crate::common::layers::{
     attention_bias, linear, Dropout, TransformerEmbeddings, TransformerEmbeddingsConfig,
 };
@@ -629,33 +629,7 @@ impl AlbertForMultipleChoice {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<AlbertSequenceClassificationOutput, RustBertError> {
-        let num_choices = match (input_ids, input_embeds) {
-            (Some(ids), None) if ids.dim() == 3 => ids.size()[1],
-            (None, Some(embeds)) if embeds.dim() == 4 => embeds.size()[1],
-            (Some(_), Some(_)) => {
-                return Err(RustBertError::ValueError(
-                    "give either input_ids or input_embeds, not both".into(),
-                ))
-            }
-            (None, None) => {
-                return Err(RustBertError::ValueError(
-                    "give one of input_ids or input_embeds".into(),
-                ))
-            }
-            (Some(ids), None) => {
-                return Err(RustBertError::ValueError(format!(
-                    "multiple choice input_ids must be [batch, num_choices, seq], got {:?}",
-                    ids.size()
-                )))
-            }
-            (None, Some(embeds)) => {
-                return Err(RustBertError::ValueError(format!(
-                    "multiple choice input_embeds must be [batch, num_choices, seq, \
-                     embedding_size], got {:?}",
-                    embeds.size()
-                )))
-            }
-        };
+        let num_choices = num_choices(input_ids, input_embeds)?;
         let flat = |t: Option<&Tensor>, dims: usize, what: &str| {
             t.map(|t| flatten_choices(t, dims, what)).transpose()
         };
