@@ -79,6 +79,7 @@
 use crate::albert::AlbertForTokenClassification;
 use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
+use crate::electra::ElectraForTokenClassification;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelType, PaddingSide, TokenizerOption,
 };
@@ -273,6 +274,8 @@ pub enum TokenClassificationOption {
     XLMRoberta(RobertaForTokenClassification),
     /// ALBERT.
     Albert(AlbertForTokenClassification),
+    /// ELECTRA.
+    Electra(ElectraForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
 }
@@ -297,15 +300,15 @@ impl TokenClassificationOption {
             | ModelType::Roberta
             | ModelType::XLMRoberta
             | ModelType::Albert
+            | ModelType::Electra
             | ModelType::XLNet => Ok(()),
             ModelType::Deberta
             | ModelType::DebertaV2
             | ModelType::MobileBert
-            | ModelType::Electra
             | ModelType::Longformer
             | ModelType::FNet => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
-                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, XLNet)"
+                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, XLNet)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -345,6 +348,9 @@ impl TokenClassificationOption {
             (ModelType::Albert, ConfigOption::Albert(c)) => {
                 Self::Albert(AlbertForTokenClassification::new(p, c)?)
             }
+            (ModelType::Electra, ConfigOption::Electra(c)) => {
+                Self::Electra(ElectraForTokenClassification::new(p, c)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
@@ -360,6 +366,7 @@ impl TokenClassificationOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
         }
     }
@@ -408,6 +415,18 @@ impl TokenClassificationOption {
             Self::Albert(model) => {
                 model
                     .forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::Electra(model) => {
+                model
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
