@@ -303,6 +303,7 @@ fn sentence_transformers_modules_match_on_tiny_models() {
         "distilbert_max_sqrt",
         "roberta_mean_dense",
         "albert_multi",
+        "electra_mean",
     ] {
         let model = SentenceEmbeddingsBuilder::local(dir().join("st").join(name))
             .with_device(Device::Cpu)

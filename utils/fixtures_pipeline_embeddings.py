@@ -55,6 +55,8 @@ st/<name>/  sentence-transformers folders written here, in the layout
       Identity, Normalize.
     - albert_multi: AlbertModel (spm albert.model), pooling cls + mean + max (concatenated in
       sentence-transformers' order cls, max, mean: 96), Normalize.
+    - electra_mean: ElectraModel (embedding_size 16 projected to hidden 32, hidden_act silu,
+      layer_norm_eps 0.02) on vocab.txt, pooling mean, Normalize; added last, own seed.
 st/expected.safetensors
     `<name>.embeddings` [len(ST_SENTENCES), dim]: the sentence-transformers pipeline on ST_SENTENCES
     in one padded batch (HF tokenizer: padding=True, truncation=True, max_length=max_seq_length).
@@ -703,6 +705,8 @@ def gen_sentence_transformers():
          {"spiece.model": ALBERT_SPM},
          ["pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens"], None,
          True, 24, 604),
+        ("electra_mean", ElectraModel, electra_config(wp), bert_tokenizer(), vocab_txt,
+         ["pooling_mode_mean_tokens"], None, True, 24, 605),
     ]
     expected = {}
     with torch.no_grad():
