@@ -64,7 +64,7 @@ pub struct MaskedToken {
 /// Configuration of a [`MaskedLanguageModel`]: the model type and files, tokenizer options, the
 /// mask string and where to run.
 pub struct MaskedLanguageConfig {
-    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa or ALBERT).
+    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT or ELECTRA).
     pub model_type: ModelType,
     /// Weights (`.ot`, `.safetensors` or `.bin`).
     pub model_resource: ModelResource,

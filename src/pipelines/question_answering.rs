@@ -1,7 +1,7 @@
 //! Extractive question answering: find the span of a context that answers a question.
 //!
 //! By default the pipeline runs `distilbert-base-cased-distilled-squad` (downloaded once into the
-//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa or ALBERT checkpoint with a
+//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA or XLNet checkpoint with a
 //! question-answering head can be loaded through [`QuestionAnsweringConfig`].
 //!
 //! ```no_run

@@ -1,10 +1,10 @@
 //! # Sequence classification pipeline (sentiment analysis, topic classification, ...)
 //!
 //! Classifies whole texts with a model fine-tuned for sequence classification (BERT,
-//! DistilBERT, RoBERTa, XLM-RoBERTa or ALBERT). The labels are those of the checkpoint's
-//! `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over the labels, or a
-//! sigmoid per label when the configuration's `problem_type` is `multi_label_classification` or
-//! the model has a single label (raw logits for `regression`).
+//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet or BART). The labels are those of
+//! the checkpoint's `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over
+//! the labels, or a sigmoid per label when the configuration's `problem_type` is
+//! `multi_label_classification` or the model has a single label (raw logits for `regression`).
 //!
 //! Texts are truncated to the model's maximum length, sorted by length into batches (padded with
 //! an attention mask, so a text gets the same scores whatever it is batched with) and returned in
