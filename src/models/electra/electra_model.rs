@@ -1,7 +1,7 @@
 use crate::bert::{BertConfig, BertEncoder};
 use crate::common::activations::Activation;
 use crate::common::layers::{
-    attention_bias, flatten_choices, linear, num_choices, Dropout, SequenceSummary, SummaryConfig,
+    encoder_attention_bias, linear, ChoiceInputs, Dropout, SequenceSummary, SummaryConfig,
     SummaryType, TransformerEmbeddings, TransformerEmbeddingsConfig,
 };
 use crate::{Config, RustBertError};
@@ -325,6 +325,53 @@ fn or_panic<T>(result: Result<T, RustBertError>, what: &str) -> T {
     result.expect(what)
 }
 
+/// rust-bert's infallible `new(p, config) -> Self`, over the type's `try_new`.
+macro_rules! rust_bert_new {
+    () => {
+        /// Builds the model or head under `p` (rust-bert's signature).
+        ///
+        /// # Panics
+        /// When the configuration is invalid (see [`ElectraConfig::check`]); `try_new` returns
+        /// the error instead.
+        pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ElectraConfig) -> Self {
+            or_panic(Self::try_new(p, config), "invalid ELECTRA configuration")
+        }
+    };
+}
+
+/// rust-bert's `forward_t` of a head, returning its bare output, over the head's
+/// `try_forward_t`.
+macro_rules! rust_bert_forward_t {
+    ($output:ty) => {
+        /// Runs the model (rust-bert's signature; arguments as [`ElectraModel::forward_t`]).
+        ///
+        /// # Panics
+        /// On inputs [`ElectraModel::forward_t`] rejects (shapes, ids out of range, an empty or
+        /// too long sequence); `try_forward_t` returns the error instead.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool,
+        ) -> $output {
+            or_panic(
+                self.try_forward_t(
+                    input_ids,
+                    mask,
+                    token_type_ids,
+                    position_ids,
+                    input_embeds,
+                    train,
+                ),
+                "invalid input to an ELECTRA model",
+            )
+        }
+    };
+}
+
 /// Output of [`ElectraModel`].
 #[derive(Debug)]
 pub struct ElectraModelOutput {
@@ -348,14 +395,7 @@ pub struct ElectraModel {
 }
 
 impl ElectraModel {
-    /// Builds the model under `p`.
-    ///
-    /// # Panics
-    /// When the configuration is invalid (see [`ElectraConfig::check`]); [`ElectraModel::try_new`]
-    /// returns the error instead.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ElectraConfig) -> ElectraModel {
-        or_panic(Self::try_new(p, config), "invalid ELECTRA configuration")
-    }
+    rust_bert_new!();
 
     /// Builds the model under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -412,25 +452,7 @@ impl ElectraModel {
             Some(project) => project.forward(&embeddings),
             None => embeddings,
         };
-        let (batch, seq_len) = (embeddings.size()[0], embeddings.size()[1]);
-        if seq_len == 0 {
-            // Nothing to attend to; pipelines return empty outputs before this point.
-            return Err(RustBertError::ValueError(
-                "the input sequence is empty (0 tokens)".into(),
-            ));
-        }
-        let bias = mask
-            .map(|m| {
-                attention_bias(
-                    m,
-                    batch,
-                    seq_len,
-                    seq_len,
-                    embeddings.kind(),
-                    "attention mask",
-                )
-            })
-            .transpose()?;
+        let bias = encoder_attention_bias(&embeddings, mask)?;
         let encoded = self
             .encoder
             .forward_t(&embeddings, bias.as_ref(), None, None, train);
@@ -452,14 +474,7 @@ pub struct ElectraDiscriminatorHead {
 }
 
 impl ElectraDiscriminatorHead {
-    /// Builds the head under `p` (`discriminator_predictions` in HF checkpoints).
-    ///
-    /// # Panics
-    /// When the configuration is invalid; [`ElectraDiscriminatorHead::try_new`] returns the
-    /// error instead.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ElectraConfig) -> Self {
-        or_panic(Self::try_new(p, config), "invalid ELECTRA configuration")
-    }
+    rust_bert_new!();
 
     /// Builds the head under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -496,14 +511,7 @@ pub struct ElectraGeneratorHead {
 }
 
 impl ElectraGeneratorHead {
-    /// Builds the head under `p` (`generator_predictions` in HF checkpoints).
-    ///
-    /// # Panics
-    /// When the configuration is invalid; [`ElectraGeneratorHead::try_new`] returns the error
-    /// instead.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ElectraConfig) -> Self {
-        or_panic(Self::try_new(p, config), "invalid ELECTRA configuration")
-    }
+    rust_bert_new!();
 
     /// Builds the head under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -560,14 +568,7 @@ pub struct ElectraForMaskedLM {
 }
 
 impl ElectraForMaskedLM {
-    /// Builds the model under `p`.
-    ///
-    /// # Panics
-    /// When the configuration is invalid; [`ElectraForMaskedLM::try_new`] returns the error
-    /// instead.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ElectraConfig) -> ElectraForMaskedLM {
-        or_panic(Self::try_new(p, config), "invalid ELECTRA configuration")
-    }
+    rust_bert_new!();
 
     /// Builds the model under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -596,32 +597,7 @@ impl ElectraForMaskedLM {
         })
     }
 
-    /// Vocabulary logits for every position (arguments as [`ElectraModel::forward_t`]).
-    ///
-    /// # Panics
-    /// On inputs [`ElectraModel::forward_t`] rejects; [`ElectraForMaskedLM::try_forward_t`]
-    /// returns the error instead.
-    pub fn forward_t(
-        &self,
-        input_ids: Option<&Tensor>,
-        mask: Option<&Tensor>,
-        token_type_ids: Option<&Tensor>,
-        position_ids: Option<&Tensor>,
-        input_embeds: Option<&Tensor>,
-        train: bool,
-    ) -> ElectraMaskedLMOutput {
-        or_panic(
-            self.try_forward_t(
-                input_ids,
-                mask,
-                token_type_ids,
-                position_ids,
-                input_embeds,
-                train,
-            ),
-            "invalid input to the ELECTRA generator",
-        )
-    }
+    rust_bert_forward_t!(ElectraMaskedLMOutput);
 
     /// Vocabulary logits for every position; bad inputs are errors.
     pub fn try_forward_t(
@@ -675,14 +651,7 @@ pub struct ElectraDiscriminator {
 }
 
 impl ElectraDiscriminator {
-    /// Builds the model under `p`.
-    ///
-    /// # Panics
-    /// When the configuration is invalid; [`ElectraDiscriminator::try_new`] returns the error
-    /// instead.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ElectraConfig) -> ElectraDiscriminator {
-        or_panic(Self::try_new(p, config), "invalid ELECTRA configuration")
-    }
+    rust_bert_new!();
 
     /// Builds the model under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -699,32 +668,7 @@ impl ElectraDiscriminator {
         })
     }
 
-    /// Replacement probabilities for every token (arguments as [`ElectraModel::forward_t`]).
-    ///
-    /// # Panics
-    /// On inputs [`ElectraModel::forward_t`] rejects; [`ElectraDiscriminator::try_forward_t`]
-    /// returns the error instead.
-    pub fn forward_t(
-        &self,
-        input_ids: Option<&Tensor>,
-        mask: Option<&Tensor>,
-        token_type_ids: Option<&Tensor>,
-        position_ids: Option<&Tensor>,
-        input_embeds: Option<&Tensor>,
-        train: bool,
-    ) -> ElectraDiscriminatorOutput {
-        or_panic(
-            self.try_forward_t(
-                input_ids,
-                mask,
-                token_type_ids,
-                position_ids,
-                input_embeds,
-                train,
-            ),
-            "invalid input to the ELECTRA discriminator",
-        )
-    }
+    rust_bert_forward_t!(ElectraDiscriminatorOutput);
 
     /// Replacement logits and probabilities for every token; bad inputs are errors.
     pub fn try_forward_t(
@@ -788,32 +732,7 @@ impl ElectraForTokenClassification {
         })
     }
 
-    /// Label logits for every token (arguments as [`ElectraModel::forward_t`]).
-    ///
-    /// # Panics
-    /// On inputs [`ElectraModel::forward_t`] rejects;
-    /// [`ElectraForTokenClassification::try_forward_t`] returns the error instead.
-    pub fn forward_t(
-        &self,
-        input_ids: Option<&Tensor>,
-        mask: Option<&Tensor>,
-        token_type_ids: Option<&Tensor>,
-        position_ids: Option<&Tensor>,
-        input_embeds: Option<&Tensor>,
-        train: bool,
-    ) -> ElectraTokenClassificationOutput {
-        or_panic(
-            self.try_forward_t(
-                input_ids,
-                mask,
-                token_type_ids,
-                position_ids,
-                input_embeds,
-                train,
-            ),
-            "invalid input to ELECTRA token classification",
-        )
-    }
+    rust_bert_forward_t!(ElectraTokenClassificationOutput);
 
     /// Label logits for every token `[batch, seq, num_labels]`; bad inputs are errors.
     pub fn try_forward_t(
@@ -1037,24 +956,21 @@ impl ElectraForMultipleChoice {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<ElectraSequenceClassificationOutput, RustBertError> {
-        let num_choices = num_choices(input_ids, input_embeds)?;
-        let flat = |t: Option<&Tensor>, dims: usize, what: &str| {
-            t.map(|t| flatten_choices(t, dims, what)).transpose()
-        };
+        let choices =
+            ChoiceInputs::flatten(input_ids, mask, token_type_ids, position_ids, input_embeds)?;
         let output = self.electra.forward_t(
-            flat(input_ids, 3, "input_ids")?.as_ref(),
-            flat(mask, 3, "attention mask")?.as_ref(),
-            flat(token_type_ids, 3, "token_type_ids")?.as_ref(),
-            flat(position_ids, 3, "position_ids")?.as_ref(),
-            flat(input_embeds, 4, "input_embeds")?.as_ref(),
+            choices.input_ids.as_ref(),
+            choices.mask.as_ref(),
+            choices.token_type_ids.as_ref(),
+            choices.position_ids.as_ref(),
+            choices.input_embeds.as_ref(),
             train,
         )?;
-        let logits = self
+        let scores = self
             .sequence_summary
             .forward_t(&output.hidden_state, None, train)?
-            .apply(&self.classifier)
-            .f_view([-1, num_choices])
-            .map_err(|e| RustBertError::ValueError(format!("multiple choice logits: {e}")))?;
+            .apply(&self.classifier);
+        let logits = choices.logits(&scores)?;
         Ok(ElectraSequenceClassificationOutput {
             logits,
             all_hidden_states: output.all_hidden_states,
