@@ -419,3 +419,53 @@ fn configs_take_hf_defaults_for_omitted_keys() {
         rust_bert::common::config::parse_config(r#"{"pad_token_id": null}"#, "test").unwrap();
     assert_eq!(config.pad_token_id, 0);
 }
+
+#[test]
+fn pipelines_refuse_a_bad_configuration_without_panicking() {
+    use rust_bert::pipelines::common::{ModelResource, ModelType};
+    use rust_bert::pipelines::sequence_classification::{
+        SequenceClassificationConfig, SequenceClassificationModel,
+    };
+    use rust_bert::resources::LocalResource;
+    let folder = fixtures().join("pipeline_classification");
+    let scratch = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(folder.join("electra/config.json")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for (field, value) in [
+        ("num_attention_heads", serde_json::json!(5)),
+        ("embedding_size", serde_json::json!(-16)),
+        ("hidden_act", serde_json::json!("no_such_activation")),
+    ] {
+        let original = json[field].clone();
+        json[field] = value;
+        let path = scratch.path().join("config.json");
+        std::fs::write(&path, json.to_string()).unwrap();
+        json[field] = original;
+        let mut config = SequenceClassificationConfig::new(
+            ModelType::Electra,
+            ModelResource::Torch(Box::new(LocalResource::from(
+                folder.join("electra/model.safetensors"),
+            ))),
+            LocalResource::from(path),
+            LocalResource::from(folder.join("vocab.txt")),
+            None,
+            true,
+            None,
+            None,
+        );
+        config.device = Device::Cpu;
+        let error = SequenceClassificationModel::new(config).err().unwrap();
+        assert!(
+            matches!(error, RustBertError::InvalidConfigurationError(_)),
+            "{field}: {error}"
+        );
+        assert!(error.to_string().contains(field), "{field}: {error}");
+    }
+    // HF does not implement the `attn` summary either.
+    let config = ElectraConfig {
+        summary_type: Some(rust_bert::common::layers::SummaryType::attn),
+        ..config("multiple_choice")
+    };
+    let vs = VarStore::new(Device::Cpu);
+    assert!(ElectraForMultipleChoice::new(vs.root(), &config).is_err());
+}
