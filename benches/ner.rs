@@ -9,6 +9,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use rust_bert::bert::{BertConfig, BertForTokenClassification};
 use rust_bert::common::weights::write_tensors;
+use rust_bert::pipelines::common::ModelResource;
 use rust_bert::pipelines::common::ModelType;
 use rust_bert::pipelines::ner::NERModel;
 use rust_bert::pipelines::token_classification::{
@@ -88,7 +89,7 @@ fn bench(c: &mut Criterion) {
     let (config_path, weights) = write_model(dir.path());
     let mut config = TokenClassificationConfig::new(
         ModelType::Bert,
-        LocalResource::from(weights),
+        ModelResource::Torch(Box::new(LocalResource::from(weights))),
         LocalResource::from(config_path),
         LocalResource::from(vocab),
         None,

@@ -179,7 +179,7 @@ fn bench(c: &mut Criterion) {
     {
         let vs = VarStore::new(Device::Cpu);
         let config: T5Config = serde_json::from_value(t5_config.clone()).expect("config");
-        let _model = T5ForConditionalGeneration::new(vs.root(), &config).expect("t5");
+        let _model = T5ForConditionalGeneration::new(vs.root(), &config);
         write_model(&vs, &t5_config, t5_dir.path());
     }
     let t5 =

@@ -41,7 +41,7 @@ fn main() -> Result<(), RustBertError> {
     let encoded = tokenizer.encode_list(&texts, 128, &TruncationStrategy::LongestFirst, 0);
     let batch = tokenizer.pad_batch(&encoded, tokenizer.default_padding_side(), vs.device());
     let output = tch::no_grad(|| {
-        model.forward_t(
+        model.try_forward_t(
             Some(&batch.input_ids),
             Some(&batch.attention_mask),
             Some(&batch.token_type_ids),

@@ -94,7 +94,7 @@ fn main() -> Result<(), RustBertError> {
     let encoded = tokenizer.encode_list(&texts, 64, &TruncationStrategy::LongestFirst, 0);
     let batch = tokenizer.pad_batch(&encoded, tokenizer.default_padding_side(), device);
     let logits: Tensor = tch::no_grad(|| {
-        classifier.forward_t(
+        classifier.try_forward_t(
             Some(&batch.input_ids),
             Some(&batch.attention_mask),
             Some(&batch.token_type_ids),

@@ -33,11 +33,13 @@ fn main() -> Result<(), RustBertError> {
     let ids = tokenizer.convert_tokens_to_ids(&tokenizer.tokenize(prompt));
     let mut generated = ids.clone();
     let mut input = Tensor::from_slice(&ids).unsqueeze(0).to(vs.device());
-    let mut cache = Cache::None;
+    // The key/value tensors of the tokens seen so far, one per layer (rust-bert's `layer_past`).
+    let mut past: Option<Vec<Tensor>> = None;
     // Greedy decoding by hand: the prompt once, then one token per step with the cache.
     for _ in 0..8 {
-        let output =
-            tch::no_grad(|| model.forward_t(Some(&input), cache, None, None, None, None, false))?;
+        let output = tch::no_grad(|| {
+            model.forward_t(Some(&input), past.as_ref(), None, None, None, None, false)
+        })?;
         let next = output
             .lm_logits
             .get(0)
@@ -45,7 +47,10 @@ fn main() -> Result<(), RustBertError> {
             .argmax(0, false)
             .int64_value(&[]);
         generated.push(next);
-        cache = output.cache;
+        past = match output.cache {
+            Cache::GPT2Cache(layers) => layers,
+            _ => None,
+        };
         input = Tensor::from_slice(&[next]).unsqueeze(0).to(vs.device());
     }
     println!(

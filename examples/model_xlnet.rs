@@ -35,7 +35,7 @@ fn main() -> Result<(), RustBertError> {
     let encoded = tokenizer.encode_list(&texts, 128, &TruncationStrategy::LongestFirst, 0);
     let batch = tokenizer.pad_batch(&encoded, tokenizer.default_padding_side(), device);
     let output = tch::no_grad(|| {
-        classifier.forward_t(
+        classifier.try_forward_t(
             Some(&batch.input_ids),
             Some(&batch.attention_mask),
             None,

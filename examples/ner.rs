@@ -6,6 +6,7 @@
 //! The default folder is the tiny random BERT NER model of the test fixtures
 //! (`tests/fixtures/pipeline_tokens/bert_ner`, uncased, CoNLL-03 labels), so the entities are
 //! random; `examples/ner_remote.rs` runs the real default model from the hub.
+use rust_bert::pipelines::common::ModelResource;
 use rust_bert::pipelines::common::ModelType;
 use rust_bert::pipelines::ner::NERModel;
 use rust_bert::pipelines::token_classification::{
@@ -25,7 +26,7 @@ fn main() -> Result<(), RustBertError> {
         });
     let config = TokenClassificationConfig::new(
         ModelType::Bert,
-        LocalResource::from(dir.join("model.safetensors")),
+        ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
         LocalResource::from(dir.join("config.json")),
         LocalResource::from(dir.join("vocab.txt")),
         None,

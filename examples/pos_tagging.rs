@@ -7,6 +7,7 @@
 //! (`tests/fixtures/pipeline_tokens/bert_pos` with the uncased vocabulary of `bert_ner`), so the
 //! tags are random. rust-bert's default POS model is MobileBERT, which this crate does not
 //! implement yet (`POSModel::new(POSConfig::default())` says so).
+use rust_bert::pipelines::common::ModelResource;
 use rust_bert::pipelines::common::ModelType;
 use rust_bert::pipelines::pos_tagging::{POSConfig, POSModel};
 use rust_bert::pipelines::token_classification::{
@@ -29,7 +30,7 @@ fn main() -> Result<(), RustBertError> {
         .unwrap_or_else(|| fixtures.join("bert_ner/vocab.txt"));
     let config = POSConfig::from(TokenClassificationConfig::new(
         ModelType::Bert,
-        LocalResource::from(dir.join("model.safetensors")),
+        ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
         LocalResource::from(dir.join("config.json")),
         LocalResource::from(vocab),
         None,

@@ -6,6 +6,7 @@
 //! The default folder is the tiny random BERT NER model of the test fixtures
 //! (`tests/fixtures/pipeline_tokens/bert_ner`: `model.safetensors`, `config.json`, `vocab.txt`,
 //! uncased), so the labels are random; point it at a fine-tuned BERT folder for real ones.
+use rust_bert::pipelines::common::ModelResource;
 use rust_bert::pipelines::common::ModelType;
 use rust_bert::pipelines::token_classification::{
     LabelAggregationOption, TokenClassificationConfig, TokenClassificationModel,
@@ -24,7 +25,7 @@ fn main() -> Result<(), RustBertError> {
         });
     let config = TokenClassificationConfig::new(
         ModelType::Bert,
-        LocalResource::from(dir.join("model.safetensors")),
+        ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
         LocalResource::from(dir.join("config.json")),
         LocalResource::from(dir.join("vocab.txt")),
         None,

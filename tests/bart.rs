@@ -141,7 +141,7 @@ fn bart_padded_batch_matches_hf_at_every_layer() {
     let (_vs, model) = bart(true);
     check_every_layer("bart", &|ids, mask, encoder, decoder, cache| {
         model
-            .forward_t(ids, mask, encoder, decoder, None, cache, false)
+            .try_forward_t(ids, mask, encoder, decoder, None, cache, false)
             .unwrap()
     });
 }
@@ -151,7 +151,7 @@ fn bart_incremental_decoding_matches_hf() {
     let (_vs, model) = bart(false);
     check_incremental("bart", &|ids, mask, encoder, decoder, cache| {
         model
-            .forward_t(ids, mask, encoder, decoder, None, cache, false)
+            .try_forward_t(ids, mask, encoder, decoder, None, cache, false)
             .unwrap()
     });
 }
@@ -166,7 +166,7 @@ fn bart_classification_matches_hf_and_checks_eos() {
     load_weights_from_file(&vs, dir("bart_classification").join("model.safetensors")).unwrap();
     for prefix in ["", "pair."] {
         let output = tch::no_grad(|| {
-            model.forward_t(
+            model.try_forward_t(
                 e.get(&format!("{prefix}input_ids")),
                 Some(e.get(&format!("{prefix}attention_mask"))),
                 None,
@@ -186,14 +186,14 @@ fn bart_classification_matches_hf_and_checks_eos() {
     // A row without an end token is an error.
     let ids = Tensor::from_slice(&[0i64, 5, 2, 0, 5, 6]).view([2, 3]);
     assert!(model
-        .forward_t(&ids, None, None, None, None, false)
+        .try_forward_t(&ids, None, None, None, None, false)
         .is_err());
     // Rows with different numbers of end tokens (HF refuses the batch) each use their last
     // one: the batch equals the rows run alone (where HF agrees: one row, its last end token).
     let run = |ids: &[i64], mask: &[i64], rows: i64| {
         let ids = Tensor::from_slice(ids).view([rows, -1]);
         let mask = Tensor::from_slice(mask).view([rows, -1]);
-        tch::no_grad(|| model.forward_t(&ids, Some(&mask), None, None, None, false))
+        tch::no_grad(|| model.try_forward_t(&ids, Some(&mask), None, None, None, false))
             .unwrap()
             .decoder_output
     };

@@ -217,7 +217,7 @@ fn masked_lm_matches_hf() {
         let model = BertForMaskedLM::new(vs.root(), config);
         load_weights_from_file(vs, weights).unwrap();
         let out = model
-            .forward_t(
+            .try_forward_t(
                 Some(e.get("input_ids")),
                 Some(e.get("attention_mask")),
                 Some(e.get("token_type_ids")),
@@ -247,7 +247,7 @@ fn untied_masked_lm_reads_the_decoder_weight_and_bias() {
         let report = load_weights_from_file(vs, weights).unwrap();
         assert_eq!(report.unused, vec!["cls.predictions.bias"]);
         let out = model
-            .forward_t(
+            .try_forward_t(
                 Some(e.get("input_ids")),
                 Some(e.get("attention_mask")),
                 Some(e.get("token_type_ids")),
@@ -268,7 +268,7 @@ fn sequence_classification_matches_hf() {
         let model = BertForSequenceClassification::new(vs.root(), config).unwrap();
         load_weights_from_file(vs, weights).unwrap();
         let out = model
-            .forward_t(
+            .try_forward_t(
                 Some(e.get("input_ids")),
                 Some(e.get("attention_mask")),
                 Some(e.get("token_type_ids")),
@@ -294,7 +294,7 @@ fn multiple_choice_matches_hf() {
         let model = BertForMultipleChoice::new(vs.root(), config);
         load_weights_from_file(vs, weights).unwrap();
         let out = model
-            .forward_t(
+            .try_forward_t(
                 e.get("input_ids"),
                 Some(e.get("attention_mask")),
                 Some(e.get("token_type_ids")),
@@ -313,7 +313,7 @@ fn token_classification_matches_hf() {
         let model = BertForTokenClassification::new(vs.root(), config).unwrap();
         load_weights_from_file(vs, weights).unwrap();
         let out = model
-            .forward_t(
+            .try_forward_t(
                 Some(e.get("input_ids")),
                 Some(e.get("attention_mask")),
                 Some(e.get("token_type_ids")),
@@ -339,7 +339,7 @@ fn question_answering_matches_hf() {
         let model = BertForQuestionAnswering::new(vs.root(), config);
         load_weights_from_file(vs, weights).unwrap();
         let out = model
-            .forward_t(
+            .try_forward_t(
                 Some(e.get("input_ids")),
                 Some(e.get("attention_mask")),
                 Some(e.get("token_type_ids")),

@@ -377,7 +377,7 @@ fn cli_zero_shot_equals_library() {
 fn token_config(folder: &str, vocab: &str) -> TokenClassificationConfig {
     let mut config = TokenClassificationConfig::new(
         ModelType::Bert,
-        local(&format!("{folder}/model.safetensors")),
+        ModelResource::Torch(Box::new(local(&format!("{folder}/model.safetensors")))),
         local(&format!("{folder}/config.json")),
         local(vocab),
         None,

@@ -233,7 +233,7 @@ fn sequence_classification_matches_hf() {
     for_each_format("sequence_classification", |vs, weights, e, config| {
         let model = ElectraForSequenceClassification::new(vs.root(), config).unwrap();
         load_every_tensor(vs, weights);
-        let out = on_fixture!(model, forward_t, e);
+        let out = on_fixture!(model, try_forward_t, e);
         assert_eq!(out.logits.size(), [3, 3]);
         close(&out.logits, e.get("logits"), "sequence classification");
         check_layers(
@@ -271,7 +271,7 @@ fn question_answering_matches_hf() {
     for_each_format("question_answering", |vs, weights, e, config| {
         let model = ElectraForQuestionAnswering::new(vs.root(), config).unwrap();
         load_every_tensor(vs, weights);
-        let out = on_fixture!(model, forward_t, e);
+        let out = on_fixture!(model, try_forward_t, e);
         close(&out.start_logits, e.get("start_logits"), "qa start");
         close(&out.end_logits, e.get("end_logits"), "qa end");
         check_layers(&out.all_hidden_states, &out.all_attentions, e, config, "qa");
@@ -283,7 +283,7 @@ fn multiple_choice_matches_hf() {
     for_each_format("multiple_choice", |vs, weights, e, config| {
         let model = ElectraForMultipleChoice::new(vs.root(), config).unwrap();
         load_every_tensor(vs, weights);
-        let out = on_fixture!(model, forward_t, e);
+        let out = on_fixture!(model, try_forward_t, e);
         assert_eq!(out.logits.size(), [2, 3]);
         close(&out.logits, e.get("logits"), "multiple choice");
         check_layers(&out.all_hidden_states, &out.all_attentions, e, config, "mc");
@@ -393,7 +393,7 @@ fn bad_configs_and_inputs_are_errors() {
     let vs = VarStore::new(Device::Cpu);
     let mc = ElectraForMultipleChoice::new(vs.root(), &base).unwrap();
     assert!(mc
-        .forward_t(Some(&ids), None, None, None, None, false)
+        .try_forward_t(Some(&ids), None, None, None, None, false)
         .is_err());
 }
 

@@ -92,7 +92,7 @@ fn gpt2_padded_batches_match_hf() {
         let right = model
             .forward_t(
                 Some(e.get("right.input_ids")),
-                Cache::None,
+                None,
                 Some(e.get("right.attention_mask")),
                 Some(e.get("right.token_type_ids")),
                 None,
@@ -105,7 +105,7 @@ fn gpt2_padded_batches_match_hf() {
         let left = model
             .forward_t(
                 Some(e.get("left.input_ids")),
-                Cache::None,
+                None,
                 Some(left_mask),
                 None,
                 Some(e.get("left.position_ids")),
@@ -182,7 +182,7 @@ fn gpt2_incremental_decoding_matches_hf() {
             let out = model
                 .forward_t(
                     Some(&input("input_ids")),
-                    cache,
+                    gpt2_layers(cache).as_ref(),
                     Some(&input("attention_mask")),
                     None,
                     Some(&input("position_ids")),
@@ -211,7 +211,7 @@ fn gpt2_incremental_decoding_matches_hf() {
         let full = model
             .forward_t(
                 Some(e.get("full.input_ids")),
-                Cache::None,
+                None,
                 Some(e.get("full.attention_mask")),
                 None,
                 Some(e.get("full.position_ids")),
@@ -246,18 +246,26 @@ fn gpt2_inputs_beyond_positions_are_errors() {
         load(&vs, &dir("gpt2").join("model.safetensors"));
         let too_long = Tensor::ones([1, config.n_positions + 1], (Kind::Int64, Device::Cpu));
         let error = model
-            .forward_t(Some(&too_long), Cache::None, None, None, None, None, false)
+            .forward_t(Some(&too_long), None, None, None, None, None, false)
             .unwrap_err();
         assert!(error.to_string().contains("n_positions"), "{error}");
 
         // The cache counts: 16 cached tokens leave no room for a 17th.
         let prompt = Tensor::ones([1, config.n_positions], (Kind::Int64, Device::Cpu));
         let out = model
-            .forward_t(Some(&prompt), Cache::None, None, None, None, None, false)
+            .forward_t(Some(&prompt), None, None, None, None, None, false)
             .unwrap();
         let next = Tensor::ones([1, 1], (Kind::Int64, Device::Cpu));
         assert!(model
-            .forward_t(Some(&next), out.cache, None, None, None, None, false)
+            .forward_t(
+                Some(&next),
+                gpt2_layers(out.cache).as_ref(),
+                None,
+                None,
+                None,
+                None,
+                false
+            )
             .is_err());
 
         // Explicit positions out of range, ids outside the vocabulary, bad masks and a cache
@@ -267,7 +275,7 @@ fn gpt2_inputs_beyond_positions_are_errors() {
         assert!(model
             .forward_t(
                 Some(&ids),
-                Cache::None,
+                None,
                 None,
                 None,
                 Some(&bad_positions),
@@ -277,29 +285,21 @@ fn gpt2_inputs_beyond_positions_are_errors() {
             .is_err());
         let bad_ids = Tensor::from_slice(&[0i64, 100, 1]).unsqueeze(0);
         assert!(model
-            .forward_t(Some(&bad_ids), Cache::None, None, None, None, None, false)
+            .forward_t(Some(&bad_ids), None, None, None, None, None, false)
             .is_err());
         let bad_mask = Tensor::ones([1, 4], (Kind::Int64, Device::Cpu));
         assert!(model
-            .forward_t(
-                Some(&ids),
-                Cache::None,
-                Some(&bad_mask),
-                None,
-                None,
-                None,
-                false
-            )
+            .forward_t(Some(&ids), None, Some(&bad_mask), None, None, None, false)
             .is_err());
-        let shallow = Cache::GPT2Cache(Some(vec![Tensor::zeros(
+        let shallow = Some(vec![Tensor::zeros(
             [2, 1, 4, 3, 8],
             (Kind::Float, Device::Cpu),
-        )]));
+        )]);
         assert!(model
-            .forward_t(Some(&ids), shallow, None, None, None, None, false)
+            .forward_t(Some(&ids), shallow.as_ref(), None, None, None, None, false)
             .is_err());
         assert!(model
-            .forward_t(None, Cache::None, None, None, None, None, false)
+            .forward_t(None, None, None, None, None, None, false)
             .is_err());
     });
 }
@@ -334,6 +334,8 @@ fn openai_gpt_padded_batches_match_hf() {
                 Some(e.get("right.token_type_ids")),
                 None,
                 None,
+                None,
+                None,
                 false,
             )
             .unwrap();
@@ -347,6 +349,8 @@ fn openai_gpt_padded_batches_match_hf() {
                 Some(left_mask),
                 None,
                 Some(e.get("left.position_ids")),
+                None,
+                None,
                 None,
                 false,
             )
@@ -400,7 +404,25 @@ fn openai_gpt_padded_batches_match_hf() {
         );
         let too_long = Tensor::ones([1, config.n_positions + 1], (Kind::Int64, Device::Cpu));
         assert!(model
-            .forward_t(Some(&too_long), Cache::None, None, None, None, None, false)
+            .forward_t(
+                Some(&too_long),
+                Cache::None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                false
+            )
             .is_err());
     });
+}
+
+/// The per-layer key/value tensors a GPT-2 cache holds: rust-bert's `layer_past` argument.
+fn gpt2_layers(cache: Cache) -> Option<Vec<Tensor>> {
+    match cache {
+        Cache::GPT2Cache(layers) => layers,
+        _ => None,
+    }
 }

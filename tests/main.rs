@@ -26,6 +26,7 @@ mod robustness;
 mod server;
 mod t5;
 mod tokenizers;
+mod twins;
 mod util;
 mod weights;
 mod xlnet;

@@ -30,7 +30,7 @@ fn marian(layers: bool) -> (VarStore, MarianForConditionalGeneration) {
 fn run(model: &MarianForConditionalGeneration) -> Box<Forward<'_>> {
     Box::new(move |ids, mask, encoder, decoder, cache| {
         model
-            .forward_t(ids, mask, encoder, decoder, None, cache, false)
+            .try_forward_t(ids, mask, encoder, decoder, None, cache, false)
             .unwrap()
     })
 }

@@ -1,6 +1,7 @@
 //! Token classification, NER and POS pipelines against HF's `pipeline("token-classification")`
 //! on tiny random models (fixtures: utils/fixtures_pipeline_tokens.py).
 use crate::util::{fixtures, TOL};
+use rust_bert::pipelines::common::ModelResource;
 use rust_bert::pipelines::common::{ModelType, TokenizerOption};
 use rust_bert::pipelines::ner::{group_entities, Entity, NERModel};
 use rust_bert::pipelines::pos_tagging::{POSConfig, POSModel};
@@ -81,7 +82,9 @@ fn config_with(
     let s = spec(name);
     let mut config = TokenClassificationConfig::new(
         s.model_type,
-        LocalResource::from(dir(s.folder).join("model.safetensors")),
+        ModelResource::Torch(Box::new(LocalResource::from(
+            dir(s.folder).join("model.safetensors"),
+        ))),
         LocalResource::from(dir(s.folder).join(config_file)),
         LocalResource::from(s.vocab),
         s.merges.map(LocalResource::from),

@@ -185,7 +185,7 @@ fn an_ignored_layer_norm_epsilon_would_fail() {
     let model = RobertaForMaskedLM::new(vs.root(), &config);
     load_weights_from_file(&vs, fixture.dir.join("model.safetensors")).unwrap();
     let (ids, mask) = ids_and_mask(&e);
-    let out = tch::no_grad(|| model.forward_t(ids, mask, None, None, None, None, None, false));
+    let out = tch::no_grad(|| model.try_forward_t(ids, mask, None, None, None, None, None, false));
     let diff = max_abs_diff(&out.unwrap().prediction_scores, e.get("logits"));
     assert!(diff > 10.0 * TOL, "{diff}");
 }
@@ -228,7 +228,7 @@ impl Head for RobertaForMaskedLM {
     fn run(&self, e: &Expected) -> Outputs {
         let (ids, mask) = ids_and_mask(e);
         let out = self
-            .forward_t(ids, mask, None, None, None, None, None, false)
+            .try_forward_t(ids, mask, None, None, None, None, None, false)
             .unwrap();
         let values = vec![("logits", out.prediction_scores)];
         let (hidden, attentions) = (out.all_hidden_states, out.all_attentions);
@@ -250,7 +250,7 @@ macro_rules! classification_head {
 
             fn run(&self, e: &Expected) -> Outputs {
                 let (ids, mask) = ids_and_mask(e);
-                let out = self.forward_t(ids, mask, None, None, None, false).unwrap();
+                let out = self.try_forward_t(ids, mask, None, None, None, false).unwrap();
                 let values = vec![("logits", out.logits)];
                 let (hidden, attentions) = (out.all_hidden_states, out.all_attentions);
                 Outputs { values, hidden, attentions }
@@ -271,7 +271,9 @@ impl Head for RobertaForQuestionAnswering {
 
     fn run(&self, e: &Expected) -> Outputs {
         let (ids, mask) = ids_and_mask(e);
-        let out = self.forward_t(ids, mask, None, None, None, false).unwrap();
+        let out = self
+            .try_forward_t(ids, mask, None, None, None, false)
+            .unwrap();
         let values = vec![
             ("start_logits", out.start_logits),
             ("end_logits", out.end_logits),
@@ -292,7 +294,7 @@ impl Head for RobertaForMultipleChoice {
 
     fn run(&self, e: &Expected) -> Outputs {
         let (ids, mask) = (e.get("input_ids"), Some(e.get("attention_mask")));
-        let out = self.forward_t(ids, mask, None, None, false).unwrap();
+        let out = self.try_forward_t(ids, mask, None, None, false).unwrap();
         let values = vec![("logits", out.logits)];
         let (hidden, attentions) = (out.all_hidden_states, out.all_attentions);
         Outputs {
@@ -361,10 +363,12 @@ fn multiple_choice_inputs_that_do_not_line_up_are_errors() {
     let e = fixture.expected();
     let ids = e.get("input_ids");
     let flat = ids.view([-1, 7]);
-    let error = model.forward_t(&flat, None, None, None, false).unwrap_err();
+    let error = model
+        .try_forward_t(&flat, None, None, None, false)
+        .unwrap_err();
     assert!(error.to_string().contains("num_choices"), "{error}");
     let bad_mask = Tensor::ones([2, 3, 6], (Kind::Int64, Device::Cpu));
-    let error = tch::no_grad(|| model.forward_t(ids, Some(&bad_mask), None, None, false));
+    let error = tch::no_grad(|| model.try_forward_t(ids, Some(&bad_mask), None, None, false));
     assert!(error.unwrap_err().to_string().contains("mask"));
 }
 

@@ -32,7 +32,7 @@ fn config(name: &str, layers: bool) -> T5Config {
 
 fn model(name: &str, layers: bool) -> (VarStore, T5ForConditionalGeneration) {
     let vs = VarStore::new(Device::Cpu);
-    let model = T5ForConditionalGeneration::new(vs.root(), &config(name, layers)).unwrap();
+    let model = T5ForConditionalGeneration::new(vs.root(), &config(name, layers));
     load_weights_from_file(&vs, dir(name).join("model.safetensors")).unwrap();
     (vs, model)
 }
@@ -59,11 +59,13 @@ fn t5_padded_batch_matches_hf_at_every_layer() {
         let (_vs, model) = model(name, true);
         let mask = e.get("attention_mask");
         let output = tch::no_grad(|| {
-            model.forward_t(
+            model.try_forward_t(
                 Some(e.get("input_ids")),
                 Some(mask),
                 None,
                 Some(e.get("decoder_input_ids")),
+                None,
+                None,
                 None,
                 None,
                 false,
@@ -101,11 +103,13 @@ fn t5_padded_batch_matches_hf_at_every_layer() {
         }
         // A sequence longer than the buckets' maximum distance.
         let long = tch::no_grad(|| {
-            model.forward_t(
+            model.try_forward_t(
                 Some(e.get("long.input_ids")),
                 Some(e.get("long.attention_mask")),
                 None,
                 Some(e.get("long.decoder_input_ids")),
+                None,
+                None,
                 None,
                 None,
                 false,
@@ -128,15 +132,17 @@ fn t5_incremental_decoding_matches_hf() {
         let (_vs, model) = model(name, false);
         let mask = e.get("attention_mask");
         tch::no_grad(|| {
-            let encoder = model.encode(e.get("input_ids"), Some(mask)).unwrap();
+            let encoder = model.try_encode(e.get("input_ids"), Some(mask)).unwrap();
             let mut cache = None;
             for k in 0..4 {
                 let step = model
-                    .forward_t(
+                    .try_forward_t(
                         None,
                         Some(mask),
                         Some(&encoder),
                         Some(e.get(&format!("step.{k}.decoder_input_ids"))),
+                        None,
+                        None,
                         None,
                         cache,
                         false,
@@ -158,7 +164,7 @@ fn t5_incremental_decoding_matches_hf() {
 fn t5_sentence_embedding_encoder_matches_hf() {
     let e = Expected::load(dir("t5").join("expected.safetensors"));
     let vs = VarStore::new(Device::Cpu);
-    let encoder = T5ForSentenceEmbeddings::new(vs.root(), &config("t5", false)).unwrap();
+    let encoder = T5ForSentenceEmbeddings::new(vs.root(), &config("t5", false));
     let report = load_weights_from_file(&vs, dir("t5").join("model.safetensors")).unwrap();
     assert!(report
         .unused

@@ -174,7 +174,7 @@ fn every_head_matches_hf() {
         XLNetForSequenceClassification::new(vs.root(), &c).unwrap()
     });
     let logits = tch::no_grad(|| {
-        model.forward_t(
+        model.try_forward_t(
             Some(ids),
             Some(mask),
             None,
@@ -194,7 +194,7 @@ fn every_head_matches_hf() {
         "classification",
     );
     let logits = tch::no_grad(|| {
-        model.forward_t(
+        model.try_forward_t(
             Some(e.get("pair.input_ids")),
             Some(e.get("pair.attention_mask")),
             None,
@@ -219,7 +219,7 @@ fn every_head_matches_hf() {
         XLNetForTokenClassification::new(vs.root(), &c).unwrap()
     });
     let logits = tch::no_grad(|| {
-        model.forward_t(
+        model.try_forward_t(
             Some(ids),
             Some(mask),
             None,
@@ -236,10 +236,10 @@ fn every_head_matches_hf() {
 
     let c = config("question_answering", false);
     let (_vs, model) = load("question_answering", |vs| {
-        XLNetForQuestionAnswering::new(vs.root(), &c)
+        XLNetForQuestionAnswering::new(vs.root(), &c).unwrap()
     });
     let output = tch::no_grad(|| {
-        model.forward_t(
+        model.try_forward_t(
             Some(ids),
             Some(mask),
             None,
@@ -269,7 +269,7 @@ fn every_head_matches_hf() {
         XLNetForMultipleChoice::new(vs.root(), &c).unwrap()
     });
     let logits = tch::no_grad(|| {
-        model.forward_t(
+        model.try_forward_t(
             Some(e.get("multiple_choice.input_ids")),
             Some(e.get("multiple_choice.attention_mask")),
             None,

@@ -352,7 +352,9 @@ impl Models {
         let ner_dir = fixtures.join("pipeline_tokens/bert_ner");
         let mut ner = TokenClassificationConfig::new(
             ModelType::Bert,
-            LocalResource::from(ner_dir.join("model.safetensors")),
+            ModelResource::Torch(Box::new(LocalResource::from(
+                ner_dir.join("model.safetensors"),
+            ))),
             LocalResource::from(ner_dir.join("config.json")),
             LocalResource::from(ner_dir.join("vocab.txt")),
             None,

@@ -265,7 +265,7 @@ impl MaskedLanguageOption {
         Ok(match self {
             Self::Bert(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -279,7 +279,7 @@ impl MaskedLanguageOption {
             }
             Self::Roberta(model) | Self::XLMRoberta(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -298,7 +298,7 @@ impl MaskedLanguageOption {
             }
             Self::Albert(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,

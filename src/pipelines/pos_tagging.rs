@@ -39,7 +39,7 @@
 //! [`TokenClassificationModel::predict`] (HF's `aggregation_strategy="first"` words with the
 //! default `First` aggregation), with rust-bert's rule for punctuation: a word made only of
 //! ASCII punctuation whose score is below 0.5 (or NaN) is tagged `.` with score 1.
-use crate::pipelines::common::TokenizerOption;
+use crate::pipelines::common::{ModelResource, TokenizerOption};
 use crate::pipelines::token_classification::{TokenClassificationConfig, TokenClassificationModel};
 use crate::RustBertError;
 use serde::{Deserialize, Serialize};
@@ -92,9 +92,9 @@ impl Default for POSConfig {
         POSConfig {
             token_classification_config: TokenClassificationConfig {
                 model_type: ModelType::MobileBert,
-                model_resource: Box::new(RemoteResource::from_pretrained(
+                model_resource: ModelResource::Torch(Box::new(RemoteResource::from_pretrained(
                     MOBILEBERT_ENGLISH_POS_MODEL,
-                )),
+                ))),
                 config_resource: Box::new(RemoteResource::from_pretrained(
                     MOBILEBERT_ENGLISH_POS_CONFIG,
                 )),

@@ -301,7 +301,7 @@ impl QuestionAnsweringOption {
                 Ok(Self::Electra(ElectraForQuestionAnswering::new(p, config)?))
             }
             (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
-                crate::xlnet::XLNetForQuestionAnswering::new(p, config),
+                crate::xlnet::XLNetForQuestionAnswering::new(p, config)?,
             )),
             (
                 ModelType::Bert
@@ -357,8 +357,14 @@ impl QuestionAnsweringOption {
     ) -> Result<(Tensor, Tensor), RustBertError> {
         Ok(match self {
             Self::Bert(model) => {
-                let output =
-                    model.forward_t(input_ids, mask, token_type_ids, None, input_embeds, train)?;
+                let output = model.try_forward_t(
+                    input_ids,
+                    mask,
+                    token_type_ids,
+                    None,
+                    input_embeds,
+                    train,
+                )?;
                 (output.start_logits, output.end_logits)
             }
             Self::DistilBert(model) => {
@@ -366,21 +372,34 @@ impl QuestionAnsweringOption {
                 (output.start_logits, output.end_logits)
             }
             Self::Roberta(model) | Self::XLMRoberta(model) => {
-                let output = model.forward_t(input_ids, mask, None, None, input_embeds, train)?;
+                let output =
+                    model.try_forward_t(input_ids, mask, None, None, input_embeds, train)?;
                 (output.start_logits, output.end_logits)
             }
             Self::Albert(model) => {
-                let output =
-                    model.forward_t(input_ids, mask, token_type_ids, None, input_embeds, train)?;
+                let output = model.try_forward_t(
+                    input_ids,
+                    mask,
+                    token_type_ids,
+                    None,
+                    input_embeds,
+                    train,
+                )?;
                 (output.start_logits, output.end_logits)
             }
             Self::Electra(model) => {
-                let output =
-                    model.forward_t(input_ids, mask, token_type_ids, None, input_embeds, train)?;
+                let output = model.try_forward_t(
+                    input_ids,
+                    mask,
+                    token_type_ids,
+                    None,
+                    input_embeds,
+                    train,
+                )?;
                 (output.start_logits, output.end_logits)
             }
             Self::XLNet(model) => {
-                let output = model.forward_t(
+                let output = model.try_forward_t(
                     input_ids,
                     mask,
                     None,

@@ -212,7 +212,7 @@ macro_rules! classifier_logits {
                 input_embeds: Option<&Tensor>,
                 train: bool,
             ) -> Result<Tensor, RustBertError> {
-                let output = self.forward_t(
+                let output = self.try_forward_t(
                     input_ids,
                     mask,
                     token_type_ids,
@@ -244,7 +244,7 @@ impl ClassifierLogits for XLNetForSequenceClassification {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<Tensor, RustBertError> {
-        let output = self.forward_t(
+        let output = self.try_forward_t(
             input_ids,
             mask,
             None,
@@ -273,7 +273,7 @@ impl ClassifierLogits for crate::bart::BartForSequenceClassification {
             RustBertError::ValueError("BART classification needs input_ids".to_string())
         })?;
         Ok(self
-            .forward_t(input_ids, mask, None, None, None, train)?
+            .try_forward_t(input_ids, mask, None, None, None, train)?
             .decoder_output)
     }
 }

@@ -81,7 +81,8 @@ use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
 use crate::electra::ElectraForTokenClassification;
 use crate::pipelines::common::{
-    length_sorted_batches, pad_sequences, ConfigOption, ModelType, PaddingSide, TokenizerOption,
+    length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
+    TokenizerOption,
 };
 use crate::resources::ResourceProvider;
 use crate::roberta::RobertaForTokenClassification;
@@ -183,7 +184,7 @@ pub struct TokenClassificationConfig {
     /// Model architecture.
     pub model_type: ModelType,
     /// Weights (`.safetensors`, `.bin`, `.ot`).
-    pub model_resource: Box<dyn ResourceProvider + Send>,
+    pub model_resource: ModelResource,
     /// HF `config.json` (with `id2label`).
     pub config_resource: Box<dyn ResourceProvider + Send>,
     /// Tokenizer vocabulary.
@@ -208,9 +209,9 @@ impl TokenClassificationConfig {
     /// A configuration from its resources and tokenizer options, on CUDA when available, with
     /// batches of 64 windows.
     #[allow(clippy::too_many_arguments)]
-    pub fn new<RM, RC, RV>(
+    pub fn new<RC, RV>(
         model_type: ModelType,
-        model_resource: RM,
+        model_resource: ModelResource,
         config_resource: RC,
         vocab_resource: RV,
         merges_resource: Option<RV>,
@@ -220,13 +221,12 @@ impl TokenClassificationConfig {
         label_aggregation_function: LabelAggregationOption,
     ) -> TokenClassificationConfig
     where
-        RM: ResourceProvider + Send + 'static,
         RC: ResourceProvider + Send + 'static,
         RV: ResourceProvider + Send + 'static,
     {
         TokenClassificationConfig {
             model_type,
-            model_resource: Box::new(model_resource),
+            model_resource,
             config_resource: Box::new(config_resource),
             vocab_resource: Box::new(vocab_resource),
             merges_resource: merges_resource
@@ -248,7 +248,9 @@ impl Default for TokenClassificationConfig {
     fn default() -> TokenClassificationConfig {
         TokenClassificationConfig::new(
             ModelType::Bert,
-            RemoteResource::from_pretrained(BertModelResources::BERT_NER),
+            ModelResource::Torch(Box::new(RemoteResource::from_pretrained(
+                BertModelResources::BERT_NER,
+            ))),
             RemoteResource::from_pretrained(BertConfigResources::BERT_NER),
             RemoteResource::from_pretrained(BertVocabResources::BERT_NER),
             None,
@@ -385,7 +387,7 @@ impl TokenClassificationOption {
         Ok(match self {
             Self::Bert(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -402,7 +404,7 @@ impl TokenClassificationOption {
             }
             Self::Roberta(model) | Self::XLMRoberta(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -414,7 +416,7 @@ impl TokenClassificationOption {
             }
             Self::Albert(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         token_type_ids,
@@ -438,7 +440,7 @@ impl TokenClassificationOption {
             }
             Self::XLNet(model) => {
                 model
-                    .forward_t(
+                    .try_forward_t(
                         input_ids,
                         mask,
                         None,
@@ -628,7 +630,7 @@ impl TokenClassificationModel {
             TokenClassificationOption::new(config.model_type, var_store.root(), &model_config)
                 .map_err(in_file)?;
         crate::resources::load_weights(
-            &*config.model_resource,
+            &config.model_resource,
             &mut var_store,
             None,
             config.device,

@@ -10,6 +10,7 @@ use crate::batch::{read_inputs, run_batches};
 use crate::local::{device, LocalModel};
 use crate::CliError;
 use rust_bert::pipelines::common::ConfigOption;
+use rust_bert::pipelines::common::ModelResource;
 use rust_bert::pipelines::generation_utils::GenerateOptions;
 use rust_bert::pipelines::keywords_extraction::{
     KeywordExtractionConfig, KeywordExtractionModel, KeywordScorerType,
@@ -325,7 +326,7 @@ fn token_config(
             let (vocab, merges) = local.vocab_resources();
             TokenClassificationConfig::new(
                 local.model_type,
-                local.weights_resource(),
+                ModelResource::Torch(Box::new(local.weights_resource())),
                 local.config_resource(),
                 vocab,
                 merges,

@@ -68,26 +68,13 @@ impl TransformerEmbeddings {
         input_ids: Option<&Tensor>,
         input_embeds: Option<&Tensor>,
     ) -> Result<Tensor, RustBertError> {
-        match (input_ids, input_embeds) {
-            // Fallible lookup: an id outside the vocabulary is an error, not a LibTorch panic.
-            (Some(ids), None) => Ok(lookup(&self.word_embeddings, ids, "input_ids")?),
-            (None, Some(embeds)) => {
-                let width = self.word_embeddings.ws.size()[1];
-                if embeds.dim() != 3 || embeds.size()[2] != width {
-                    return Err(RustBertError::ValueError(format!(
-                        "input_embeds has shape {:?}; expected [batch, seq, {width}]",
-                        embeds.size()
-                    )));
-                }
-                Ok(embeds.shallow_clone())
-            }
-            (Some(_), Some(_)) => Err(RustBertError::ValueError(
-                "give either input_ids or input_embeds, not both".into(),
-            )),
-            (None, None) => Err(RustBertError::ValueError(
-                "give one of input_ids or input_embeds".into(),
-            )),
-        }
+        ids_or_embeds(
+            &self.word_embeddings.ws,
+            input_ids,
+            input_embeds,
+            ("input_ids", "input_embeds"),
+        )
+        .map(|(embeddings, _, _)| embeddings)
     }
 
     /// Sums word, position and token-type embeddings, then LayerNorm and dropout.
@@ -142,10 +129,10 @@ impl TransformerEmbeddings {
             check_ids(ids, batch, seq, false, "token_type_ids")?;
         }
         let mut embeddings =
-            words + lookup(&self.position_embeddings, position_ids, "position_ids")?;
+            words + lookup(&self.position_embeddings.ws, position_ids, "position_ids")?;
         if let Some(token_types) = &self.token_type_embeddings {
             embeddings = match token_type_ids {
-                Some(ids) => embeddings + lookup(token_types, ids, "token_type_ids")?,
+                Some(ids) => embeddings + lookup(&token_types.ws, ids, "token_type_ids")?,
                 // Token type 0 everywhere: one row of the table, broadcast.
                 None => embeddings + token_types.ws.get(0),
             };
@@ -167,14 +154,49 @@ pub fn batch_and_length(ids: &Tensor, what: &str) -> Result<(i64, i64), RustBert
     }
 }
 
-/// Embedding lookup that reports out-of-range ids as an error naming the input.
-pub fn lookup(table: &nn::Embedding, ids: &Tensor, what: &str) -> Result<Tensor, RustBertError> {
-    Tensor::f_embedding(&table.ws, ids, -1, false, false).map_err(|e| {
+/// Looks `ids` up in the embedding matrix `table` (`[rows, width]`), turning an out-of-range id
+/// into an error naming `what` (LibTorch would otherwise abort the lookup with an index error).
+pub fn lookup(table: &Tensor, ids: &Tensor, what: &str) -> Result<Tensor, RustBertError> {
+    Tensor::f_embedding(table, ids, -1, false, false).map_err(|e| {
         RustBertError::ValueError(format!(
             "{what}: lookup in a table of {} rows failed: {e}",
-            table.ws.size()[0]
+            table.size()[0]
         ))
     })
+}
+
+/// The embeddings of `ids` (`[batch, sequence]`) looked up in `table` (`[rows, width]`), or the
+/// given `embeds` (`[batch, sequence, width]`): exactly one of the two, as every model's
+/// `input_ids` / `input_embeds` pair. Returns them with the batch size and the sequence length;
+/// `names` are the two inputs' names for the errors (`("input_ids", "input_embeds")`).
+pub fn ids_or_embeds(
+    table: &Tensor,
+    ids: Option<&Tensor>,
+    embeds: Option<&Tensor>,
+    names: (&str, &str),
+) -> Result<(Tensor, i64, i64), RustBertError> {
+    let (ids_name, embeds_name) = names;
+    let width = table.size().get(1).copied().unwrap_or(0);
+    match (ids, embeds) {
+        (Some(ids), None) => match ids.size().as_slice() {
+            [batch, seq] => Ok((lookup(table, ids, ids_name)?, *batch, *seq)),
+            size => Err(RustBertError::ValueError(format!(
+                "{ids_name} has shape {size:?}; expected [batch, sequence]"
+            ))),
+        },
+        (None, Some(embeds)) => match embeds.size().as_slice() {
+            [batch, seq, dim] if *dim == width => Ok((embeds.shallow_clone(), *batch, *seq)),
+            size => Err(RustBertError::ValueError(format!(
+                "{embeds_name} has shape {size:?}; expected [batch, sequence, {width}]"
+            ))),
+        },
+        (Some(_), Some(_)) => Err(RustBertError::ValueError(format!(
+            "only one of {ids_name} or {embeds_name} may be set"
+        ))),
+        (None, None) => Err(RustBertError::ValueError(format!(
+            "one of {ids_name} or {embeds_name} must be set"
+        ))),
+    }
 }
 
 /// Checks that ids line up with the `[batch, seq]` input (positions may be shared: `[1, seq]`).

@@ -4,6 +4,7 @@ use crate::common::layers::summary::ChoiceInputs;
 use crate::common::layers::{
     encoder_attention_bias, linear, Dropout, TransformerEmbeddings, TransformerEmbeddingsConfig,
 };
+use crate::common::twin::infallible_twin;
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::borrow::Borrow;
@@ -499,7 +500,7 @@ impl AlbertForMaskedLM {
     }
 
     /// Vocabulary logits for every position (arguments as [`AlbertModel::forward_t`]).
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -521,6 +522,19 @@ impl AlbertForMaskedLM {
             all_hidden_states: encoded.all_hidden_states,
             all_attentions: encoded.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> AlbertMaskedLMOutput = try_forward_t
     }
 }
 
@@ -559,7 +573,7 @@ impl AlbertForSequenceClassification {
     }
 
     /// Class logits for each sequence (arguments as [`AlbertModel::forward_t`]).
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -585,6 +599,19 @@ impl AlbertForSequenceClassification {
             all_hidden_states: encoded.all_hidden_states,
             all_attentions: encoded.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> AlbertSequenceClassificationOutput = try_forward_t
     }
 }
 
@@ -677,7 +704,7 @@ impl AlbertForTokenClassification {
     }
 
     /// Label logits for every token (arguments as [`AlbertModel::forward_t`]).
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -702,6 +729,19 @@ impl AlbertForTokenClassification {
             all_hidden_states: encoded.all_hidden_states,
             all_attentions: encoded.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> AlbertTokenClassificationOutput = try_forward_t
     }
 }
 
@@ -736,7 +776,7 @@ impl AlbertForQuestionAnswering {
     }
 
     /// Start and end logits of every token (arguments as [`AlbertModel::forward_t`]).
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -760,5 +800,18 @@ impl AlbertForQuestionAnswering {
             all_hidden_states: encoded.all_hidden_states,
             all_attentions: encoded.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> AlbertQuestionAnsweringOutput = try_forward_t
     }
 }

@@ -26,7 +26,7 @@
 //! let model = AlbertForMaskedLM::new(vs.root(), &config);
 //! load_weights_from_file(&vs, "model/model.safetensors")?;
 //! let input_ids = Tensor::from_slice(&[2i64, 10975, 4, 9, 3]).unsqueeze(0);
-//! let output = tch::no_grad(|| model.forward_t(Some(&input_ids), None, None, None, None, false))?;
+//! let output = tch::no_grad(|| model.try_forward_t(Some(&input_ids), None, None, None, None, false))?;
 //! println!("{:?}", output.prediction_scores.size());
 //! # Ok(())
 //! # }

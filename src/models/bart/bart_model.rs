@@ -8,6 +8,7 @@ use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{
     attention_bias, causal_attention_bias, linear, run_layer_stack, Dropout, StackOutputs,
 };
+use crate::common::twin::infallible_twin;
 use crate::generation::{decoder_states, DecoderCache};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
@@ -103,6 +104,12 @@ fn default_ffn() -> i64 {
 fn default_vocab() -> i64 {
     50265
 }
+fn default_dropout() -> f64 {
+    0.1
+}
+fn default_init_std() -> f64 {
+    0.02
+}
 
 /// Configuration of BART and the models built on its stack (HF `BartConfig`; keys HF may omit
 /// take HF's defaults).
@@ -139,14 +146,14 @@ pub struct BartConfig {
     #[serde(default)]
     pub activation_function: Option<Activation>,
     /// Dropout (default 0.1).
-    #[serde(default)]
-    pub dropout: Option<f64>,
+    #[serde(default = "default_dropout")]
+    pub dropout: f64,
     /// Attention dropout (default 0).
     #[serde(default)]
-    pub attention_dropout: Option<f64>,
+    pub attention_dropout: f64,
     /// Feed-forward inner dropout (default 0).
     #[serde(default)]
-    pub activation_dropout: Option<f64>,
+    pub activation_dropout: f64,
     /// Classification head dropout (default 0).
     #[serde(default)]
     pub classifier_dropout: Option<f64>,
@@ -169,8 +176,8 @@ pub struct BartConfig {
     #[serde(default)]
     pub static_position_embeddings: Option<bool>,
     /// Standard deviation of the initializer (informational).
-    #[serde(default)]
-    pub init_std: Option<f64>,
+    #[serde(default = "default_init_std")]
+    pub init_std: f64,
     /// Padding token.
     #[serde(default)]
     pub pad_token_id: Option<i64>,
@@ -207,6 +214,76 @@ pub struct BartConfig {
     /// Encoder-decoder flag (informational).
     #[serde(default)]
     pub is_encoder_decoder: Option<bool>,
+    /// Number of labels of the classification head (rust-bert's field; `id2label` decides).
+    #[serde(default)]
+    pub num_labels: Option<i64>,
+    /// Encoder LayerDrop probability (training only; inference runs every layer).
+    #[serde(default)]
+    pub encoder_layerdrop: f64,
+    /// Decoder LayerDrop probability (training only).
+    #[serde(default)]
+    pub decoder_layerdrop: f64,
+    /// HF's `is_decoder` (unused by the encoder-decoder stack).
+    #[serde(default)]
+    pub is_decoder: Option<bool>,
+    /// Generation default kept in old BART configurations (generation settings come from
+    /// `GenerateConfig`).
+    #[serde(default)]
+    pub min_length: Option<i64>,
+    /// As `min_length`.
+    #[serde(default)]
+    pub no_repeat_ngram_size: Option<i64>,
+    /// HF's alias of `encoder_layers` (the stack reads `encoder_layers` / `decoder_layers`).
+    #[serde(default = "default_layers")]
+    pub num_hidden_layers: i64,
+}
+
+/// bart-large's configuration, as rust-bert 0.23's default.
+impl Default for BartConfig {
+    fn default() -> Self {
+        BartConfig {
+            vocab_size: default_vocab(),
+            max_position_embeddings: default_positions(),
+            d_model: default_d_model(),
+            encoder_layers: default_layers(),
+            encoder_ffn_dim: default_ffn(),
+            encoder_attention_heads: default_heads(),
+            decoder_layers: default_layers(),
+            decoder_ffn_dim: default_ffn(),
+            decoder_attention_heads: default_heads(),
+            activation_function: Some(Activation::gelu),
+            dropout: default_dropout(),
+            attention_dropout: 0.0,
+            activation_dropout: 0.0,
+            classifier_dropout: None,
+            classif_dropout: Some(0.0),
+            scale_embedding: Some(false),
+            normalize_before: None,
+            normalize_embedding: Some(true),
+            add_final_layer_norm: None,
+            static_position_embeddings: None,
+            init_std: default_init_std(),
+            pad_token_id: Some(1),
+            bos_token_id: Some(0),
+            eos_token_id: Some(2),
+            decoder_start_token_id: Some(2),
+            forced_bos_token_id: Some(0),
+            forced_eos_token_id: Some(2),
+            id2label: None,
+            label2id: None,
+            output_past: None,
+            output_hidden_states: None,
+            output_attentions: None,
+            is_encoder_decoder: Some(true),
+            num_labels: Some(3),
+            encoder_layerdrop: 0.0,
+            decoder_layerdrop: 0.0,
+            is_decoder: None,
+            min_length: None,
+            no_repeat_ngram_size: None,
+            num_hidden_layers: default_layers(),
+        }
+    }
 }
 
 impl Config for BartConfig {
@@ -229,9 +306,9 @@ impl BartConfig {
                 1.0
             },
             activation: self.activation_function.unwrap_or(Activation::gelu),
-            dropout: self.dropout.unwrap_or(0.1),
-            attention_dropout: self.attention_dropout.unwrap_or(0.0),
-            activation_dropout: self.activation_dropout.unwrap_or(0.0),
+            dropout: self.dropout,
+            attention_dropout: self.attention_dropout,
+            activation_dropout: self.activation_dropout,
         }
     }
 
@@ -312,7 +389,7 @@ impl BartEncoder {
     ) -> Result<(Tensor, StackOutputs), RustBertError> {
         let (batch, seq) = batch_and_length(input_ids, "input_ids")?;
         check_length(seq, &self.positions, "input_ids")?;
-        let tokens = lookup(embed_tokens, input_ids, "input_ids")?;
+        let tokens = lookup(&embed_tokens.ws, input_ids, "input_ids")?;
         let hidden = embed(
             &tokens,
             self.embed_scale,
@@ -432,7 +509,7 @@ impl BartDecoder {
             &self.positions,
             "decoder_input_ids (with the cache)",
         )?;
-        let tokens = lookup(embed_tokens, input_ids, "decoder_input_ids")?;
+        let tokens = lookup(&embed_tokens.ws, input_ids, "decoder_input_ids")?;
         let mut hidden = embed(
             &tokens,
             self.embed_scale,
@@ -598,7 +675,7 @@ impl BartModel {
     /// Missing inputs, mis-shaped masks, ids outside the vocabulary, sequences longer than
     /// the position table, a cache of the wrong depth.
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
@@ -653,6 +730,20 @@ impl BartModel {
             all_encoder_attentions: encoder_outputs.attentions,
         })
     }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            decoder_input_ids: Option<&Tensor>,
+            encoder_output: Option<&Tensor>,
+            decoder_attention_mask: Option<&Tensor>,
+            layer_states: Option<DecoderCache>,
+            train: bool
+        ) -> BartModelOutput = try_forward_t
+    }
 }
 
 /// BART with a language-model head tied to the shared embeddings, plus `final_logits_bias`:
@@ -687,7 +778,7 @@ impl BartForConditionalGeneration {
     /// # Errors
     /// As [`BartModel::forward_t`].
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
@@ -697,7 +788,7 @@ impl BartForConditionalGeneration {
         old_layer_states: Option<DecoderCache>,
         train: bool,
     ) -> Result<BartModelOutput, RustBertError> {
-        let mut output = self.base_model.forward_t(
+        let mut output = self.base_model.try_forward_t(
             input_ids,
             attention_mask,
             decoder_input_ids,
@@ -710,6 +801,20 @@ impl BartForConditionalGeneration {
         Ok(output)
     }
 
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            encoder_output: Option<&Tensor>,
+            decoder_input_ids: Option<&Tensor>,
+            decoder_attention_mask: Option<&Tensor>,
+            old_layer_states: Option<DecoderCache>,
+            train: bool
+        ) -> BartModelOutput = try_forward_t
+    }
+
     /// Vocabulary logits of decoder hidden states.
     pub(crate) fn logits(&self, hidden: &Tensor) -> Tensor {
         project(hidden, &self.base_model.embeddings.ws, None) + &self.final_logits_bias
@@ -719,7 +824,7 @@ impl BartForConditionalGeneration {
     ///
     /// # Errors
     /// As [`BartModel::forward_t`].
-    pub fn encode(
+    pub fn try_encode(
         &self,
         input_ids: &Tensor,
         attention_mask: Option<&Tensor>,
@@ -729,6 +834,15 @@ impl BartForConditionalGeneration {
             .encoder
             .forward_t(input_ids, attention_mask, &model.embeddings, false)?
             .0)
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_encode`], with rust-bert 0.23's signature: the output itself.
+        pub fn encode(
+            &self,
+            input_ids: &Tensor,
+            attention_mask: Option<&Tensor>
+        ) -> Tensor = try_encode
     }
 }
 
@@ -802,7 +916,7 @@ impl BartForSequenceClassification {
     /// # Errors
     /// A row without an end token, and [`BartModel::forward_t`]'s.
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: &Tensor,
         attention_mask: Option<&Tensor>,
@@ -811,7 +925,7 @@ impl BartForSequenceClassification {
         decoder_attention_mask: Option<&Tensor>,
         train: bool,
     ) -> Result<BartModelOutput, RustBertError> {
-        let mut output = self.base_model.forward_t(
+        let mut output = self.base_model.try_forward_t(
             Some(input_ids),
             attention_mask,
             decoder_input_ids,
@@ -840,5 +954,18 @@ impl BartForSequenceClassification {
             .squeeze_dim(1);
         output.decoder_output = self.classification_head.forward_t(&selected, train);
         Ok(output)
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: &Tensor,
+            attention_mask: Option<&Tensor>,
+            encoder_output: Option<&Tensor>,
+            decoder_input_ids: Option<&Tensor>,
+            decoder_attention_mask: Option<&Tensor>,
+            train: bool
+        ) -> BartModelOutput = try_forward_t
     }
 }

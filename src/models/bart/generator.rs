@@ -123,7 +123,7 @@ impl GenerativeModel for BartForConditionalGeneration {
         input_ids: &Tensor,
         attention_mask: &Tensor,
     ) -> Result<Option<Tensor>, RustBertError> {
-        Ok(Some(BartForConditionalGeneration::encode(
+        Ok(Some(BartForConditionalGeneration::try_encode(
             self,
             input_ids,
             Some(attention_mask),

@@ -21,7 +21,7 @@
 //! let model = BartForConditionalGeneration::new(vs.root(), &config);
 //! load_weights_from_file(&vs, "bart/model.safetensors")?;
 //! let input = Tensor::from_slice(&[0i64, 31414, 232, 2]).unsqueeze(0);
-//! let output = tch::no_grad(|| model.forward_t(Some(&input), None, None, None, None, None, false))?;
+//! let output = tch::no_grad(|| model.try_forward_t(Some(&input), None, None, None, None, None, false))?;
 //! println!("{:?}", output.decoder_output.size());
 //! # Ok(())
 //! # }

@@ -4,6 +4,7 @@ use crate::common::activations::Activation;
 use crate::common::layers::{
     attention_bias, causal_mask_bias, encoder_attention_bias, linear, Dropout,
 };
+use crate::common::twin::infallible_twin;
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
@@ -455,7 +456,7 @@ impl BertForMaskedLM {
 
     /// Vocabulary logits for every position (arguments as [`BertModel::forward_t`]).
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -481,6 +482,21 @@ impl BertForMaskedLM {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            encoder_hidden_states: Option<&Tensor>,
+            encoder_mask: Option<&Tensor>,
+            train: bool
+        ) -> BertMaskedLMOutput = try_forward_t
     }
 }
 
@@ -519,7 +535,7 @@ impl BertForSequenceClassification {
     }
 
     /// Class logits for each sequence.
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -547,6 +563,19 @@ impl BertForSequenceClassification {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> BertSequenceClassificationOutput = try_forward_t
     }
 }
 
@@ -584,7 +613,7 @@ impl<E: BertEmbedding> BertLikeForMultipleChoice<E> {
 
     /// Scores choices: `input_ids` (and the optional inputs) are `[batch, num_choices, seq]`,
     /// logits `[batch, num_choices]`.
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: &Tensor,
         mask: Option<&Tensor>,
@@ -637,6 +666,18 @@ impl<E: BertEmbedding> BertLikeForMultipleChoice<E> {
             all_attentions: output.all_attentions,
         })
     }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: &Tensor,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            train: bool
+        ) -> BertSequenceClassificationOutput = try_forward_t
+    }
 }
 
 /// Output of [`BertForTokenClassification`].
@@ -678,7 +719,7 @@ impl<E: BertEmbedding> BertLikeForTokenClassification<E> {
     }
 
     /// Label logits for every token `[batch, seq, num_labels]`.
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -705,6 +746,19 @@ impl<E: BertEmbedding> BertLikeForTokenClassification<E> {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> BertTokenClassificationOutput = try_forward_t
     }
 }
 
@@ -744,7 +798,7 @@ impl<E: BertEmbedding> BertLikeForQuestionAnswering<E> {
     }
 
     /// Start and end logits of every token, each `[batch, seq]`.
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -770,5 +824,18 @@ impl<E: BertEmbedding> BertLikeForQuestionAnswering<E> {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> BertQuestionAnsweringOutput = try_forward_t
     }
 }

@@ -4,6 +4,7 @@ use crate::common::layers::{
     encoder_attention_bias, linear, ChoiceInputs, Dropout, SequenceSummary, SummaryConfig,
     SummaryType, TransformerEmbeddings, TransformerEmbeddingsConfig,
 };
+use crate::common::twin::infallible_twin;
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::borrow::Borrow;
@@ -317,57 +318,21 @@ impl ElectraConfig {
     }
 }
 
-/// Unwraps what a rust-bert-signature constructor or forward pass cannot return as an error.
-// rust-bert's `new` / `forward_t` of these types return bare values; their `try_` twins return
-// the error, and the panic message carries it.
-#[allow(clippy::expect_used)]
-fn or_panic<T>(result: Result<T, RustBertError>, what: &str) -> T {
-    result.expect(what)
-}
-
-/// rust-bert's infallible `new(p, config) -> Self`, over the type's `try_new`.
+/// rust-bert's infallible `new(p, config) -> Self` over the type's `try_new` (the constructor
+/// twin of [`infallible_twin`]).
 macro_rules! rust_bert_new {
     () => {
-        /// Builds the model or head under `p` (rust-bert's signature).
+        /// As [`Self::try_new`], with rust-bert 0.23's signature: the model or head itself.
         ///
         /// # Panics
-        /// When the configuration is invalid (see [`ElectraConfig::check`]); `try_new` returns
-        /// the error instead.
+        /// When the configuration is invalid (see [`ElectraConfig::check`]); call
+        /// [`Self::try_new`] to get the `RustBertError` instead.
+        #[allow(clippy::panic)]
         pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ElectraConfig) -> Self {
-            or_panic(Self::try_new(p, config), "invalid ELECTRA configuration")
-        }
-    };
-}
-
-/// rust-bert's `forward_t` of a head, returning its bare output, over the head's
-/// `try_forward_t`.
-macro_rules! rust_bert_forward_t {
-    ($output:ty) => {
-        /// Runs the model (rust-bert's signature; arguments as [`ElectraModel::forward_t`]).
-        ///
-        /// # Panics
-        /// On inputs [`ElectraModel::forward_t`] rejects (shapes, ids out of range, an empty or
-        /// too long sequence); `try_forward_t` returns the error instead.
-        pub fn forward_t(
-            &self,
-            input_ids: Option<&Tensor>,
-            mask: Option<&Tensor>,
-            token_type_ids: Option<&Tensor>,
-            position_ids: Option<&Tensor>,
-            input_embeds: Option<&Tensor>,
-            train: bool,
-        ) -> $output {
-            or_panic(
-                self.try_forward_t(
-                    input_ids,
-                    mask,
-                    token_type_ids,
-                    position_ids,
-                    input_embeds,
-                    train,
-                ),
-                "invalid input to an ELECTRA model",
-            )
+            match Self::try_new(p, config) {
+                Ok(built) => built,
+                Err(error) => panic!("new: {error}"),
+            }
         }
     };
 }
@@ -597,7 +562,18 @@ impl ElectraForMaskedLM {
         })
     }
 
-    rust_bert_forward_t!(ElectraMaskedLMOutput);
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> ElectraMaskedLMOutput = try_forward_t
+    }
 
     /// Vocabulary logits for every position; bad inputs are errors.
     pub fn try_forward_t(
@@ -668,7 +644,18 @@ impl ElectraDiscriminator {
         })
     }
 
-    rust_bert_forward_t!(ElectraDiscriminatorOutput);
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> ElectraDiscriminatorOutput = try_forward_t
+    }
 
     /// Replacement logits and probabilities for every token; bad inputs are errors.
     pub fn try_forward_t(
@@ -732,7 +719,18 @@ impl ElectraForTokenClassification {
         })
     }
 
-    rust_bert_forward_t!(ElectraTokenClassificationOutput);
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> ElectraTokenClassificationOutput = try_forward_t
+    }
 
     /// Label logits for every token `[batch, seq, num_labels]`; bad inputs are errors.
     pub fn try_forward_t(
@@ -832,7 +830,7 @@ impl ElectraForSequenceClassification {
 
     /// Class logits for each sequence (arguments as [`ElectraModel::forward_t`]); bad inputs
     /// are errors.
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -854,6 +852,19 @@ impl ElectraForSequenceClassification {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> ElectraSequenceClassificationOutput = try_forward_t
     }
 }
 
@@ -892,7 +903,7 @@ impl ElectraForQuestionAnswering {
     }
 
     /// Start and end logits of every token, each `[batch, seq]`; bad inputs are errors.
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -916,6 +927,19 @@ impl ElectraForQuestionAnswering {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> ElectraQuestionAnsweringOutput = try_forward_t
     }
 }
 
@@ -947,7 +971,7 @@ impl ElectraForMultipleChoice {
     /// Scores choices: `input_ids` `[batch, num_choices, seq]` (or `input_embeds`
     /// `[batch, num_choices, seq, embedding_size]`), the other inputs `[batch, num_choices,
     /// seq]`; logits `[batch, num_choices]`. Bad inputs are errors.
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -976,5 +1000,18 @@ impl ElectraForMultipleChoice {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> ElectraSequenceClassificationOutput = try_forward_t
     }
 }

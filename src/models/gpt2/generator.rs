@@ -113,9 +113,19 @@ impl GenerativeModel for GPT2LMHeadModel {
         input: &StepInput<'_>,
         cache: Cache,
     ) -> Result<LMModelOutput, RustBertError> {
+        let layer_past = match cache {
+            Cache::GPT2Cache(layer_past) => layer_past,
+            Cache::None => None,
+            other => {
+                return Err(RustBertError::ValueError(format!(
+                    "GPT-2 takes a Cache::GPT2Cache, not {}",
+                    other.variant_name()
+                )))
+            }
+        };
         self.run(
             Some(input.input_ids),
-            cache,
+            layer_past.as_ref(),
             Some(input.attention_mask),
             input.position_ids,
             (None, None),

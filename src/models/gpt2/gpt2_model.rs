@@ -1,6 +1,7 @@
 use crate::common::activations::Activation;
 use crate::common::config::read_config_file;
 use crate::common::layers::causal_attention_bias;
+use crate::common::layers::embeddings::{ids_or_embeds, lookup};
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{default_model, Cache, LMModelOutput};
@@ -288,47 +289,6 @@ pub(crate) fn check_2d(
     }
 }
 
-/// Looks `ids` up in `table`, turning an out-of-range id into an error naming `what` (LibTorch
-/// would otherwise abort the lookup with an index error).
-pub(crate) fn lookup(table: &Tensor, ids: &Tensor, what: &str) -> Result<Tensor, RustBertError> {
-    Tensor::f_embedding(table, ids, -1, false, false).map_err(|error| {
-        RustBertError::ValueError(format!(
-            "{what}: lookup in a table of {} rows failed: {error}",
-            table.size()[0]
-        ))
-    })
-}
-
-/// Token embeddings of `input_ids`, or the given `input_embeds` (exactly one of the two), with
-/// the batch size and sequence length.
-pub(crate) fn input_embeddings(
-    table: &Tensor,
-    input_ids: Option<&Tensor>,
-    input_embeds: Option<&Tensor>,
-    n_embd: i64,
-) -> Result<(Tensor, i64, i64), RustBertError> {
-    match (input_ids, input_embeds) {
-        (Some(ids), None) => match ids.size().as_slice() {
-            [batch, seq] => Ok((lookup(table, ids, "input_ids")?, *batch, *seq)),
-            size => Err(RustBertError::ValueError(format!(
-                "input_ids has shape {size:?}; expected [batch, sequence]"
-            ))),
-        },
-        (None, Some(embeds)) => match embeds.size().as_slice() {
-            [batch, seq, dim] if *dim == n_embd => Ok((embeds.shallow_clone(), *batch, *seq)),
-            size => Err(RustBertError::ValueError(format!(
-                "input_embeds has shape {size:?}; expected [batch, sequence, {n_embd}]"
-            ))),
-        },
-        (Some(_), Some(_)) => Err(RustBertError::ValueError(
-            "only one of input_ids or input_embeds may be set".into(),
-        )),
-        (None, None) => Err(RustBertError::ValueError(
-            "one of input_ids or input_embeds must be set".into(),
-        )),
-    }
-}
-
 /// Position embeddings: of `position_ids` when given, else of `past..past + seq`, which must fit
 /// in the `n_positions` learned positions.
 pub(crate) fn position_embeddings(
@@ -467,8 +427,12 @@ impl Gpt2Model {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<Gpt2ModelOutput, RustBertError> {
-        let (embeds, batch, seq) =
-            input_embeddings(&self.wte.ws, input_ids, input_embeds, self.n_embd)?;
+        let (embeds, batch, seq) = ids_or_embeds(
+            &self.wte.ws,
+            input_ids,
+            input_embeds,
+            ("input_ids", "input_embeds"),
+        )?;
         let past = match layer_past {
             Some(layers) => self.past_length(layers, batch)?,
             None => 0,
@@ -534,14 +498,14 @@ impl GPT2LMHeadModel {
         }
     }
 
-    /// Runs the model (inputs as in [`Gpt2Model::forward_t`]); `layer_past` is
-    /// [`Cache::GPT2Cache`] (or [`Cache::None`]) and the returned cache is a
-    /// [`Cache::GPT2Cache`] to pass to the next step.
+    /// Runs the model (inputs as in [`Gpt2Model::forward_t`], rust-bert 0.23's signature):
+    /// `layer_past` is the per-layer key/value tensors of the earlier tokens (what the returned
+    /// [`Cache::GPT2Cache`] holds), `None` on the first step.
     #[allow(clippy::too_many_arguments)]
     pub fn forward_t(
         &self,
         input_ids: Option<&Tensor>,
-        layer_past: Cache,
+        layer_past: Option<&Vec<Tensor>>,
         attention_mask: Option<&Tensor>,
         token_type_ids: Option<&Tensor>,
         position_ids: Option<&Tensor>,
@@ -565,26 +529,16 @@ impl GPT2LMHeadModel {
     pub(crate) fn run(
         &self,
         input_ids: Option<&Tensor>,
-        layer_past: Cache,
+        layer_past: Option<&Vec<Tensor>>,
         attention_mask: Option<&Tensor>,
         position_ids: Option<&Tensor>,
         (token_type_ids, input_embeds): (Option<&Tensor>, Option<&Tensor>),
         train: bool,
         last_only: bool,
     ) -> Result<LMModelOutput, RustBertError> {
-        let layer_past = match layer_past {
-            Cache::GPT2Cache(layer_past) => layer_past,
-            Cache::None => None,
-            other => {
-                return Err(RustBertError::ValueError(format!(
-                    "GPT-2 takes a Cache::GPT2Cache, not {}",
-                    other.variant_name()
-                )))
-            }
-        };
         let output = self.transformer.forward_t(
             input_ids,
-            layer_past.as_ref(),
+            layer_past,
             attention_mask,
             token_type_ids,
             position_ids,

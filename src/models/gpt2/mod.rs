@@ -19,9 +19,14 @@
 //! let model = GPT2LMHeadModel::new(vs.root(), &config);
 //! load_weights_from_file(&vs, "gpt2/model.safetensors")?;
 //! let prompt = Tensor::from_slice(&[464i64, 3290, 318]).unsqueeze(0);
-//! let first = tch::no_grad(|| model.forward_t(Some(&prompt), Cache::None, None, None, None, None, false))?;
+//! let first = tch::no_grad(|| model.forward_t(Some(&prompt), None, None, None, None, None, false))?;
 //! let next = first.lm_logits.select(1, -1).argmax(-1, true);
-//! let second = tch::no_grad(|| model.forward_t(Some(&next), first.cache, None, None, None, None, false))?;
+//! // The key/value tensors of the prompt, one per layer (rust-bert's `layer_past`).
+//! let past = match first.cache {
+//!     Cache::GPT2Cache(layers) => layers,
+//!     _ => None,
+//! };
+//! let second = tch::no_grad(|| model.forward_t(Some(&next), past.as_ref(), None, None, None, None, false))?;
 //! println!("{:?}", second.lm_logits.size());
 //! # Ok(())
 //! # }
@@ -31,7 +36,7 @@ mod gpt2_model;
 pub(crate) mod transformer;
 
 pub use generator::{GPT2Generator, OpenAIGenerator};
-pub(crate) use gpt2_model::{check_2d, input_embeddings, lookup, position_embeddings};
+pub(crate) use gpt2_model::{check_2d, position_embeddings};
 pub use gpt2_model::{
     GPT2LMHeadModel, Gpt2Config, Gpt2ConfigResources, Gpt2MergesResources, Gpt2Model,
     Gpt2ModelOutput, Gpt2ModelResources, Gpt2VocabResources,

@@ -3,7 +3,9 @@ use crate::bart::{
     DecoderCache, PositionEmbedding, StackOptions,
 };
 use crate::common::activations::Activation;
+use crate::common::language::Language;
 use crate::common::tokenizer::TokenizerOption;
+use crate::common::twin::infallible_twin;
 use crate::generation::private_generation_utils::GenerativeModel;
 use crate::generation::{
     Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
@@ -94,6 +96,59 @@ marian_pairs!(MarianConfigResources, "config.json", "config");
 marian_pairs!(MarianVocabResources, "vocab.json", "vocab");
 marian_pairs!(MarianSpmResources, "source.spm", "spiece");
 
+/// Source languages of the Marian presets (same constant names as [`MarianTargetLanguages`]
+/// and [`MarianModelResources`]), as rust-bert 0.23's arrays.
+pub struct MarianSourceLanguages;
+/// Target languages of the Marian presets.
+pub struct MarianTargetLanguages;
+
+macro_rules! marian_languages {
+    ($($name:ident: [$($source:ident),*] => [$($target:ident),*],)*) => {
+        impl MarianSourceLanguages {
+            $(
+                #[doc = concat!("Source languages of `", stringify!($name), "`.")]
+                pub const $name: [Language; [$(Language::$source),*].len()] = [$(Language::$source),*];
+            )*
+        }
+        impl MarianTargetLanguages {
+            $(
+                #[doc = concat!("Target languages of `", stringify!($name), "`.")]
+                pub const $name: [Language; [$(Language::$target),*].len()] = [$(Language::$target),*];
+            )*
+        }
+        /// Every Marian preset: (name, sources, targets).
+        #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+        pub(crate) const MARIAN_PRESETS: &[(&str, &[Language], &[Language])] = &[
+            $((stringify!($name), &MarianSourceLanguages::$name, &MarianTargetLanguages::$name),)*
+        ];
+    };
+}
+
+marian_languages! {
+    ENGLISH2FRENCH: [English] => [French],
+    FRENCH2ENGLISH: [French] => [English],
+    ENGLISH2GERMAN: [English] => [German],
+    GERMAN2ENGLISH: [German] => [English],
+    ENGLISH2RUSSIAN: [English] => [Russian],
+    RUSSIAN2ENGLISH: [Russian] => [English],
+    ENGLISH2CHINESE: [English] => [ChineseMandarin],
+    CHINESE2ENGLISH: [ChineseMandarin] => [English],
+    ENGLISH2HINDI: [English] => [Hindi],
+    HINDI2ENGLISH: [Hindi] => [English],
+    ENGLISH2SPANISH: [English] => [Spanish],
+    SPANISH2ENGLISH: [Spanish] => [English],
+    ENGLISH2DUTCH: [English] => [Dutch],
+    DUTCH2ENGLISH: [Dutch] => [English],
+    ENGLISH2SWEDISH: [English] => [Swedish],
+    SWEDISH2ENGLISH: [Swedish] => [English],
+    ENGLISH2ROMANCE: [English] => [French, Spanish, Italian, Catalan, Romanian, Portuguese, Galician],
+    ROMANCE2ENGLISH: [French, Spanish, Italian, Catalan, Romanian, Portuguese, Galician] => [English],
+    GERMAN2FRENCH: [German] => [French],
+    FRENCH2GERMAN: [French] => [German],
+    ENGLISH2ARABIC: [English] => [Arabic],
+    ARABIC2ENGLISH: [Arabic] => [English],
+}
+
 /// Marian's stack switches: post-norm, no embedding layer norm, scaled embeddings (HF default
 /// `scale_embedding = true`), swish.
 fn stack_options(config: &MarianConfig) -> StackOptions {
@@ -142,7 +197,7 @@ impl MarianForConditionalGeneration {
     /// # Errors
     /// As [`BartForConditionalGeneration::forward_t`].
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
@@ -152,7 +207,7 @@ impl MarianForConditionalGeneration {
         old_layer_states: Option<DecoderCache>,
         train: bool,
     ) -> Result<BartModelOutput, RustBertError> {
-        self.base.forward_t(
+        self.base.try_forward_t(
             input_ids,
             attention_mask,
             encoder_output,
@@ -163,16 +218,39 @@ impl MarianForConditionalGeneration {
         )
     }
 
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            encoder_output: Option<&Tensor>,
+            decoder_input_ids: Option<&Tensor>,
+            decoder_attention_mask: Option<&Tensor>,
+            old_layer_states: Option<DecoderCache>,
+            train: bool
+        ) -> BartModelOutput = try_forward_t
+    }
+
     /// Runs the encoder alone.
     ///
     /// # Errors
     /// As [`BartForConditionalGeneration::encode`].
-    pub fn encode(
+    pub fn try_encode(
         &self,
         input_ids: &Tensor,
         attention_mask: Option<&Tensor>,
     ) -> Result<Tensor, RustBertError> {
-        self.base.encode(input_ids, attention_mask)
+        self.base.try_encode(input_ids, attention_mask)
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_encode`], with rust-bert 0.23's signature: the output itself.
+        pub fn encode(
+            &self,
+            input_ids: &Tensor,
+            attention_mask: Option<&Tensor>
+        ) -> Tensor = try_encode
     }
 }
 
@@ -244,7 +322,7 @@ impl GenerativeModel for MarianForConditionalGeneration {
         input_ids: &Tensor,
         attention_mask: &Tensor,
     ) -> Result<Option<Tensor>, RustBertError> {
-        Ok(Some(self.base.encode(input_ids, Some(attention_mask))?))
+        Ok(Some(self.base.try_encode(input_ids, Some(attention_mask))?))
     }
 }
 

@@ -7,7 +7,9 @@
 //! Tokenization uses the source SentencePiece model and the joint `vocab.json`.
 mod marian_model;
 
+pub(crate) use marian_model::MARIAN_PRESETS;
 pub use marian_model::{
     MarianConfig, MarianConfigResources, MarianForConditionalGeneration, MarianGenerator,
-    MarianModelResources, MarianSpmResources, MarianVocabResources,
+    MarianModelResources, MarianSourceLanguages, MarianSpmResources, MarianTargetLanguages,
+    MarianVocabResources,
 };

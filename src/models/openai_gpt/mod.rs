@@ -18,7 +18,7 @@
 //! let model = OpenAIGPTLMHeadModel::new(vs.root(), &config);
 //! load_weights_from_file(&vs, "openai-gpt/model.safetensors")?;
 //! let input_ids = Tensor::from_slice(&[481i64, 2585, 544]).unsqueeze(0);
-//! let output = tch::no_grad(|| model.forward_t(Some(&input_ids), Cache::None, None, None, None, None, false))?;
+//! let output = tch::no_grad(|| model.forward_t(Some(&input_ids), Cache::None, None, None, None, None, None, None, false))?;
 //! println!("{:?}", output.lm_logits.size());
 //! # Ok(())
 //! # }

@@ -1,9 +1,10 @@
 use crate::common::layers::causal_attention_bias;
+use crate::common::layers::embeddings::{ids_or_embeds, lookup};
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{run_layer_stack, Dropout};
 use crate::generation::{Cache, LMModelOutput};
 use crate::gpt2::transformer::Block;
-use crate::gpt2::{check_2d, input_embeddings, lookup, position_embeddings, Gpt2Config};
+use crate::gpt2::{check_2d, position_embeddings, Gpt2Config};
 use crate::RustBertError;
 use std::borrow::Borrow;
 use tch::nn;
@@ -58,7 +59,6 @@ pub struct OpenAiGptModel {
     positions_embed: nn::Embedding,
     drop: Dropout,
     h: Vec<Block>,
-    n_embd: i64,
     output_hidden_states: bool,
     output_attentions: bool,
 }
@@ -85,7 +85,6 @@ impl OpenAiGptModel {
             h: (0..config.n_layer)
                 .map(|i| Block::new(&h_path / i, &config.block_config(i, false)))
                 .collect(),
-            n_embd: config.n_embd,
             output_hidden_states: config.output_hidden_states.unwrap_or(false),
             output_attentions: config.output_attentions.unwrap_or(false),
         }
@@ -104,8 +103,12 @@ impl OpenAiGptModel {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<OpenAiGptModelOutput, RustBertError> {
-        let (embeds, batch, seq) =
-            input_embeddings(&self.tokens_embed.ws, input_ids, input_embeds, self.n_embd)?;
+        let (embeds, batch, seq) = ids_or_embeds(
+            &self.tokens_embed.ws,
+            input_ids,
+            input_embeds,
+            ("input_ids", "input_embeds"),
+        )?;
         let mut hidden =
             embeds + position_embeddings(&self.positions_embed.ws, position_ids, batch, seq, 0)?;
         if let Some(types) = token_type_ids {
@@ -157,7 +160,8 @@ impl OpenAIGPTLMHeadModel {
 
     /// Runs the model (inputs as in [`OpenAiGptModel::forward_t`]). OpenAI GPT keeps no
     /// key/value cache: `layer_past` must be empty ([`Cache::None`] or `GPT2Cache(None)`) and
-    /// the returned cache is [`Cache::None`].
+    /// the returned cache is [`Cache::None`]. `_encoder_outputs` and `_decoder_input_ids` are
+    /// unused: the argument list is rust-bert 0.23's (its generation trait's).
     #[allow(clippy::too_many_arguments)]
     pub fn forward_t(
         &self,
@@ -167,6 +171,8 @@ impl OpenAIGPTLMHeadModel {
         token_type_ids: Option<&Tensor>,
         position_ids: Option<&Tensor>,
         input_embeds: Option<&Tensor>,
+        _encoder_outputs: Option<&Tensor>,
+        _decoder_input_ids: Option<&Tensor>,
         train: bool,
     ) -> Result<LMModelOutput, RustBertError> {
         self.run(

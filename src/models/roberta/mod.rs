@@ -31,7 +31,7 @@
 //! // <s> Hello <mask> </s>
 //! let input_ids = Tensor::from_slice(&[0i64, 31414, 50264, 2]).unsqueeze(0);
 //! let output = tch::no_grad(|| {
-//!     model.forward_t(Some(&input_ids), None, None, None, None, None, None, false)
+//!     model.try_forward_t(Some(&input_ids), None, None, None, None, None, None, false)
 //! })?;
 //! println!("{:?}", output.prediction_scores.size());
 //! # Ok(())

@@ -5,6 +5,7 @@ use crate::bert::{
 };
 use crate::common::activations::Activation;
 use crate::common::layers::{linear, Dropout};
+use crate::common::twin::infallible_twin;
 use crate::roberta::RobertaEmbeddings;
 use crate::RustBertError;
 use std::borrow::Borrow;
@@ -202,7 +203,7 @@ impl RobertaForMaskedLM {
     /// Vocabulary logits for every position (arguments as [`BertModel::forward_t`]; positions
     /// default to RoBERTa's, see [`RobertaEmbeddings`]).
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -228,6 +229,21 @@ impl RobertaForMaskedLM {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            encoder_hidden_states: Option<&Tensor>,
+            encoder_mask: Option<&Tensor>,
+            train: bool
+        ) -> RobertaMaskedLMOutput = try_forward_t
     }
 }
 
@@ -285,7 +301,7 @@ impl RobertaForSequenceClassification {
     }
 
     /// Class logits for each sequence.
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         mask: Option<&Tensor>,
@@ -301,6 +317,19 @@ impl RobertaForSequenceClassification {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            mask: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            position_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> RobertaSequenceClassificationOutput = try_forward_t
     }
 }
 

@@ -41,7 +41,7 @@ fn read_config(path: &std::path::Path) -> Result<T5Config, RustBertError> {
 }
 
 fn build(p: tch::nn::Path, config: &T5Config) -> Result<T5ForConditionalGeneration, RustBertError> {
-    T5ForConditionalGeneration::new(p, config)
+    Ok(T5ForConditionalGeneration::new(p, config))
 }
 
 impl LanguageModelGenerator<T5ForConditionalGeneration> {
@@ -91,11 +91,13 @@ impl GenerativeModel for T5ForConditionalGeneration {
         let encoder = input.encoder_outputs.ok_or_else(|| {
             RustBertError::ValueError("a decoder step needs the encoder output".into())
         })?;
-        let output = self.base_model.forward_t(
+        let output = self.base_model.try_forward_t(
             None,
             Some(input.attention_mask),
             Some(encoder),
             Some(input.input_ids),
+            None,
+            None,
             None,
             cache,
             false,

@@ -1,8 +1,9 @@
 use crate::common::activations::Activation;
 use crate::common::config::read_config_file;
-use crate::common::layers::embeddings::{batch_and_length, lookup};
+use crate::common::layers::embeddings::ids_or_embeds;
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{attention_bias, merge_heads, split_heads, Dropout, StackOutputs};
+use crate::common::twin::infallible_twin;
 use crate::generation::{decoder_states, DecoderCache, LayerState};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,123 @@ fn default_vocab() -> i64 {
 fn default_eps() -> f64 {
     1e-6
 }
+fn default_dropout() -> f64 {
+    0.1
+}
+fn default_initializer_factor() -> f64 {
+    1.0
+}
+
+/// t5-small's configuration, as rust-bert 0.23's default (relative positions up to distance
+/// 128, end token 1, padding 0).
+impl Default for T5Config {
+    fn default() -> Self {
+        T5Config {
+            vocab_size: default_vocab(),
+            d_model: default_d_model(),
+            d_kv: default_d_kv(),
+            d_ff: default_d_ff(),
+            num_layers: default_layers(),
+            num_decoder_layers: None,
+            num_heads: default_heads(),
+            relative_attention_num_buckets: default_buckets(),
+            relative_attention_max_distance: Some(128),
+            dropout_rate: default_dropout(),
+            layer_norm_epsilon: default_eps(),
+            initializer_factor: default_initializer_factor(),
+            feed_forward_proj: Some(FeedForwardProj::Relu),
+            tie_word_embeddings: None,
+            scale_decoder_outputs: None,
+            pad_token_id: Some(0),
+            bos_token_id: None,
+            eos_token_id: Some(1),
+            decoder_start_token_id: None,
+            forced_bos_token_id: None,
+            forced_eos_token_id: None,
+            is_encoder_decoder: None,
+            output_past: None,
+            output_hidden_states: None,
+            output_attentions: None,
+            task_specific_params: None,
+            n_positions: None,
+        }
+    }
+}
+
+/// The feed-forward block of T5 layers: HF's `feed_forward_proj`, `ACT` or `gated-ACT` (read
+/// from and written as that string). rust-bert 0.23 knew the first two variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum FeedForwardProj {
+    /// `relu`: T5.
+    Relu,
+    /// `gated-gelu`: T5 v1.1 and flan-T5 (HF means the tanh approximation, `gelu_new`).
+    GatedGelu,
+    /// Any other activation HF accepts, gated (`gated-silu`, ...) or not (`gelu`, ...).
+    Other {
+        /// Whether a second projection gates the activation (`gated-` prefix).
+        gated: bool,
+        /// The activation.
+        activation: Activation,
+    },
+}
+
+impl FeedForwardProj {
+    /// `(gated, activation)`.
+    pub fn gated_activation(self) -> (bool, Activation) {
+        match self {
+            FeedForwardProj::Relu => (false, Activation::relu),
+            FeedForwardProj::GatedGelu => (true, Activation::gelu_new),
+            FeedForwardProj::Other { gated, activation } => (gated, activation),
+        }
+    }
+}
+
+impl TryFrom<String> for FeedForwardProj {
+    type Error = String;
+
+    fn try_from(proj: String) -> Result<Self, String> {
+        let (gated, name) = match proj.split_once('-') {
+            Some(("gated", name)) => (true, name),
+            None => (false, proj.as_str()),
+            Some(_) => {
+                return Err(format!(
+                    "feed_forward_proj {proj:?}: expected `ACT` or `gated-ACT`"
+                ))
+            }
+        };
+        if (gated, name) == (true, "gelu") {
+            return Ok(FeedForwardProj::GatedGelu);
+        }
+        let activation: Activation =
+            serde_json::from_value(serde_json::Value::String(name.to_string()))
+                .map_err(|_| format!("feed_forward_proj {proj:?}: unknown activation {name:?}"))?;
+        Ok(match (gated, activation) {
+            (false, Activation::relu) => FeedForwardProj::Relu,
+            (gated, activation) => FeedForwardProj::Other { gated, activation },
+        })
+    }
+}
+
+impl From<FeedForwardProj> for String {
+    fn from(proj: FeedForwardProj) -> String {
+        match proj {
+            FeedForwardProj::Relu => "relu".into(),
+            FeedForwardProj::GatedGelu => "gated-gelu".into(),
+            FeedForwardProj::Other { gated, activation } => {
+                let name = match serde_json::to_value(activation) {
+                    Ok(serde_json::Value::String(name)) => name,
+                    _ => format!("{activation:?}"),
+                };
+                if gated {
+                    format!("gated-{name}")
+                } else {
+                    name
+                }
+            }
+        }
+    }
+}
 
 /// Configuration of T5 (HF `T5Config`; keys HF may omit take HF's defaults).
 #[derive(Debug, Serialize, Deserialize, Clone)]
@@ -103,17 +221,17 @@ pub struct T5Config {
     #[serde(default)]
     pub relative_attention_max_distance: Option<i64>,
     /// Dropout (default 0.1).
-    #[serde(default)]
-    pub dropout_rate: Option<f64>,
+    #[serde(default = "default_dropout")]
+    pub dropout_rate: f64,
     /// RMS norm epsilon.
     #[serde(default = "default_eps")]
     pub layer_norm_epsilon: f64,
     /// Initializer factor (informational).
-    #[serde(default)]
-    pub initializer_factor: Option<f64>,
+    #[serde(default = "default_initializer_factor")]
+    pub initializer_factor: f64,
     /// `relu` (T5), `gated-gelu` (T5 v1.1, flan), `gated-silu`, ...
     #[serde(default)]
-    pub feed_forward_proj: Option<String>,
+    pub feed_forward_proj: Option<FeedForwardProj>,
     /// `false` for T5 v1.1: a separate LM head and no output rescaling.
     #[serde(default)]
     pub tie_word_embeddings: Option<bool>,
@@ -124,6 +242,9 @@ pub struct T5Config {
     /// Padding token (default 0).
     #[serde(default)]
     pub pad_token_id: Option<i64>,
+    /// Beginning-of-sequence id (T5 has none; kept for rust-bert's struct).
+    #[serde(default)]
+    pub bos_token_id: Option<i64>,
     /// End-of-sequence token (default 1).
     #[serde(default)]
     pub eos_token_id: Option<i64>,
@@ -136,6 +257,10 @@ pub struct T5Config {
     /// Token forced at the maximum length.
     #[serde(default)]
     pub forced_eos_token_id: Option<i64>,
+    /// Whether the model has an encoder and a decoder (T5: always; kept for rust-bert's
+    /// struct).
+    #[serde(default)]
+    pub is_encoder_decoder: Option<bool>,
     /// Return the decoder cache (default true).
     #[serde(default)]
     pub output_past: Option<bool>,
@@ -155,38 +280,16 @@ pub struct T5Config {
 
 impl Config for T5Config {
     fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
-        let config: T5Config = read_config_file(path.as_ref())?;
-        config.feed_forward()?;
-        Ok(config)
+        read_config_file(path.as_ref())
     }
 }
 
 impl T5Config {
-    /// `(gated, activation)` of the feed-forward blocks, as HF reads `feed_forward_proj`
-    /// (`gated-gelu` means the tanh approximation, `gelu_new`).
-    pub(crate) fn feed_forward(&self) -> Result<(bool, Activation), RustBertError> {
-        let proj = self.feed_forward_proj.as_deref().unwrap_or("relu");
-        let (gated, name) = match proj.split_once('-') {
-            Some(("gated", name)) => (true, name),
-            None => (false, proj),
-            Some(_) => {
-                return Err(RustBertError::InvalidConfigurationError(format!(
-                    "feed_forward_proj {proj:?}: expected `ACT` or `gated-ACT`"
-                )))
-            }
-        };
-        let name = if proj == "gated-gelu" {
-            "gelu_new"
-        } else {
-            name
-        };
-        let activation: Activation =
-            serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
-                RustBertError::InvalidConfigurationError(format!(
-                    "feed_forward_proj {proj:?}: unknown activation {name:?}"
-                ))
-            })?;
-        Ok((gated, activation))
+    /// `(gated, activation)` of the feed-forward blocks (`relu` when unset).
+    pub(crate) fn feed_forward(&self) -> (bool, Activation) {
+        self.feed_forward_proj
+            .unwrap_or(FeedForwardProj::Relu)
+            .gated_activation()
     }
 
     /// HF's rule: decoder outputs are scaled by `d_model^-0.5` when `scale_decoder_outputs`
@@ -302,7 +405,7 @@ impl T5Attention {
             num_buckets: config.relative_attention_num_buckets,
             max_distance: config.relative_attention_max_distance.unwrap_or(128),
             bidirectional,
-            dropout: Dropout::new(config.dropout_rate.unwrap_or(0.1)),
+            dropout: Dropout::new(config.dropout_rate),
         }
     }
 
@@ -424,7 +527,7 @@ impl T5FeedForward {
             wi,
             wo: weight(p / "wo", config.d_ff, config.d_model),
             activation,
-            dropout: Dropout::new(config.dropout_rate.unwrap_or(0.1)),
+            dropout: Dropout::new(config.dropout_rate),
         }
     }
 
@@ -491,7 +594,7 @@ impl T5Block {
                 activation,
             ),
             ff_norm: T5LayerNorm::new(&layer / ff / "layer_norm", config.d_model, eps),
-            dropout: Dropout::new(config.dropout_rate.unwrap_or(0.1)),
+            dropout: Dropout::new(config.dropout_rate),
         }
     }
 
@@ -565,15 +668,15 @@ pub struct T5Stack {
 }
 
 impl T5Stack {
-    fn new(p: &nn::Path, config: &T5Config, decoder: bool) -> Result<Self, RustBertError> {
+    fn new(p: &nn::Path, config: &T5Config, decoder: bool) -> Self {
         let layers = if decoder {
             config.num_decoder_layers.unwrap_or(config.num_layers)
         } else {
             config.num_layers
         };
-        let feed_forward = config.feed_forward()?;
+        let feed_forward = config.feed_forward();
         let block = p / "block";
-        Ok(Self {
+        Self {
             blocks: (0..layers)
                 .map(|i| T5Block::new(&(&block / i), config, i == 0, decoder, feed_forward))
                 .collect(),
@@ -582,33 +685,40 @@ impl T5Stack {
                 config.d_model,
                 config.layer_norm_epsilon,
             ),
-            dropout: Dropout::new(config.dropout_rate.unwrap_or(0.1)),
+            dropout: Dropout::new(config.dropout_rate),
             decoder,
             output_past: config.output_past.unwrap_or(true),
             output_hidden_states: config.output_hidden_states.unwrap_or(false),
             output_attentions: config.output_attentions.unwrap_or(false),
-        })
+        }
     }
 
-    /// Runs the stack on `ids` `[batch, seq]` embedded with `embeddings`.
+    /// Runs the stack on `ids` `[batch, seq]` embedded with `embeddings`, or on `embeds`
+    /// `[batch, seq, d_model]` (exactly one of the two).
     #[allow(clippy::too_many_arguments)]
     fn forward_t(
         &self,
-        ids: &Tensor,
+        ids: Option<&Tensor>,
+        embeds: Option<&Tensor>,
         mask: Option<&Tensor>,
         encoder: Option<(&Tensor, Option<&Tensor>)>,
         embeddings: &nn::Embedding,
         cache: Option<DecoderCache>,
         train: bool,
     ) -> Result<(Tensor, Option<DecoderCache>, StackOutputs), RustBertError> {
-        let what = if self.decoder {
-            "decoder_input_ids"
+        let names = if self.decoder {
+            ("decoder_input_ids", "decoder_input_embeds")
         } else {
-            "input_ids"
+            ("input_ids", "input_embeds")
         };
-        let (batch, seq) = batch_and_length(ids, what)?;
+        let (embedded, batch, seq) = ids_or_embeds(&embeddings.ws, ids, embeds, names)?;
+        if seq == 0 {
+            return Err(RustBertError::ValueError(format!(
+                "{} must have at least one token",
+                names.0
+            )));
+        }
         let (states, past) = decoder_states(cache, self.blocks.len())?;
-        let embedded = lookup(embeddings, ids, what)?;
         let kind = embedded.kind();
         let self_mask = if self.decoder {
             Some(crate::common::layers::causal_attention_bias(
@@ -617,7 +727,7 @@ impl T5Stack {
                 seq,
                 past,
                 kind,
-                ids.device(),
+                embedded.device(),
             )?)
         } else {
             mask.map(|m| attention_bias(m, batch, seq, seq, kind, "attention_mask"))
@@ -708,48 +818,46 @@ pub struct T5Model {
 
 impl T5Model {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`).
-    ///
-    /// # Errors
-    /// An unknown `feed_forward_proj`.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
-        p: P,
-        config: &T5Config,
-    ) -> Result<Self, RustBertError> {
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &T5Config) -> Self {
         let p = p.borrow();
-        Ok(Self {
-            encoder: T5Stack::new(&(p / "encoder"), config, false)?,
-            decoder: T5Stack::new(&(p / "decoder"), config, true)?,
+        Self {
+            encoder: T5Stack::new(&(p / "encoder"), config, false),
+            decoder: T5Stack::new(&(p / "decoder"), config, true),
             embeddings: nn::embedding(
                 p / "shared",
                 config.vocab_size,
                 config.d_model,
                 embedding_config(),
             ),
-        })
+        }
     }
 
     /// Runs the encoder (unless `encoder_outputs` is given) and the decoder on
-    /// `decoder_input_ids` (the tokens after the cached ones).
+    /// `decoder_input_ids` (the tokens after the cached ones). `input_embeds` and
+    /// `decoder_input_embeds` (`[batch, seq, d_model]`) replace the ids they stand for.
     ///
     /// # Errors
-    /// Missing inputs, mis-shaped masks, ids outside the vocabulary, a cache of the wrong
-    /// depth.
+    /// Missing inputs (or both ids and their embeddings), mis-shaped masks, ids outside the
+    /// vocabulary, a cache of the wrong depth.
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
         encoder_outputs: Option<&Tensor>,
         decoder_input_ids: Option<&Tensor>,
         decoder_attention_mask: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        decoder_input_embeds: Option<&Tensor>,
         old_layer_states: Option<DecoderCache>,
         train: bool,
     ) -> Result<T5ModelOutput, RustBertError> {
-        let (encoder_hidden, encoder_outputs) = match (encoder_outputs, input_ids) {
-            (Some(hidden), _) => (hidden.shallow_clone(), StackOutputs::default()),
-            (None, Some(ids)) => {
+        let (encoder_hidden, encoder_outputs) = match encoder_outputs {
+            Some(hidden) => (hidden.shallow_clone(), StackOutputs::default()),
+            None => {
                 let (hidden, _, outputs) = self.encoder.forward_t(
-                    ids,
+                    input_ids,
+                    input_embeds,
                     attention_mask,
                     None,
                     &self.embeddings,
@@ -758,16 +866,10 @@ impl T5Model {
                 )?;
                 (hidden, outputs)
             }
-            (None, None) => {
-                return Err(RustBertError::ValueError(
-                    "give input_ids or encoder_outputs".into(),
-                ))
-            }
         };
-        let decoder_input_ids = decoder_input_ids
-            .ok_or_else(|| RustBertError::ValueError("T5 needs decoder_input_ids".into()))?;
         let (hidden, cache, decoder_outputs) = self.decoder.forward_t(
             decoder_input_ids,
+            decoder_input_embeds,
             decoder_attention_mask,
             Some((&encoder_hidden, attention_mask)),
             &self.embeddings,
@@ -786,6 +888,22 @@ impl T5Model {
         })
     }
 
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            encoder_outputs: Option<&Tensor>,
+            decoder_input_ids: Option<&Tensor>,
+            decoder_attention_mask: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            decoder_input_embeds: Option<&Tensor>,
+            old_layer_states: Option<DecoderCache>,
+            train: bool
+        ) -> T5ModelOutput = try_forward_t
+    }
+
     /// Runs the encoder alone.
     ///
     /// # Errors
@@ -798,7 +916,8 @@ impl T5Model {
         Ok(self
             .encoder
             .forward_t(
-                input_ids,
+                Some(input_ids),
+                None,
                 attention_mask,
                 None,
                 &self.embeddings,
@@ -821,20 +940,14 @@ pub struct T5ForConditionalGeneration {
 impl T5ForConditionalGeneration {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`, and
     /// `lm_head.weight` when untied).
-    ///
-    /// # Errors
-    /// As [`T5Model::new`].
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
-        p: P,
-        config: &T5Config,
-    ) -> Result<Self, RustBertError> {
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &T5Config) -> Self {
         let p = p.borrow();
         let scaled = config.scale_decoder_outputs();
-        Ok(Self {
-            base_model: T5Model::new(p, config)?,
+        Self {
+            base_model: T5Model::new(p, config),
             lm_head: (!scaled).then(|| weight(p / "lm_head", config.d_model, config.vocab_size)),
             scale: scaled.then(|| (config.d_model as f64).powf(-0.5)),
-        })
+        }
     }
 
     /// Runs the model (arguments as [`T5Model::forward_t`]); logits in `decoder_output`.
@@ -842,27 +955,47 @@ impl T5ForConditionalGeneration {
     /// # Errors
     /// As [`T5Model::forward_t`].
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
         encoder_outputs: Option<&Tensor>,
         decoder_input_ids: Option<&Tensor>,
         decoder_attention_mask: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        decoder_input_embeds: Option<&Tensor>,
         old_layer_states: Option<DecoderCache>,
         train: bool,
     ) -> Result<T5ModelOutput, RustBertError> {
-        let mut output = self.base_model.forward_t(
+        let mut output = self.base_model.try_forward_t(
             input_ids,
             attention_mask,
             encoder_outputs,
             decoder_input_ids,
             decoder_attention_mask,
+            input_embeds,
+            decoder_input_embeds,
             old_layer_states,
             train,
         )?;
         output.decoder_output = self.logits(&output.decoder_output);
         Ok(output)
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            encoder_outputs: Option<&Tensor>,
+            decoder_input_ids: Option<&Tensor>,
+            decoder_attention_mask: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            decoder_input_embeds: Option<&Tensor>,
+            old_layer_states: Option<DecoderCache>,
+            train: bool
+        ) -> T5ModelOutput = try_forward_t
     }
 
     pub(crate) fn logits(&self, hidden: &Tensor) -> Tensor {
@@ -880,12 +1013,21 @@ impl T5ForConditionalGeneration {
     ///
     /// # Errors
     /// As [`T5Model::forward_t`].
-    pub fn encode(
+    pub fn try_encode(
         &self,
         input_ids: &Tensor,
         attention_mask: Option<&Tensor>,
     ) -> Result<Tensor, RustBertError> {
         self.base_model.encode(input_ids, attention_mask)
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_encode`], with rust-bert 0.23's signature: the output itself.
+        pub fn encode(
+            &self,
+            input_ids: &Tensor,
+            attention_mask: Option<&Tensor>
+        ) -> Tensor = try_encode
     }
 }
 
@@ -899,23 +1041,17 @@ pub struct T5ForSentenceEmbeddings {
 
 impl T5ForSentenceEmbeddings {
     /// Builds the encoder under `p` (variables `shared`, `encoder.*`).
-    ///
-    /// # Errors
-    /// As [`T5Model::new`].
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
-        p: P,
-        config: &T5Config,
-    ) -> Result<Self, RustBertError> {
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &T5Config) -> Self {
         let p = p.borrow();
-        Ok(Self {
+        Self {
             embeddings: nn::embedding(
                 p / "shared",
                 config.vocab_size,
                 config.d_model,
                 embedding_config(),
             ),
-            encoder: T5Stack::new(&(p / "encoder"), config, false)?,
-        })
+            encoder: T5Stack::new(&(p / "encoder"), config, false),
+        }
     }
 
     /// The encoder's last hidden state `[batch, seq, d_model]` and its attention probabilities
@@ -928,9 +1064,15 @@ impl T5ForSentenceEmbeddings {
         input_ids: &Tensor,
         mask: &Tensor,
     ) -> Result<(Tensor, Option<Vec<Tensor>>), RustBertError> {
-        let (hidden, _, outputs) =
-            self.encoder
-                .forward_t(input_ids, Some(mask), None, &self.embeddings, None, false)?;
+        let (hidden, _, outputs) = self.encoder.forward_t(
+            Some(input_ids),
+            None,
+            Some(mask),
+            None,
+            &self.embeddings,
+            None,
+            false,
+        )?;
         Ok((hidden, outputs.attentions))
     }
 }

@@ -27,7 +27,7 @@
 //! load_weights_from_file(&vs, "model/model.safetensors")?;
 //! let input_ids = Tensor::from_slice(&[17i64, 9, 4, 3]).unsqueeze(0);
 //! let output = tch::no_grad(|| {
-//!     model.forward_t(Some(&input_ids), None, None, None, None, None, None, false)
+//!     model.try_forward_t(Some(&input_ids), None, None, None, None, None, None, false)
 //! })?;
 //! println!("{:?}", output.logits.size());
 //! # Ok(())

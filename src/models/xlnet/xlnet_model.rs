@@ -4,6 +4,7 @@ use crate::common::layers::linear::embedding_config;
 use crate::common::layers::{
     flatten_choices, linear, Dropout, SequenceSummary, SummaryConfig, SummaryType,
 };
+use crate::common::twin::infallible_twin;
 use crate::generation::{Cache, LMModelOutput};
 use crate::xlnet::attention::{AttentionContext, XLNetLayer};
 use crate::{Config, RustBertError};
@@ -76,8 +77,11 @@ fn default_dropout() -> f64 {
 fn default_mem_len() -> Option<i64> {
     Some(512)
 }
-fn default_clamp_len() -> i64 {
-    -1
+fn default_clamp_len() -> Option<i64> {
+    Some(-1)
+}
+fn default_initializer_range() -> f32 {
+    0.02
 }
 fn default_true() -> bool {
     true
@@ -111,21 +115,27 @@ pub struct XLNetConfig {
     /// Size of the feed-forward expansion.
     #[serde(default = "default_d_inner")]
     pub d_inner: i64,
-    /// Width of one head (`d_model / n_head` when absent).
+    /// Width of one head; 0 (when absent from `config.json`) means `d_model / n_head`.
     #[serde(default)]
-    pub d_head: Option<i64>,
+    pub d_head: i64,
     /// Feed-forward activation (HF default exact `gelu`).
     #[serde(default = "default_act")]
     pub ff_activation: Activation,
     /// Content-stream attention pattern.
     #[serde(default = "default_attn_type")]
     pub attn_type: AttentionType,
-    /// Kept for old configurations (every layer has its own biases, as in HF).
+    /// Kept for old configurations (every layer has its own biases, as in HF; default true).
+    #[serde(default = "default_true")]
+    pub untie_r: bool,
+    /// Standard deviation of the initializer (informational; default 0.02).
+    #[serde(default = "default_initializer_range")]
+    pub initializer_range: f32,
+    /// HF's `use_cache` (the memory is returned whenever `mem_len` asks for it).
     #[serde(default)]
-    pub untie_r: Option<bool>,
-    /// Standard deviation of the initializer (informational).
+    pub use_cache: Option<bool>,
+    /// HF's feed-forward chunking (an inference-memory knob; the result is the same).
     #[serde(default)]
-    pub initializer_range: Option<f32>,
+    pub chunk_size_feed_forward: Option<i64>,
     /// LayerNorm epsilon (HF default 1e-12).
     #[serde(default)]
     pub layer_norm_eps: Option<f64>,
@@ -149,7 +159,7 @@ pub struct XLNetConfig {
     pub bi_data: bool,
     /// Relative distances are clamped to this (no clamp when <= 0).
     #[serde(default = "default_clamp_len")]
-    pub clamp_len: i64,
+    pub clamp_len: Option<i64>,
     /// Whether every token sees the same number of past tokens (`uni` attention).
     #[serde(default)]
     pub same_length: bool,
@@ -216,11 +226,13 @@ impl Default for XLNetConfig {
             n_layer: default_n_layer(),
             n_head: default_n_head(),
             d_inner: default_d_inner(),
-            d_head: None,
+            d_head: 64,
             ff_activation: default_act(),
             attn_type: default_attn_type(),
-            untie_r: None,
-            initializer_range: None,
+            untie_r: true,
+            initializer_range: 0.02,
+            use_cache: None,
+            chunk_size_feed_forward: None,
             layer_norm_eps: None,
             dropout: default_dropout(),
             mem_len: default_mem_len(),
@@ -254,7 +266,11 @@ impl Default for XLNetConfig {
 impl XLNetConfig {
     /// The width of one head.
     pub fn d_head(&self) -> i64 {
-        self.d_head.unwrap_or(self.d_model / self.n_head.max(1))
+        if self.d_head > 0 {
+            self.d_head
+        } else {
+            self.d_model / self.n_head.max(1)
+        }
     }
 
     /// The LayerNorm epsilon of the config, or HF's default.
@@ -398,7 +414,7 @@ impl XLNetModel {
         let word = match (input_ids, input_embeds) {
             (Some(ids), None) => {
                 batch_and_length(ids, "XLNet input_ids")?;
-                lookup(&self.word_embedding, ids, "XLNet input_ids")?
+                lookup(&self.word_embedding.ws, ids, "XLNet input_ids")?
             }
             (None, Some(embeds)) => match embeds.size().as_slice() {
                 [_, l, d] if *l > 0 && *d == self.config.d_model => embeds.shallow_clone(),
@@ -690,11 +706,9 @@ impl XLNetModel {
             AttentionType::uni => -1,
         };
         let clamp = |seq: Tensor| -> Tensor {
-            if self.config.clamp_len > 0 {
-                let c = self.config.clamp_len as f64;
-                seq.clamp(-c, c)
-            } else {
-                seq
+            match self.config.clamp_len.filter(|&c| c > 0) {
+                Some(c) => seq.clamp(-(c as f64), c as f64),
+                None => seq,
             }
         };
         let encode = |seq: &Tensor| -> Tensor {
@@ -869,7 +883,7 @@ impl XLNetForSequenceClassification {
     /// # Errors
     /// As [`XLNetModel::forward_t`].
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
@@ -900,6 +914,21 @@ impl XLNetForSequenceClassification {
             all_attentions: output.all_attentions,
         })
     }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            old_layer_states: Option<Vec<Option<LayerState>>>,
+            perm_mask: Option<&Tensor>,
+            target_mapping: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> XLNetSequenceClassificationOutput = try_forward_t
+    }
 }
 
 /// XLNet labelling each token (`transformer`, `classifier`).
@@ -928,7 +957,7 @@ impl XLNetForTokenClassification {
     /// # Errors
     /// As [`XLNetModel::forward_t`].
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
@@ -955,6 +984,21 @@ impl XLNetForTokenClassification {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            old_layer_states: Option<Vec<Option<LayerState>>>,
+            perm_mask: Option<&Tensor>,
+            target_mapping: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> XLNetTokenClassificationOutput = try_forward_t
     }
 }
 
@@ -987,7 +1031,7 @@ impl XLNetForMultipleChoice {
     /// # Errors
     /// Inputs of the wrong rank, and as [`XLNetModel::forward_t`].
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
@@ -1035,6 +1079,21 @@ impl XLNetForMultipleChoice {
             all_attentions: output.all_attentions,
         })
     }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            old_layer_states: Option<Vec<Option<LayerState>>>,
+            perm_mask: Option<&Tensor>,
+            target_mapping: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> XLNetSequenceClassificationOutput = try_forward_t
+    }
 }
 
 /// XLNet extracting answer spans (`transformer`, `qa_outputs`): the simple span head of HF's
@@ -1046,13 +1105,17 @@ pub struct XLNetForQuestionAnswering {
 }
 
 impl XLNetForQuestionAnswering {
-    /// Builds the model under `p`.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &XLNetConfig) -> Self {
+    /// Builds the model under `p`. Fallible only to keep rust-bert 0.23's signature (its QA head
+    /// read the configuration's labels); it never fails.
+    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
+        p: P,
+        config: &XLNetConfig,
+    ) -> Result<Self, RustBertError> {
         let p = p.borrow();
-        Self {
+        Ok(Self {
             transformer: XLNetModel::new(p / "transformer", config),
             qa_outputs: linear(p / "qa_outputs", config.d_model, 2),
-        }
+        })
     }
 
     /// Start and end logits per token (arguments as [`XLNetModel::forward_t`]).
@@ -1060,7 +1123,7 @@ impl XLNetForQuestionAnswering {
     /// # Errors
     /// As [`XLNetModel::forward_t`].
     #[allow(clippy::too_many_arguments)]
-    pub fn forward_t(
+    pub fn try_forward_t(
         &self,
         input_ids: Option<&Tensor>,
         attention_mask: Option<&Tensor>,
@@ -1090,5 +1153,20 @@ impl XLNetForQuestionAnswering {
             all_hidden_states: output.all_hidden_states,
             all_attentions: output.all_attentions,
         })
+    }
+
+    infallible_twin! {
+        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
+        pub fn forward_t(
+            &self,
+            input_ids: Option<&Tensor>,
+            attention_mask: Option<&Tensor>,
+            old_layer_states: Option<Vec<Option<LayerState>>>,
+            perm_mask: Option<&Tensor>,
+            target_mapping: Option<&Tensor>,
+            token_type_ids: Option<&Tensor>,
+            input_embeds: Option<&Tensor>,
+            train: bool
+        ) -> XLNetQuestionAnsweringOutput = try_forward_t
     }
 }

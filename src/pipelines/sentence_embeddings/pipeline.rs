@@ -97,7 +97,7 @@ impl SentenceEmbeddingsOption {
                 Self::Electra(ElectraModel::try_new(p, c)?)
             }
             (ModelType::T5, ConfigOption::T5(c)) => {
-                Self::T5(crate::t5::T5ForSentenceEmbeddings::new(p, c)?)
+                Self::T5(crate::t5::T5ForSentenceEmbeddings::new(p, c))
             }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(

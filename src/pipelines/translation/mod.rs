@@ -18,9 +18,9 @@
 //! # Ok(())
 //! # }
 //! ```
-mod language;
-
-pub use language::Language;
+pub use crate::common::language::Language;
+use crate::marian::MARIAN_PRESETS;
+pub use crate::marian::{MarianSourceLanguages, MarianTargetLanguages};
 
 use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
@@ -32,59 +32,6 @@ use crate::t5::T5Generator;
 use crate::RustBertError;
 use std::collections::HashSet;
 use tch::{Device, Kind};
-
-/// Source languages of the Marian presets (same constant names as [`MarianTargetLanguages`]
-/// and `MarianModelResources`).
-pub struct MarianSourceLanguages;
-/// Target languages of the Marian presets.
-pub struct MarianTargetLanguages;
-
-macro_rules! marian_languages {
-    ($($name:ident: [$($source:ident),*] => [$($target:ident),*],)*) => {
-        impl MarianSourceLanguages {
-            $(
-                #[doc = concat!("Source languages of `", stringify!($name), "`.")]
-                pub const $name: &'static [Language] = &[$(Language::$source),*];
-            )*
-        }
-        impl MarianTargetLanguages {
-            $(
-                #[doc = concat!("Target languages of `", stringify!($name), "`.")]
-                pub const $name: &'static [Language] = &[$(Language::$target),*];
-            )*
-        }
-        /// Every Marian preset: (name, sources, targets).
-        #[cfg_attr(not(feature = "remote"), allow(dead_code))]
-        const MARIAN_PRESETS: &[(&str, &[Language], &[Language])] = &[
-            $((stringify!($name), MarianSourceLanguages::$name, MarianTargetLanguages::$name),)*
-        ];
-    };
-}
-
-marian_languages! {
-    ENGLISH2FRENCH: [English] => [French],
-    FRENCH2ENGLISH: [French] => [English],
-    ENGLISH2GERMAN: [English] => [German],
-    GERMAN2ENGLISH: [German] => [English],
-    ENGLISH2RUSSIAN: [English] => [Russian],
-    RUSSIAN2ENGLISH: [Russian] => [English],
-    ENGLISH2CHINESE: [English] => [ChineseMandarin],
-    CHINESE2ENGLISH: [ChineseMandarin] => [English],
-    ENGLISH2HINDI: [English] => [Hindi],
-    HINDI2ENGLISH: [Hindi] => [English],
-    ENGLISH2SPANISH: [English] => [Spanish],
-    SPANISH2ENGLISH: [Spanish] => [English],
-    ENGLISH2DUTCH: [English] => [Dutch],
-    DUTCH2ENGLISH: [Dutch] => [English],
-    ENGLISH2SWEDISH: [English] => [Swedish],
-    SWEDISH2ENGLISH: [Swedish] => [English],
-    ENGLISH2ROMANCE: [English] => [French, Spanish, Italian, Catalan, Romanian, Portuguese, Galician],
-    ROMANCE2ENGLISH: [French, Spanish, Italian, Catalan, Romanian, Portuguese, Galician] => [English],
-    GERMAN2FRENCH: [German] => [French],
-    FRENCH2GERMAN: [French] => [German],
-    ENGLISH2ARABIC: [English] => [Arabic],
-    ARABIC2ENGLISH: [Arabic] => [English],
-}
 
 /// Languages of T5's translation tasks.
 pub const T5_SOURCE_LANGUAGES: &[Language] = &[Language::English];

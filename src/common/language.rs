@@ -1,4 +1,6 @@
-//! Languages of the translation models, with their ISO 639 codes.
+//! Languages of the translation models, with their ISO 639 codes. They live below the models,
+//! which name the languages of their presets (`marian::MarianSourceLanguages`); rust-bert's path
+//! `pipelines::translation::Language` re-exports them.
 use std::fmt;
 
 macro_rules! languages {

@@ -1,0 +1,34 @@
+//! rust-bert 0.23's infallible signatures over the crate's fallible methods.
+//!
+//! rust-bert's heads return their output directly (`model.forward_t(...).logits`) and panic on
+//! bad input. Drop-in code needs those signatures, while this crate's own pipelines, CLI and
+//! server must never panic on text or files. So each such method exists twice: `try_<name>`
+//! returns `Result<_, RustBertError>` and holds the logic; `<name>` keeps rust-bert's signature
+//! and panics with the twin's error. The macro below writes the second from the first.
+
+/// Writes `fn $name(&self, args...) -> $out` calling `self.$twin(args...)` and panicking with its
+/// error, documented under `# Panics`. Clippy's crate-wide `panic` deny is lifted on exactly the
+/// generated function.
+macro_rules! infallible_twin {
+    (
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $out:ty = $twin:ident
+    ) => {
+        $(#[$attr])*
+        ///
+        /// # Panics
+        #[doc = concat!(
+            "When [`Self::", stringify!($twin), "`] returns an error (mis-shaped or empty ",
+            "inputs, an input past the model's limits); call it to get the `RustBertError` ",
+            "instead. This signature is rust-bert 0.23's."
+        )]
+        #[allow(clippy::too_many_arguments, clippy::panic)]
+        $vis fn $name(&self $(, $arg: $ty)*) -> $out {
+            match self.$twin($($arg),*) {
+                Ok(output) => output,
+                Err(error) => panic!("{}: {error}", stringify!($name)),
+            }
+        }
+    };
+}
+pub(crate) use infallible_twin;
