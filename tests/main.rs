@@ -28,5 +28,6 @@ mod t5;
 mod tokenizers;
 mod twins;
 mod util;
+mod var_store;
 mod weights;
 mod xlnet;

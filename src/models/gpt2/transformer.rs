@@ -10,9 +10,9 @@ use tch::Tensor;
 
 /// HF's `Conv1D`: a linear projection whose weight is stored transposed, `[in, out]`.
 ///
-/// The variable keeps HF's shape `[in, out]` (files load and save as they are) but its memory
-/// is laid out column-major, so that its transpose is a contiguous `[out, in]` matrix for
-/// [`project`]'s fast few-row product (generation steps) at no extra memory.
+/// The variable keeps HF's shape and layout (row-major `[in, out]`), so files load into it
+/// (zero-copy for `.safetensors`) and `VarStore::save` writes it as it is; [`project`] reads its
+/// transpose through the few-row kernel's `[in, out]` variant during generation.
 #[derive(Debug)]
 pub struct Conv1D {
     weight: Tensor,
@@ -24,13 +24,8 @@ impl Conv1D {
     /// zero like the shared layers (they are meant to be loaded).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Self {
         let p = p.borrow();
-        let mut weight = p.var("weight", &[in_dim, out_dim], Init::Const(0.0));
-        // Same variable (the var store holds the same tensor), column-major storage; loading
-        // copies into it, and kind/device conversions preserve the layout.
-        let column_major = weight.tr().contiguous().tr();
-        weight.set_data(&column_major);
         Self {
-            weight,
+            weight: p.var("weight", &[in_dim, out_dim], Init::Const(0.0)),
             bias: p.var("bias", &[out_dim], Init::Const(0.0)),
         }
     }
@@ -215,6 +210,58 @@ impl Block {
             let n = self.ln_1.forward(&(x + a));
             let m = self.mlp.forward_t(&n, train);
             (self.ln_2.forward(&(n + m)), present, probs)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Conv1D;
+    use crate::common::weights::{load_tensors_into, load_weights_from_file, write_tensors};
+    use tch::nn::VarStore;
+    use tch::{Device, Kind, Tensor};
+
+    /// Whichever way the weights arrive (zero-copy `.safetensors`, copied tensors, `.ot`), the
+    /// `Conv1D` weight keeps a layout the few-row kernel takes.
+    #[test]
+    fn conv1d_weights_reach_the_few_row_kernel_after_every_loading_path() {
+        let dir = std::env::temp_dir().join(format!("rust-bert-conv1d-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let weight = Tensor::randn([24, 40], (Kind::Float, Device::Cpu));
+        let bias = Tensor::randn([40], (Kind::Float, Device::Cpu));
+        let tensors = vec![
+            ("c.bias".to_string(), bias.shallow_clone()),
+            ("c.weight".to_string(), weight.shallow_clone()),
+        ];
+        write_tensors(&tensors, dir.join("w.safetensors")).unwrap();
+        Tensor::save_multi(
+            &[("c.weight", &weight), ("c.bias", &bias)],
+            dir.join("w.ot"),
+        )
+        .unwrap();
+        let x = Tensor::randn([3, 24], (Kind::Float, Device::Cpu));
+        let expected = x.matmul(&weight) + &bias;
+        let _guard = tch::no_grad_guard();
+        for path in ["w.safetensors", "w.ot", "copied"] {
+            let vs = VarStore::new(Device::Cpu);
+            let conv = Conv1D::new(vs.root() / "c", 24, 40);
+            if path == "copied" {
+                load_tensors_into(
+                    &vs,
+                    tensors.iter().map(|(n, t)| (n.clone(), t.copy())).collect(),
+                    "test",
+                )
+                .unwrap();
+            } else {
+                load_weights_from_file(&vs, dir.join(path)).unwrap();
+            }
+            let routed =
+                crate::common::few_rows::try_project(&x, &conv.weight.tr(), Some(&conv.bias));
+            if crate::common::few_rows::available() {
+                let out = routed.unwrap_or_else(|| panic!("{path}: the kernel refused the weight"));
+                let diff = (out - &expected).abs().max().double_value(&[]);
+                assert!(diff < 1e-4, "{path}: {diff}");
+            }
         }
     }
 }

@@ -1,0 +1,173 @@
+//! tch's own `VarStore` calls that rust-bert users make, on every model family: after loading a
+//! fixture, `vs.save` to `.ot` and to `.safetensors`, `vs.load` of each into a fresh model gives
+//! every variable back bit for bit; `half` / `bfloat16` / `float` convert every variable and
+//! back; `set_device` keeps the values. GPT-2's `Conv1D` weights (HF's `[in, out]`) used to be
+//! kept column-major, which `.safetensors` saving refused; they also generate the same logits
+//! after the round trip.
+use rust_bert::albert::{AlbertConfig, AlbertModel};
+use rust_bert::bart::{BartConfig, BartForConditionalGeneration};
+use rust_bert::bert::{BertConfig, BertModel};
+use rust_bert::common::weights::load_weights_from_file;
+use rust_bert::distilbert::{DistilBertConfig, DistilBertModel};
+use rust_bert::gpt2::{GPT2LMHeadModel, Gpt2Config};
+use rust_bert::marian::{MarianConfig, MarianForConditionalGeneration};
+use rust_bert::openai_gpt::{OpenAIGPTLMHeadModel, OpenAiGptConfig};
+use rust_bert::roberta::RobertaModel;
+use rust_bert::t5::{T5Config, T5ForConditionalGeneration};
+use rust_bert::xlnet::{XLNetConfig, XLNetLMHeadModel};
+use rust_bert::Config;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tch::nn::{Path as VarPath, VarStore};
+use tch::{Device, Kind, Tensor};
+
+fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+}
+
+fn values(vs: &VarStore) -> HashMap<String, Tensor> {
+    vs.variables()
+        .into_iter()
+        .map(|(name, tensor)| (name, tensor.copy()))
+        .collect()
+}
+
+fn assert_same(what: &str, expected: &HashMap<String, Tensor>, vs: &VarStore) {
+    let got = vs.variables();
+    assert_eq!(got.len(), expected.len(), "{what}: variable count");
+    for (name, value) in expected {
+        let other = got
+            .get(name)
+            .unwrap_or_else(|| panic!("{what}: {name} missing"));
+        assert_eq!(other.kind(), value.kind(), "{what}: {name} kind");
+        assert!(other.equal(value), "{what}: {name} differs");
+    }
+}
+
+/// Saves and reloads `vs` (built by `build`) in both formats, then converts its precision back
+/// and forth; returns the directory the files went to.
+fn round_trip(name: &str, weights: &Path, build: impl Fn(VarPath)) -> PathBuf {
+    let vs = VarStore::new(Device::Cpu);
+    build(vs.root());
+    load_weights_from_file(&vs, weights).unwrap();
+    let original = values(&vs);
+    let dir =
+        std::env::temp_dir().join(format!("rust-bert-varstore-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["weights.ot", "weights.safetensors"] {
+        let path = dir.join(file);
+        vs.save(&path)
+            .unwrap_or_else(|e| panic!("{name}: saving {file}: {e}"));
+        let mut fresh = VarStore::new(Device::Cpu);
+        build(fresh.root());
+        fresh
+            .load(&path)
+            .unwrap_or_else(|e| panic!("{name}: loading {file}: {e}"));
+        assert_same(&format!("{name} {file}"), &original, &fresh);
+    }
+    let mut vs = vs;
+    vs.half();
+    assert!(
+        vs.variables().values().all(|t| t.kind() == Kind::Half),
+        "{name} half"
+    );
+    vs.float();
+    vs.bfloat16();
+    assert!(
+        vs.variables().values().all(|t| t.kind() == Kind::BFloat16),
+        "{name} bf16"
+    );
+    vs.float();
+    for (var, value) in vs.variables() {
+        let diff = (&value - &original[&var]).abs().max().double_value(&[]);
+        let scale = original[&var].abs().max().double_value(&[]).max(1e-6);
+        assert!(
+            diff <= scale / 64.0,
+            "{name}: {var} after bf16 and back: {diff}"
+        );
+    }
+    vs.set_device(Device::Cpu);
+    assert_eq!(vs.device(), Device::Cpu);
+    dir
+}
+
+#[test]
+fn every_family_saves_loads_and_converts() {
+    let bert = BertConfig::try_from_file(fixture("bert/base/config.json")).unwrap();
+    round_trip("bert", &fixture("bert/base/model.safetensors"), |p| {
+        let _ = BertModel::<rust_bert::bert::BertEmbeddings>::new(p, &bert);
+    });
+    let roberta = BertConfig::try_from_file(fixture("roberta/base/config.json")).unwrap();
+    round_trip("roberta", &fixture("roberta/base/model.safetensors"), |p| {
+        let _ = RobertaModel::new(p, &roberta);
+    });
+    let distilbert =
+        DistilBertConfig::try_from_file(fixture("distilbert/base/config.json")).unwrap();
+    round_trip(
+        "distilbert",
+        &fixture("distilbert/base/model.safetensors"),
+        |p| {
+            let _ = DistilBertModel::new(p, &distilbert);
+        },
+    );
+    let albert = AlbertConfig::try_from_file(fixture("albert/base/config.json")).unwrap();
+    round_trip("albert", &fixture("albert/base/model.safetensors"), |p| {
+        let _ = AlbertModel::new(p, &albert);
+    });
+    let xlnet = XLNetConfig::try_from_file(fixture("xlnet/lm/config.json")).unwrap();
+    round_trip("xlnet", &fixture("xlnet/lm/model.safetensors"), |p| {
+        let _ = XLNetLMHeadModel::new(p, &xlnet);
+    });
+    let openai =
+        OpenAiGptConfig::try_from_file(fixture("generation/openai_gpt/config.json")).unwrap();
+    round_trip(
+        "openai_gpt",
+        &fixture("generation/openai_gpt/model.safetensors"),
+        |p| {
+            let _ = OpenAIGPTLMHeadModel::new(p, &openai);
+        },
+    );
+    let bart = BartConfig::try_from_file(fixture("bart/config.json")).unwrap();
+    round_trip("bart", &fixture("bart/model.safetensors"), |p| {
+        let _ = BartForConditionalGeneration::new(p, &bart);
+    });
+    let marian = MarianConfig::try_from_file(fixture("marian/config.json")).unwrap();
+    round_trip("marian", &fixture("marian/model.safetensors"), |p| {
+        let _ = MarianForConditionalGeneration::new(p, &marian);
+    });
+    let t5 = T5Config::try_from_file(fixture("t5/config.json")).unwrap();
+    round_trip("t5", &fixture("t5/model.safetensors"), |p| {
+        let _ = T5ForConditionalGeneration::new(p, &t5);
+    });
+}
+
+#[test]
+fn gpt2_round_trip_keeps_its_logits() {
+    let config = Gpt2Config::try_from_file(fixture("generation/gpt2/config.json")).unwrap();
+    let weights = fixture("generation/gpt2/model.safetensors");
+    let dir = round_trip("gpt2", &weights, |p| {
+        let _ = GPT2LMHeadModel::new(p, &config);
+    });
+    let ids = Tensor::from_slice(&[5i64, 9, 3, 7]).unsqueeze(0);
+    let logits = |model: &GPT2LMHeadModel| {
+        tch::no_grad(|| model.forward_t(Some(&ids), None, None, None, None, None, false))
+            .unwrap()
+            .lm_logits
+    };
+    let vs = VarStore::new(Device::Cpu);
+    let model = GPT2LMHeadModel::new(vs.root(), &config);
+    load_weights_from_file(&vs, &weights).unwrap();
+    let expected = logits(&model);
+    for file in ["weights.ot", "weights.safetensors"] {
+        let mut fresh = VarStore::new(Device::Cpu);
+        let reloaded = GPT2LMHeadModel::new(fresh.root(), &config);
+        fresh.load(dir.join(file)).unwrap();
+        let diff = (logits(&reloaded) - &expected)
+            .abs()
+            .max()
+            .double_value(&[]);
+        assert!(diff < 1e-6, "gpt2 {file}: {diff}");
+    }
+}
