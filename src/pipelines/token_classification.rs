@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use rust_bert::pipelines::common::ModelType;
+//! use rust_bert::pipelines::common::{ModelResource, ModelType};
 //! use rust_bert::pipelines::token_classification::{
 //!     LabelAggregationOption, TokenClassificationConfig, TokenClassificationModel,
 //! };
@@ -16,7 +16,7 @@
 //! let dir = PathBuf::from("path/to/model");
 //! let config = TokenClassificationConfig::new(
 //!     ModelType::Bert,
-//!     LocalResource::from(dir.join("model.safetensors")),
+//!     ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
 //!     LocalResource::from(dir.join("config.json")),
 //!     LocalResource::from(dir.join("vocab.txt")),
 //!     None,  // merges, for byte-level BPE tokenizers (RoBERTa)
