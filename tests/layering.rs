@@ -11,7 +11,8 @@ use rust_bert::pipelines::generation_utils::{
     LMModelOutput, LanguageGenerator, PrefixAllowedFunction,
 };
 use rust_bert::{
-    albert, bart, bert, distilbert, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta, xlnet,
+    albert, bart, bert, distilbert, electra, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta,
+    xlnet,
 };
 use std::path::Path;
 use tch::{nn::VarStore, Device, Kind, Tensor};
@@ -184,6 +185,8 @@ fn model_modules_at_the_crate_root() {
         albert::AlbertConfig::default as fn() -> _,
         bert::BertConfig::default as fn() -> _,
         distilbert::DistilBertConfig::default as fn() -> _,
+        electra::ElectraConfig::default as fn() -> _,
+        electra::ElectraModelResources::BASE_DISCRIMINATOR,
         roberta::RobertaConfig::default as fn() -> _,
         xlm_roberta::XLMRobertaConfigResources::XLM_ROBERTA_NER_EN,
         marian::MarianModelResources::ENGLISH2FRENCH,

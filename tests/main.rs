@@ -7,6 +7,7 @@ mod bert;
 mod cli;
 mod config;
 mod distilbert;
+mod electra;
 mod generation;
 mod gpt2;
 mod layering;

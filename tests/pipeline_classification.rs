@@ -1,6 +1,6 @@
 //! Sequence classification, sentiment and zero-shot classification pipelines against HF 5.24's
 //! `text-classification` and `zero-shot-classification` pipelines on tiny random BERT,
-//! DistilBERT and RoBERTa classifiers (utils/fixtures_pipeline_classification.py).
+//! DistilBERT, RoBERTa, XLNet, BART and ELECTRA classifiers (utils/fixtures_pipeline_classification.py).
 use crate::util::{fixtures, TOL};
 use rust_bert::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use rust_bert::pipelines::sentiment::{SentimentModel, SentimentPolarity};
@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use tch::Device;
 
-const MODELS: [&str; 5] = ["bert", "distilbert", "roberta", "xlnet", "bart"];
+const MODELS: [&str; 6] = ["bert", "distilbert", "roberta", "xlnet", "bart", "electra"];
 
 fn dir() -> PathBuf {
     fixtures().join("pipeline_classification")
@@ -62,6 +62,7 @@ fn model_type(model: &str) -> ModelType {
         "roberta" => ModelType::Roberta,
         "xlnet" => ModelType::XLNet,
         "bart" => ModelType::Bart,
+        "electra" => ModelType::Electra,
         other => panic!("no model {other}"),
     }
 }
@@ -219,6 +220,7 @@ fn sequence_classification_matches_hf_pipeline() {
         ("roberta", "config"),
         ("xlnet", "config"),
         ("bart", "config"),
+        ("electra", "config"),
     ] {
         let hf = &e["classification"][model][config];
         let pipeline =

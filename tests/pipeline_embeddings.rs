@@ -56,6 +56,8 @@ pub(crate) fn fill_mask_config(name: &str, mask_token: Option<&str>) -> MaskedLa
     let (model_type, vocab, merges) = match name {
         "bert" => (ModelType::Bert, dir().join("vocab.txt"), None),
         "distilbert" => (ModelType::DistilBert, dir().join("vocab.txt"), None),
+        // ELECTRA's tokenizer is BERT's WordPiece.
+        "electra" => (ModelType::Electra, dir().join("vocab.txt"), None),
         "roberta" => (
             ModelType::Roberta,
             dir().join("bpe/vocab.json"),
@@ -131,7 +133,7 @@ fn assert_predictions(
 #[test]
 fn fill_mask_matches_hf_pipeline_top_k() {
     let expected = fill_mask_expected();
-    for name in ["bert", "distilbert", "roberta", "albert"] {
+    for name in ["bert", "distilbert", "roberta", "albert", "electra"] {
         let case = &expected[name];
         let model = MaskedLanguageModel::new(fill_mask_config(name, None)).unwrap();
         let texts: Vec<&str> = case.texts.iter().map(String::as_str).collect();
@@ -183,7 +185,13 @@ fn fill_mask_custom_mask_string_is_replaced() {
 
 #[test]
 fn fill_mask_bad_inputs_never_panic() {
-    let model = MaskedLanguageModel::new(fill_mask_config("bert", None)).unwrap();
+    for name in ["bert", "electra"] {
+        fill_mask_bad_inputs(name);
+    }
+}
+
+fn fill_mask_bad_inputs(name: &str) {
+    let model = MaskedLanguageModel::new(fill_mask_config(name, None)).unwrap();
     let empty: [&str; 0] = [];
     assert!(model.predict(empty).unwrap().is_empty());
     assert!(model.predict_top_k(["[MASK]"], 0).unwrap()[0].is_empty());
@@ -295,6 +303,7 @@ fn sentence_transformers_modules_match_on_tiny_models() {
         "distilbert_max_sqrt",
         "roberta_mean_dense",
         "albert_multi",
+        "electra_mean",
     ] {
         let model = SentenceEmbeddingsBuilder::local(dir().join("st").join(name))
             .with_device(Device::Cpu)

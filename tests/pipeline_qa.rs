@@ -66,6 +66,8 @@ fn config(model: &str, settings: &Settings) -> QuestionAnsweringConfig {
     let (model_type, vocab, merges, lower_case) = match model {
         "bert" => (ModelType::Bert, dir().join("vocab.txt"), None, true),
         "distilbert" => (ModelType::DistilBert, dir().join("vocab.txt"), None, true),
+        // ELECTRA's tokenizer is BERT's WordPiece.
+        "electra" => (ModelType::Electra, dir().join("vocab.txt"), None, true),
         "roberta" => (
             ModelType::Roberta,
             dir().join("bpe/vocab.json"),
@@ -228,6 +230,12 @@ fn roberta_matches_hf() {
 }
 
 #[test]
+fn electra_matches_hf() {
+    parity("electra");
+    assert!(load("electra").0.predict(&[], 3, 4).is_empty());
+}
+
+#[test]
 fn xlnet_matches_hf_with_the_context_first() {
     parity("xlnet");
 }
@@ -360,7 +368,7 @@ fn bad_inputs_never_panic() {
         ("What colour is the sky on Mars?", "The market sells bread, cheese, apples and honey."),
         ("[CLS] [SEP] [PAD] [MASK]", "[SEP] bridge [CLS] [UNK] farmers"),
     ];
-    for model in ["bert", "distilbert", "roberta"] {
+    for model in ["bert", "distilbert", "roberta", "electra"] {
         let (qa, _) = load(model);
         let inputs: Vec<QaInput> = cases
             .iter()

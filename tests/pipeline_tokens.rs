@@ -55,6 +55,14 @@ fn spec(name: &str) -> Spec {
             merges: Some(dir("roberta_ner").join("merges.txt")),
             lower_case: false,
         },
+        // ELECTRA's tokenizer is BERT's WordPiece: the fixture shares bert_ner's vocabulary.
+        "electra_ner" => Spec {
+            model_type: ModelType::Electra,
+            folder: "electra_ner",
+            vocab: dir("bert_ner").join("vocab.txt"),
+            merges: None,
+            lower_case: true,
+        },
         "xlnet_ner" => Spec {
             model_type: ModelType::XLNet,
             folder: "xlnet_ner",
@@ -233,7 +241,13 @@ fn compare_entities(
     }
 }
 
-const NER_MODELS: [&str; 4] = ["bert_ner", "distilbert_ner", "roberta_ner", "xlnet_ner"];
+const NER_MODELS: [&str; 5] = [
+    "bert_ner",
+    "distilbert_ner",
+    "roberta_ner",
+    "xlnet_ner",
+    "electra_ner",
+];
 
 #[test]
 fn tokens_match_hf_aggregation_none() {
@@ -729,9 +743,9 @@ fn unsupported_models_are_refused_before_any_download() {
     );
     assert!(error.to_string().contains("MobileBert"), "{error}");
 
-    let mut electra = config("bert_ner", LabelAggregationOption::First);
-    electra.model_type = ModelType::Electra;
-    let error = TokenClassificationModel::new(electra).err().unwrap();
+    let mut deberta = config("bert_ner", LabelAggregationOption::First);
+    deberta.model_type = ModelType::Deberta;
+    let error = TokenClassificationModel::new(deberta).err().unwrap();
     assert!(
         matches!(error, RustBertError::UnsupportedError(_)),
         "{error}"

@@ -143,9 +143,17 @@ fn config_option_loads_and_reports() {
     assert!(matches!(config, ConfigOption::Roberta(_)));
     assert_eq!(config.get_max_len(), Some(512));
 
-    let err = ConfigOption::from_file(ModelType::Electra, &path).unwrap_err();
+    let err = ConfigOption::from_file(ModelType::Deberta, &path).unwrap_err();
     assert!(matches!(err, RustBertError::UnsupportedError(_)));
-    assert!(err.to_string().contains("Electra"), "{err}");
+    assert!(err.to_string().contains("Deberta"), "{err}");
+    let electra = crate::util::fixtures().join("electra/sequence_classification/config.json");
+    let config = ConfigOption::from_config_file(&electra).unwrap();
+    assert!(matches!(config, ConfigOption::Electra(_)));
+    assert_eq!(config.get_max_len(), Some(64));
+    assert_eq!(config.get_vocab_size(), 100);
+    assert_eq!(config.get_label_mapping().unwrap().len(), 3);
+    assert!(rust_bert::electra::ElectraConfig::try_from(&config).is_ok());
+    assert!(rust_bert::bert::BertConfig::try_from(&config).is_err());
     let xlnet = crate::util::fixtures().join("xlnet/lm/config.json");
     let config = ConfigOption::from_config_file(&xlnet).unwrap();
     assert!(matches!(config, ConfigOption::XLNet(_)));

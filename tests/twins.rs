@@ -12,6 +12,11 @@ use rust_bert::bert::{
     BertConfig, BertForMaskedLM, BertForMultipleChoice, BertForQuestionAnswering,
     BertForSequenceClassification, BertForTokenClassification,
 };
+use rust_bert::electra::{
+    ElectraConfig, ElectraDiscriminator, ElectraForMaskedLM, ElectraForMultipleChoice,
+    ElectraForQuestionAnswering, ElectraForSequenceClassification, ElectraForTokenClassification,
+    ElectraModel,
+};
 use rust_bert::marian::{MarianConfig, MarianForConditionalGeneration};
 use rust_bert::roberta::{RobertaForMaskedLM, RobertaForSequenceClassification};
 use rust_bert::t5::{T5Config, T5ForConditionalGeneration, T5Model};
@@ -110,6 +115,66 @@ fn bert_family_heads() {
         "RobertaForSequenceClassification",
         || roberta_cls.try_forward_t(None, None, None, None, None, false),
         || roberta_cls.forward_t(None, None, None, None, None, false),
+    );
+}
+
+#[test]
+fn electra_heads() {
+    let config =
+        ElectraConfig::try_from_file(fixture("electra/sequence_classification/config.json"))
+            .unwrap();
+    let vs = VarStore::new(Device::Cpu);
+    let p = vs.root();
+    let bad = ElectraConfig {
+        num_attention_heads: 5,
+        ..config.clone()
+    };
+    same_failure(
+        "ElectraModel::new",
+        || ElectraModel::try_new(&p / "bad", &bad),
+        || ElectraModel::new(&p / "bad", &bad),
+    );
+    same_failure(
+        "ElectraDiscriminator::new",
+        || ElectraDiscriminator::try_new(&p / "bad", &bad),
+        || ElectraDiscriminator::new(&p / "bad", &bad),
+    );
+    let generator = ElectraForMaskedLM::new(&p / "mlm", &config);
+    same_failure(
+        "ElectraForMaskedLM",
+        || generator.try_forward_t(None, None, None, None, None, false),
+        || generator.forward_t(None, None, None, None, None, false),
+    );
+    let discriminator = ElectraDiscriminator::new(&p / "disc", &config);
+    same_failure(
+        "ElectraDiscriminator",
+        || discriminator.try_forward_t(None, None, None, None, None, false),
+        || discriminator.forward_t(None, None, None, None, None, false),
+    );
+    let tokens = ElectraForTokenClassification::new(&p / "tok", &config).unwrap();
+    same_failure(
+        "ElectraForTokenClassification",
+        || tokens.try_forward_t(None, None, None, None, None, false),
+        || tokens.forward_t(None, None, None, None, None, false),
+    );
+    let classifier = ElectraForSequenceClassification::new(&p / "cls", &config).unwrap();
+    same_failure(
+        "ElectraForSequenceClassification",
+        || classifier.try_forward_t(None, None, None, None, None, false),
+        || classifier.forward_t(None, None, None, None, None, false),
+    );
+    let qa = ElectraForQuestionAnswering::new(&p / "qa", &config).unwrap();
+    same_failure(
+        "ElectraForQuestionAnswering",
+        || qa.try_forward_t(None, None, None, None, None, false),
+        || qa.forward_t(None, None, None, None, None, false),
+    );
+    let choices = ElectraForMultipleChoice::new(&p / "mc", &config).unwrap();
+    let ids = flat_ids();
+    same_failure(
+        "ElectraForMultipleChoice",
+        || choices.try_forward_t(Some(&ids), None, None, None, None, false),
+        || choices.forward_t(Some(&ids), None, None, None, None, false),
     );
 }
 

@@ -116,6 +116,17 @@ fn every_family_saves_loads_and_converts() {
     round_trip("albert", &fixture("albert/base/model.safetensors"), |p| {
         let _ = AlbertModel::new(p, &albert);
     });
+    // The generator: its LM head shares the word embeddings (no variable of its own).
+    let electra =
+        rust_bert::electra::ElectraConfig::try_from_file(fixture("electra/generator/config.json"))
+            .unwrap();
+    round_trip(
+        "electra",
+        &fixture("electra/generator/model.safetensors"),
+        |p| {
+            let _ = rust_bert::electra::ElectraForMaskedLM::new(p, &electra);
+        },
+    );
     let xlnet = XLNetConfig::try_from_file(fixture("xlnet/lm/config.json")).unwrap();
     round_trip("xlnet", &fixture("xlnet/lm/model.safetensors"), |p| {
         let _ = XLNetLMHeadModel::new(p, &xlnet);

@@ -135,11 +135,19 @@ bpe/vocab.json, bpe/merges.txt
                       bias centred as above. No tokenizer files: it uses bpe/ as RoBERTa does.
     config_nli.json   the same weights labelled contradiction/neutral/entailment: BART-MNLI's own
                       order, the same as roberta/config_nli.json (entailment id 2, contradiction 0).
+  electra/            ElectraForSequenceClassification (added after BART, own seed 7600; nothing
+                      above depends on it): embedding_size 16 projected to hidden 32
+                      (embeddings_project), 2 layers, 4 heads, intermediate 37, hidden_act silu,
+                      layer_norm_eps 0.02, max_position_embeddings 64; 3 labels
+                      negative/neutral/positive; randomised as above, classifier.out_proj bias
+                      centred as above. Tokenizer: HF 5.24 maps model type "electra" to
+                      BertTokenizer, so it is the WordPiece vocab.txt above, as for BERT.
+    config_nli.json   the same weights labelled entailment/neutral/contradiction (as BERT's).
 expected.json
   texts               the classification texts; the entry "<LONG>" stands for long_text.
   long_text           {"unit", "chars"}: unit repeated and cut to `chars` characters (100,000).
   zero_shot_texts, zero_shot_labels, zero_shot_template (custom), zero_shot_short_max_length.
-  (models: bert, distilbert, roberta, xlnet, bart; xlnet and bart have only
+  (models: bert, distilbert, roberta, xlnet, bart, electra; xlnet, bart and electra have only
   classification.<model>.config)
   classification.<model>.<config>: {"input_ids": HF ids of each text (truncated),
                       "default": [{label, score}], "all": [[{label, score}]], "sigmoid": [[...]]}
@@ -167,6 +175,8 @@ from transformers import (
     BertForSequenceClassification,
     BertTokenizer,
     DistilBertForSequenceClassification,
+    ElectraConfig,
+    ElectraForSequenceClassification,
     RobertaConfig,
     RobertaForSequenceClassification,
     RobertaTokenizer,
@@ -411,7 +421,25 @@ def gen_models(wordpiece_size, bpe_size):
     models["xlnet"] = gen_xlnet()
     # BART after XLNet (its own seed): nothing above depends on it.
     models["bart"] = gen_bart(bpe_size)
+    # ELECTRA after BART (its own seed): nothing above depends on it.
+    models["electra"] = gen_electra(wordpiece_size)
     return models
+
+
+def gen_electra(wordpiece_size):
+    cfg = ElectraConfig(
+        vocab_size=wordpiece_size, embedding_size=16, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=37, max_position_embeddings=MAX_LEN,
+        hidden_act="silu", layer_norm_eps=0.02, pad_token_id=0, num_labels=3,
+        id2label=SEQ_LABELS, label2id={v: k for k, v in SEQ_LABELS.items()},
+    )
+    electra = gf.build(ElectraForSequenceClassification, cfg, seed=7600)
+    center_logits(electra, tokenizer_for("electra"), electra.classifier.out_proj.bias)
+    folder = os.path.join(OUT, "electra")
+    gf.save_model(electra, folder)
+    nli = labelled(electra.config, {0: "entailment", 1: "neutral", 2: "contradiction"})
+    write_config(nli, os.path.join(folder, "config_nli.json"))
+    return electra, {"config": electra.config}, nli
 
 
 # --------------------------------------------------------------------------------------------

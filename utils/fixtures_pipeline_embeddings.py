@@ -24,12 +24,15 @@ bpe/vocab.json, bpe/merges.txt
     plus the 256 byte symbols; RoBERTa's special tokens <s>=0 <pad>=1 </s>=2 <unk>=3 first and
     <mask> last. Checked: HF RobertaTokenizer on these files gives the same tokens as on GPT-2's.
 
-fill_mask/<name>/{config.json, model.safetensors}  (name = bert, distilbert, roberta, albert)
+fill_mask/<name>/{config.json, model.safetensors}  (name = bert, distilbert, roberta, albert, electra)
     Tiny masked LMs (hidden 32, 2 layers, 4 heads, intermediate 37, max_position_embeddings 64),
     every parameter randomised (generate_fixtures.randomise: normal(0, 0.2), LayerNorm weights
     normal(1, 0.2)). Tokenizers: bert/distilbert vocab.txt above (lower case), roberta bpe/ above,
     albert tests/fixtures/tokenizers/spm/albert.model (lower case, accents stripped). RoBERTa's
     <mask> strips the space before it (lstrip=True), as roberta-base's tokenizer.json declares.
+    electra: ElectraForMaskedLM (the generator; embedding_size 16 projected to hidden 32, hidden_act
+    silu, layer_norm_eps 0.02, LM head tied to the word embeddings) on the bert vocab.txt (HF 5.24
+    maps model type "electra" to BertTokenizer), added last with its own seed.
 fill_mask/expected.json
     {name: {"texts": [...], "results": [...]}} where results[i] is the output of
     transformers.pipeline("fill-mask", model, tokenizer)(texts[i], top_k=TOP_K,
@@ -52,6 +55,8 @@ st/<name>/  sentence-transformers folders written here, in the layout
       Identity, Normalize.
     - albert_multi: AlbertModel (spm albert.model), pooling cls + mean + max (concatenated in
       sentence-transformers' order cls, max, mean: 96), Normalize.
+    - electra_mean: ElectraModel (embedding_size 16 projected to hidden 32, hidden_act silu,
+      layer_norm_eps 0.02) on vocab.txt, pooling mean, Normalize; added last, own seed.
 st/expected.safetensors
     `<name>.embeddings` [len(ST_SENTENCES), dim]: the sentence-transformers pipeline on ST_SENTENCES
     in one padded batch (HF tokenizer: padding=True, truncation=True, max_length=max_seq_length).
@@ -116,6 +121,9 @@ from transformers import (  # noqa: E402
     DistilBertForMaskedLM,
     DistilBertModel,
     DistilBertTokenizer,
+    ElectraConfig,
+    ElectraForMaskedLM,
+    ElectraModel,
     RobertaConfig,
     RobertaForMaskedLM,
     RobertaModel,
@@ -408,6 +416,16 @@ def distilbert_config(vocab_size, **kw):
     return DistilBertConfig(**cfg)
 
 
+def electra_config(vocab_size, **kw):
+    cfg = dict(
+        vocab_size=vocab_size, embedding_size=16, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=37, max_position_embeddings=MAX_POS,
+        type_vocab_size=2, hidden_act="silu", layer_norm_eps=0.02, pad_token_id=0,
+    )
+    cfg.update(kw)
+    return ElectraConfig(**cfg)
+
+
 def albert_config(vocab_size, **kw):
     cfg = dict(
         vocab_size=vocab_size, embedding_size=16, hidden_size=32, num_hidden_layers=2,
@@ -469,6 +487,7 @@ SHARPEN = {
     "vocab_layer_norm.weight",
     "lm_head.layer_norm.weight",
     "predictions.LayerNorm.weight",
+    "generator_predictions.LayerNorm.weight",
 }
 
 
@@ -487,6 +506,7 @@ def gen_fill_mask():
          roberta_tokenizer(), ROBERTA_MASK_TEXTS, 503),
         ("albert", AlbertForMaskedLM, albert_config(len(albert_tok)), albert_tok,
          ALBERT_MASK_TEXTS, 504),
+        ("electra", ElectraForMaskedLM, electra_config(wp), bert_tokenizer(), BERT_MASK_TEXTS, 505),
     ]
     with torch.no_grad():
         for name, cls, config, tokenizer, texts, seed in runs:
@@ -685,6 +705,8 @@ def gen_sentence_transformers():
          {"spiece.model": ALBERT_SPM},
          ["pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens"], None,
          True, 24, 604),
+        ("electra_mean", ElectraModel, electra_config(wp), bert_tokenizer(), vocab_txt,
+         ["pooling_mode_mean_tokens"], None, True, 24, 605),
     ]
     expected = {}
     with torch.no_grad():

@@ -118,6 +118,11 @@ bert/, distilbert/, roberta/, xlnet/: {config.json, model.safetensors, expected.
       stripped, whitespace runs collapsed. Checked: 1000 tokens in spm order, ids = sentencepiece's
       ids of HF 4.x's preprocessed text for every question and context. Settings 64 / 16 / 40 / 12
       (the short_context question is 37 pieces). Context first: see "XLNet" above.
+    - electra: ElectraForQuestionAnswering (embedding_size 16 projected to hidden 32 by
+      embeddings_project, 2 layers, 4 heads, intermediate 37, 64 positions, hidden_act silu,
+      layer_norm_eps 0.02), randomised as above, seed 1015, generated last (after the SQuAD
+      files). Tokenizer: HF 5.24 maps model type "electra" to BertTokenizer, so BERT's
+      vocab.txt, lower-cased, with token_type_ids; question first; settings 40 / 10 / 16 / 8.
     expected.json: {"settings": {max_seq_length, doc_stride, max_query_length, max_answer_length},
       "cases": [{"name", "question", "context", "top_k",
                  "windows": [[input ids of each window]],   (XLNet: context piece first)
@@ -153,6 +158,8 @@ from transformers import (  # noqa: E402
     DistilBertConfig,
     DistilBertForQuestionAnswering,
     DistilBertTokenizer,
+    ElectraConfig,
+    ElectraForQuestionAnswering,
     RobertaConfig,
     RobertaForQuestionAnswering,
     RobertaTokenizer,
@@ -230,6 +237,7 @@ SETTINGS = {
     # the 1000-piece SentencePiece model cuts words into ~3 pieces: the short_context question is
     # 37 pieces long, hence max_query_length 40
     "xlnet": dict(max_seq_length=64, doc_stride=16, max_query_length=40, max_answer_length=12),
+    "electra": dict(max_seq_length=40, doc_stride=10, max_query_length=16, max_answer_length=8),
 }
 
 # XLNet's cases: CASES with the UNICODE context written without its whitespace runs, tab, newline
@@ -688,12 +696,31 @@ def gen_bench_squad():
     print(f"[bench] {len(paragraphs) * len(questions)} questions, paragraphs of {min(words)}-{max(words)} words")
 
 
+def gen_electra(vocab_path):
+    """ELECTRA: BERT's question-first algorithm (steps 1-6) with HF 5.24's tokenizer for model type
+    "electra", BertTokenizer, on the WordPiece vocab of BERT's fixture (token_type_ids passed).
+    Embeddings 16 wide projected to hidden 32, hidden_act silu, layer_norm_eps 0.02."""
+    V = len(gf.load_vocab(vocab_path))
+    torch.manual_seed(15)
+    config = ElectraConfig(
+        vocab_size=V, embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=37, max_position_embeddings=64, type_vocab_size=2, hidden_act="silu",
+        layer_norm_eps=0.02, pad_token_id=0,
+    )
+    config._attn_implementation = "eager"
+    model = ElectraForQuestionAnswering(config)
+    randomise(model, 1015)
+    gen_model("electra", model, BertTokenizer(vocab_path, do_lower_case=True), True)
+
+
 def main():
     print(f"transformers {gf.transformers.__version__}, torch {torch.__version__}")
     vocab = gen_wordpiece()
     gen_models(vocab)
     gen_squad()
     gen_bench_squad()
+    # ELECTRA last (own seeds): every file above is written exactly as before.
+    gen_electra(vocab)
     total = sum(os.path.getsize(p) for p in gf.WRITTEN)
     print(f"[pipeline_qa] {len(gf.WRITTEN)} files, {total / 1024:.1f} KiB")
 

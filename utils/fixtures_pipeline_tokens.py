@@ -55,6 +55,11 @@ intermediate 37, max positions 64 (RoBERTa 66: 64 usable), model_max_length 64:
                   the Rust SentencePiece tokenizer does not: a known difference, tests/tokenizers.rs).
                   The script asserts that some "first" entity holds several words and some word
                   several tokens (what the Rust tests require of every model).
+  electra_ner     ElectraForTokenClassification (built after XLNet, seeds 800..839): embedding_size 16
+                  projected to hidden 32 (embeddings_project), 2 layers, 4 heads, intermediate 37,
+                  hidden_act silu, layer_norm_eps 0.02, max positions 64, CoNLL labels; the uncased
+                  vocab of bert_ner (HF 5.24 maps model type "electra" to BertTokenizer), no
+                  tokenizer files of its own. Same assertions as XLNet's.
 
 References (<name>/expected.json)
 ---------------------------------
@@ -126,6 +131,8 @@ from transformers import (
     BertTokenizer,
     DistilBertConfig,
     DistilBertForTokenClassification,
+    ElectraConfig,
+    ElectraForTokenClassification,
     RobertaConfig,
     RobertaForTokenClassification,
     RobertaTokenizer,
@@ -640,6 +647,8 @@ def main():
 
     # ---- XLNet NER (SentencePiece), last: the models above are built exactly as before ----
     gen_xlnet_ner()
+    # ---- ELECTRA NER, after XLNet: nothing above depends on it ----
+    gen_electra_ner()
 
     total = 0
     for p in gf.WRITTEN:
@@ -726,6 +735,22 @@ def gen_xlnet_ner():
     merged = sum(w["tokens"] > 1 for e in ref["entries"] for w in e["first_words"])
     assert grouped > 0 and merged > 0, (grouped, merged)
     print(f"[xlnet_ner] vocab {len(tok)}, {merged} words of several tokens, {grouped} entities of several words")
+
+
+def gen_electra_ner():
+    folder = os.path.join(OUT, "electra_ner")
+    os.makedirs(folder)
+    tok = BertTokenizer.from_pretrained(os.path.join(OUT, "bert_ner"))
+    config = ElectraConfig(vocab_size=len(tok), embedding_size=16, hidden_size=32, num_hidden_layers=2,
+                           num_attention_heads=4, intermediate_size=37, max_position_embeddings=MAX_LEN,
+                           hidden_act="silu", layer_norm_eps=0.02, pad_token_id=0, **labels_kw(NER_LABELS))
+    model = pick_model(ElectraForTokenClassification, config, 800, tok, NER_LABELS)
+    save_model(model, folder)
+    _, ref = references("electra_ner", model, tok, NER_LABELS, TEXTS)
+    grouped = sum(multi_word_entities(e) for e in ref["entries"])
+    merged = sum(w["tokens"] > 1 for e in ref["entries"] for w in e["first_words"])
+    assert grouped > 0 and merged > 0, (grouped, merged)
+    print(f"[electra_ner] {merged} words of several tokens, {grouped} entities of several words")
 
 
 _GPT2_SCRATCH = []

@@ -3,6 +3,7 @@ pub mod albert;
 pub mod bart;
 pub mod bert;
 pub mod distilbert;
+pub mod electra;
 pub mod gpt2;
 pub mod marian;
 pub mod openai_gpt;

@@ -4,6 +4,7 @@ use crate::albert::AlbertConfig;
 use crate::bert::BertConfig;
 use crate::common::model_type::ModelType;
 use crate::distilbert::DistilBertConfig;
+use crate::electra::ElectraConfig;
 use crate::roberta::RobertaConfig;
 use crate::{Config, RustBertError};
 use std::collections::HashMap;
@@ -24,6 +25,8 @@ pub enum ConfigOption {
     Roberta(RobertaConfig),
     /// ALBERT configuration.
     Albert(AlbertConfig),
+    /// ELECTRA configuration.
+    Electra(ElectraConfig),
     /// BART configuration.
     Bart(crate::bart::BartConfig),
     /// Marian configuration (BART's keys).
@@ -63,6 +66,7 @@ impl ConfigOption {
                 ConfigOption::Roberta(RobertaConfig::try_from_file(path)?)
             }
             ModelType::Albert => ConfigOption::Albert(AlbertConfig::try_from_file(path)?),
+            ModelType::Electra => ConfigOption::Electra(ElectraConfig::try_from_file(path)?),
             ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
             ModelType::Marian => {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
@@ -78,7 +82,6 @@ impl ConfigOption {
             // The other architectures get their configuration types with their models.
             ModelType::Deberta
             | ModelType::DebertaV2
-            | ModelType::Electra
             | ModelType::MobileBert
             | ModelType::LongT5
             | ModelType::GPTJ
@@ -101,6 +104,7 @@ impl ConfigOption {
             Self::DistilBert(_) => "a DistilBERT configuration",
             Self::Roberta(_) => "a RoBERTa configuration",
             Self::Albert(_) => "an ALBERT configuration",
+            Self::Electra(_) => "an ELECTRA configuration",
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
@@ -125,6 +129,7 @@ impl ConfigOption {
             Self::Bert(config) | Self::Roberta(config) => config.id2label.as_ref(),
             Self::DistilBert(config) => config.id2label.as_ref(),
             Self::Albert(config) => config.id2label.as_ref(),
+            Self::Electra(config) => config.id2label.as_ref(),
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
@@ -146,6 +151,7 @@ impl ConfigOption {
             Self::Bert(config) => Some(config.max_position_embeddings),
             Self::DistilBert(config) => Some(config.max_position_embeddings),
             Self::Albert(config) => Some(config.max_position_embeddings),
+            Self::Electra(config) => Some(config.max_position_embeddings),
             Self::Roberta(config) => {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
@@ -164,6 +170,7 @@ impl ConfigOption {
             Self::Bert(config) | Self::Roberta(config) => config.vocab_size,
             Self::DistilBert(config) => config.vocab_size,
             Self::Albert(config) => config.vocab_size,
+            Self::Electra(config) => config.vocab_size,
             Self::Bart(config) | Self::Marian(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
@@ -237,6 +244,19 @@ impl TryFrom<&ConfigOption> for AlbertConfig {
             ConfigOption::Albert(config) => Ok(config.clone()),
             other => Err(RustBertError::InvalidConfigurationError(format!(
                 "an AlbertConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for ElectraConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::Electra(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "an ElectraConfig was expected, found {other:?}"
             ))),
         }
     }

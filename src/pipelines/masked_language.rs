@@ -31,6 +31,7 @@
 use crate::albert::AlbertForMaskedLM;
 use crate::bert::BertForMaskedLM;
 use crate::distilbert::DistilBertModelMaskedLM;
+use crate::electra::ElectraForMaskedLM;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddingSide, TokenizerOption,
 };
@@ -63,7 +64,7 @@ pub struct MaskedToken {
 /// Configuration of a [`MaskedLanguageModel`]: the model type and files, tokenizer options, the
 /// mask string and where to run.
 pub struct MaskedLanguageConfig {
-    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa or ALBERT).
+    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT or ELECTRA).
     pub model_type: ModelType,
     /// Weights (`.ot`, `.safetensors` or `.bin`).
     pub model_resource: ModelResource,
@@ -161,6 +162,8 @@ pub enum MaskedLanguageOption {
     XLMRoberta(RobertaForMaskedLM),
     /// ALBERT.
     Albert(AlbertForMaskedLM),
+    /// ELECTRA (the generator).
+    Electra(ElectraForMaskedLM),
 }
 
 /// Fails before any resource is fetched when the architecture has no masked LM here.
@@ -170,10 +173,11 @@ fn check_supported(model_type: ModelType) -> Result<(), RustBertError> {
         | ModelType::DistilBert
         | ModelType::Roberta
         | ModelType::XLMRoberta
-        | ModelType::Albert => Ok(()),
+        | ModelType::Albert
+        | ModelType::Electra => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "masked language modelling is not available for {other:?} in this crate (supported: \
-             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT)"
+             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA)"
         ))),
     }
 }
@@ -211,6 +215,9 @@ impl MaskedLanguageOption {
             (ModelType::Albert, ConfigOption::Albert(c)) => {
                 Self::Albert(AlbertForMaskedLM::new(root, c))
             }
+            (ModelType::Electra, ConfigOption::Electra(c)) => {
+                Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
+            }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
                     "model type {model_type:?} does not match its configuration {other:?}"
@@ -233,6 +240,7 @@ impl MaskedLanguageOption {
             Self::DistilBert(_) => ModelType::DistilBert,
             Self::Roberta(_) | Self::XLMRoberta(_) => ModelType::Roberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::Electra(_) => ModelType::Electra,
         }
     }
 
@@ -289,6 +297,18 @@ impl MaskedLanguageOption {
                     .prediction_scores
             }
             Self::Albert(model) => {
+                model
+                    .try_forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .prediction_scores
+            }
+            Self::Electra(model) => {
                 model
                     .try_forward_t(
                         input_ids,

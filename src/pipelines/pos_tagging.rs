@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use rust_bert::pipelines::common::ModelType;
+//! use rust_bert::pipelines::common::{ModelResource, ModelType};
 //! use rust_bert::pipelines::pos_tagging::{POSConfig, POSModel};
 //! use rust_bert::pipelines::token_classification::{
 //!     LabelAggregationOption, TokenClassificationConfig,
@@ -20,7 +20,7 @@
 //! let dir = PathBuf::from("path/to/bert-pos-model");
 //! let config = POSConfig::from(TokenClassificationConfig::new(
 //!     ModelType::Bert,
-//!     LocalResource::from(dir.join("model.safetensors")),
+//!     ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
 //!     LocalResource::from(dir.join("config.json")),
 //!     LocalResource::from(dir.join("vocab.txt")),
 //!     None,

@@ -1,7 +1,7 @@
 //! Extractive question answering: find the span of a context that answers a question.
 //!
 //! By default the pipeline runs `distilbert-base-cased-distilled-squad` (downloaded once into the
-//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa or ALBERT checkpoint with a
+//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA or XLNet checkpoint with a
 //! question-answering head can be loaded through [`QuestionAnsweringConfig`].
 //!
 //! ```no_run
@@ -45,6 +45,7 @@
 use crate::albert::AlbertForQuestionAnswering;
 use crate::bert::BertForQuestionAnswering;
 use crate::distilbert::DistilBertForQuestionAnswering;
+use crate::electra::ElectraForQuestionAnswering;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
     TokenizerOption,
@@ -250,6 +251,8 @@ pub enum QuestionAnsweringOption {
     XLMRoberta(RobertaForQuestionAnswering),
     /// ALBERT.
     Albert(AlbertForQuestionAnswering),
+    /// ELECTRA.
+    Electra(ElectraForQuestionAnswering),
     /// XLNet (the simple span head).
     XLNet(crate::xlnet::XLNetForQuestionAnswering),
 }
@@ -294,6 +297,9 @@ impl QuestionAnsweringOption {
             (ModelType::Albert, ConfigOption::Albert(config)) => {
                 Ok(Self::Albert(AlbertForQuestionAnswering::new(p, config)))
             }
+            (ModelType::Electra, ConfigOption::Electra(config)) => {
+                Ok(Self::Electra(ElectraForQuestionAnswering::new(p, config)?))
+            }
             (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
                 crate::xlnet::XLNetForQuestionAnswering::new(p, config)?,
             )),
@@ -303,12 +309,13 @@ impl QuestionAnsweringOption {
                 | ModelType::Roberta
                 | ModelType::XLMRoberta
                 | ModelType::Albert
+                | ModelType::Electra
                 | ModelType::XLNet,
                 _,
             ) => Err(wrong_config(model_type, config)),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "question answering is not implemented for {model_type:?} in this crate \
-                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, XLNet)"
+                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet)"
             ))),
         }
     }
@@ -321,6 +328,7 @@ impl QuestionAnsweringOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
         }
     }
@@ -338,7 +346,7 @@ impl QuestionAnsweringOption {
     }
 
     /// Start and end logits `[batch, seq]`. `token_type_ids` go to the models that have token
-    /// types (BERT, ALBERT, XLNet), as HF's tokenizers return them for those models only.
+    /// types (BERT, ALBERT, ELECTRA, XLNet), as HF's tokenizers return them for those models only.
     pub fn forward_with_token_type_ids(
         &self,
         input_ids: Option<&Tensor>,
@@ -369,6 +377,17 @@ impl QuestionAnsweringOption {
                 (output.start_logits, output.end_logits)
             }
             Self::Albert(model) => {
+                let output = model.try_forward_t(
+                    input_ids,
+                    mask,
+                    token_type_ids,
+                    None,
+                    input_embeds,
+                    train,
+                )?;
+                (output.start_logits, output.end_logits)
+            }
+            Self::Electra(model) => {
                 let output = model.try_forward_t(
                     input_ids,
                     mask,

@@ -1,10 +1,10 @@
 //! # Sequence classification pipeline (sentiment analysis, topic classification, ...)
 //!
 //! Classifies whole texts with a model fine-tuned for sequence classification (BERT,
-//! DistilBERT, RoBERTa, XLM-RoBERTa or ALBERT). The labels are those of the checkpoint's
-//! `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over the labels, or a
-//! sigmoid per label when the configuration's `problem_type` is `multi_label_classification` or
-//! the model has a single label (raw logits for `regression`).
+//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet or BART). The labels are those of
+//! the checkpoint's `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over
+//! the labels, or a sigmoid per label when the configuration's `problem_type` is
+//! `multi_label_classification` or the model has a single label (raw logits for `regression`).
 //!
 //! Texts are truncated to the model's maximum length, sorted by length into batches (padded with
 //! an attention mask, so a text gets the same scores whatever it is batched with) and returned in
@@ -47,6 +47,7 @@
 use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
+use crate::electra::ElectraForSequenceClassification;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddedBatch, TokenizerOption,
 };
@@ -177,6 +178,8 @@ pub enum SequenceClassificationOption {
     XLMRoberta(RobertaForSequenceClassification),
     /// ALBERT.
     Albert(AlbertForSequenceClassification),
+    /// ELECTRA.
+    Electra(ElectraForSequenceClassification),
     /// XLNet.
     XLNet(XLNetForSequenceClassification),
     /// BART (the decoder state at the last end token).
@@ -226,7 +229,8 @@ macro_rules! classifier_logits {
 classifier_logits!(
     BertForSequenceClassification,
     RobertaForSequenceClassification,
-    AlbertForSequenceClassification
+    AlbertForSequenceClassification,
+    ElectraForSequenceClassification
 );
 
 impl ClassifierLogits for XLNetForSequenceClassification {
@@ -290,7 +294,8 @@ impl ClassifierLogits for DistilBertModelClassifier {
 }
 
 /// The model types the classification pipelines support, named in errors.
-pub(crate) const SUPPORTED: &str = "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, XLNet, BART";
+pub(crate) const SUPPORTED: &str =
+    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -300,6 +305,7 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::Roberta
         | ModelType::XLMRoberta
         | ModelType::Albert
+        | ModelType::Electra
         | ModelType::XLNet
         | ModelType::Bart => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
@@ -355,6 +361,9 @@ impl SequenceClassificationOption {
             (ModelType::Albert, ConfigOption::Albert(config)) => {
                 Self::Albert(AlbertForSequenceClassification::new(&root, config)?)
             }
+            (ModelType::Electra, ConfigOption::Electra(config)) => {
+                Self::Electra(ElectraForSequenceClassification::new(&root, config)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(config)) => {
                 Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
             }
@@ -367,6 +376,7 @@ impl SequenceClassificationOption {
                 | ModelType::Roberta
                 | ModelType::XLMRoberta
                 | ModelType::Albert
+                | ModelType::Electra
                 | ModelType::XLNet
                 | ModelType::Bart,
                 other,
@@ -394,6 +404,7 @@ impl SequenceClassificationOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
         }
@@ -417,6 +428,7 @@ impl SequenceClassificationOption {
             Self::DistilBert(model) => model,
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
+            Self::Electra(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
         };

@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use rust_bert::pipelines::common::ModelType;
+//! use rust_bert::pipelines::common::{ModelResource, ModelType};
 //! use rust_bert::pipelines::token_classification::{
 //!     LabelAggregationOption, TokenClassificationConfig, TokenClassificationModel,
 //! };
@@ -16,7 +16,7 @@
 //! let dir = PathBuf::from("path/to/model");
 //! let config = TokenClassificationConfig::new(
 //!     ModelType::Bert,
-//!     LocalResource::from(dir.join("model.safetensors")),
+//!     ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
 //!     LocalResource::from(dir.join("config.json")),
 //!     LocalResource::from(dir.join("vocab.txt")),
 //!     None,  // merges, for byte-level BPE tokenizers (RoBERTa)
@@ -79,6 +79,7 @@
 use crate::albert::AlbertForTokenClassification;
 use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
+use crate::electra::ElectraForTokenClassification;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
     TokenizerOption,
@@ -275,6 +276,8 @@ pub enum TokenClassificationOption {
     XLMRoberta(RobertaForTokenClassification),
     /// ALBERT.
     Albert(AlbertForTokenClassification),
+    /// ELECTRA.
+    Electra(ElectraForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
 }
@@ -299,15 +302,15 @@ impl TokenClassificationOption {
             | ModelType::Roberta
             | ModelType::XLMRoberta
             | ModelType::Albert
+            | ModelType::Electra
             | ModelType::XLNet => Ok(()),
             ModelType::Deberta
             | ModelType::DebertaV2
             | ModelType::MobileBert
-            | ModelType::Electra
             | ModelType::Longformer
             | ModelType::FNet => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
-                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, XLNet)"
+                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, XLNet)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -347,6 +350,9 @@ impl TokenClassificationOption {
             (ModelType::Albert, ConfigOption::Albert(c)) => {
                 Self::Albert(AlbertForTokenClassification::new(p, c)?)
             }
+            (ModelType::Electra, ConfigOption::Electra(c)) => {
+                Self::Electra(ElectraForTokenClassification::new(p, c)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
@@ -362,6 +368,7 @@ impl TokenClassificationOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
         }
     }
@@ -408,6 +415,18 @@ impl TokenClassificationOption {
                     .logits
             }
             Self::Albert(model) => {
+                model
+                    .try_forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::Electra(model) => {
                 model
                     .try_forward_t(
                         input_ids,

@@ -15,8 +15,8 @@
 //! last when entailment is the first. With a single candidate label, `predict` scores it as
 //! `predict_multilabel` does (HF's rule: a softmax over one label would always give 1).
 //!
-//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, XLNet and BART. The
-//! `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
+//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet and
+//! BART. The `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
@@ -53,6 +53,7 @@
 use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
+use crate::electra::ElectraForSequenceClassification;
 use crate::pipelines::common::{ConfigOption, ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::sequence_classification::{
     argmax, batched_logits, check_supported, max_length, softmax, sort_by_score, ClassifierLogits,
@@ -191,6 +192,8 @@ pub enum ZeroShotClassificationOption {
     XLMRoberta(RobertaForSequenceClassification),
     /// ALBERT.
     Albert(AlbertForSequenceClassification),
+    /// ELECTRA.
+    Electra(ElectraForSequenceClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForSequenceClassification),
     /// BART (BART-large-MNLI is the default).
@@ -205,6 +208,7 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::Roberta(m) => Self::Roberta(m),
             SequenceClassificationOption::XLMRoberta(m) => Self::XLMRoberta(m),
             SequenceClassificationOption::Albert(m) => Self::Albert(m),
+            SequenceClassificationOption::Electra(m) => Self::Electra(m),
             SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
             SequenceClassificationOption::Bart(m) => Self::Bart(m),
         }
@@ -247,6 +251,7 @@ impl ZeroShotClassificationOption {
             Self::Roberta(_) => ModelType::Roberta,
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
+            Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
         }
@@ -270,6 +275,7 @@ impl ZeroShotClassificationOption {
             Self::DistilBert(model) => model,
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
+            Self::Electra(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
         };

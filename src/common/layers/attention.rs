@@ -57,6 +57,34 @@ pub fn attention_bias(
     Ok(padding_mask_bias(mask, kind))
 }
 
+/// The self-attention bias of an encoder whose input embeddings are `[batch, seq, dim]`: the
+/// checked bias of `mask` ([`attention_bias`]), `None` without a mask. An empty sequence is an
+/// error: there is nothing to attend to (pipelines return empty outputs before this point).
+pub fn encoder_attention_bias(
+    embeddings: &Tensor,
+    mask: Option<&Tensor>,
+) -> Result<Option<Tensor>, RustBertError> {
+    let (batch, seq_len) = match embeddings.size().as_slice() {
+        [batch, seq_len, _] if *seq_len > 0 => (*batch, *seq_len),
+        _ => {
+            return Err(RustBertError::ValueError(
+                "the input sequence is empty (0 tokens)".into(),
+            ))
+        }
+    };
+    mask.map(|m| {
+        attention_bias(
+            m,
+            batch,
+            seq_len,
+            seq_len,
+            embeddings.kind(),
+            "attention mask",
+        )
+    })
+    .transpose()
+}
+
 /// Additive causal bias `[1, 1, query_len, key_len]`: query `i` (the last `query_len` of
 /// `key_len` positions) may attend keys `0..=key_len - query_len + i`.
 pub fn causal_mask_bias(query_len: i64, key_len: i64, kind: Kind, device: Device) -> Tensor {

@@ -9,13 +9,15 @@ pub mod summary;
 pub mod two_layer_ffn;
 
 pub use attention::{
-    attention_bias, causal_attention_bias, causal_mask_bias, merge_heads, padding_mask_bias,
-    scaled_dot_product, split_heads, MultiHeadAttention,
+    attention_bias, causal_attention_bias, causal_mask_bias, encoder_attention_bias, merge_heads,
+    padding_mask_bias, scaled_dot_product, split_heads, MultiHeadAttention,
 };
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
 pub use feed_forward::{DenseResidualNorm, Intermediate};
 pub use layer_stack::{run_layer_stack, LayerStackOutput, StackOutputs};
 pub use linear::{linear, linear_no_bias, LinearNoBias};
-pub use summary::{flatten_choices, SequenceSummary, SummaryConfig, SummaryType};
+pub use summary::{
+    flatten_choices, num_choices, ChoiceInputs, SequenceSummary, SummaryConfig, SummaryType,
+};
 pub use two_layer_ffn::TwoLayerFeedForward;

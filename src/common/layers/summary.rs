@@ -147,6 +147,83 @@ impl SequenceSummary {
     }
 }
 
+/// The number of choices of a multiple-choice input: `input_ids` `[batch, num_choices, seq]`
+/// or `input_embeds` `[batch, num_choices, seq, width]`, exactly one of them; an error naming
+/// what is wrong otherwise.
+pub fn num_choices(
+    input_ids: Option<&Tensor>,
+    input_embeds: Option<&Tensor>,
+) -> Result<i64, RustBertError> {
+    match (input_ids, input_embeds) {
+        (Some(ids), None) if ids.dim() == 3 => Ok(ids.size()[1]),
+        (None, Some(embeds)) if embeds.dim() == 4 => Ok(embeds.size()[1]),
+        (Some(_), Some(_)) => Err(RustBertError::ValueError(
+            "give either input_ids or input_embeds, not both".into(),
+        )),
+        (None, None) => Err(RustBertError::ValueError(
+            "give one of input_ids or input_embeds".into(),
+        )),
+        (Some(ids), None) => Err(RustBertError::ValueError(format!(
+            "multiple choice input_ids must be [batch, num_choices, seq], got {:?}",
+            ids.size()
+        ))),
+        (None, Some(embeds)) => Err(RustBertError::ValueError(format!(
+            "multiple choice input_embeds must be [batch, num_choices, seq, width], got {:?}",
+            embeds.size()
+        ))),
+    }
+}
+
+/// The inputs of a multiple-choice head, one row per choice: `[batch, num_choices, seq]` inputs
+/// (`[batch, num_choices, seq, width]` embeddings) become `[batch * num_choices, seq]`, what an
+/// encoder takes.
+#[derive(Debug)]
+pub struct ChoiceInputs {
+    /// Choices per question.
+    pub num_choices: i64,
+    /// Token ids `[batch * num_choices, seq]`.
+    pub input_ids: Option<Tensor>,
+    /// Attention mask `[batch * num_choices, seq]`.
+    pub mask: Option<Tensor>,
+    /// Token types `[batch * num_choices, seq]`.
+    pub token_type_ids: Option<Tensor>,
+    /// Positions `[batch * num_choices, seq]`.
+    pub position_ids: Option<Tensor>,
+    /// Embeddings `[batch * num_choices, seq, width]`.
+    pub input_embeds: Option<Tensor>,
+}
+
+impl ChoiceInputs {
+    /// Flattens the inputs; exactly one of `input_ids` and `input_embeds` must be given, and
+    /// every input must have the dimensions of a multiple-choice batch.
+    pub fn flatten(
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+    ) -> Result<Self, RustBertError> {
+        let flat = |t: Option<&Tensor>, dims: usize, what: &str| {
+            t.map(|t| flatten_choices(t, dims, what)).transpose()
+        };
+        Ok(Self {
+            num_choices: num_choices(input_ids, input_embeds)?,
+            input_ids: flat(input_ids, 3, "input_ids")?,
+            mask: flat(mask, 3, "attention mask")?,
+            token_type_ids: flat(token_type_ids, 3, "token_type_ids")?,
+            position_ids: flat(position_ids, 3, "position_ids")?,
+            input_embeds: flat(input_embeds, 4, "input_embeds")?,
+        })
+    }
+
+    /// One score per choice `[batch * num_choices, 1]` back to `[batch, num_choices]`.
+    pub fn logits(&self, scores: &Tensor) -> Result<Tensor, RustBertError> {
+        scores
+            .f_view([-1, self.num_choices])
+            .map_err(|e| RustBertError::ValueError(format!("multiple choice logits: {e}")))
+    }
+}
+
 /// `[batch, num_choices, ...rest]` -> `[batch * num_choices, ...rest]`, an error (not a panic)
 /// when the tensor does not have `dims` dimensions.
 pub fn flatten_choices(tensor: &Tensor, dims: usize, what: &str) -> Result<Tensor, RustBertError> {

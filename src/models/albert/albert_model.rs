@@ -1,8 +1,8 @@
 use crate::albert::encoder::AlbertTransformer;
 use crate::common::activations::Activation;
-use crate::common::layers::summary::flatten_choices;
+use crate::common::layers::summary::ChoiceInputs;
 use crate::common::layers::{
-    attention_bias, linear, Dropout, TransformerEmbeddings, TransformerEmbeddingsConfig,
+    encoder_attention_bias, linear, Dropout, TransformerEmbeddings, TransformerEmbeddingsConfig,
 };
 use crate::common::twin::infallible_twin;
 use crate::{Config, RustBertError};
@@ -382,17 +382,7 @@ impl AlbertModel {
             input_embeds,
             train,
         )?;
-        let (batch, seq_len) = (embedding_output.size()[0], embedding_output.size()[1]);
-        if seq_len == 0 {
-            // Nothing to attend to or pool; pipelines return empty outputs before this point.
-            return Err(RustBertError::ValueError(
-                "the input sequence is empty (0 tokens)".into(),
-            ));
-        }
-        let kind = embedding_output.kind();
-        let bias = mask
-            .map(|m| attention_bias(m, batch, seq_len, seq_len, kind, "attention mask"))
-            .transpose()?;
+        let bias = encoder_attention_bias(&embedding_output, mask)?;
         let output = self
             .encoder
             .forward_t(&embedding_output, bias.as_ref(), train)?;
@@ -656,50 +646,21 @@ impl AlbertForMultipleChoice {
         input_embeds: Option<&Tensor>,
         train: bool,
     ) -> Result<AlbertSequenceClassificationOutput, RustBertError> {
-        let num_choices = match (input_ids, input_embeds) {
-            (Some(ids), None) if ids.dim() == 3 => ids.size()[1],
-            (None, Some(embeds)) if embeds.dim() == 4 => embeds.size()[1],
-            (Some(_), Some(_)) => {
-                return Err(RustBertError::ValueError(
-                    "give either input_ids or input_embeds, not both".into(),
-                ))
-            }
-            (None, None) => {
-                return Err(RustBertError::ValueError(
-                    "give one of input_ids or input_embeds".into(),
-                ))
-            }
-            (Some(ids), None) => {
-                return Err(RustBertError::ValueError(format!(
-                    "multiple choice input_ids must be [batch, num_choices, seq], got {:?}",
-                    ids.size()
-                )))
-            }
-            (None, Some(embeds)) => {
-                return Err(RustBertError::ValueError(format!(
-                    "multiple choice input_embeds must be [batch, num_choices, seq, \
-                     embedding_size], got {:?}",
-                    embeds.size()
-                )))
-            }
-        };
-        let flat = |t: Option<&Tensor>, dims: usize, what: &str| {
-            t.map(|t| flatten_choices(t, dims, what)).transpose()
-        };
+        let choices =
+            ChoiceInputs::flatten(input_ids, mask, token_type_ids, position_ids, input_embeds)?;
         let encoded = self.albert.encode(
-            flat(input_ids, 3, "input_ids")?.as_ref(),
-            flat(mask, 3, "attention mask")?.as_ref(),
-            flat(token_type_ids, 3, "token_type_ids")?.as_ref(),
-            flat(position_ids, 3, "position_ids")?.as_ref(),
-            flat(input_embeds, 4, "input_embeds")?.as_ref(),
+            choices.input_ids.as_ref(),
+            choices.mask.as_ref(),
+            choices.token_type_ids.as_ref(),
+            choices.position_ids.as_ref(),
+            choices.input_embeds.as_ref(),
             train,
         )?;
-        let logits = self
+        let scores = self
             .dropout
             .forward_t(&self.albert.pooled(&encoded)?, train)
-            .apply(&self.classifier)
-            .f_view([-1, num_choices])
-            .map_err(|e| RustBertError::ValueError(format!("multiple choice logits: {e}")))?;
+            .apply(&self.classifier);
+        let logits = choices.logits(&scores)?;
         Ok(AlbertSequenceClassificationOutput {
             logits,
             all_hidden_states: encoded.all_hidden_states,

@@ -1,7 +1,9 @@
 use crate::bert::embeddings::{BertEmbedding, BertEmbeddings};
 use crate::bert::encoder::{BertEncoder, BertPooler};
 use crate::common::activations::Activation;
-use crate::common::layers::{attention_bias, causal_mask_bias, linear, Dropout};
+use crate::common::layers::{
+    attention_bias, causal_mask_bias, encoder_attention_bias, linear, Dropout,
+};
 use crate::common::twin::infallible_twin;
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
@@ -293,16 +295,8 @@ impl<T: BertEmbedding> BertModel<T> {
             train,
         )?;
         let kind = embedding_output.kind();
+        let mut bias = encoder_attention_bias(&embedding_output, mask)?;
         let (batch, seq_len) = (embedding_output.size()[0], embedding_output.size()[1]);
-        if seq_len == 0 {
-            // Nothing to attend to or pool; pipelines return empty outputs before this point.
-            return Err(RustBertError::ValueError(
-                "the input sequence is empty (0 tokens)".into(),
-            ));
-        }
-        let mut bias = mask
-            .map(|m| attention_bias(m, batch, seq_len, seq_len, kind, "attention mask"))
-            .transpose()?;
         if self.is_decoder {
             let causal = causal_mask_bias(seq_len, seq_len, kind, embedding_output.device());
             // Clamp so that a position masked twice stays finite (no -inf - -inf = NaN).

@@ -1,6 +1,6 @@
 use crate::common::activations::Activation;
 use crate::common::layers::summary::flatten_choices;
-use crate::common::layers::{attention_bias, linear, Dropout};
+use crate::common::layers::{encoder_attention_bias, linear, Dropout};
 use crate::distilbert::embeddings::DistilBertEmbedding;
 use crate::distilbert::transformer::{DistilBertTransformerOutput, Transformer};
 use crate::{Config, RustBertError};
@@ -319,24 +319,7 @@ impl DistilBertModel {
         let embeddings = self
             .embeddings
             .forward_t(input, position_ids, input_embeds, train)?;
-        let (batch, seq_len) = (embeddings.size()[0], embeddings.size()[1]);
-        if seq_len == 0 {
-            return Err(RustBertError::ValueError(
-                "the input sequence is empty (0 tokens)".into(),
-            ));
-        }
-        let bias = mask
-            .map(|m| {
-                attention_bias(
-                    m,
-                    batch,
-                    seq_len,
-                    seq_len,
-                    embeddings.kind(),
-                    "attention mask",
-                )
-            })
-            .transpose()?;
+        let bias = encoder_attention_bias(&embeddings, mask)?;
         Ok(self
             .transformer
             .forward_t(&embeddings, bias.as_ref(), train))

@@ -33,7 +33,8 @@ use crate::{
 pub struct SentenceEmbeddingsConfig {
     /// `modules.json`: the module list (Transformer, Pooling, optional Dense and Normalize).
     pub modules_config_resource: Box<dyn ResourceProvider + Send>,
-    /// Architecture of the transformer (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT).
+    /// Architecture of the transformer (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA,
+    /// T5).
     pub transformer_type: ModelType,
     /// The transformer's HF `config.json`.
     pub transformer_config_resource: Box<dyn ResourceProvider + Send>,

@@ -2,10 +2,11 @@
 //!
 //! Turns texts into fixed-size vectors to compare (e.g. by cosine similarity) for semantic
 //! search, clustering or paraphrase mining, as [sentence-transformers](https://sbert.net) does:
-//! a transformer (BERT, DistilBERT, RoBERTa, XLM-RoBERTa or ALBERT) gives token embeddings, a
-//! [`Pooling`](layers::Pooling) module makes one vector of them (CLS token, mean, max, mean over
-//! the square root of the length, ...), then an optional [`Dense`](layers::Dense) layer and an
-//! optional L2 normalisation follow, as the folder's `modules.json` lists them.
+//! a transformer (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA or T5's encoder)
+//! gives token embeddings, a [`Pooling`](layers::Pooling) module makes one vector of them (CLS
+//! token, mean, max, mean over the square root of the length, ...), then an optional
+//! [`Dense`](layers::Dense) layer and an optional L2 normalisation follow, as the folder's
+//! `modules.json` lists them.
 //!
 //! Models load from a folder saved by sentence-transformers (safetensors, PyTorch or `.ot`
 //! weights, no conversion needed) or from the pretrained models of

@@ -2,6 +2,7 @@
 use crate::albert::AlbertForSentenceEmbeddings;
 use crate::bert::BertForSentenceEmbeddings;
 use crate::distilbert::DistilBertForSentenceEmbeddings;
+use crate::electra::ElectraModel;
 use crate::pipelines::common::{
     cast_var_store, length_sorted_batches, ConfigOption, ModelType, PaddingSide, TokenizerOption,
 };
@@ -36,6 +37,8 @@ pub enum SentenceEmbeddingsOption {
     XLMRoberta(RobertaForSentenceEmbeddings),
     /// ALBERT.
     Albert(AlbertForSentenceEmbeddings),
+    /// ELECTRA (the base model: no pooler, the pipeline pools).
+    Electra(ElectraModel),
     /// T5's encoder (sentence-T5).
     T5(crate::t5::T5ForSentenceEmbeddings),
 }
@@ -49,10 +52,11 @@ pub(crate) fn check_supported(transformer_type: ModelType) -> Result<(), RustBer
         | ModelType::Roberta
         | ModelType::XLMRoberta
         | ModelType::Albert
+        | ModelType::Electra
         | ModelType::T5 => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "sentence embeddings are not available for {other:?} transformers in this crate \
-             (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, T5)"
+             (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, T5)"
         ))),
     }
 }
@@ -89,6 +93,9 @@ impl SentenceEmbeddingsOption {
             (ModelType::Albert, ConfigOption::Albert(c)) => {
                 Self::Albert(AlbertForSentenceEmbeddings::new(p, c))
             }
+            (ModelType::Electra, ConfigOption::Electra(c)) => {
+                Self::Electra(ElectraModel::try_new(p, c)?)
+            }
             (ModelType::T5, ConfigOption::T5(c)) => {
                 Self::T5(crate::t5::T5ForSentenceEmbeddings::new(p, c))
             }
@@ -124,6 +131,10 @@ impl SentenceEmbeddingsOption {
             }
             Self::DistilBert(model) => {
                 let output = model.forward_t(ids, mask, None, false)?;
+                (output.hidden_state, output.all_attentions)
+            }
+            Self::Electra(model) => {
+                let output = model.forward_t(ids, mask, None, None, None, false)?;
                 (output.hidden_state, output.all_attentions)
             }
             Self::Albert(model) => {
@@ -190,7 +201,7 @@ fn build_tokenizer(
     tokenizer_config: &SentenceEmbeddingsTokenizerConfig,
 ) -> Result<TokenizerOption, RustBertError> {
     let strip_accents = match transformer_type {
-        ModelType::Bert | ModelType::DistilBert | ModelType::Albert => {
+        ModelType::Bert | ModelType::DistilBert | ModelType::Albert | ModelType::Electra => {
             tokenizer_config.strip_accents
         }
         _ => None,
