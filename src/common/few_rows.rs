@@ -261,7 +261,8 @@ mod kernel {
             }
             let mut c = start;
             while c < vector_end {
-                let wv: [__m256; FEATURE_BLOCK] = std::array::from_fn(|f| _mm256_loadu_ps(w[f].add(c)));
+                let wv: [__m256; FEATURE_BLOCK] =
+                    std::array::from_fn(|f| _mm256_loadu_ps(w[f].add(c)));
                 for (r, row_scales) in scales.iter().enumerate().take(m.rows) {
                     let o = m.out.add(r * out_dim + c);
                     let mut acc = _mm256_loadu_ps(o);
@@ -275,8 +276,8 @@ mod kernel {
             for c in vector_end..end {
                 for r in 0..m.rows {
                     let x = m.x.add(r * k + i);
-                    for f in 0..f_valid {
-                        *m.out.add(r * out_dim + c) += *w[f].add(c) * *x.add(f);
+                    for (f, row) in w.iter().enumerate().take(f_valid) {
+                        *m.out.add(r * out_dim + c) += *row.add(c) * *x.add(f);
                     }
                 }
             }
