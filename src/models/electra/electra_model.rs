@@ -4,7 +4,7 @@ use crate::common::layers::{
     encoder_attention_bias, linear, ChoiceInputs, Dropout, SequenceSummary, SummaryConfig,
     SummaryType, TransformerEmbeddings, TransformerEmbeddingsConfig,
 };
-use crate::common::twin::infallible_twin;
+use crate::common::twin::{infallible_new, infallible_twin};
 use crate::{Config, RustBertError};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::borrow::Borrow;
@@ -318,25 +318,6 @@ impl ElectraConfig {
     }
 }
 
-/// rust-bert's infallible `new(p, config) -> Self` over the type's `try_new` (the constructor
-/// twin of [`infallible_twin`]).
-macro_rules! rust_bert_new {
-    () => {
-        /// As [`Self::try_new`], with rust-bert 0.23's signature: the model or head itself.
-        ///
-        /// # Panics
-        /// When the configuration is invalid (see [`ElectraConfig::check`]); call
-        /// [`Self::try_new`] to get the `RustBertError` instead.
-        #[allow(clippy::panic)]
-        pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ElectraConfig) -> Self {
-            match Self::try_new(p, config) {
-                Ok(built) => built,
-                Err(error) => panic!("new: {error}"),
-            }
-        }
-    };
-}
-
 /// Output of [`ElectraModel`].
 #[derive(Debug)]
 pub struct ElectraModelOutput {
@@ -360,7 +341,7 @@ pub struct ElectraModel {
 }
 
 impl ElectraModel {
-    rust_bert_new!();
+    infallible_new!(ElectraConfig);
 
     /// Builds the model under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -439,7 +420,7 @@ pub struct ElectraDiscriminatorHead {
 }
 
 impl ElectraDiscriminatorHead {
-    rust_bert_new!();
+    infallible_new!(ElectraConfig);
 
     /// Builds the head under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -476,7 +457,7 @@ pub struct ElectraGeneratorHead {
 }
 
 impl ElectraGeneratorHead {
-    rust_bert_new!();
+    infallible_new!(ElectraConfig);
 
     /// Builds the head under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -533,7 +514,7 @@ pub struct ElectraForMaskedLM {
 }
 
 impl ElectraForMaskedLM {
-    rust_bert_new!();
+    infallible_new!(ElectraConfig);
 
     /// Builds the model under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
@@ -627,7 +608,7 @@ pub struct ElectraDiscriminator {
 }
 
 impl ElectraDiscriminator {
-    rust_bert_new!();
+    infallible_new!(ElectraConfig);
 
     /// Builds the model under `p`; an invalid configuration is an error.
     pub fn try_new<'p, P: Borrow<nn::Path<'p>>>(
