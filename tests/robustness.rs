@@ -571,3 +571,71 @@ fn resident_set_stays_flat_over_10k_predictions() {
         "resident set grew from {start} kB to {end} kB"
     );
 }
+
+/// A tokenizer that can produce ids the model has no embedding for (tokens added without
+/// resizing the model) is refused when the pipeline is built, with both sizes in the message,
+/// instead of failing inside an embedding lookup on the first text that uses them.
+#[test]
+fn a_tokenizer_larger_than_the_model_vocabulary_is_refused_at_build() {
+    use rust_bert::Config;
+    let added: Vec<String> = (0..2000).map(|i| format!("addedtoken{i}")).collect();
+    let added: Vec<&str> = added.iter().map(String::as_str).collect();
+    let load = |model_type, vocab: &str, merges: Option<&str>, lower| {
+        let dir = fixtures();
+        let merges = merges.map(|m| dir.join(m).to_str().unwrap().to_string());
+        TokenizerOption::from_file(
+            model_type,
+            dir.join(vocab).to_str().unwrap(),
+            merges.as_deref(),
+            lower,
+            None,
+            None,
+        )
+        .unwrap()
+    };
+    let refused = |error: rust_bert::RustBertError, model_vocab: i64, tokenizer_vocab: i64| {
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("({tokenizer_vocab} ids)"))
+                && message.contains(&format!("vocab_size ({model_vocab})")),
+            "{message}"
+        );
+    };
+
+    // An encoder pipeline (token classification): its own tokenizer is accepted, the same one
+    // with tokens added is refused.
+    let vocab = "pipeline_tokens/bert_ner/vocab.txt";
+    let model_vocab = rust_bert::bert::BertConfig::from_file(
+        fixtures().join("pipeline_tokens/bert_ner/config.json"),
+    )
+    .vocab_size;
+    let tokenizer = load(ModelType::Bert, vocab, None, true);
+    assert!(tokenizer.vocab_size() <= model_vocab);
+    let config = || token_config("bert_ner", LabelAggregationOption::First);
+    assert!(TokenClassificationModel::new_with_tokenizer(config(), tokenizer).is_ok());
+    let mut tokenizer = load(ModelType::Bert, vocab, None, true);
+    tokenizer.add_tokens(&added);
+    let size = tokenizer.vocab_size();
+    assert!(size > model_vocab);
+    let error = TokenClassificationModel::new_with_tokenizer(config(), tokenizer)
+        .err()
+        .unwrap();
+    refused(error, model_vocab, size);
+
+    // A generator.
+    let mut tokenizer = load(
+        ModelType::GPT2,
+        "generation/gpt2/vocab.json",
+        Some("generation/gpt2/merges.txt"),
+        false,
+    );
+    tokenizer.add_tokens(&added);
+    let size = tokenizer.vocab_size();
+    let error = TextGenerationModel::new_with_tokenizer(text_config(1), tokenizer)
+        .err()
+        .unwrap();
+    let model_vocab =
+        rust_bert::gpt2::Gpt2Config::from_file(fixtures().join("generation/gpt2/config.json"))
+            .vocab_size;
+    refused(error, model_vocab, size);
+}

@@ -4,7 +4,9 @@
 #[path = "../examples/server/app.rs"]
 mod app;
 
-use app::{AppState, BatchSettings, Batcher, EmbeddingResponse, Generated, Models};
+use app::{
+    AppState, BatchSettings, Batcher, EmbeddingResponse, GenerateRequest, Generated, Models,
+};
 use rust_bert::pipelines::ner::Entity;
 use rust_bert::pipelines::question_answering::{Answer, QaInput};
 use rust_bert::pipelines::sentiment::{Sentiment, SentimentPolarity};
@@ -198,6 +200,24 @@ fn concurrent_requests_are_batched_and_answered_as_the_library_answers() {
             assert_eq!(ours.text, generated[i], "generate {i}");
         }
 
+        // One request the generator refuses (a negative length), sent together with good ones:
+        // it alone gets the 422 with the library's message; the others, batched with it, get
+        // 200 and the library's answers.
+        let mut bodies = text_bodies(8);
+        bodies[3] = json!({ "text": texts[3], "max_new_tokens": -1 });
+        let responses = post_all(&base, "/generate", bodies).await;
+        for (i, (status, body)) in responses.into_iter().enumerate() {
+            if i == 3 {
+                assert_eq!(status, 422, "refused generate: {body}");
+                let message = body["error"].as_str().unwrap();
+                assert!(message.contains("max_new_tokens"), "{message}");
+            } else {
+                assert_eq!(status, 200, "generate {i} beside a refused one: {body}");
+                let ours: Generated = serde_json::from_value(body).unwrap();
+                assert_eq!(ours.text, generated[i], "generate {i} beside a refused one");
+            }
+        }
+
         let stats: Value = reqwest::get(format!("{base}/stats"))
             .await
             .unwrap()
@@ -209,7 +229,7 @@ fn concurrent_requests_are_batched_and_answered_as_the_library_answers() {
             ("ner", 24),
             ("qa", 24),
             ("embeddings", 24),
-            ("generate", 8),
+            ("generate", 16),
         ] {
             let s = &stats[route];
             assert_eq!(s["requests"], requests, "{route}: {s}");
@@ -265,8 +285,8 @@ fn blocked_state(release: std::sync::mpsc::Receiver<()>) -> AppState {
         embeddings: Batcher::spawn("embeddings", settings, move |t: Vec<String>| {
             t.iter().map(|t| Err(refuse(t))).collect()
         }),
-        generate: Batcher::spawn("generate", settings, move |t: Vec<String>| {
-            t.iter().map(|t| Err(refuse(t))).collect()
+        generate: Batcher::spawn("generate", settings, move |t: Vec<GenerateRequest>| {
+            t.iter().map(|t| Err(refuse(&t.text))).collect()
         }),
     }
 }

@@ -27,6 +27,7 @@ use rust_bert::pipelines::token_classification::{
 use rust_bert::resources::LocalResource;
 use rust_bert::RustBertError;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -191,7 +192,7 @@ pub struct AppState {
     /// `POST /embeddings`.
     pub embeddings: Batcher<String, Embedding>,
     /// `POST /generate`.
-    pub generate: Batcher<String, String>,
+    pub generate: Batcher<GenerateRequest, String>,
 }
 
 /// `{"text": "..."}`.
@@ -199,6 +200,16 @@ pub struct AppState {
 pub struct TextRequest {
     /// The input text.
     pub text: String,
+}
+
+/// `{"text": "...", "max_new_tokens": n}` (`max_new_tokens` optional: the server's default).
+#[derive(Deserialize, Clone, Debug)]
+pub struct GenerateRequest {
+    /// The prompt.
+    pub text: String,
+    /// New tokens to generate; a value the generator refuses (negative) is answered 422.
+    #[serde(default)]
+    pub max_new_tokens: Option<i64>,
 }
 
 /// `{"question": "...", "context": "..."}`.
@@ -271,9 +282,9 @@ async fn embeddings(
 
 async fn generate(
     State(state): State<Arc<AppState>>,
-    Json(request): Json<TextRequest>,
+    Json(request): Json<GenerateRequest>,
 ) -> Response {
-    let result = state.generate.submit(request.text).await;
+    let result = state.generate.submit(request).await;
     respond(result.map(|text| Generated { text }))
 }
 
@@ -306,11 +317,38 @@ fn failed<O>(count: usize, message: &str) -> Vec<Result<O, String>> {
     (0..count).map(|_| Err(message.to_string())).collect()
 }
 
-/// One result per input from a whole-batch result (an error fails every input of the batch).
-fn each<O>(result: Result<Vec<O>, RustBertError>, count: usize) -> Vec<Result<O, String>> {
-    match result {
+/// One answer per input: `run` on the whole batch first (the fast path); when the batch fails,
+/// each input runs alone, so only the inputs the pipeline refuses get its error (their 422) and
+/// the others their answers, exactly what they would get alone. A panic counts as a refusal
+/// of the input (or batch) that caused it.
+fn each<I, O>(
+    inputs: &[I],
+    run: impl Fn(&[I]) -> Result<Vec<O>, RustBertError>,
+) -> Vec<Result<O, String>> {
+    let once = |batch: &[I]| -> Result<Vec<O>, String> {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| run(batch))) {
+            Ok(Ok(outputs)) if outputs.len() == batch.len() => Ok(outputs),
+            Ok(Ok(outputs)) => Err(format!(
+                "the pipeline returned {} answers for {} inputs",
+                outputs.len(),
+                batch.len()
+            )),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err("the model failed on this input".to_string()),
+        }
+    };
+    match once(inputs) {
         Ok(outputs) => outputs.into_iter().map(Ok).collect(),
-        Err(error) => failed(count, &error.to_string()),
+        Err(error) if inputs.len() <= 1 => failed(inputs.len(), &error),
+        Err(_) => inputs
+            .iter()
+            .map(|input| {
+                once(std::slice::from_ref(input))?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| "the pipeline gave no answer".to_string())
+            })
+            .collect(),
     }
 }
 
@@ -422,32 +460,51 @@ impl Models {
         } = self;
         AppState {
             sentiment: Batcher::spawn("sentiment", settings, move |texts: Vec<String>| {
-                let count = texts.len();
-                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-                each(sentiment.try_predict(&texts), count)
+                each(&texts, |batch| {
+                    let batch: Vec<&str> = batch.iter().map(String::as_str).collect();
+                    sentiment.try_predict(&batch)
+                })
             }),
             ner: Batcher::spawn("ner", settings, move |texts: Vec<String>| {
-                ner.predict(&texts).into_iter().map(Ok).collect()
+                each(&texts, |batch| ner.try_predict(batch))
             }),
             qa: Batcher::spawn("qa", settings, move |inputs: Vec<QaInput>| {
-                let count = inputs.len();
-                each(qa.try_predict(&inputs, 1, count.max(1)), count)
+                each(&inputs, |batch| {
+                    qa.try_predict(batch, 1, batch.len().max(1))
+                })
             }),
             embeddings: Batcher::spawn("embeddings", settings, move |texts: Vec<String>| {
-                let count = texts.len();
-                each(embeddings.encode(&texts), count)
+                each(&texts, |batch| embeddings.encode(batch))
             }),
-            generate: Batcher::spawn("generate", settings, move |prompts: Vec<String>| {
-                let count = prompts.len();
-                let options = GenerateOptions {
-                    max_new_tokens: Some(max_new_tokens),
-                    ..Default::default()
-                };
-                each(
-                    generate.generate_with_options(&prompts, None, Some(options)),
-                    count,
-                )
-            }),
+            generate: Batcher::spawn(
+                "generate",
+                settings,
+                move |requests: Vec<GenerateRequest>| {
+                    // Requests asking for the same length run as one batch.
+                    let mut groups: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+                    for (index, request) in requests.iter().enumerate() {
+                        let length = request.max_new_tokens.unwrap_or(max_new_tokens);
+                        groups.entry(length).or_default().push(index);
+                    }
+                    let mut answers: Vec<Result<String, String>> =
+                        failed(requests.len(), "not run");
+                    for (length, members) in groups {
+                        let prompts: Vec<&str> =
+                            members.iter().map(|&i| requests[i].text.as_str()).collect();
+                        let options = GenerateOptions {
+                            max_new_tokens: Some(length),
+                            ..Default::default()
+                        };
+                        let results = each(&prompts, |batch| {
+                            generate.generate_with_options(batch, None, Some(options))
+                        });
+                        for (index, result) in members.into_iter().zip(results) {
+                            answers[index] = result;
+                        }
+                    }
+                    answers
+                },
+            ),
         }
     }
 }

@@ -66,3 +66,27 @@ impl From<cached_path::Error> for RustBertError {
         RustBertError::FileDownloadError(error.to_string())
     }
 }
+
+/// Runs a model computation, turning a panic inside it into a `RustBertError::TchError`.
+///
+/// Some layers call `tch`'s panicking operators (`apply`, `matmul`, ...) which unwrap
+/// LibTorch's errors (a mis-shaped weight, a device mismatch); a pipeline's fallible path must
+/// still return those as errors rather than unwind through the caller. The LibTorch message is
+/// kept (first line only: the rest is a C++ stack).
+pub(crate) fn guarded<T>(
+    what: &str,
+    run: impl FnOnce() -> Result<T, RustBertError>,
+) -> Result<T, RustBertError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("the model panicked");
+            let first = message.lines().next().unwrap_or(message);
+            Err(RustBertError::TchError(format!("{what}: {first}")))
+        }
+    }
+}

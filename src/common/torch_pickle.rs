@@ -1,11 +1,19 @@
-//! Writing `torch.save`-compatible state dicts (`pytorch_model.bin`) without Python.
+//! PyTorch's `torch.save` state dicts (`pytorch_model.bin`), written and read without Python.
 //!
-//! LibTorch can read these archives (`Tensor::loadz_multi`) but tch offers no writer, so the
-//! converter writes the format itself: a zip archive (stored, 64-byte aligned entries as
-//! PyTorch writes them) holding `data.pkl`, a protocol-2 pickle of an `OrderedDict` of
+//! The format: a zip archive (stored, 64-byte aligned entries as PyTorch writes them) holding
+//! `data.pkl`, a protocol-2 pickle of an `OrderedDict` of
 //! `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks)`,
-//! plus one raw little-endian record per tensor under `data/<key>`. Python's
-//! `torch.load(weights_only=True)` accepts exactly these globals.
+//! plus one raw little-endian record per storage under `data/<key>`.
+//!
+//! - Writing ([`write_state_dict`]): tch offers no writer, so the converter writes exactly the
+//!   globals Python's `torch.load(weights_only=True)` accepts.
+//! - Reading ([`read_state_dict`]): LibTorch's own reader cannot be used, because its unpickler
+//!   turns `collections.OrderedDict` (what HF saves) into `None`; so a small unpickler here runs
+//!   the opcodes a state dict needs and refuses every other global. Files are untrusted: the work
+//!   a pickle may cause is bounded by its size (values created or copied, bytes unpacked from
+//!   records), containers nest at most [`MAX_DEPTH`] levels, and a tensor may not view more
+//!   elements than its storage, so a crafted file gives an error rather than exhausting memory
+//!   or the stack.
 use crate::RustBertError;
 use std::io::Write;
 use std::path::Path;
@@ -179,20 +187,52 @@ enum Value {
 }
 
 impl Value {
-    fn copy(&self) -> Value {
-        match self {
+    /// A deep copy (what a memo get makes), charged to `budget`: one unit per value and per
+    /// byte of string. `None` when the budget runs out, so that a short pickle re-reading a
+    /// memoised value into itself (doubling it at each step) stops instead of exhausting memory.
+    fn copy(&self, budget: &mut usize) -> Option<Value> {
+        let cost = 1 + match self {
+            Value::Str(s) => s.len(),
+            Value::Global(m, n) => m.len() + n.len(),
+            _ => 0,
+        };
+        *budget = budget.checked_sub(cost)?;
+        let all = |values: &[Value], budget: &mut usize| -> Option<Vec<Value>> {
+            values.iter().map(|v| v.copy(budget)).collect()
+        };
+        Some(match self {
             Value::None => Value::None,
             Value::Bool(b) => Value::Bool(*b),
             Value::Int(i) => Value::Int(*i),
             Value::Float(f) => Value::Float(*f),
             Value::Str(s) => Value::Str(s.clone()),
-            Value::Tuple(v) => Value::Tuple(v.iter().map(Value::copy).collect()),
-            Value::List(v) => Value::List(v.iter().map(Value::copy).collect()),
-            Value::Dict(v) => Value::Dict(v.iter().map(|(k, v)| (k.copy(), v.copy())).collect()),
+            Value::Tuple(v) => Value::Tuple(all(v, budget)?),
+            Value::List(v) => Value::List(all(v, budget)?),
+            Value::Dict(v) => Value::Dict(
+                v.iter()
+                    .map(|(k, v)| Some((k.copy(budget)?, v.copy(budget)?)))
+                    .collect::<Option<_>>()?,
+            ),
             Value::Global(m, n) => Value::Global(m.clone(), n.clone()),
             Value::Storage(t) => Value::Storage(t.shallow_clone()),
             Value::Tensor(t) => Value::Tensor(t.shallow_clone()),
             Value::Mark => Value::Mark,
+        })
+    }
+
+    /// How deeply containers nest in this value (0 for a scalar). Recursion is safe: no value
+    /// deeper than [`MAX_DEPTH`] is ever built.
+    fn depth(&self) -> usize {
+        match self {
+            Value::Tuple(v) | Value::List(v) => 1 + v.iter().map(Value::depth).max().unwrap_or(0),
+            Value::Dict(v) => {
+                1 + v
+                    .iter()
+                    .map(|(k, v)| k.depth().max(v.depth()))
+                    .max()
+                    .unwrap_or(0)
+            }
+            _ => 0,
         }
     }
 
@@ -228,6 +268,24 @@ fn kind_of_storage(name: &str) -> Option<Kind> {
     })
 }
 
+/// Containers nest at most this deep (a state dict needs 3 or 4 levels). Deeper values would
+/// make dropping or walking them recurse without bound on a crafted file.
+const MAX_DEPTH: usize = 64;
+
+/// The values a pickle of `pickle_len` bytes may create or copy: a state dict makes a few per
+/// byte of pickle, so 16 per byte plus a fixed allowance fits any real checkpoint, while a
+/// crafted one (a memoised value re-read into itself) fails fast instead of exhausting memory.
+fn value_budget(pickle_len: usize) -> usize {
+    pickle_len.saturating_mul(16).saturating_add(1 << 20)
+}
+
+/// The bytes the archive's records (pickle and storages) may unpack to: stored records cannot
+/// exceed the file, so twice its size (plus 1 MiB) allows for compression without letting a
+/// small compressed record inflate into gigabytes.
+fn byte_budget(file_size: u64) -> u64 {
+    file_size.saturating_mul(2).saturating_add(1 << 20)
+}
+
 /// Unpickles a `torch.save` state dict, loading storages from the archive's records.
 struct Unpickler<'a, R: std::io::Read + std::io::Seek> {
     data: &'a [u8],
@@ -238,6 +296,10 @@ struct Unpickler<'a, R: std::io::Read + std::io::Seek> {
     prefix: String,
     storages: std::collections::HashMap<String, Tensor>,
     origin: String,
+    /// What is left of [`value_budget`].
+    budget: usize,
+    /// What is left of [`byte_budget`].
+    bytes_left: u64,
 }
 
 impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
@@ -246,6 +308,57 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
             "cannot read PyTorch archive {} (pickle offset {}): {message}",
             self.origin, self.pos
         ))
+    }
+
+    /// Charges `units` of work, failing once the file's budget is spent.
+    fn charge(&mut self, units: usize) -> Result<(), RustBertError> {
+        match self.budget.checked_sub(units) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(self.error(
+                "the pickle asks for more work or memory than a file of its size can hold \
+                 (values copied in a loop?)",
+            )),
+        }
+    }
+
+    /// A copy of the value on top of the stack, charged to the budget.
+    fn copy_top(&mut self) -> Result<Value, RustBertError> {
+        let mut budget = self.budget;
+        let copied = self.top()?.copy(&mut budget);
+        match copied {
+            Some(value) => {
+                self.budget = budget;
+                Ok(value)
+            }
+            None => self.charge(usize::MAX).map(|()| Value::None),
+        }
+    }
+
+    /// A container of `items`, refused past [`MAX_DEPTH`].
+    fn container(
+        &mut self,
+        items: Vec<Value>,
+        make: fn(Vec<Value>) -> Value,
+    ) -> Result<Value, RustBertError> {
+        self.charge(1 + items.len())?;
+        let depth = 1 + items.iter().map(Value::depth).max().unwrap_or(0);
+        if depth > MAX_DEPTH {
+            return Err(self.error(format!("containers nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(make(items))
+    }
+
+    /// Refuses `item` as an element of the container on top of the stack when that would nest
+    /// deeper than [`MAX_DEPTH`] (the container's own depth cannot be more than the stack allows).
+    fn check_element(&mut self, item: &Value) -> Result<(), RustBertError> {
+        self.charge(1)?;
+        if 1 + item.depth() > MAX_DEPTH {
+            return Err(self.error(format!("containers nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
     }
 
     fn take(&mut self, n: usize) -> Result<&[u8], RustBertError> {
@@ -326,12 +439,22 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
         let mut bytes = Vec::new();
         {
             use std::io::Read;
-            let mut record = self
+            // A record's declared size is not trusted: read at most what is left of the budget,
+            // plus one byte to see whether there was more.
+            let record = self
                 .archive
                 .by_name(&name)
                 .map_err(|e| RustBertError::TchError(format!("{}: {name}: {e}", self.origin)))?;
-            record.read_to_end(&mut bytes)?;
+            record
+                .take(self.bytes_left.saturating_add(1))
+                .read_to_end(&mut bytes)?;
         }
+        self.bytes_left = match self.bytes_left.checked_sub(bytes.len() as u64) {
+            Some(left) => left,
+            None => {
+                return Err(self.error(format!("record {name} unpacks to more than the file holds")))
+            }
+        };
         let numel = bytes.len() / kind.elt_size_in_bytes();
         let storage = Tensor::f_from_data_size(
             &bytes[..numel * kind.elt_size_in_bytes()],
@@ -360,6 +483,17 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                 else {
                     return Err(self.error("malformed _rebuild_tensor arguments"));
                 };
+                // A view may not hold more elements than its storage: a zero stride with a huge
+                // size would pass LibTorch's bounds check and then allocate that size.
+                let numel = size
+                    .iter()
+                    .try_fold(1i64, |n, &d| if d < 0 { None } else { n.checked_mul(d) });
+                if numel.is_none_or(|n| n > storage.numel() as i64) {
+                    return Err(self.error(format!(
+                        "tensor of size {size:?} is larger than its storage ({} elements)",
+                        storage.numel()
+                    )));
+                }
                 let tensor = storage
                     .f_as_strided(size.as_slice(), stride.as_slice(), Some(offset))
                     .and_then(|t| t.f_contiguous())
@@ -395,17 +529,17 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                 b'(' => self.stack.push(Value::Mark),
                 b'q' => {
                     let key = self.byte()? as u32;
-                    let value = self.top()?.copy();
+                    let value = self.copy_top()?;
                     self.memo.insert(key, value);
                 }
                 b'r' => {
                     let key = u32::from_le_bytes(self.le()?);
-                    let value = self.top()?.copy();
+                    let value = self.copy_top()?;
                     self.memo.insert(key, value);
                 }
                 0x94 => {
                     let key = self.memo.len() as u32;
-                    let value = self.top()?.copy();
+                    let value = self.copy_top()?;
                     self.memo.insert(key, value);
                 }
                 b'h' | b'j' => {
@@ -414,11 +548,15 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                     } else {
                         u32::from_le_bytes(self.le()?)
                     };
-                    let value = self
-                        .memo
-                        .get(&key)
-                        .map(Value::copy)
-                        .ok_or_else(|| self.error(format!("memo key {key} missing")))?;
+                    let mut budget = self.budget;
+                    let value = match self.memo.get(&key) {
+                        None => return Err(self.error(format!("memo key {key} missing"))),
+                        Some(value) => value.copy(&mut budget),
+                    };
+                    let Some(value) = value else {
+                        return self.charge(usize::MAX).map(|()| Value::None);
+                    };
+                    self.budget = budget;
                     self.stack.push(value);
                 }
                 b'X' => {
@@ -479,7 +617,8 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                 }
                 b't' => {
                     let items = self.pop_mark()?;
-                    self.stack.push(Value::Tuple(items));
+                    let tuple = self.container(items, Value::Tuple)?;
+                    self.stack.push(tuple);
                 }
                 0x85..=0x87 => {
                     let n = (op - 0x84) as usize;
@@ -487,7 +626,8 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                         return Err(self.error("stack underflow"));
                     }
                     let items = self.stack.split_off(self.stack.len() - n);
-                    self.stack.push(Value::Tuple(items));
+                    let tuple = self.container(items, Value::Tuple)?;
+                    self.stack.push(tuple);
                 }
                 b'Q' => {
                     let pid = self.pop()?;
@@ -507,6 +647,8 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                 b's' => {
                     let value = self.pop()?;
                     let key = self.pop()?;
+                    self.check_element(&key)?;
+                    self.check_element(&value)?;
                     match self.top()? {
                         Value::Dict(entries) => entries.push((key, value)),
                         _ => return Err(self.error("SETITEM on a non-dict")),
@@ -514,6 +656,9 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                 }
                 b'u' => {
                     let items = self.pop_mark()?;
+                    for item in &items {
+                        self.check_element(item)?;
+                    }
                     let mut pairs = Vec::with_capacity(items.len() / 2);
                     let mut items = items.into_iter();
                     while let (Some(k), Some(v)) = (items.next(), items.next()) {
@@ -526,6 +671,7 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                 }
                 b'a' => {
                     let value = self.pop()?;
+                    self.check_element(&value)?;
                     match self.top()? {
                         Value::List(items) => items.push(value),
                         _ => return Err(self.error("APPEND on a non-list")),
@@ -533,6 +679,9 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                 }
                 b'e' => {
                     let values = self.pop_mark()?;
+                    for value in &values {
+                        self.check_element(value)?;
+                    }
                     match self.top()? {
                         Value::List(items) => items.extend(values),
                         _ => return Err(self.error("APPENDS on a non-list")),
@@ -573,18 +722,32 @@ fn flatten(value: Value, prefix: &str, out: &mut Vec<(String, Tensor)>) {
 /// LibTorch's own reader cannot be used: its unpickler turns `collections.OrderedDict` into
 /// `None`, and `model.state_dict()` (what HF saves) is an `OrderedDict`.
 pub fn read_state_dict<P: AsRef<Path>>(path: P) -> Result<Vec<(String, Tensor)>, RustBertError> {
-    use std::io::Read;
     let path = path.as_ref();
     let origin = path.display().to_string();
+    let file =
+        std::fs::File::open(path).map_err(|e| RustBertError::IOError(format!("{origin}: {e}")))?;
+    let file_size = file
+        .metadata()
+        .map_err(|e| RustBertError::IOError(format!("{origin}: {e}")))?
+        .len();
+    read_archive(std::io::BufReader::new(file), file_size, &origin)
+}
+
+/// [`read_state_dict`] on an open archive of `file_size` bytes (`origin` names it in errors).
+fn read_archive<R: std::io::Read + std::io::Seek>(
+    reader: R,
+    file_size: u64,
+    origin: &str,
+) -> Result<Vec<(String, Tensor)>, RustBertError> {
+    use std::io::Read;
     let zip_error = |e: zip::result::ZipError| {
         RustBertError::TchError(format!(
             "cannot read PyTorch archive {origin}: {e} (only the zip format of torch >= 1.6 is \
              supported)"
         ))
     };
-    let file =
-        std::fs::File::open(path).map_err(|e| RustBertError::IOError(format!("{origin}: {e}")))?;
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zip_error)?;
+    let mut bytes_left = byte_budget(file_size);
+    let mut archive = zip::ZipArchive::new(reader).map_err(zip_error)?;
     let pickle_name = archive
         .file_names()
         .filter_map(Result::ok)
@@ -602,10 +765,17 @@ pub fn read_state_dict<P: AsRef<Path>>(path: P) -> Result<Vec<(String, Tensor)>,
         }
     }
     let mut pickle = Vec::new();
-    archive
-        .by_name(&pickle_name)
-        .map_err(zip_error)?
+    let record = archive.by_name(&pickle_name).map_err(zip_error)?;
+    // A record's declared size is not trusted: read at most the budget, plus one byte to see
+    // whether there was more.
+    record
+        .take(bytes_left.saturating_add(1))
         .read_to_end(&mut pickle)?;
+    bytes_left = bytes_left.checked_sub(pickle.len() as u64).ok_or_else(|| {
+        RustBertError::TchError(format!(
+            "{origin}: data.pkl unpacks to more than a file of {file_size} bytes can hold"
+        ))
+    })?;
     let mut unpickler = Unpickler {
         data: &pickle,
         pos: 0,
@@ -614,10 +784,268 @@ pub fn read_state_dict<P: AsRef<Path>>(path: P) -> Result<Vec<(String, Tensor)>,
         archive: &mut archive,
         prefix,
         storages: Default::default(),
-        origin: origin.clone(),
+        origin: origin.to_string(),
+        budget: value_budget(pickle.len()),
+        bytes_left,
     };
     let root = unpickler.run()?;
     let mut tensors = Vec::new();
     flatten(root, "", &mut tensors);
     Ok(tensors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::io::Cursor;
+
+    /// A `torch.save`-shaped archive holding `pickle` as `archive/data.pkl` and one 64-byte
+    /// storage record `archive/data/0`.
+    fn archive(pickle: &[u8]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in [
+            ("archive/data.pkl", pickle),
+            ("archive/byteorder", b"little".as_slice()),
+            ("archive/data/0", [7u8; 64].as_slice()),
+        ] {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn read(bytes: &[u8]) -> Result<Vec<(String, Tensor)>, RustBertError> {
+        read_archive(Cursor::new(bytes), bytes.len() as u64, "test archive")
+    }
+
+    /// Protocol 2 header, an empty list memoised as 0, then `steps` times: get 0 twice, make a
+    /// pair, memoise it as 0 again. Each step doubles the value: 2^60 values from ~600 bytes.
+    pub(super) fn doubling(steps: usize) -> Vec<u8> {
+        let mut p = vec![0x80, 2, b']', b'q', 0];
+        for _ in 0..steps {
+            p.extend_from_slice(&[b'h', 0, b'h', 0, 0x86, b'q', 0]);
+        }
+        p.push(b'.');
+        p
+    }
+
+    /// `depth` nested one-element tuples around `None`.
+    pub(super) fn nested(depth: usize) -> Vec<u8> {
+        let mut p = vec![0x80, 2, b'N'];
+        p.extend(std::iter::repeat_n(0x85, depth));
+        p.push(b'.');
+        p
+    }
+
+    /// A tensor of 2^40 elements viewing the 16-float storage with stride 0.
+    pub(super) fn broadcast() -> Vec<u8> {
+        let mut p = vec![0x80, 2];
+        let global = |p: &mut Vec<u8>, module: &str, name: &str| {
+            p.push(b'c');
+            p.extend_from_slice(module.as_bytes());
+            p.push(b'\n');
+            p.extend_from_slice(name.as_bytes());
+            p.push(b'\n');
+        };
+        let string = |p: &mut Vec<u8>, s: &str| {
+            p.push(0x8c);
+            p.push(s.len() as u8);
+            p.extend_from_slice(s.as_bytes());
+        };
+        p.push(b'}');
+        string(&mut p, "w");
+        global(&mut p, "torch._utils", "_rebuild_tensor_v2");
+        p.push(b'(');
+        p.push(b'(');
+        string(&mut p, "storage");
+        global(&mut p, "torch", "FloatStorage");
+        string(&mut p, "0");
+        string(&mut p, "cpu");
+        p.extend_from_slice(&[b'K', 16, b't', b'Q']);
+        p.extend_from_slice(&[b'K', 0]); // offset
+        p.extend_from_slice(&[0x8a, 8]);
+        p.extend_from_slice(&(1i64 << 40).to_le_bytes());
+        p.push(0x85); // size (2^40,)
+        p.extend_from_slice(&[b'K', 0, 0x85]); // stride (0,)
+        p.extend_from_slice(&[0x89, b')', b't', b'R', b's', b'.']);
+        p
+    }
+
+    #[test]
+    fn a_value_doubled_sixty_times_is_an_error_not_an_exhausted_memory() {
+        let started = std::time::Instant::now();
+        let error = read(&archive(&doubling(60))).unwrap_err().to_string();
+        assert!(error.contains("more work or memory"), "{error}");
+        assert!(started.elapsed().as_secs() < 10);
+        // A few doublings are fine: the budget is a multiple of the pickle, not a small count.
+        assert!(read(&archive(&doubling(8))).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let error = read(&archive(&nested(1_000_000))).unwrap_err().to_string();
+        assert!(error.contains("nested deeper"), "{error}");
+        assert!(read(&archive(&nested(MAX_DEPTH))).is_ok());
+    }
+
+    #[test]
+    fn a_view_larger_than_its_storage_is_refused() {
+        let error = read(&archive(&broadcast())).unwrap_err().to_string();
+        assert!(error.contains("larger than its storage"), "{error}");
+    }
+
+    /// Every archive of the regression corpus (crafted attacks and what fuzzing found) is read
+    /// without a panic, in bounded time, to an error.
+    #[test]
+    fn the_regression_corpus_gives_errors() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pickle_corpus");
+        let mut count = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let started = std::time::Instant::now();
+            let result = read_state_dict(&path);
+            assert!(result.is_err(), "{}", path.display());
+            assert!(started.elapsed().as_secs() < 10, "{}", path.display());
+            count += 1;
+        }
+        assert!(count >= 3);
+    }
+
+    /// Writes the crafted attacks into the regression corpus (run by hand:
+    /// `cargo test --lib write_pickle_corpus -- --ignored`).
+    #[test]
+    #[ignore]
+    fn write_pickle_corpus() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pickle_corpus");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, pickle) in [
+            ("doubling_60.bin", doubling(60)),
+            ("nested_20k.bin", nested(20_000)),
+            ("broadcast_2e40.bin", broadcast()),
+        ] {
+            std::fs::write(dir.join(name), archive(&pickle)).unwrap();
+        }
+    }
+
+    /// One pickle instruction (with its argument), or a raw byte.
+    fn op() -> impl Strategy<Value = Vec<u8>> {
+        let simple = prop::sample::select(vec![
+            b'}', b']', b')', b'N', 0x88, 0x89, b'(', 0x94, b't', 0x85, 0x86, 0x87, b'Q', b'R',
+            b'b', b's', b'u', b'a', b'e', b'.', 0x93,
+        ])
+        .prop_map(|b| vec![b]);
+        let memo = (prop::sample::select(vec![b'q', b'h']), 0u8..4).prop_map(|(o, k)| vec![o, k]);
+        let long_memo =
+            (prop::sample::select(vec![b'r', b'j']), any::<u32>()).prop_map(|(o, k)| {
+                let mut v = vec![o];
+                v.extend_from_slice(&(k % 8).to_le_bytes());
+                v
+            });
+        let ints = prop_oneof![
+            any::<u8>().prop_map(|k| vec![b'K', k]),
+            any::<u16>().prop_map(|k| {
+                let mut v = vec![b'M'];
+                v.extend_from_slice(&k.to_le_bytes());
+                v
+            }),
+            any::<i32>().prop_map(|k| {
+                let mut v = vec![b'J'];
+                v.extend_from_slice(&k.to_le_bytes());
+                v
+            }),
+            (0u8..12, any::<u64>()).prop_map(|(n, k)| {
+                let mut v = vec![0x8a, n];
+                v.extend_from_slice(&k.to_le_bytes()[..usize::from(n.min(8))]);
+                v
+            }),
+            any::<u64>().prop_map(|k| {
+                let mut v = vec![b'G'];
+                v.extend_from_slice(&k.to_be_bytes());
+                v
+            }),
+        ];
+        let strings = prop::sample::select(vec![
+            "storage",
+            "0",
+            "cpu",
+            "w",
+            "torch",
+            "FloatStorage",
+            "collections",
+            "OrderedDict",
+            "torch._utils",
+            "_rebuild_tensor_v2",
+            "",
+        ])
+        .prop_flat_map(|s| {
+            prop_oneof![
+                Just({
+                    let mut v = vec![0x8c, s.len() as u8];
+                    v.extend_from_slice(s.as_bytes());
+                    v
+                }),
+                Just({
+                    let mut v = vec![b'X'];
+                    v.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                    v.extend_from_slice(s.as_bytes());
+                    v
+                }),
+                // A declared length past the end of the pickle.
+                Just(vec![b'X', 0xff, 0xff, 0xff, 0x7f]),
+            ]
+        });
+        let globals = prop::sample::select(vec![
+            "torch._utils\n_rebuild_tensor_v2\n",
+            "collections\nOrderedDict\n",
+            "torch\nFloatStorage\n",
+            "torch\nHalfStorage\n",
+            "torch._utils\n_rebuild_parameter\n",
+            "os\nsystem\n",
+            "torch\n",
+        ])
+        .prop_map(|g| {
+            let mut v = vec![b'c'];
+            v.extend_from_slice(g.as_bytes());
+            v
+        });
+        prop_oneof![
+            4 => simple,
+            2 => memo,
+            1 => long_memo,
+            2 => ints,
+            2 => strings,
+            2 => globals,
+            1 => any::<u8>().prop_map(|b| vec![b]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PICKLE_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Arbitrary instruction sequences (after the tensor-archive prologue, or a valid
+        /// state dict's first bytes) never panic and never run away: the reader answers each
+        /// with tensors or an error.
+        #[test]
+        fn arbitrary_pickles_give_tensors_or_errors(ops in prop::collection::vec(op(), 0..48), prefix in 0usize..3) {
+            let mut pickle = vec![0x80, 2];
+            if prefix == 1 {
+                pickle.extend_from_slice(b"ccollections\nOrderedDict\n)R");
+            } else if prefix == 2 {
+                pickle.extend_from_slice(&broadcast()[2..40]);
+            }
+            for op in ops {
+                pickle.extend(op);
+            }
+            let _ = read(&archive(&pickle));
+        }
+    }
 }

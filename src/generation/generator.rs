@@ -135,6 +135,8 @@ impl<M> LanguageModelGenerator<M> {
             )?,
         };
         let model_config = read_config(&generate_config.config_resource.get_local_path()?)?;
+        let specials = specials(&model_config, &tokenizer);
+        tokenizer.check_model_vocab(specials.vocab_size)?;
         let mut var_store = VarStore::new(generate_config.device);
         let model = make(var_store.root(), &model_config)?;
         crate::resources::load_weights(
@@ -143,7 +145,6 @@ impl<M> LanguageModelGenerator<M> {
             generate_config.kind,
             generate_config.device,
         )?;
-        let specials = specials(&model_config, &tokenizer);
         Ok(Self {
             model,
             tokenizer,

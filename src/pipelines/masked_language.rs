@@ -368,6 +368,7 @@ impl MaskedLanguageModel {
         }
         let (language_encode, var_store, model_config) =
             MaskedLanguageOption::new_with_var_store(&config)?;
+        tokenizer.check_model_vocab(model_config.get_vocab_size())?;
         let max_length = model_config
             .get_max_len()
             .map_or(usize::MAX, |length| length.max(0) as usize);
@@ -453,17 +454,19 @@ impl MaskedLanguageModel {
             let padded = self
                 .tokenizer
                 .pad_batch(&members, PaddingSide::Right, device);
-            let logits = tch::no_grad(|| {
-                self.language_encode.forward_t(
-                    Some(&padded.input_ids),
-                    Some(&padded.attention_mask),
-                    Some(&padded.token_type_ids),
-                    None,
-                    None,
-                    None,
-                    None,
-                    false,
-                )
+            let logits = crate::common::error::guarded("fill-mask", || {
+                tch::no_grad(|| {
+                    self.language_encode.forward_t(
+                        Some(&padded.input_ids),
+                        Some(&padded.attention_mask),
+                        Some(&padded.token_type_ids),
+                        None,
+                        None,
+                        None,
+                        None,
+                        false,
+                    )
+                })
             })?;
             for (row, &index) in batch.iter().enumerate() {
                 let positions: Vec<i64> = encoded[index]

@@ -97,12 +97,30 @@ impl NERModel {
     }
 
     /// The words of each text whose label is not `O`, in text order (one list per text).
+    ///
+    /// # Panics
+    /// When [`NERModel::try_predict`] returns an error (the model fails); call it to get the
+    /// `RustBertError` instead. This signature is rust-bert 0.23's.
+    #[allow(clippy::panic)]
     pub fn predict<S>(&self, input: &[S]) -> Vec<Vec<Entity>>
     where
         S: AsRef<str>,
     {
-        self.token_classification_model
-            .predict(input, true, false)
+        match self.try_predict(input) {
+            Ok(entities) => entities,
+            Err(error) => panic!("predict: {error}"),
+        }
+    }
+
+    /// [`NERModel::predict`], returning the model's errors (never empty entities for a
+    /// failure).
+    pub fn try_predict<S>(&self, input: &[S]) -> Result<Vec<Vec<Entity>>, RustBertError>
+    where
+        S: AsRef<str>,
+    {
+        Ok(self
+            .token_classification_model
+            .try_predict(input, true, false)?
             .into_iter()
             .map(|tokens| {
                 tokens
@@ -116,21 +134,41 @@ impl NERModel {
                     })
                     .collect()
             })
-            .collect()
+            .collect())
     }
 
     /// The entities of each text: consecutive words grouped by [`group_entities`] (one list per
     /// text).
+    ///
+    /// # Panics
+    /// When [`NERModel::try_predict_full_entities`] returns an error (the model fails); call it
+    /// to get the `RustBertError` instead. This signature is rust-bert 0.23's.
+    #[allow(clippy::panic)]
     pub fn predict_full_entities<S>(&self, input: &[S]) -> Vec<Vec<Entity>>
     where
         S: AsRef<str>,
     {
-        self.token_classification_model
-            .predict(input, true, false)
+        match self.try_predict_full_entities(input) {
+            Ok(entities) => entities,
+            Err(error) => panic!("predict_full_entities: {error}"),
+        }
+    }
+
+    /// [`NERModel::predict_full_entities`], returning the model's errors.
+    pub fn try_predict_full_entities<S>(
+        &self,
+        input: &[S],
+    ) -> Result<Vec<Vec<Entity>>, RustBertError>
+    where
+        S: AsRef<str>,
+    {
+        Ok(self
+            .token_classification_model
+            .try_predict(input, true, false)?
             .iter()
             .zip(input)
             .map(|(tokens, text)| group_entities(text.as_ref(), tokens))
-            .collect()
+            .collect())
     }
 }
 

@@ -160,12 +160,29 @@ impl POSModel {
     }
 
     /// The tags of each word of each text (one list per text, words in text order).
+    ///
+    /// # Panics
+    /// When [`POSModel::try_predict`] returns an error (the model fails); call it to get the
+    /// `RustBertError` instead. This signature is rust-bert 0.23's.
+    #[allow(clippy::panic)]
     pub fn predict<S>(&self, input: &[S]) -> Vec<Vec<POSTag>>
     where
         S: AsRef<str>,
     {
-        self.token_classification_model
-            .predict(input, true, false)
+        match self.try_predict(input) {
+            Ok(tags) => tags,
+            Err(error) => panic!("predict: {error}"),
+        }
+    }
+
+    /// [`POSModel::predict`], returning the model's errors (never empty tags for a failure).
+    pub fn try_predict<S>(&self, input: &[S]) -> Result<Vec<Vec<POSTag>>, RustBertError>
+    where
+        S: AsRef<str>,
+    {
+        Ok(self
+            .token_classification_model
+            .try_predict(input, true, false)?
             .into_iter()
             .map(|tokens| {
                 tokens
@@ -189,7 +206,7 @@ impl POSModel {
                     })
                     .collect()
             })
-            .collect()
+            .collect())
     }
 }
 

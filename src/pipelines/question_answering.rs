@@ -494,6 +494,7 @@ impl QuestionAnsweringModel {
         let config = question_answering_config;
         let config_path = config.config_resource.get_local_path()?;
         let model_config = ConfigOption::from_file(config.model_type, &config_path)?;
+        tokenizer.check_model_vocab(model_config.get_vocab_size())?;
         let max_seq_len = match model_config.get_max_len() {
             Some(model_max)
                 if i64::try_from(config.max_seq_length).unwrap_or(i64::MAX) > model_max =>
@@ -558,19 +559,23 @@ impl QuestionAnsweringModel {
     /// [module docs](self)); windows are run `batch_size` at a time.
     ///
     /// An input whose question or context has no token gets no answer, and so does every input
-    /// when `top_k < 1`. Never panics: a failure of the model (which the windowing prevents) is
-    /// logged and gives empty answers; [`QuestionAnsweringModel::try_predict`] returns it.
+    /// when `top_k < 1`.
+    ///
+    /// # Panics
+    /// When [`QuestionAnsweringModel::try_predict`] returns an error (the model fails, which the
+    /// windowing prevents for any text); call it to get the `RustBertError` instead. This
+    /// signature is rust-bert 0.23's.
+    #[allow(clippy::panic)]
     pub fn predict(
         &self,
         qa_inputs: &[QaInput],
         top_k: i64,
         batch_size: usize,
     ) -> Vec<Vec<Answer>> {
-        self.try_predict(qa_inputs, top_k, batch_size)
-            .unwrap_or_else(|error| {
-                log::error!("question answering failed: {error}");
-                vec![Vec::new(); qa_inputs.len()]
-            })
+        match self.try_predict(qa_inputs, top_k, batch_size) {
+            Ok(answers) => answers,
+            Err(error) => panic!("predict: {error}"),
+        }
     }
 
     /// [`QuestionAnsweringModel::predict`], returning the model's errors.
@@ -584,11 +589,10 @@ impl QuestionAnsweringModel {
         if top_k == 0 {
             return Ok(vec![Vec::new(); qa_inputs.len()]);
         }
-        let features: Vec<QaFeature> = qa_inputs
-            .iter()
-            .enumerate()
-            .flat_map(|(example, input)| self.features(example, input))
-            .collect();
+        let mut features: Vec<QaFeature> = Vec::new();
+        for (example, input) in qa_inputs.iter().enumerate() {
+            features.extend(self.features(example, input)?);
+        }
         let mut candidates: Vec<Vec<Span>> = vec![Vec::new(); qa_inputs.len()];
         let lengths: Vec<usize> = features.iter().map(|f| f.ids.len()).collect();
         for batch in length_sorted_batches(&lengths, batch_size) {
@@ -606,11 +610,11 @@ impl QuestionAnsweringModel {
     }
 
     /// The windows of one input (none when its question or context has no token).
-    fn features(&self, example: usize, input: &QaInput) -> Vec<QaFeature> {
+    fn features(&self, example: usize, input: &QaInput) -> Result<Vec<QaFeature>, RustBertError> {
         let question = self.truncated_question(&input.question);
         let question_tokens = self.tokenizer.tokenize(&question).len();
         if question_tokens == 0 {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         // Tokenizers that pad on the left (XLNet) put the context first, as HF does for them
         // (and as their models are fine-tuned).
@@ -631,19 +635,17 @@ impl QuestionAnsweringModel {
                 self.doc_stride,
             )
         };
-        let windows = match windows {
-            Ok(windows) => windows,
-            Err(error) => {
-                log::error!("input {example} cannot be split into windows: {error}");
-                return Vec::new();
-            }
-        };
-        windows
+        let windows = windows.map_err(|error| {
+            RustBertError::ValueError(format!(
+                "question answering: input {example} cannot be split into windows: {error}"
+            ))
+        })?;
+        Ok(windows
             .into_iter()
             .map(|window| feature(example, window, question_tokens, context_first, whitespace))
             // A context without tokens gives one window with nothing to answer from.
             .filter(|feature| !feature.context.is_empty())
-            .collect()
+            .collect())
     }
 
     /// The question cut after `max_query_length` tokens, at the end of the last token kept.
@@ -674,14 +676,16 @@ impl QuestionAnsweringModel {
             PaddingSide::Right,
             device,
         );
-        let (start, end) = no_grad(|| {
-            self.qa_model.forward_with_token_type_ids(
-                Some(&padded.input_ids),
-                Some(&padded.attention_mask),
-                Some(&padded.token_type_ids),
-                None,
-                false,
-            )
+        let (start, end) = crate::common::error::guarded("question answering", || {
+            no_grad(|| {
+                self.qa_model.forward_with_token_type_ids(
+                    Some(&padded.input_ids),
+                    Some(&padded.attention_mask),
+                    Some(&padded.token_type_ids),
+                    None,
+                    false,
+                )
+            })
         })?;
         let rows = |logits: Tensor| -> Result<RowLogits, RustBertError> {
             let width = logits.size().last().copied().unwrap_or(0).max(0) as usize;

@@ -95,14 +95,21 @@ impl SentimentModel {
     ///
     /// The polarity comes from the winning label's name (`POSITIVE`/`positive`/`pos...` or
     /// `NEGATIVE`/...); a label named otherwise (`LABEL_1`) counts as positive when its id is 1,
-    /// SST-2's layout, as in rust-bert. As with [`SequenceClassificationModel::predict`], a
-    /// model failure (which no text input causes) gives an empty result; use
-    /// [`SentimentModel::try_predict`] to see the error.
+    /// SST-2's layout, as in rust-bert.
+    ///
+    /// # Panics
+    /// When [`SentimentModel::try_predict`] returns an error (the model fails, which no text
+    /// input causes); call it to get the `RustBertError` instead. This signature is rust-bert
+    /// 0.23's.
+    #[allow(clippy::panic)]
     pub fn predict<'a, S>(&self, input: S) -> Vec<Sentiment>
     where
         S: AsRef<[&'a str]>,
     {
-        self.try_predict(input).unwrap_or_default()
+        match self.try_predict(input) {
+            Ok(sentiments) => sentiments,
+            Err(error) => panic!("predict: {error}"),
+        }
     }
 
     /// [`SentimentModel::predict`], with the model's errors returned.

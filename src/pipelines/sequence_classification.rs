@@ -463,7 +463,9 @@ where
     for batch in length_sorted_batches(&lengths, BATCH_SIZE) {
         let members: Vec<TokenizedInput> = batch.iter().map(|&i| inputs[i].clone()).collect();
         let padded = tokenizer.pad_batch(&members, tokenizer.default_padding_side(), device);
-        let logits = tch::no_grad(|| forward(&padded))?;
+        let logits = crate::common::error::guarded("sequence classification", || {
+            tch::no_grad(|| forward(&padded))
+        })?;
         let logits = logits.f_to_device(Device::Cpu)?.f_to_kind(Kind::Float)?;
         let size = logits.size();
         let width = match size.as_slice() {
@@ -580,6 +582,7 @@ impl SequenceClassificationModel {
         check_supported(config.model_type, "sequence classification")?;
         let config_path = config.config_resource.get_local_path()?;
         let model_config = ConfigOption::from_file(config.model_type, &config_path)?;
+        tokenizer.check_model_vocab(model_config.get_vocab_size())?;
         let label_mapping = model_config.get_label_mapping()?.clone();
         let problem_type = read_problem_type(&config_path)?;
         let (sequence_classifier, var_store) = SequenceClassificationOption::load(
@@ -617,14 +620,21 @@ impl SequenceClassificationModel {
     /// `text-classification` pipeline with its default `top_k=1`).
     ///
     /// Texts longer than the model's maximum are truncated; an empty input gives an empty
-    /// output. This signature (rust-bert's) cannot report errors: if the model fails (no text
-    /// input can make it), the result is empty; [`SequenceClassificationModel::try_predict`]
-    /// returns the error.
+    /// output.
+    ///
+    /// # Panics
+    /// When [`SequenceClassificationModel::try_predict`] returns an error (the model fails,
+    /// which no text input causes); call it to get the `RustBertError` instead. This signature
+    /// is rust-bert 0.23's.
+    #[allow(clippy::panic)]
     pub fn predict<'a, S>(&self, input: S) -> Vec<Label>
     where
         S: AsRef<[&'a str]>,
     {
-        self.try_predict(input).unwrap_or_default()
+        match self.try_predict(input) {
+            Ok(labels) => labels,
+            Err(error) => panic!("predict: {error}"),
+        }
     }
 
     /// [`SequenceClassificationModel::predict`], with the model's errors returned.

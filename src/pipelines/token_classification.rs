@@ -606,6 +606,7 @@ impl TokenClassificationModel {
             other => other,
         };
         let model_config = ConfigOption::from_file(config.model_type, &config_path)?;
+        tokenizer.check_model_vocab(model_config.get_vocab_size())?;
         let label_mapping = model_config.get_label_mapping().map_err(in_file)?.clone();
         if let Some(missing) =
             (0..label_mapping.len() as i64).find(|i| !label_mapping.contains_key(i))
@@ -673,9 +674,13 @@ impl TokenClassificationModel {
     /// * `return_special`: also return the special tokens (`[CLS]`, `[SEP]`, ...).
     ///
     /// Returns one list per text, in input order, tokens in text order. Empty input gives an
-    /// empty list, an empty or blank text an empty list of tokens. Should the model fail (which
-    /// inputs the tokenizer made do not cause), the failure is logged and the texts of that batch
-    /// get empty lists.
+    /// empty list, an empty or blank text an empty list of tokens.
+    ///
+    /// # Panics
+    /// When [`TokenClassificationModel::try_predict`] returns an error (the model fails on a
+    /// batch: which inputs the tokenizer made do not cause, but a broken model or device can);
+    /// call it to get the `RustBertError` instead. This signature is rust-bert 0.23's.
+    #[allow(clippy::panic)]
     pub fn predict<S>(
         &self,
         input: &[S],
@@ -685,7 +690,25 @@ impl TokenClassificationModel {
     where
         S: AsRef<str>,
     {
-        self.score_tokens(input)
+        match self.try_predict(input, consolidate_sub_tokens, return_special) {
+            Ok(tokens) => tokens,
+            Err(error) => panic!("predict: {error}"),
+        }
+    }
+
+    /// [`TokenClassificationModel::predict`], returning the model's errors instead of
+    /// panicking: a failure is never turned into empty tokens.
+    pub fn try_predict<S>(
+        &self,
+        input: &[S],
+        consolidate_sub_tokens: bool,
+        return_special: bool,
+    ) -> Result<Vec<Vec<Token>>, RustBertError>
+    where
+        S: AsRef<str>,
+    {
+        Ok(self
+            .score_tokens(input)?
             .into_iter()
             .enumerate()
             .map(|(sentence, scored)| {
@@ -697,30 +720,26 @@ impl TokenClassificationModel {
                     return_special,
                 )
             })
-            .collect()
+            .collect())
     }
 
     // -- model -----------------------------------------------------------------------------
 
-    fn windows<S: AsRef<str>>(&self, input: &[S]) -> Vec<Window> {
+    fn windows<S: AsRef<str>>(&self, input: &[S]) -> Result<Vec<Window>, RustBertError> {
         let width = self
             .max_length
             .saturating_sub(self.tokenizer.num_special_tokens(false));
         let step = width.saturating_sub(self.stride).max(1);
         let mut windows = Vec::new();
         for (text, value) in input.iter().enumerate() {
-            let encoded =
-                match self
-                    .tokenizer
-                    .encode_windows(value.as_ref(), self.max_length, self.stride)
-                {
-                    Ok(encoded) => encoded,
-                    Err(error) => {
-                        // Construction checked the lengths, so this does not happen.
-                        log::error!("cannot split text {text} into windows: {error}");
-                        continue;
-                    }
-                };
+            let encoded = self
+                .tokenizer
+                .encode_windows(value.as_ref(), self.max_length, self.stride)
+                .map_err(|error| {
+                    RustBertError::ValueError(format!(
+                        "token classification: cannot split text {text} into windows: {error}"
+                    ))
+                })?;
             let count = encoded.len();
             for (k, window) in encoded.into_iter().enumerate() {
                 let n = window.token_ids.len();
@@ -745,7 +764,7 @@ impl TokenClassificationModel {
                 });
             }
         }
-        windows
+        Ok(windows)
     }
 
     fn probabilities(&self, windows: &[&Window]) -> Result<BatchProbabilities, RustBertError> {
@@ -759,15 +778,17 @@ impl TokenClassificationModel {
             PaddingSide::Right,
             device,
         );
-        let logits = tch::no_grad(|| {
-            self.token_sequence_classifier.forward_t(
-                Some(&batch.input_ids),
-                Some(&batch.attention_mask),
-                Some(&batch.token_type_ids),
-                None,
-                None,
-                false,
-            )
+        let logits = crate::common::error::guarded("token classification", || {
+            tch::no_grad(|| {
+                self.token_sequence_classifier.forward_t(
+                    Some(&batch.input_ids),
+                    Some(&batch.attention_mask),
+                    Some(&batch.token_type_ids),
+                    None,
+                    None,
+                    false,
+                )
+            })
         })?;
         let (_, sequence_length, num_labels) = logits.size3()?;
         let probabilities = logits
@@ -784,34 +805,24 @@ impl TokenClassificationModel {
 
     /// The tokens of each text with their probabilities, each text token taken from one window
     /// (see the module docs), in text order.
-    fn score_tokens<S: AsRef<str>>(&self, input: &[S]) -> Vec<Vec<ScoredToken>> {
-        let windows = self.windows(input);
+    fn score_tokens<S: AsRef<str>>(
+        &self,
+        input: &[S],
+    ) -> Result<Vec<Vec<ScoredToken>>, RustBertError> {
+        let windows = self.windows(input)?;
         let mut scored: Vec<Vec<ScoredToken>> = input.iter().map(|_| Vec::new()).collect();
-        let mut failed = vec![false; input.len()];
         let lengths: Vec<usize> = windows.iter().map(|w| w.ids.len()).collect();
         for batch in length_sorted_batches(&lengths, self.batch_size) {
             let members: Vec<&Window> = batch.iter().map(|&i| &windows[i]).collect();
-            match self.probabilities(&members) {
-                Ok(probabilities) => {
-                    for (row, window) in members.iter().enumerate() {
-                        self.take_owned(window, &probabilities, row, &mut scored[window.text]);
-                    }
-                }
-                Err(error) => {
-                    log::error!("token classification failed on a batch: {error}");
-                    for window in members {
-                        failed[window.text] = true;
-                    }
-                }
+            let probabilities = self.probabilities(&members)?;
+            for (row, window) in members.iter().enumerate() {
+                self.take_owned(window, &probabilities, row, &mut scored[window.text]);
             }
         }
-        for (tokens, failed) in scored.iter_mut().zip(failed) {
-            if failed {
-                tokens.clear();
-            }
+        for tokens in &mut scored {
             tokens.sort_by_key(|token| token.index);
         }
-        scored
+        Ok(scored)
     }
 
     /// Adds the tokens `window` owns to its text's tokens.
@@ -1040,4 +1051,67 @@ pub(crate) fn slice(chars: &[char], offset: Offset) -> String {
     let end = (offset.end as usize).min(chars.len());
     let begin = (offset.begin as usize).min(end);
     chars[begin..end].iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::LocalResource;
+    use std::path::PathBuf;
+
+    fn fixture() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pipeline_tokens/bert_ner")
+    }
+
+    /// The tiny NER model with its classifier swapped for a mis-shaped tensor after loading:
+    /// every forward fails, as a broken model or device would make it.
+    fn broken_model() -> TokenClassificationModel {
+        let dir = fixture();
+        let mut config = TokenClassificationConfig::new(
+            ModelType::Bert,
+            ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
+            LocalResource::from(dir.join("config.json")),
+            LocalResource::from(dir.join("vocab.txt")),
+            None,
+            true,
+            None,
+            None,
+            LabelAggregationOption::First,
+        );
+        config.device = Device::Cpu;
+        let model = TokenClassificationModel::new(config).unwrap();
+        let variables = model.var_store.variables();
+        let classifier = variables
+            .iter()
+            .find(|(name, _)| name.starts_with("classifier") && name.ends_with("weight"))
+            .map(|(_, tensor)| tensor)
+            .unwrap();
+        tch::no_grad(|| {
+            let mut classifier = classifier.shallow_clone();
+            classifier.set_data(&Tensor::zeros([3, 5], (Kind::Float, Device::Cpu)));
+        });
+        model
+    }
+
+    #[test]
+    fn a_failing_model_is_an_error_not_empty_tokens() {
+        let model = broken_model();
+        let texts = ["John lives in Berlin.", "Paris"];
+        let error = model.try_predict(&texts, true, false).unwrap_err();
+        assert!(
+            error.to_string().contains("token classification: ")
+                && error.to_string().contains("shapes cannot be multiplied"),
+            "{error}"
+        );
+        // rust-bert's signature panics with that error instead of answering "no entities".
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            model.predict(&texts, true, false)
+        }));
+        assert!(panicked.is_err());
+        // Empty input still gives an empty output: nothing runs.
+        assert!(model
+            .try_predict::<&str>(&[], true, false)
+            .unwrap()
+            .is_empty());
+    }
 }

@@ -359,6 +359,7 @@ impl ZeroShotClassificationModel {
         check_supported(config.model_type, TASK)?;
         let config_path = config.config_resource.get_local_path()?;
         let model_config = ConfigOption::from_file(config.model_type, &config_path)?;
+        tokenizer.check_model_vocab(model_config.get_vocab_size())?;
         let classes = NliClasses::from_labels(model_config.get_label_mapping()?);
         let (zero_shot_classifier, var_store) =
             ZeroShotClassificationOption::load(&config, &model_config)?;

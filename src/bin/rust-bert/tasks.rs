@@ -364,9 +364,9 @@ fn ner(args: NerArgs) -> Result<(), CliError> {
     };
     run_batches(&inputs, &common.input, |batch, _| {
         let entities = if args.words {
-            model.predict(batch)
+            model.try_predict(batch)?
         } else {
-            model.predict_full_entities(batch)
+            model.try_predict_full_entities(batch)?
         };
         wrapped("entities", entities)
     })
@@ -382,7 +382,7 @@ fn pos(args: PosArgs) -> Result<(), CliError> {
         None => POSModel::new(config)?,
     };
     run_batches(&inputs, &common.input, |batch, _| {
-        wrapped("tags", model.predict(batch))
+        wrapped("tags", model.try_predict(batch)?)
     })
 }
 
@@ -396,7 +396,7 @@ fn tokens(args: TokensArgs) -> Result<(), CliError> {
         None => TokenClassificationModel::new(config)?,
     };
     run_batches(&inputs, &common.input, |batch, offset| {
-        let mut outputs = model.predict(batch, !args.sub_tokens, args.special);
+        let mut outputs = model.try_predict(batch, !args.sub_tokens, args.special)?;
         for token in outputs.iter_mut().flatten() {
             token.sentence += offset;
         }

@@ -231,6 +231,43 @@ impl TokenizerOption {
         }
     }
 
+    /// How many token ids the tokenizer can produce: its largest id plus one (vocabularies may
+    /// have gaps), added tokens included.
+    pub fn vocab_size(&self) -> i64 {
+        dispatch!(self,
+            t => {
+                let vocab = Tokenizer::vocab(t);
+                vocab
+                    .values()
+                    .values()
+                    .chain(vocab.special_values().values())
+                    .copied()
+                    .max()
+                    .map_or(0, |id| id + 1)
+            },
+            h => h.get_vocab().values().copied().max().map_or(0, |id| i64::from(id) + 1)
+        )
+    }
+
+    /// Refuses a tokenizer that can produce ids the model has no embedding for (a vocabulary
+    /// larger than the model's `vocab_size`), naming both sizes: otherwise the first text that
+    /// reaches such an id fails deep inside an embedding lookup.
+    ///
+    /// # Errors
+    /// `RustBertError::InvalidConfigurationError` when `self.vocab_size() > model_vocab_size`.
+    pub fn check_model_vocab(&self, model_vocab_size: i64) -> Result<(), RustBertError> {
+        let size = self.vocab_size();
+        if size > model_vocab_size {
+            return Err(RustBertError::InvalidConfigurationError(format!(
+                "the tokenizer's vocabulary ({size} ids) is larger than the model's vocab_size \
+                 ({model_vocab_size}): ids past {} have no embedding; use the tokenizer the \
+                 model was trained with",
+                model_vocab_size - 1
+            )));
+        }
+        Ok(())
+    }
+
     /// The number of special tokens added to a single sequence (`pair = false`) or a pair.
     pub fn num_special_tokens(&self, pair: bool) -> usize {
         dispatch!(self,

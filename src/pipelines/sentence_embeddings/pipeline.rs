@@ -277,6 +277,7 @@ impl SentenceEmbeddingsModel {
             transformer_type,
             transformer_config_resource.get_local_path()?,
         )?;
+        tokenizer.check_model_vocab(transformer_config.get_vocab_size())?;
         let mut var_store = nn::VarStore::new(device);
         let transformer =
             SentenceEmbeddingsOption::new(transformer_type, var_store.root(), &transformer_config)?;
@@ -508,13 +509,16 @@ impl SentenceEmbeddingsModel {
             let padded = self
                 .tokenizer
                 .pad_batch(&members, PaddingSide::Right, device);
-            let (batch_embeddings, batch_attentions) = tch::no_grad(|| {
-                let (tokens, layer_attentions) = self
-                    .transformer
-                    .forward(&padded.input_ids, &padded.attention_mask)?;
-                let pooled = self.pooling_layer.forward(tokens, &padded.attention_mask);
-                Ok::<_, RustBertError>((self.post_process(pooled), layer_attentions))
-            })?;
+            let (batch_embeddings, batch_attentions) =
+                crate::common::error::guarded("sentence embeddings", || {
+                    tch::no_grad(|| {
+                        let (tokens, layer_attentions) = self
+                            .transformer
+                            .forward(&padded.input_ids, &padded.attention_mask)?;
+                        let pooled = self.pooling_layer.forward(tokens, &padded.attention_mask);
+                        Ok::<_, RustBertError>((self.post_process(pooled), layer_attentions))
+                    })
+                })?;
             embeddings.push(batch_embeddings);
             if let Some(layers) = batch_attentions {
                 // Pad each batch's `[b, heads, len, len]` to the longest input of all.
