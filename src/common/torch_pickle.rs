@@ -11,7 +11,7 @@
 //!   turns `collections.OrderedDict` (what HF saves) into `None`; so a small unpickler here runs
 //!   the opcodes a state dict needs and refuses every other global. Files are untrusted: the work
 //!   a pickle may cause is bounded by its size (values created or copied, bytes unpacked from
-//!   records), containers nest at most [`MAX_DEPTH`] levels, and a tensor may not view more
+//!   records), containers nest at most 64 levels, and a tensor may not view more
 //!   elements than its storage, so a crafted file gives an error rather than exhausting memory
 //!   or the stack.
 use crate::RustBertError;
