@@ -13,6 +13,7 @@ mod gpt2;
 mod layering;
 mod marian;
 mod minilm;
+mod mpnet;
 mod pipeline_classification;
 mod pipeline_embeddings;
 mod pipeline_generation;
