@@ -1,6 +1,7 @@
 //! Integration tests, in one binary because each test binary links LibTorch (slow to link).
 mod activations;
 mod albert;
+mod all_mpnet;
 mod bad_files;
 mod bart;
 mod bert;

@@ -120,7 +120,9 @@ fn base_model_matches_hf() {
                    mask: Option<&Tensor>,
                    positions: Option<&Tensor>,
                    embeds: Option<&Tensor>| {
-            model.forward_t(ids, mask, positions, embeds, false).unwrap()
+            model
+                .forward_t(ids, mask, positions, embeds, false)
+                .unwrap()
         };
         let single = run(Some(e.get("single.input_ids")), None, None, None);
         close(
@@ -196,7 +198,10 @@ fn relative_positions_bucket_into_32_whatever_the_table_size() {
     let model = MPNetModel::new(vs.root(), &small);
     let ids = Tensor::from_slice(&[0i64, 5, 6, 2]).unsqueeze(0);
     let error = tch::no_grad(|| model.forward_t(Some(&ids), None, None, None, false)).unwrap_err();
-    assert!(error.to_string().contains("relative_attention_bias"), "{error}");
+    assert!(
+        error.to_string().contains("relative_attention_bias"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -231,7 +236,13 @@ fn sequence_classification_matches_hf() {
         let out = on_fixture!(model, try_forward_t, e);
         assert_eq!(out.logits.size(), [3, 3]);
         close(&out.logits, e.get("logits"), "sequence classification");
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, config, "seq");
+        check_layers(
+            &out.all_hidden_states,
+            &out.all_attentions,
+            e,
+            config,
+            "seq",
+        );
         let bare = model.forward_t(Some(e.get("input_ids")), None, None, None, false);
         assert_eq!(bare.logits.size(), [3, 3]);
     });
@@ -245,7 +256,13 @@ fn token_classification_matches_hf() {
         let out = on_fixture!(model, try_forward_t, e);
         assert_eq!(out.logits.size(), [3, 14, 5]);
         close(&out.logits, e.get("logits"), "token classification");
-        check_layers(&out.all_hidden_states, &out.all_attentions, e, config, "tok");
+        check_layers(
+            &out.all_hidden_states,
+            &out.all_attentions,
+            e,
+            config,
+            "tok",
+        );
         let bare = model.forward_t(Some(e.get("input_ids")), None, None, None, false);
         assert_eq!(bare.logits.size(), [3, 14, 5]);
     });
@@ -377,7 +394,9 @@ fn bad_configs_and_inputs_are_errors() {
     assert_eq!(out.hidden_state.size(), [0, 3, 32]);
     let vs = VarStore::new(Device::Cpu);
     let mc = MPNetForMultipleChoice::new(vs.root(), &base);
-    assert!(mc.try_forward_t(Some(&ids), None, None, None, false).is_err());
+    assert!(mc
+        .try_forward_t(Some(&ids), None, None, None, false)
+        .is_err());
 }
 
 #[test]
@@ -404,7 +423,10 @@ fn configs_take_hf_defaults_for_omitted_keys() {
 fn model_type_and_config_option_read_mpnet() {
     use rust_bert::pipelines::common::{ConfigOption, ModelType};
     let path = dir("sequence_classification").join("config.json");
-    assert_eq!(ModelType::from_config_file(&path).unwrap(), ModelType::MPNet);
+    assert_eq!(
+        ModelType::from_config_file(&path).unwrap(),
+        ModelType::MPNet
+    );
     assert_eq!("mpnet".parse::<ModelType>().unwrap(), ModelType::MPNet);
     let config = ConfigOption::from_config_file(&path).unwrap();
     assert!(matches!(config, ConfigOption::MPNet(_)));

@@ -193,5 +193,79 @@ def main():
     print(f"\n== {len(gf.WRITTEN)} files, {total} B ({total / 1024:.1f} KiB) ==")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:] != ["real"]:
     main()
+
+
+# ---------------------------------------------------------------------------------------------
+# Real all-mpnet-base-v2 (.venv/models/all-mpnet-base-v2, installed by utils/setup.sh) and the
+# MPNet tokenizer. Run with `real` as argument:  .venv/bin/python utils/fixtures_mpnet.py real
+#
+# all_mpnet/expected.safetensors
+#   `embeddings` [N, 768]: sentence-transformers' own SentenceTransformer(folder, device="cpu")
+#   .encode(ALL_MPNET_SENTENCES, batch_size=8) (mean pooling + Normalize, max_seq_length 384: the
+#   last sentence is longer and is truncated), float32.
+# all_mpnet/sentences.json: the sentences, in order.
+# tokenizers/mpnet.json
+#   fixtures_tokenizers.reference() (corpus cases, pairs, windows, QA windows) of HF's
+#   MPNetTokenizer loaded from the model folder (tokenizer.json, tokenizer_config.json).
+# ---------------------------------------------------------------------------------------------
+ALL_MPNET = os.path.join(gf.ROOT, ".venv", "models", "all-mpnet-base-v2")
+ALL_MPNET_SENTENCES = [
+    "This framework generates embeddings for each input sentence.",
+    "Sentences are passed as a list of strings.",
+    "The quick brown fox jumps over the lazy dog.",
+    "A man is eating food.",
+    "A man is eating a piece of bread.",
+    "The girl is carrying a baby.",
+    "A man is riding a horse.",
+    "A woman is playing violin.",
+    "Two men pushed carts through the woods.",
+    "A man is riding a white horse on an enclosed ground.",
+    "A monkey is playing drums.",
+    "Someone in a gorilla costume is playing a set of drums.",
+    "How do I reset my password?",
+    "PASSWORD RESET INSTRUCTIONS WERE SENT TO YOUR E-MAIL!!!",
+    "Le café est très chaud, fais attention à ne pas te brûler.",
+    "Der schnelle braune Fuchs springt über den faulen Hund.",
+    "東京は日本の首都です。",
+    "The price rose 3.5% to $1,234.56 on 2024-01-15 (UTC).",
+    "def mean(xs): return sum(xs) / len(xs)",
+    "I ❤️ NLP 🤖 and transformers!",
+    "   leading and trailing spaces   ",
+    "a",
+    "The <mask> sat on the mat.",
+    " ".join(["Relative position buckets grow logarithmically with the distance between tokens."] * 40),
+]
+
+
+def gen_all_mpnet():
+    import json
+
+    from sentence_transformers import SentenceTransformer
+
+    import fixtures_tokenizers as ft
+
+    model = SentenceTransformer(ALL_MPNET, device="cpu")
+    assert model.max_seq_length == 384
+    long_ids = model.tokenizer(ALL_MPNET_SENTENCES[-1])["input_ids"]
+    assert len(long_ids) > 384, len(long_ids)
+    emb = model.encode(ALL_MPNET_SENTENCES, batch_size=8, convert_to_tensor=True)
+    out = os.path.join(gf.FIX, "all_mpnet")
+    gf.save_tensors(os.path.join(out, "expected.safetensors"), {"embeddings": emb.float().cpu()})
+    gf.save_json(os.path.join(out, "sentences.json"), ALL_MPNET_SENTENCES)
+    gf.WRITTEN.append(os.path.join(out, "sentences.json"))
+
+    from transformers import MPNetTokenizer
+
+    tok = MPNetTokenizer.from_pretrained(ALL_MPNET)
+    result = ft.reference(tok)
+    result.update({"class": "MPNetTokenizer", "options": {"folder": "all-mpnet-base-v2"}})
+    ft.save_json("mpnet.json", result)
+    gf.WRITTEN.append(os.path.join(ft.OUT, "mpnet.json"))
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["real"]:
+    gen_all_mpnet()
+    total = sum(os.path.getsize(p) for p in gf.WRITTEN)
+    print(f"== {len(gf.WRITTEN)} files, {total} B ({total / 1024:.1f} KiB) ==")

@@ -55,8 +55,16 @@ impl MPNetTokenizer {
         } else {
             UNK_FALLBACK
         };
+        // MPNet vocabularies also hold fairseq's `<unk>` (id 3), which HF's tokenizer.json
+        // lists among its special tokens: written in a text, it stays whole.
+        let additional: Vec<&str> = if unk != UNK_FALLBACK && values.contains_key(UNK_FALLBACK) {
+            vec![UNK_FALLBACK]
+        } else {
+            vec![]
+        };
         // rust_tokenizers does not export its special-token map type; it deserializes.
         let special_token_map = serde_json::from_value(serde_json::json!({
+            "additional_special_tokens": additional,
             "unk_token": unk,
             "pad_token": PAD,
             "bos_token": CLS,
