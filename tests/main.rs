@@ -7,6 +7,7 @@ mod bart;
 mod bert;
 mod cli;
 mod config;
+mod cross_encoder;
 mod distilbert;
 mod electra;
 mod generation;
