@@ -16,6 +16,7 @@ mod layering;
 mod marian;
 mod minilm;
 mod mpnet;
+mod mpnet_pipelines;
 mod pipeline_classification;
 mod pipeline_embeddings;
 mod pipeline_generation;
