@@ -40,8 +40,9 @@
 //! ## Pipelines
 //! Sentiment, sequence classification, zero-shot classification, token classification / NER /
 //! POS tagging, question answering, fill-mask, sentence embeddings, keyword extraction,
-//! summarization, translation, text generation and conversation ([`pipelines`]); each is
-//! checked against the HF pipeline on tiny models.
+//! cross-encoder reranking, summarization, translation, text generation and conversation
+//! ([`pipelines`]); each is checked against the HF (or sentence-transformers) pipeline on tiny
+//! models.
 //!
 //! ## Quick start
 //! ```no_run
