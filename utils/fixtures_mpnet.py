@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Generate the MPNet parity fixtures (tests/fixtures/mpnet/*); see shared/docs/parity.md.
 
-Run from the repository root:  .venv/bin/python utils/fixtures_mpnet.py
+Run from the repository root:  .venv/bin/python utils/fixtures_mpnet.py [real | pipelines]
+  (no argument) the tiny-model parity fixtures below;
+  real          the real all-mpnet-base-v2 embeddings and the tokenizer corpus (further down);
+  pipelines     the HF pipeline references on tiny MPNet heads (further down).
 Deterministic (fixed seeds, single-threaded torch). Reuses generate_fixtures.py's helpers.
 
 Reference: transformers 5.24.0 / torch 2.13.0, CPU, float32, eval(), no_grad, eager attention.
