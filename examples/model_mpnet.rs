@@ -54,7 +54,10 @@ fn main() -> Result<(), RustBertError> {
         for (position, &id) in input.token_ids.iter().enumerate() {
             if id == mask_id {
                 let best = predicted.int64_value(&[row as i64, position as i64]);
-                println!("{text} -> <mask> = {:?}", tokenizer.decode(&[best], true, true));
+                println!(
+                    "{text} -> <mask> = {:?}",
+                    tokenizer.decode(&[best], true, true)
+                );
             }
         }
     }
