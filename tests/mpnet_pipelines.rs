@@ -56,6 +56,7 @@ fn files(name: &str) -> (ModelResource, LocalResource, LocalResource) {
 #[track_caller]
 fn close(ours: f64, hf: &Value, what: &str) {
     let hf = hf.as_f64().unwrap();
+    eprintln!("mpnet pipeline {what}: |diff| {:.2e}", (ours - hf).abs());
     assert!((ours - hf).abs() <= TOL, "{what}: {ours} vs HF {hf}");
 }
 
