@@ -30,6 +30,7 @@
 //! | RoBERTa, XLM-RoBERTa | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | ALBERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | ELECTRA | base (embedding projection), discriminator, generator (masked LM), sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
+//! | MPNet | base (relative position bias), masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | XLNet | base (two-stream relative attention, memory), LM head, sequence classification, multiple choice, token classification, question answering, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | GPT-2, OpenAI GPT | base, LM head with key/value cache, generators | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | BART | base, conditional generation, sequence classification, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
@@ -39,8 +40,9 @@
 //! ## Pipelines
 //! Sentiment, sequence classification, zero-shot classification, token classification / NER /
 //! POS tagging, question answering, fill-mask, sentence embeddings, keyword extraction,
-//! summarization, translation, text generation and conversation ([`pipelines`]); each is
-//! checked against the HF pipeline on tiny models.
+//! cross-encoder reranking, summarization, translation, text generation and conversation
+//! ([`pipelines`]); each is checked against the HF (or sentence-transformers) pipeline on tiny
+//! models.
 //!
 //! ## Quick start
 //! ```no_run
@@ -84,6 +86,6 @@ pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
 pub use models::{
-    albert, bart, bert, distilbert, electra, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta,
-    xlnet,
+    albert, bart, bert, distilbert, electra, gpt2, marian, mpnet, openai_gpt, roberta, t5,
+    xlm_roberta, xlnet,
 };

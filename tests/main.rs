@@ -1,11 +1,13 @@
 //! Integration tests, in one binary because each test binary links LibTorch (slow to link).
 mod activations;
 mod albert;
+mod all_mpnet;
 mod bad_files;
 mod bart;
 mod bert;
 mod cli;
 mod config;
+mod cross_encoder;
 mod distilbert;
 mod electra;
 mod generation;
@@ -13,6 +15,8 @@ mod gpt2;
 mod layering;
 mod marian;
 mod minilm;
+mod mpnet;
+mod mpnet_pipelines;
 mod pipeline_classification;
 mod pipeline_embeddings;
 mod pipeline_generation;

@@ -47,7 +47,7 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn model_type_serde_names_are_hf_model_types() {
-    assert_eq!(ModelType::ALL.len(), 26);
+    assert_eq!(ModelType::ALL.len(), 27);
     for m in ModelType::ALL {
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(json, format!("\"{}\"", m.hf_model_type()));
@@ -62,6 +62,7 @@ fn model_type_serde_names_are_hf_model_types() {
     assert_eq!(ModelType::GPTNeo.hf_model_type(), "gpt_neo");
     assert_eq!(ModelType::M2M100.hf_model_type(), "m2m_100");
     assert_eq!(ModelType::OpenAiGpt.hf_model_type(), "openai-gpt");
+    assert_eq!(ModelType::MPNet.hf_model_type(), "mpnet");
 }
 
 #[test]

@@ -146,6 +146,14 @@ pub(crate) fn tokenizer(name: &str) -> TokenizerOption {
         ),
         "t5" => t(ModelType::T5, &spm("t5"), None, false, None, None),
         "xlnet" => t(ModelType::XLNet, &spm("xlnet"), None, false, None, None),
+        "mpnet" => t(
+            ModelType::MPNet,
+            &path(crate::all_mpnet::all_mpnet_dir().join("vocab.txt")),
+            None,
+            true,
+            None,
+            None,
+        ),
         #[cfg(feature = "hf-tokenizers")]
         "minilm_tokenizer_json" => TokenizerOption::from_hf_tokenizer_file(
             minilm_dir().join("tokenizer.json"),
@@ -341,6 +349,11 @@ fn wordpiece_bert_cased_matches_hf_on_every_line() {
     check("bert_cased", &[], 0, 0);
 }
 
+#[test]
+fn wordpiece_mpnet_matches_hf_on_every_line() {
+    check("mpnet", &[], 0, 0);
+}
+
 #[cfg(feature = "hf-tokenizers")]
 #[test]
 fn hf_tokenizer_json_matches_hf_on_every_line() {
@@ -387,7 +400,7 @@ pub(crate) fn all() -> impl Iterator<Item = &'static str> {
         .filter(|name| cfg!(feature = "hf-tokenizers") || *name != "minilm_tokenizer_json")
 }
 
-const ALL: [&str; 10] = [
+const ALL: [&str; 11] = [
     "bert_uncased",
     "bert_cased",
     "gpt2",
@@ -398,6 +411,7 @@ const ALL: [&str; 10] = [
     "t5",
     "xlnet",
     "minilm_tokenizer_json",
+    "mpnet",
 ];
 
 fn type_ids(input: &TokenizedInput) -> Vec<i64> {

@@ -12,3 +12,11 @@ for script in generate_fixtures fixtures_distilbert fixtures_roberta fixtures_al
   echo "== utils/$script.py"
   .venv/bin/python "utils/$script.py"
 done
+# MPNet (after fixtures_tokenizers: `real` writes tokenizers/mpnet.json beside its corpus) and
+# the cross-encoder references from sentence-transformers itself.
+for mode in "" real pipelines; do
+  echo "== utils/fixtures_mpnet.py $mode"
+  .venv/bin/python utils/fixtures_mpnet.py $mode
+done
+echo "== utils/fixtures_cross_encoder.py"
+.venv/bin/python utils/fixtures_cross_encoder.py

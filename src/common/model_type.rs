@@ -94,11 +94,14 @@ pub enum ModelType {
     /// FNet (`fnet`).
     #[serde(rename = "fnet", alias = "FNet")]
     FNet,
+    /// MPNet (`mpnet`).
+    #[serde(rename = "mpnet", alias = "MPNet")]
+    MPNet,
 }
 
 impl ModelType {
     /// Every model type, in declaration order.
-    pub const ALL: [ModelType; 26] = [
+    pub const ALL: [ModelType; 27] = [
         ModelType::Bart,
         ModelType::Bert,
         ModelType::DistilBert,
@@ -125,6 +128,7 @@ impl ModelType {
         ModelType::M2M100,
         ModelType::NLLB,
         ModelType::FNet,
+        ModelType::MPNet,
     ];
 
     /// The `model_type` string HF writes in `config.json` for this architecture (`"nllb"` for
@@ -157,6 +161,7 @@ impl ModelType {
             ModelType::M2M100 => "m2m_100",
             ModelType::NLLB => "nllb",
             ModelType::FNet => "fnet",
+            ModelType::MPNet => "mpnet",
         }
     }
 

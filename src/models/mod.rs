@@ -6,6 +6,7 @@ pub mod distilbert;
 pub mod electra;
 pub mod gpt2;
 pub mod marian;
+pub mod mpnet;
 pub mod openai_gpt;
 pub mod roberta;
 pub mod t5;

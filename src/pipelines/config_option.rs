@@ -5,6 +5,7 @@ use crate::bert::BertConfig;
 use crate::common::model_type::ModelType;
 use crate::distilbert::DistilBertConfig;
 use crate::electra::ElectraConfig;
+use crate::mpnet::MPNetConfig;
 use crate::roberta::RobertaConfig;
 use crate::{Config, RustBertError};
 use std::collections::HashMap;
@@ -39,6 +40,8 @@ pub enum ConfigOption {
     OpenAiGpt(crate::openai_gpt::OpenAiGptConfig),
     /// XLNet configuration.
     XLNet(crate::xlnet::XLNetConfig),
+    /// MPNet configuration.
+    MPNet(MPNetConfig),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -79,6 +82,7 @@ impl ConfigOption {
             ModelType::XLNet => {
                 ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
             }
+            ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
             // The other architectures get their configuration types with their models.
             ModelType::Deberta
             | ModelType::DebertaV2
@@ -111,6 +115,7 @@ impl ConfigOption {
             Self::GPT2(_) => "a GPT-2 configuration",
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
             Self::XLNet(_) => "an XLNet configuration",
+            Self::MPNet(_) => "an MPNet configuration",
         }
     }
 
@@ -132,6 +137,7 @@ impl ConfigOption {
             Self::Electra(config) => config.id2label.as_ref(),
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
+            Self::MPNet(config) => config.id2label.as_ref(),
             Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
         };
         labels.ok_or_else(|| {
@@ -161,6 +167,8 @@ impl ConfigOption {
             Self::GPT2(config) | Self::OpenAiGpt(config) => Some(config.n_positions),
             // Relative positions: no limit (HF's XLNet tokenizer has none either).
             Self::XLNet(_) => None,
+            // RoBERTa's positions: they start after the padding index 1.
+            Self::MPNet(config) => Some(config.max_position_embeddings - 2),
         }
     }
 
@@ -175,6 +183,7 @@ impl ConfigOption {
             Self::T5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
             Self::XLNet(config) => config.vocab_size,
+            Self::MPNet(config) => config.vocab_size,
         }
     }
 
@@ -257,6 +266,19 @@ impl TryFrom<&ConfigOption> for ElectraConfig {
             ConfigOption::Electra(config) => Ok(config.clone()),
             other => Err(RustBertError::InvalidConfigurationError(format!(
                 "an ElectraConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for MPNetConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::MPNet(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "an MPNetConfig was expected, found {other:?}"
             ))),
         }
     }

@@ -32,6 +32,7 @@ use crate::albert::AlbertForMaskedLM;
 use crate::bert::BertForMaskedLM;
 use crate::distilbert::DistilBertModelMaskedLM;
 use crate::electra::ElectraForMaskedLM;
+use crate::mpnet::MPNetForMaskedLM;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddingSide, TokenizerOption,
 };
@@ -64,7 +65,7 @@ pub struct MaskedToken {
 /// Configuration of a [`MaskedLanguageModel`]: the model type and files, tokenizer options, the
 /// mask string and where to run.
 pub struct MaskedLanguageConfig {
-    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT or ELECTRA).
+    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA or MPNet).
     pub model_type: ModelType,
     /// Weights (`.ot`, `.safetensors` or `.bin`).
     pub model_resource: ModelResource,
@@ -164,6 +165,8 @@ pub enum MaskedLanguageOption {
     Albert(AlbertForMaskedLM),
     /// ELECTRA (the generator).
     Electra(ElectraForMaskedLM),
+    /// MPNet.
+    MPNet(MPNetForMaskedLM),
 }
 
 /// Fails before any resource is fetched when the architecture has no masked LM here.
@@ -174,10 +177,11 @@ fn check_supported(model_type: ModelType) -> Result<(), RustBertError> {
         | ModelType::Roberta
         | ModelType::XLMRoberta
         | ModelType::Albert
-        | ModelType::Electra => Ok(()),
+        | ModelType::Electra
+        | ModelType::MPNet => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "masked language modelling is not available for {other:?} in this crate (supported: \
-             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA)"
+             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MPNet)"
         ))),
     }
 }
@@ -218,6 +222,9 @@ impl MaskedLanguageOption {
             (ModelType::Electra, ConfigOption::Electra(c)) => {
                 Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
             }
+            (ModelType::MPNet, ConfigOption::MPNet(c)) => {
+                Self::MPNet(MPNetForMaskedLM::try_new(root, c)?)
+            }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
                     "model type {model_type:?} does not match its configuration {other:?}"
@@ -241,6 +248,7 @@ impl MaskedLanguageOption {
             Self::Roberta(_) | Self::XLMRoberta(_) => ModelType::Roberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::MPNet(_) => ModelType::MPNet,
         }
     }
 
@@ -318,6 +326,12 @@ impl MaskedLanguageOption {
                         input_embeds,
                         train,
                     )?
+                    .prediction_scores
+            }
+            // MPNet has no token types.
+            Self::MPNet(model) => {
+                model
+                    .try_forward_t(input_ids, mask, position_ids, input_embeds, train)?
                     .prediction_scores
             }
         })

@@ -2,6 +2,7 @@
 pub mod common;
 mod config_option;
 pub mod conversation;
+pub mod cross_encoder;
 pub mod generation_utils;
 pub mod keywords_extraction;
 pub mod masked_language;

@@ -1,7 +1,7 @@
 //! Extractive question answering: find the span of a context that answers a question.
 //!
 //! By default the pipeline runs `distilbert-base-cased-distilled-squad` (downloaded once into the
-//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA or XLNet checkpoint with a
+//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet or MPNet checkpoint with a
 //! question-answering head can be loaded through [`QuestionAnsweringConfig`].
 //!
 //! ```no_run
@@ -46,6 +46,7 @@ use crate::albert::AlbertForQuestionAnswering;
 use crate::bert::BertForQuestionAnswering;
 use crate::distilbert::DistilBertForQuestionAnswering;
 use crate::electra::ElectraForQuestionAnswering;
+use crate::mpnet::MPNetForQuestionAnswering;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
     TokenizerOption,
@@ -255,6 +256,8 @@ pub enum QuestionAnsweringOption {
     Electra(ElectraForQuestionAnswering),
     /// XLNet (the simple span head).
     XLNet(crate::xlnet::XLNetForQuestionAnswering),
+    /// MPNet.
+    MPNet(MPNetForQuestionAnswering),
 }
 
 fn wrong_config(model_type: ModelType, config: &ConfigOption) -> RustBertError {
@@ -303,6 +306,9 @@ impl QuestionAnsweringOption {
             (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
                 crate::xlnet::XLNetForQuestionAnswering::new(p, config)?,
             )),
+            (ModelType::MPNet, ConfigOption::MPNet(config)) => {
+                Ok(Self::MPNet(MPNetForQuestionAnswering::try_new(p, config)?))
+            }
             (
                 ModelType::Bert
                 | ModelType::DistilBert
@@ -310,12 +316,13 @@ impl QuestionAnsweringOption {
                 | ModelType::XLMRoberta
                 | ModelType::Albert
                 | ModelType::Electra
-                | ModelType::XLNet,
+                | ModelType::XLNet
+                | ModelType::MPNet,
                 _,
             ) => Err(wrong_config(model_type, config)),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "question answering is not implemented for {model_type:?} in this crate \
-                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet)"
+                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, MPNet)"
             ))),
         }
     }
@@ -330,6 +337,7 @@ impl QuestionAnsweringOption {
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
+            Self::MPNet(_) => ModelType::MPNet,
         }
     }
 
@@ -409,6 +417,11 @@ impl QuestionAnsweringOption {
                     input_embeds,
                     train,
                 )?;
+                (output.start_logits, output.end_logits)
+            }
+            // MPNet has no token types.
+            Self::MPNet(model) => {
+                let output = model.try_forward_t(input_ids, mask, None, input_embeds, train)?;
                 (output.start_logits, output.end_logits)
             }
         })

@@ -1,7 +1,7 @@
 //! # Sequence classification pipeline (sentiment analysis, topic classification, ...)
 //!
 //! Classifies whole texts with a model fine-tuned for sequence classification (BERT,
-//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet or BART). The labels are those of
+//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART or MPNet). The labels are those of
 //! the checkpoint's `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over
 //! the labels, or a sigmoid per label when the configuration's `problem_type` is
 //! `multi_label_classification` or the model has a single label (raw logits for `regression`).
@@ -48,6 +48,7 @@ use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
+use crate::mpnet::MPNetForSequenceClassification;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddedBatch, TokenizerOption,
 };
@@ -184,6 +185,8 @@ pub enum SequenceClassificationOption {
     XLNet(XLNetForSequenceClassification),
     /// BART (the decoder state at the last end token).
     Bart(crate::bart::BartForSequenceClassification),
+    /// MPNet.
+    MPNet(MPNetForSequenceClassification),
 }
 
 /// The class logits of one classifier head, whatever its architecture's `forward_t` takes.
@@ -278,6 +281,23 @@ impl ClassifierLogits for crate::bart::BartForSequenceClassification {
     }
 }
 
+impl ClassifierLogits for MPNetForSequenceClassification {
+    /// MPNet has no token types.
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        _token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        Ok(self
+            .try_forward_t(input_ids, mask, position_ids, input_embeds, train)?
+            .logits)
+    }
+}
+
 impl ClassifierLogits for DistilBertModelClassifier {
     /// DistilBERT has no token types, and computes its own positions.
     fn logits(
@@ -295,7 +315,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 
 /// The model types the classification pipelines support, named in errors.
 pub(crate) const SUPPORTED: &str =
-    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART";
+    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART, MPNet";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -307,7 +327,8 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::Albert
         | ModelType::Electra
         | ModelType::XLNet
-        | ModelType::Bart => Ok(()),
+        | ModelType::Bart
+        | ModelType::MPNet => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "{task} is not available for {other:?} models in this crate yet (supported: {SUPPORTED})"
         ))),
@@ -370,6 +391,9 @@ impl SequenceClassificationOption {
             (ModelType::Bart, ConfigOption::Bart(config)) => Self::Bart(
                 crate::bart::BartForSequenceClassification::new(&root, config)?,
             ),
+            (ModelType::MPNet, ConfigOption::MPNet(config)) => {
+                Self::MPNet(MPNetForSequenceClassification::new(&root, config)?)
+            }
             (
                 ModelType::Bert
                 | ModelType::DistilBert
@@ -378,7 +402,8 @@ impl SequenceClassificationOption {
                 | ModelType::Albert
                 | ModelType::Electra
                 | ModelType::XLNet
-                | ModelType::Bart,
+                | ModelType::Bart
+                | ModelType::MPNet,
                 other,
             ) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
@@ -407,6 +432,7 @@ impl SequenceClassificationOption {
             Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
+            Self::MPNet(_) => ModelType::MPNet,
         }
     }
 
@@ -431,6 +457,7 @@ impl SequenceClassificationOption {
             Self::Electra(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
+            Self::MPNet(model) => model,
         };
         head.logits(
             input_ids,

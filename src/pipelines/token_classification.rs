@@ -80,6 +80,7 @@ use crate::albert::AlbertForTokenClassification;
 use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
 use crate::electra::ElectraForTokenClassification;
+use crate::mpnet::MPNetForTokenClassification;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
     TokenizerOption,
@@ -280,6 +281,8 @@ pub enum TokenClassificationOption {
     Electra(ElectraForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
+    /// MPNet.
+    MPNet(MPNetForTokenClassification),
 }
 
 fn wrong_config(model_type: ModelType, config: &ConfigOption) -> RustBertError {
@@ -303,14 +306,15 @@ impl TokenClassificationOption {
             | ModelType::XLMRoberta
             | ModelType::Albert
             | ModelType::Electra
-            | ModelType::XLNet => Ok(()),
+            | ModelType::XLNet
+            | ModelType::MPNet => Ok(()),
             ModelType::Deberta
             | ModelType::DebertaV2
             | ModelType::MobileBert
             | ModelType::Longformer
             | ModelType::FNet => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
-                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, XLNet)"
+                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, XLNet, MPNet)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -356,6 +360,9 @@ impl TokenClassificationOption {
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
+            (ModelType::MPNet, ConfigOption::MPNet(c)) => {
+                Self::MPNet(MPNetForTokenClassification::new(p, c)?)
+            }
             (model_type, config) => return Err(wrong_config(model_type, config)),
         })
     }
@@ -370,6 +377,7 @@ impl TokenClassificationOption {
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
+            Self::MPNet(_) => ModelType::MPNet,
         }
     }
 
@@ -450,6 +458,12 @@ impl TokenClassificationOption {
                         input_embeds,
                         train,
                     )?
+                    .logits
+            }
+            // MPNet has no token types.
+            Self::MPNet(model) => {
+                model
+                    .try_forward_t(input_ids, mask, position_ids, input_embeds, train)?
                     .logits
             }
         })

@@ -15,8 +15,8 @@
 //! last when entailment is the first. With a single candidate label, `predict` scores it as
 //! `predict_multilabel` does (HF's rule: a softmax over one label would always give 1).
 //!
-//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet and
-//! BART. The `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
+//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet,
+//! BART and MPNet. The `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
@@ -54,6 +54,7 @@ use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
+use crate::mpnet::MPNetForSequenceClassification;
 use crate::pipelines::common::{ConfigOption, ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::sequence_classification::{
     argmax, batched_logits, check_supported, max_length, softmax, sort_by_score, ClassifierLogits,
@@ -198,6 +199,8 @@ pub enum ZeroShotClassificationOption {
     XLNet(crate::xlnet::XLNetForSequenceClassification),
     /// BART (BART-large-MNLI is the default).
     Bart(crate::bart::BartForSequenceClassification),
+    /// MPNet.
+    MPNet(MPNetForSequenceClassification),
 }
 
 impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
@@ -211,6 +214,7 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::Electra(m) => Self::Electra(m),
             SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
             SequenceClassificationOption::Bart(m) => Self::Bart(m),
+            SequenceClassificationOption::MPNet(m) => Self::MPNet(m),
         }
     }
 }
@@ -254,6 +258,7 @@ impl ZeroShotClassificationOption {
             Self::Electra(_) => ModelType::Electra,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
+            Self::MPNet(_) => ModelType::MPNet,
         }
     }
 
@@ -278,6 +283,7 @@ impl ZeroShotClassificationOption {
             Self::Electra(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
+            Self::MPNet(model) => model,
         };
         head.logits(
             input_ids,

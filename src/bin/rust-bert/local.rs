@@ -230,6 +230,7 @@ fn tokenizer_file_names(
         | ModelType::DistilBert
         | ModelType::Electra
         | ModelType::MobileBert
+        | ModelType::MPNet
         | ModelType::ProphetNet => (&["vocab.txt"], None),
         ModelType::Roberta
         | ModelType::Longformer

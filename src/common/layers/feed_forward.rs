@@ -25,13 +25,34 @@ impl DenseResidualNorm {
         dropout: f64,
     ) -> Self {
         let p = p.borrow();
+        Self::with_paths(
+            &(p / "dense"),
+            &(p / "LayerNorm"),
+            in_dim,
+            out_dim,
+            layer_norm_eps,
+            dropout,
+        )
+    }
+
+    /// Builds the block with its projection at `dense` and its norm at `layer_norm`, for
+    /// checkpoints that file the two under different parents (MPNet: `attention.attn.o` and
+    /// `attention.LayerNorm`).
+    pub fn with_paths(
+        dense: &nn::Path,
+        layer_norm: &nn::Path,
+        in_dim: i64,
+        out_dim: i64,
+        layer_norm_eps: f64,
+        dropout: f64,
+    ) -> Self {
         let layer_norm_config = nn::LayerNormConfig {
             eps: layer_norm_eps,
             ..Default::default()
         };
         Self {
-            dense: linear(p / "dense", in_dim, out_dim),
-            layer_norm: nn::layer_norm(p / "LayerNorm", vec![out_dim], layer_norm_config),
+            dense: linear(dense, in_dim, out_dim),
+            layer_norm: nn::layer_norm(layer_norm, vec![out_dim], layer_norm_config),
             dropout: Dropout::new(dropout),
         }
     }

@@ -5,6 +5,7 @@ pub mod embeddings;
 pub mod feed_forward;
 pub mod layer_stack;
 pub mod linear;
+pub mod relative_position;
 pub mod summary;
 pub mod two_layer_ffn;
 
@@ -17,6 +18,7 @@ pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
 pub use feed_forward::{DenseResidualNorm, Intermediate};
 pub use layer_stack::{run_layer_stack, LayerStackOutput, StackOutputs};
 pub use linear::{linear, linear_no_bias, LinearNoBias};
+pub use relative_position::{relative_position_bucket, RelativePositionBias};
 pub use summary::{
     flatten_choices, num_choices, ChoiceInputs, SequenceSummary, SummaryConfig, SummaryType,
 };

@@ -2,7 +2,7 @@
 //! resources.
 #[cfg(feature = "hf-tokenizers")]
 use super::HFTokenizer;
-use super::TokenizerOption;
+use super::{MPNetTokenizer, TokenizerOption};
 use crate::common::model_type::ModelType;
 use crate::resources::ResourceProvider;
 use crate::RustBertError;
@@ -222,6 +222,17 @@ impl TokenizerOption {
                 refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
                 let merges = require_merges(model_type, merges_path)?;
                 TokenizerOption::NLLB(NLLBTokenizer::from_files(vocab_path, merges).map_err(err)?)
+            }
+            ModelType::MPNet => {
+                refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
+                TokenizerOption::MPNet(
+                    MPNetTokenizer::from_file(
+                        vocab_path,
+                        lower_case,
+                        strip_accents.unwrap_or(lower_case),
+                    )
+                    .map_err(err)?,
+                )
             }
             ModelType::FNet => TokenizerOption::FNet(
                 FNetTokenizer::from_file(vocab_path, lower_case, strip_accents.unwrap_or(false))

@@ -48,12 +48,14 @@ mod batch;
 #[cfg(feature = "hf-tokenizers")]
 mod hf;
 mod load;
+mod mpnet;
 mod sequence;
 mod truncation;
 
 pub use batch::{length_sorted_batches, pad_sequences, PaddedBatch, PaddingSide};
 #[cfg(feature = "hf-tokenizers")]
 pub use hf::{HFTokenizer, SpecialTokenMap};
+pub use mpnet::MPNetTokenizer;
 use sequence::{hf_offsets, OnlySpace, Sequence};
 use truncation::{truncated_lengths, window_ranges};
 
@@ -101,6 +103,8 @@ pub enum TokenizerOption {
     FNet(FNetTokenizer),
     /// BART (RoBERTa's byte-level BPE).
     Bart(RobertaTokenizer),
+    /// MPNet (BERT's WordPiece with MPNet's special tokens, see [`MPNetTokenizer`]).
+    MPNet(MPNetTokenizer),
     /// Any HF `tokenizer.json` (with its `special_tokens_map.json`).
     #[cfg(feature = "hf-tokenizers")]
     HFTokenizer(HFTokenizer),
@@ -130,6 +134,7 @@ macro_rules! dispatch {
             TokenizerOption::NLLB($t) => $rt,
             TokenizerOption::FNet($t) => $rt,
             TokenizerOption::Bart($t) => $rt,
+            TokenizerOption::MPNet($t) => $rt,
             #[cfg(feature = "hf-tokenizers")]
             TokenizerOption::HFTokenizer($h) => $hf,
         }
@@ -171,6 +176,7 @@ impl TokenizerOption {
             Self::M2M100(_) => ModelType::M2M100,
             Self::NLLB(_) => ModelType::NLLB,
             Self::FNet(_) => ModelType::FNet,
+            Self::MPNet(_) => ModelType::MPNet,
             #[cfg(feature = "hf-tokenizers")]
             Self::HFTokenizer(_) => ModelType::Bert,
         }

@@ -60,7 +60,7 @@ impl RobertaEmbeddings {
         }
         Err(RustBertError::ValueError(format!(
             "input of {seq_len} tokens needs position {highest}, but max_position_embeddings = {} \
-             (RoBERTa positions start after padding index {}, so at most {} tokens fit); \
+             (positions start after padding index {}, so at most {} tokens fit); \
              truncate it",
             self.max_position_embeddings,
             self.padding_index,

@@ -339,34 +339,7 @@ fn weight<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Tenso
         .var("weight", &[out_dim, in_dim], Init::Const(0.0))
 }
 
-/// HF's `_relative_position_bucket`: relative positions (memory minus query, int64) to buckets, exact
-/// for small distances, logarithmic up to `max_distance`; bidirectional attention splits the
-/// buckets between both directions.
-pub fn relative_position_bucket(
-    relative_position: &Tensor,
-    bidirectional: bool,
-    num_buckets: i64,
-    max_distance: i64,
-) -> Tensor {
-    let mut buckets = relative_position.zeros_like();
-    let mut num_buckets = num_buckets;
-    let position = if bidirectional {
-        num_buckets /= 2;
-        buckets += relative_position.gt(0).to_kind(Kind::Int64) * num_buckets;
-        relative_position.abs()
-    } else {
-        -relative_position.clamp_max(0)
-    };
-    let max_exact = num_buckets / 2;
-    let is_small = position.lt(max_exact);
-    let large = ((position.to_kind(Kind::Float) / max_exact as f64).log()
-        / (max_distance as f64 / max_exact as f64).ln()
-        * (num_buckets - max_exact) as f64)
-        .to_kind(Kind::Int64)
-        + max_exact;
-    let large = large.clamp_max(num_buckets - 1);
-    buckets + position.where_self(&is_small, &large)
-}
+pub use crate::common::layers::relative_position_bucket;
 
 /// T5 attention (no scaling of the scores; a relative position bias in the first layer).
 #[derive(Debug)]

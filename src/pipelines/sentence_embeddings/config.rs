@@ -34,7 +34,7 @@ pub struct SentenceEmbeddingsConfig {
     /// `modules.json`: the module list (Transformer, Pooling, optional Dense and Normalize).
     pub modules_config_resource: Box<dyn ResourceProvider + Send>,
     /// Architecture of the transformer (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA,
-    /// T5).
+    /// MPNet, T5).
     pub transformer_type: ModelType,
     /// The transformer's HF `config.json`.
     pub transformer_config_resource: Box<dyn ResourceProvider + Send>,

@@ -2,7 +2,7 @@
 //!
 //! Turns texts into fixed-size vectors to compare (e.g. by cosine similarity) for semantic
 //! search, clustering or paraphrase mining, as [sentence-transformers](https://sbert.net) does:
-//! a transformer (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA or T5's encoder)
+//! a transformer (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MPNet or T5's encoder)
 //! gives token embeddings, a [`Pooling`](layers::Pooling) module makes one vector of them (CLS
 //! token, mean, max, mean over the square root of the length, ...), then an optional
 //! [`Dense`](layers::Dense) layer and an optional L2 normalisation follow, as the folder's

@@ -3,6 +3,7 @@ use crate::albert::AlbertForSentenceEmbeddings;
 use crate::bert::BertForSentenceEmbeddings;
 use crate::distilbert::DistilBertForSentenceEmbeddings;
 use crate::electra::ElectraModel;
+use crate::mpnet::MPNetModel;
 use crate::pipelines::common::{
     cast_var_store, length_sorted_batches, ConfigOption, ModelType, PaddingSide, TokenizerOption,
 };
@@ -41,6 +42,8 @@ pub enum SentenceEmbeddingsOption {
     Electra(ElectraModel),
     /// T5's encoder (sentence-T5).
     T5(crate::t5::T5ForSentenceEmbeddings),
+    /// MPNet (the base model without pooler: all-mpnet-base-v2).
+    MPNet(MPNetModel),
 }
 
 /// Fails before any resource is fetched when the architecture has no sentence-embeddings model
@@ -53,10 +56,11 @@ pub(crate) fn check_supported(transformer_type: ModelType) -> Result<(), RustBer
         | ModelType::XLMRoberta
         | ModelType::Albert
         | ModelType::Electra
-        | ModelType::T5 => Ok(()),
+        | ModelType::T5
+        | ModelType::MPNet => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "sentence embeddings are not available for {other:?} transformers in this crate \
-             (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, T5)"
+             (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, T5, MPNet)"
         ))),
     }
 }
@@ -98,6 +102,9 @@ impl SentenceEmbeddingsOption {
             }
             (ModelType::T5, ConfigOption::T5(c)) => {
                 Self::T5(crate::t5::T5ForSentenceEmbeddings::new(p, c))
+            }
+            (ModelType::MPNet, ConfigOption::MPNet(c)) => {
+                Self::MPNet(MPNetModel::new_with_optional_pooler(p, c, false)?)
             }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
@@ -152,6 +159,10 @@ impl SentenceEmbeddingsOption {
                 (output.hidden_state, attentions)
             }
             Self::T5(model) => model.forward(tokens_ids, tokens_masks)?,
+            Self::MPNet(model) => {
+                let output = model.forward_t(ids, mask, None, None, false)?;
+                (output.hidden_state, output.all_attentions)
+            }
         })
     }
 }
@@ -201,9 +212,11 @@ fn build_tokenizer(
     tokenizer_config: &SentenceEmbeddingsTokenizerConfig,
 ) -> Result<TokenizerOption, RustBertError> {
     let strip_accents = match transformer_type {
-        ModelType::Bert | ModelType::DistilBert | ModelType::Albert | ModelType::Electra => {
-            tokenizer_config.strip_accents
-        }
+        ModelType::Bert
+        | ModelType::DistilBert
+        | ModelType::Albert
+        | ModelType::Electra
+        | ModelType::MPNet => tokenizer_config.strip_accents,
         _ => None,
     };
     let add_prefix_space = match transformer_type {
