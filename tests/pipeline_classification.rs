@@ -1,7 +1,7 @@
 //! Sequence classification, sentiment and zero-shot classification pipelines against HF 5.24's
 //! `text-classification` and `zero-shot-classification` pipelines on tiny random BERT,
 //! DistilBERT, RoBERTa, XLNet, BART and ELECTRA classifiers (utils/fixtures_pipeline_classification.py).
-use crate::util::{fixtures, TOL};
+use crate::util::{fixtures, PIPELINE_TOL as TOL};
 use rust_bert::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use rust_bert::pipelines::sentiment::{SentimentModel, SentimentPolarity};
 use rust_bert::pipelines::sequence_classification::{

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use tch::{Device, Tensor};
 
 /// Probabilities and embeddings: parity tolerance of the pipelines (parity.md).
-const SCORE_TOL: f64 = 1e-4;
+const SCORE_TOL: f64 = crate::util::PIPELINE_TOL;
 
 fn dir() -> PathBuf {
     fixtures().join("pipeline_embeddings")
@@ -277,7 +277,8 @@ fn minilm_embeddings_match_sentence_transformers() {
         "all-MiniLM-L6-v2: {} sentences, max |diff| {diff:e}",
         sentences.len()
     );
-    assert!(diff <= 1e-5, "max |diff| {diff:e}");
+    // README: ≤ 2e-7 measured; 1e-6 leaves room for float noise only.
+    assert!(diff <= 1e-6, "max |diff| {diff:e}");
     let tensor = model.encode_as_tensor(&sentences).unwrap();
     assert_eq!(tensor.embeddings.size(), want.size());
     assert!(tensor.all_attentions.is_none());
@@ -600,7 +601,7 @@ fn keywords_match_keybert_scorers_on_minilm() {
             for (keyword, (_, score, offsets)) in got.iter().zip(want) {
                 let diff = (f64::from(keyword.score) - score).abs();
                 assert!(
-                    diff <= 1e-5,
+                    diff <= crate::util::PIPELINE_TOL,
                     "{what} {}: score {} vs {score}",
                     keyword.text,
                     keyword.score

@@ -124,8 +124,9 @@ struct Diffs {
     answers: usize,
 }
 
-/// Same spans and texts as the reference, in the same order; scores within 1e-4 (absolute) and
-/// 1e-4 relative, span scores of tiny models being small.
+/// Same spans and texts as the reference, in the same order; scores within
+/// [`crate::util::PIPELINE_TOL`] (absolute) and 1e-4 relative, span scores of tiny models
+/// being small.
 #[track_caller]
 fn check(what: &str, actual: &[Answer], expected: &[ExpectedAnswer], diffs: &mut Diffs) {
     let spans = |a: &[Answer]| {
@@ -142,7 +143,7 @@ fn check(what: &str, actual: &[Answer], expected: &[ExpectedAnswer], diffs: &mut
         let abs = (a.score - e.score).abs();
         let rel = abs / e.score.abs().max(f64::MIN_POSITIVE);
         assert!(
-            abs <= 1e-4 && rel <= 1e-4,
+            abs <= crate::util::PIPELINE_TOL && rel <= 1e-4,
             "{what}: score {} vs HF {} ({abs:e})",
             a.score,
             e.score

@@ -1,6 +1,6 @@
 //! Token classification, NER and POS pipelines against HF's `pipeline("token-classification")`
 //! on tiny random models (fixtures: utils/fixtures_pipeline_tokens.py).
-use crate::util::{fixtures, TOL};
+use crate::util::{fixtures, PIPELINE_TOL as TOL};
 use rust_bert::pipelines::common::ModelResource;
 use rust_bert::pipelines::common::{ModelType, TokenizerOption};
 use rust_bert::pipelines::ner::{group_entities, Entity, NERModel};

@@ -7,8 +7,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tch::Tensor;
 
-/// Parity tolerance against HF (fp32, CPU), from parity.md.
+/// Parity tolerance against HF (fp32, CPU) of the model tests: the bound README's parity
+/// section states for every head and layer (tests of a tighter bound name their own).
 pub const TOL: f64 = 1e-4;
+
+/// Tolerance of the pipeline tests' scores against HF's pipelines: README states ≤ 2e-7 … 7e-7
+/// per pipeline (their measured maxima); this is a few times the largest, so a real regression
+/// fails while float noise does not.
+pub const PIPELINE_TOL: f64 = 2e-6;
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

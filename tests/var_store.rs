@@ -182,3 +182,47 @@ fn gpt2_round_trip_keeps_its_logits() {
         assert!(diff < 1e-6, "gpt2 {file}: {diff}");
     }
 }
+
+/// A model built directly (rust-bert's `X::new(vs.root(), &config)`) and used without loading
+/// holds HF's initial distribution, never uninitialised memory: linear weights from
+/// `normal(0, 0.02)`, biases zero, so its outputs are finite and reproducible under a seed.
+#[test]
+fn models_built_without_loading_hold_hf_initial_values() {
+    let config = BertConfig::from_file(fixture("bert/base/config.json"));
+    let outputs: Vec<Tensor> = (0..2)
+        .map(|_| {
+            tch::manual_seed(7);
+            let vs = VarStore::new(Device::Cpu);
+            let model = BertModel::<rust_bert::bert::BertEmbeddings>::new(vs.root(), &config);
+            let mut weights = 0;
+            for (name, variable) in vs.variables() {
+                assert!(
+                    bool::try_from(variable.isfinite().all()).unwrap(),
+                    "{name} holds non-finite values"
+                );
+                if name.ends_with(".weight") && variable.dim() == 2 && !name.contains("embeddings")
+                {
+                    let std = f64::try_from(variable.std(true)).unwrap();
+                    assert!((0.014..0.026).contains(&std), "{name}: std {std}");
+                    weights += 1;
+                }
+                if name.ends_with("dense.bias") || name.ends_with("query.bias") {
+                    assert_eq!(f64::try_from(variable.abs().max()).unwrap(), 0.0, "{name}");
+                }
+            }
+            assert!(weights >= 6 * config.num_hidden_layers as usize);
+            let ids = Tensor::from_slice(&[2i64, 5, 7, 9]).view([1, 4]);
+            tch::no_grad(|| {
+                model
+                    .forward_t(Some(&ids), None, None, None, None, None, None, false)
+                    .unwrap()
+                    .hidden_state
+            })
+        })
+        .collect();
+    assert!(bool::try_from(outputs[0].isfinite().all()).unwrap());
+    assert_eq!(
+        f64::try_from((&outputs[0] - &outputs[1]).abs().max()).unwrap(),
+        0.0
+    );
+}

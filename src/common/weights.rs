@@ -520,12 +520,27 @@ fn map_file(path: &Path) -> Result<memmap2::Mmap, RustBertError> {
 }
 
 /// Loads the weights of a resource (file or in-memory buffer) into a `VarStore`.
+///
+/// A file (local, or downloaded into the cache) takes [`load_weights_from_file`]'s path:
+/// `.safetensors` (single or sharded) are memory-mapped and copied once into the variables,
+/// never read whole into memory first. Only in-memory buffers are parsed from their bytes.
 pub fn load_weights_from_resource(
     vs: &VarStore,
     resource: &dyn ResourceProvider,
 ) -> Result<LoadReport, RustBertError> {
-    let tensors = read_resource_tensors(resource)?;
-    load_tensors_into(vs, tensors, &format!("{resource:?}"))
+    // The buffer's lock guard is dropped at the end of this statement, before the buffer is
+    // read again below (holding it would deadlock).
+    let path = match resource.get_resource()? {
+        Resource::PathBuf(path) => Some(path),
+        Resource::Buffer(_) => None,
+    };
+    match path {
+        Some(path) => load_weights_from_file(vs, path),
+        None => {
+            let tensors = read_resource_tensors(resource)?;
+            load_tensors_into(vs, tensors, &format!("{resource:?}"))
+        }
+    }
 }
 
 /// Converts every floating tensor to `kind`, leaving integer tensors (e.g. buffers of ids)

@@ -205,32 +205,37 @@ impl MaskedLanguageOption {
             ConfigOption::from_file(config.model_type, config.config_resource.get_local_path()?)?;
         let mut var_store = VarStore::new(config.device);
         let root = var_store.root();
-        let model = match (config.model_type, &model_config) {
-            (ModelType::Bert, ConfigOption::Bert(c)) => Self::Bert(BertForMaskedLM::new(root, c)),
-            (ModelType::DistilBert, ConfigOption::DistilBert(c)) => {
-                Self::DistilBert(DistilBertModelMaskedLM::new(root, c))
-            }
-            (ModelType::Roberta, ConfigOption::Roberta(c)) => {
-                Self::Roberta(RobertaForMaskedLM::new(root, c))
-            }
-            (ModelType::XLMRoberta, ConfigOption::Roberta(c)) => {
-                Self::XLMRoberta(RobertaForMaskedLM::new(root, c))
-            }
-            (ModelType::Albert, ConfigOption::Albert(c)) => {
-                Self::Albert(AlbertForMaskedLM::new(root, c))
-            }
-            (ModelType::Electra, ConfigOption::Electra(c)) => {
-                Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
-            }
-            (ModelType::MPNet, ConfigOption::MPNet(c)) => {
-                Self::MPNet(MPNetForMaskedLM::try_new(root, c)?)
-            }
-            (model_type, other) => {
-                return Err(RustBertError::InvalidConfigurationError(format!(
-                    "model type {model_type:?} does not match its configuration {other:?}"
-                )))
-            }
-        };
+        let model =
+            crate::common::layers::linear::with_deferred_init(|| -> Result<_, RustBertError> {
+                Ok(match (config.model_type, &model_config) {
+                    (ModelType::Bert, ConfigOption::Bert(c)) => {
+                        Self::Bert(BertForMaskedLM::new(root, c))
+                    }
+                    (ModelType::DistilBert, ConfigOption::DistilBert(c)) => {
+                        Self::DistilBert(DistilBertModelMaskedLM::new(root, c))
+                    }
+                    (ModelType::Roberta, ConfigOption::Roberta(c)) => {
+                        Self::Roberta(RobertaForMaskedLM::new(root, c))
+                    }
+                    (ModelType::XLMRoberta, ConfigOption::Roberta(c)) => {
+                        Self::XLMRoberta(RobertaForMaskedLM::new(root, c))
+                    }
+                    (ModelType::Albert, ConfigOption::Albert(c)) => {
+                        Self::Albert(AlbertForMaskedLM::new(root, c))
+                    }
+                    (ModelType::Electra, ConfigOption::Electra(c)) => {
+                        Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
+                    }
+                    (ModelType::MPNet, ConfigOption::MPNet(c)) => {
+                        Self::MPNet(MPNetForMaskedLM::try_new(root, c)?)
+                    }
+                    (model_type, other) => {
+                        return Err(RustBertError::InvalidConfigurationError(format!(
+                            "model type {model_type:?} does not match its configuration {other:?}"
+                        )))
+                    }
+                })
+            })?;
         crate::resources::load_weights(
             &config.model_resource,
             &mut var_store,

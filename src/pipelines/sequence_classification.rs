@@ -366,57 +366,60 @@ impl SequenceClassificationOption {
     ) -> Result<(Self, VarStore), RustBertError> {
         let mut var_store = VarStore::new(device);
         let root = var_store.root();
-        let model = match (model_type, model_config) {
-            (ModelType::Bert, ConfigOption::Bert(config)) => {
-                Self::Bert(BertForSequenceClassification::new(&root, config)?)
-            }
-            (ModelType::DistilBert, ConfigOption::DistilBert(config)) => {
-                Self::DistilBert(DistilBertModelClassifier::new(&root, config)?)
-            }
-            (ModelType::Roberta, ConfigOption::Roberta(config)) => {
-                Self::Roberta(RobertaForSequenceClassification::new(&root, config)?)
-            }
-            (ModelType::XLMRoberta, ConfigOption::Roberta(config)) => {
-                Self::XLMRoberta(RobertaForSequenceClassification::new(&root, config)?)
-            }
-            (ModelType::Albert, ConfigOption::Albert(config)) => {
-                Self::Albert(AlbertForSequenceClassification::new(&root, config)?)
-            }
-            (ModelType::Electra, ConfigOption::Electra(config)) => {
-                Self::Electra(ElectraForSequenceClassification::new(&root, config)?)
-            }
-            (ModelType::XLNet, ConfigOption::XLNet(config)) => {
-                Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
-            }
-            (ModelType::Bart, ConfigOption::Bart(config)) => Self::Bart(
-                crate::bart::BartForSequenceClassification::new(&root, config)?,
-            ),
-            (ModelType::MPNet, ConfigOption::MPNet(config)) => {
-                Self::MPNet(MPNetForSequenceClassification::new(&root, config)?)
-            }
-            (
-                ModelType::Bert
-                | ModelType::DistilBert
-                | ModelType::Roberta
-                | ModelType::XLMRoberta
-                | ModelType::Albert
-                | ModelType::Electra
-                | ModelType::XLNet
-                | ModelType::Bart
-                | ModelType::MPNet,
-                other,
-            ) => {
-                return Err(RustBertError::InvalidConfigurationError(format!(
-                    "model type {model_type:?} does not match the configuration given ({})",
-                    config_name(other)
-                )))
-            }
-            (other, _) => {
-                return Err(RustBertError::UnsupportedError(format!(
+        let model =
+            crate::common::layers::linear::with_deferred_init(|| -> Result<_, RustBertError> {
+                Ok(match (model_type, model_config) {
+                    (ModelType::Bert, ConfigOption::Bert(config)) => {
+                        Self::Bert(BertForSequenceClassification::new(&root, config)?)
+                    }
+                    (ModelType::DistilBert, ConfigOption::DistilBert(config)) => {
+                        Self::DistilBert(DistilBertModelClassifier::new(&root, config)?)
+                    }
+                    (ModelType::Roberta, ConfigOption::Roberta(config)) => {
+                        Self::Roberta(RobertaForSequenceClassification::new(&root, config)?)
+                    }
+                    (ModelType::XLMRoberta, ConfigOption::Roberta(config)) => {
+                        Self::XLMRoberta(RobertaForSequenceClassification::new(&root, config)?)
+                    }
+                    (ModelType::Albert, ConfigOption::Albert(config)) => {
+                        Self::Albert(AlbertForSequenceClassification::new(&root, config)?)
+                    }
+                    (ModelType::Electra, ConfigOption::Electra(config)) => {
+                        Self::Electra(ElectraForSequenceClassification::new(&root, config)?)
+                    }
+                    (ModelType::XLNet, ConfigOption::XLNet(config)) => {
+                        Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
+                    }
+                    (ModelType::Bart, ConfigOption::Bart(config)) => Self::Bart(
+                        crate::bart::BartForSequenceClassification::new(&root, config)?,
+                    ),
+                    (ModelType::MPNet, ConfigOption::MPNet(config)) => {
+                        Self::MPNet(MPNetForSequenceClassification::new(&root, config)?)
+                    }
+                    (
+                        ModelType::Bert
+                        | ModelType::DistilBert
+                        | ModelType::Roberta
+                        | ModelType::XLMRoberta
+                        | ModelType::Albert
+                        | ModelType::Electra
+                        | ModelType::XLNet
+                        | ModelType::Bart
+                        | ModelType::MPNet,
+                        other,
+                    ) => {
+                        return Err(RustBertError::InvalidConfigurationError(format!(
+                            "model type {model_type:?} does not match the configuration given ({})",
+                            config_name(other)
+                        )))
+                    }
+                    (other, _) => {
+                        return Err(RustBertError::UnsupportedError(format!(
                 "no sequence classifier for {other:?} in this crate yet (supported: {SUPPORTED})"
             )))
-            }
-        };
+                    }
+                })
+            })?;
         load_weights(weights, &mut var_store, kind, device)?;
         Ok((model, var_store))
     }

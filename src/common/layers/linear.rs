@@ -1,21 +1,61 @@
 //! Linear layers named as HF names them (`weight`, `bias`).
 //!
-//! The weights of linear layers are left as allocated, not initialised: models here are built
-//! to receive pretrained weights (a tensor the file lacks is a load error), and filling them
-//! first would cost a pass over most of the model's memory (about 30 ms of a 65 ms BERT-base
-//! load); HF skips it the same way (`from_pretrained` builds on the meta device). A random
-//! init of a BERT-base alone costs about 0.8 s on two cores. Smaller variables start at zero.
+//! A linear layer built directly (`BertModel::new(vs.root(), &config)`, as rust-bert's users
+//! do) starts as HF initialises it: weights drawn from `normal(0, 0.02)` (HF's
+//! `initializer_range` default), biases zero, so a model used or fine-tuned before (or without)
+//! loading computes on HF's initial distribution, never on uninitialised memory. The crate's
+//! own loaders (pipelines, generators) build their models inside [`with_deferred_init`]: there
+//! every variable is overwritten by the weight file right after (a tensor the file lacks is a
+//! load error, so none is ever used unloaded), and initialising first would cost a pass over
+//! the model's memory (a random init of BERT-base takes about 0.8 s on two cores against a
+//! 65 ms load); HF skips it the same way (`from_pretrained` builds on the meta device).
+//! Embedding tables follow the same rule ([`embedding_config`]); norms start at one, their
+//! biases at zero.
 use std::borrow::Borrow;
+use std::cell::Cell;
 use tch::nn::{self, Init, Module};
 use tch::Tensor;
 
-/// A trainable variable `name` of shape `dims` whose memory is left as allocated (its values
-/// are whatever the allocator returns until weights are loaded into it).
-pub fn uninitialized(p: &nn::Path, name: &str, dims: &[i64]) -> Tensor {
-    p.add(name, Tensor::empty(dims, (p.kind(), p.device())), true)
+thread_local! {
+    /// Set while [`with_deferred_init`] runs on this thread.
+    static DEFERRED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// A linear layer with `weight` and `bias` variables (uninitialised, see the module docs).
+/// Runs `build` (a model's construction) with the weights of linear layers left as allocated
+/// instead of initialised, for a model whose every variable is loaded right after: the
+/// crate's pipelines and generators build their models this way, then load them with the
+/// loaders of [`crate::common::weights`], which refuse a file missing any tensor.
+pub fn with_deferred_init<T>(build: impl FnOnce() -> T) -> T {
+    /// Restores the previous state, also when `build` unwinds.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DEFERRED.with(|d| d.set(self.0));
+        }
+    }
+    let _restore = Restore(DEFERRED.with(|d| d.replace(true)));
+    build()
+}
+
+/// A trainable variable `name` of shape `dims` for a linear layer: HF's initial values (a
+/// matrix from `normal(0, 0.02)`, a vector zero), or, inside [`with_deferred_init`], memory
+/// left as allocated until the weights are loaded into it.
+pub fn uninitialized(p: &nn::Path, name: &str, dims: &[i64]) -> Tensor {
+    if DEFERRED.with(Cell::get) {
+        return p.add(name, Tensor::empty(dims, (p.kind(), p.device())), true);
+    }
+    let init = if dims.len() >= 2 {
+        Init::Randn {
+            mean: 0.0,
+            stdev: 0.02,
+        }
+    } else {
+        Init::Const(0.0)
+    };
+    p.var(name, dims, init)
+}
+
+/// A linear layer with `weight` and `bias` variables (initialised as the module docs say).
 pub fn linear<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> nn::Linear {
     let p = p.borrow();
     nn::Linear {
@@ -24,10 +64,20 @@ pub fn linear<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> n
     }
 }
 
-/// Embedding-table configuration with the zero start of [`linear`].
+/// Embedding-table configuration initialised as [`uninitialized`] does a matrix: HF's
+/// `normal(0, 0.02)`, or zeros inside [`with_deferred_init`] (cheap, and overwritten by the
+/// weights loaded right after).
 pub fn embedding_config() -> nn::EmbeddingConfig {
+    let ws_init = if DEFERRED.with(Cell::get) {
+        Init::Const(0.0)
+    } else {
+        Init::Randn {
+            mean: 0.0,
+            stdev: 0.02,
+        }
+    };
     nn::EmbeddingConfig {
-        ws_init: Init::Const(0.0),
+        ws_init,
         ..Default::default()
     }
 }

@@ -2,10 +2,10 @@
 //! query/key/value projection, causal self-attention with an optional key/value cache, and a
 //! two-layer MLP, all with HF's `Conv1D` projections.
 use crate::common::activations::Activation;
-use crate::common::layers::linear::project;
+use crate::common::layers::linear::{project, uninitialized};
 use crate::common::layers::{merge_heads, scaled_dot_product, split_heads, Dropout};
 use std::borrow::Borrow;
-use tch::nn::{self, Init, Module};
+use tch::nn::{self, Module};
 use tch::Tensor;
 
 /// HF's `Conv1D`: a linear projection whose weight is stored transposed, `[in, out]`.
@@ -20,13 +20,14 @@ pub struct Conv1D {
 }
 
 impl Conv1D {
-    /// Variables `weight` `[in_dim, out_dim]` and `bias` `[out_dim]` under `p`, starting at
-    /// zero like the shared layers (they are meant to be loaded).
+    /// Variables `weight` `[in_dim, out_dim]` and `bias` `[out_dim]` under `p`, initialised as
+    /// the shared linear layers are (HF's values, or left for loading inside
+    /// [`crate::common::layers::linear::with_deferred_init`]).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Self {
         let p = p.borrow();
         Self {
-            weight: p.var("weight", &[in_dim, out_dim], Init::Const(0.0)),
-            bias: p.var("bias", &[out_dim], Init::Const(0.0)),
+            weight: uninitialized(p, "weight", &[in_dim, out_dim]),
+            bias: uninitialized(p, "bias", &[out_dim]),
         }
     }
 }

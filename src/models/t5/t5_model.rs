@@ -335,8 +335,7 @@ impl T5LayerNorm {
 }
 
 fn weight<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Tensor {
-    p.borrow()
-        .var("weight", &[out_dim, in_dim], Init::Const(0.0))
+    crate::common::layers::linear::uninitialized(p.borrow(), "weight", &[out_dim, in_dim])
 }
 
 pub use crate::common::layers::relative_position_bucket;
