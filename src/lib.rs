@@ -87,3 +87,4 @@ pub use models::{
     albert, bart, bert, distilbert, electra, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta,
     xlnet,
 };
+pub use models::{fnet, mobilebert};
