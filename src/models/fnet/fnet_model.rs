@@ -331,8 +331,15 @@ impl FNetLayer {
 
     fn forward_t(&self, hidden: &Tensor, train: bool) -> Tensor {
         // Unnormalised forward DFT over dims 1 (sequence) and 2 (hidden), as torch.fft.fftn.
-        let mixed = hidden.fft_fftn(None::<&[i64]>, [1i64, 2].as_slice(), "backward");
-        let mixed = (mixed.real() + hidden).apply(&self.fourier_norm);
+        // An empty batch has nothing to transform (MKL refuses a zero-sized transform).
+        let mixed = if hidden.numel() == 0 {
+            hidden.zeros_like()
+        } else {
+            hidden
+                .fft_fftn(None::<&[i64]>, [1i64, 2].as_slice(), "backward")
+                .real()
+        };
+        let mixed = (mixed + hidden).apply(&self.fourier_norm);
         let expanded = self.intermediate.forward(&mixed);
         self.output.forward_t(&expanded, &mixed, train)
     }
