@@ -32,6 +32,8 @@ use crate::albert::AlbertForMaskedLM;
 use crate::bert::BertForMaskedLM;
 use crate::distilbert::DistilBertModelMaskedLM;
 use crate::electra::ElectraForMaskedLM;
+use crate::fnet::FNetForMaskedLM;
+use crate::mobilebert::MobileBertForMaskedLM;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddingSide, TokenizerOption,
 };
@@ -164,6 +166,10 @@ pub enum MaskedLanguageOption {
     Albert(AlbertForMaskedLM),
     /// ELECTRA (the generator).
     Electra(ElectraForMaskedLM),
+    /// MobileBERT.
+    MobileBert(MobileBertForMaskedLM),
+    /// FNet (each text runs unpadded: FNet has no attention mask).
+    FNet(FNetForMaskedLM),
 }
 
 /// Fails before any resource is fetched when the architecture has no masked LM here.
@@ -174,10 +180,12 @@ fn check_supported(model_type: ModelType) -> Result<(), RustBertError> {
         | ModelType::Roberta
         | ModelType::XLMRoberta
         | ModelType::Albert
-        | ModelType::Electra => Ok(()),
+        | ModelType::Electra
+        | ModelType::MobileBert
+        | ModelType::FNet => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "masked language modelling is not available for {other:?} in this crate (supported: \
-             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA)"
+             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet)"
         ))),
     }
 }
@@ -218,6 +226,12 @@ impl MaskedLanguageOption {
             (ModelType::Electra, ConfigOption::Electra(c)) => {
                 Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
             }
+            (ModelType::MobileBert, ConfigOption::MobileBert(c)) => {
+                Self::MobileBert(MobileBertForMaskedLM::try_new(root, c)?)
+            }
+            (ModelType::FNet, ConfigOption::FNet(c)) => {
+                Self::FNet(FNetForMaskedLM::try_new(root, c)?)
+            }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
                     "model type {model_type:?} does not match its configuration {other:?}"
@@ -241,6 +255,8 @@ impl MaskedLanguageOption {
             Self::Roberta(_) | Self::XLMRoberta(_) => ModelType::Roberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::MobileBert(_) => ModelType::MobileBert,
+            Self::FNet(_) => ModelType::FNet,
         }
     }
 
@@ -320,6 +336,35 @@ impl MaskedLanguageOption {
                     )?
                     .prediction_scores
             }
+            Self::MobileBert(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        mask,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::FNet(model) => match (input_ids, position_ids, input_embeds) {
+                (Some(ids), None, None) => {
+                    crate::fnet::forward_unpadded(ids, token_type_ids, mask, true, |ids, types| {
+                        Ok(vec![
+                            model
+                                .forward_t(Some(ids), types, None, None, train)?
+                                .prediction_scores,
+                        ])
+                    })?
+                    .remove(0)
+                }
+                _ => {
+                    model
+                        .forward_t(input_ids, token_type_ids, position_ids, input_embeds, train)?
+                        .prediction_scores
+                }
+            },
         })
     }
 }

@@ -48,6 +48,8 @@ use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
+use crate::fnet::FNetForSequenceClassification;
+use crate::mobilebert::MobileBertForSequenceClassification;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddedBatch, TokenizerOption,
 };
@@ -180,6 +182,10 @@ pub enum SequenceClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// ELECTRA.
     Electra(ElectraForSequenceClassification),
+    /// MobileBERT.
+    MobileBert(MobileBertForSequenceClassification),
+    /// FNet (each text runs unpadded: FNet has no attention mask).
+    FNet(FNetForSequenceClassification),
     /// XLNet.
     XLNet(XLNetForSequenceClassification),
     /// BART (the decoder state at the last end token).
@@ -232,6 +238,64 @@ classifier_logits!(
     AlbertForSequenceClassification,
     ElectraForSequenceClassification
 );
+
+impl ClassifierLogits for MobileBertForSequenceClassification {
+    /// rust-bert's MobileBERT takes the mask last.
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        Ok(self
+            .forward_t(
+                input_ids,
+                token_type_ids,
+                position_ids,
+                input_embeds,
+                mask,
+                train,
+            )?
+            .logits)
+    }
+}
+
+impl ClassifierLogits for FNetForSequenceClassification {
+    /// FNet takes no mask: each run of equally long texts is cut to its length instead (see
+    /// [`crate::fnet::forward_unpadded`]), so a text scores as it does alone, as in HF.
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        match (input_ids, position_ids, input_embeds) {
+            (Some(ids), None, None) => {
+                let mut outputs = crate::fnet::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    false,
+                    |ids, types| {
+                        Ok(vec![
+                            self.forward_t(Some(ids), types, None, None, train)?.logits,
+                        ])
+                    },
+                )?;
+                Ok(outputs.remove(0))
+            }
+            _ => Ok(self
+                .forward_t(input_ids, token_type_ids, position_ids, input_embeds, train)?
+                .logits),
+        }
+    }
+}
 
 impl ClassifierLogits for XLNetForSequenceClassification {
     /// XLNet has no position ids (its positions are relative).
@@ -295,7 +359,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 
 /// The model types the classification pipelines support, named in errors.
 pub(crate) const SUPPORTED: &str =
-    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART";
+    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, XLNet, BART";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -306,6 +370,8 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::XLMRoberta
         | ModelType::Albert
         | ModelType::Electra
+        | ModelType::MobileBert
+        | ModelType::FNet
         | ModelType::XLNet
         | ModelType::Bart => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
@@ -364,6 +430,12 @@ impl SequenceClassificationOption {
             (ModelType::Electra, ConfigOption::Electra(config)) => {
                 Self::Electra(ElectraForSequenceClassification::new(&root, config)?)
             }
+            (ModelType::MobileBert, ConfigOption::MobileBert(config)) => {
+                Self::MobileBert(MobileBertForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::FNet, ConfigOption::FNet(config)) => {
+                Self::FNet(FNetForSequenceClassification::new(&root, config)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(config)) => {
                 Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
             }
@@ -377,6 +449,8 @@ impl SequenceClassificationOption {
                 | ModelType::XLMRoberta
                 | ModelType::Albert
                 | ModelType::Electra
+                | ModelType::MobileBert
+                | ModelType::FNet
                 | ModelType::XLNet
                 | ModelType::Bart,
                 other,
@@ -405,6 +479,8 @@ impl SequenceClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::MobileBert(_) => ModelType::MobileBert,
+            Self::FNet(_) => ModelType::FNet,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
         }
@@ -429,6 +505,8 @@ impl SequenceClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::Electra(model) => model,
+            Self::MobileBert(model) => model,
+            Self::FNet(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
         };

@@ -80,6 +80,8 @@ use crate::albert::AlbertForTokenClassification;
 use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
 use crate::electra::ElectraForTokenClassification;
+use crate::fnet::FNetForTokenClassification;
+use crate::mobilebert::MobileBertForTokenClassification;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
     TokenizerOption,
@@ -278,6 +280,10 @@ pub enum TokenClassificationOption {
     Albert(AlbertForTokenClassification),
     /// ELECTRA.
     Electra(ElectraForTokenClassification),
+    /// MobileBERT.
+    MobileBert(MobileBertForTokenClassification),
+    /// FNet (each text runs unpadded: FNet has no attention mask).
+    FNet(FNetForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
 }
@@ -303,14 +309,13 @@ impl TokenClassificationOption {
             | ModelType::XLMRoberta
             | ModelType::Albert
             | ModelType::Electra
-            | ModelType::XLNet => Ok(()),
-            ModelType::Deberta
-            | ModelType::DebertaV2
             | ModelType::MobileBert
-            | ModelType::Longformer
-            | ModelType::FNet => Err(RustBertError::UnsupportedError(format!(
+            | ModelType::FNet
+            | ModelType::XLNet => Ok(()),
+            ModelType::Deberta | ModelType::DebertaV2 | ModelType::Longformer => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
-                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, XLNet)"
+                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, MobileBert, FNet, \
+                 XLNet)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -353,6 +358,12 @@ impl TokenClassificationOption {
             (ModelType::Electra, ConfigOption::Electra(c)) => {
                 Self::Electra(ElectraForTokenClassification::new(p, c)?)
             }
+            (ModelType::MobileBert, ConfigOption::MobileBert(c)) => {
+                Self::MobileBert(MobileBertForTokenClassification::new(p, c)?)
+            }
+            (ModelType::FNet, ConfigOption::FNet(c)) => {
+                Self::FNet(FNetForTokenClassification::new(p, c)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
@@ -369,6 +380,8 @@ impl TokenClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::MobileBert(_) => ModelType::MobileBert,
+            Self::FNet(_) => ModelType::FNet,
             Self::XLNet(_) => ModelType::XLNet,
         }
     }
@@ -438,6 +451,33 @@ impl TokenClassificationOption {
                     )?
                     .logits
             }
+            Self::MobileBert(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        mask,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::FNet(model) => match (input_ids, position_ids, input_embeds) {
+                (Some(ids), None, None) => {
+                    crate::fnet::forward_unpadded(ids, token_type_ids, mask, true, |ids, types| {
+                        Ok(vec![
+                            model.forward_t(Some(ids), types, None, None, train)?.logits,
+                        ])
+                    })?
+                    .remove(0)
+                }
+                _ => {
+                    model
+                        .forward_t(input_ids, token_type_ids, position_ids, input_embeds, train)?
+                        .logits
+                }
+            },
             Self::XLNet(model) => {
                 model
                     .try_forward_t(
