@@ -19,6 +19,7 @@ mod pipeline_classification;
 mod pipeline_embeddings;
 mod pipeline_generation;
 mod pipeline_qa;
+mod pipeline_refs;
 mod pipeline_seq2seq;
 mod pipeline_tokens;
 mod pipelines_common;

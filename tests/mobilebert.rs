@@ -436,3 +436,33 @@ fn configs_take_hf_defaults_for_omitted_keys() {
     assert_eq!(default.true_hidden_size(), 128);
     assert!(default.check().is_ok());
 }
+
+#[test]
+fn pipelines_match_hf() {
+    let worst = crate::pipeline_refs::check(&crate::pipeline_refs::Family {
+        model_type: rust_bert::pipelines::common::ModelType::MobileBert,
+        dir: dir("pipelines"),
+        vocab: fixtures().join("pipeline_classification/vocab.txt"),
+        lower_case: true,
+        strip_accents: None,
+    });
+    eprintln!("mobilebert pipelines: max |score diff| {worst:.2e}");
+}
+
+#[test]
+fn config_option_and_model_type_come_from_config_json() {
+    use rust_bert::pipelines::common::{ConfigOption, ModelType};
+    let path = dir("sequence_classification").join("config.json");
+    assert_eq!(
+        ModelType::from_config_file(&path).unwrap(),
+        ModelType::MobileBert
+    );
+    let config = ConfigOption::from_config_file(&path).unwrap();
+    assert!(matches!(config, ConfigOption::MobileBert(_)));
+    assert_eq!(config.get_max_len(), Some(64));
+    assert_eq!(config.get_vocab_size(), 100);
+    assert_eq!(config.get_label_mapping().unwrap().len(), 3);
+    assert!(MobileBertConfig::try_from(&config).is_ok());
+    assert!(rust_bert::bert::BertConfig::try_from(&config).is_err());
+    assert!(rust_bert::fnet::FNetConfig::try_from(&config).is_err());
+}

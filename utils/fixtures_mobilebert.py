@@ -33,6 +33,16 @@ cls.predictions.bias and dense.weight only), masked_lm_untied (tie_word_embeddin
 decoder.weight/decoder.bias read, cls.predictions.bias saved but unread), sequence_classification
 (3 labels), token_classification (5 labels), question_answering, multiple_choice.
 
+Pipelines (HF 5.24 pipelines on tiny MobileBERTs of the base layout, 64 positions):
+  - mobilebert/pipelines/{classifier (3 labels, config_nli.json), fill_mask}/ and expected.json
+    (utils/pipeline_refs.py: text-classification, zero-shot-classification, fill-mask) on the
+    WordPiece vocab of tests/fixtures/pipeline_classification (BERT's tokenizer, uncased).
+  - pipeline_tokens/mobilebert_ner, mobilebert_pos: fixtures_pipeline_tokens.references (NER on
+    bert_ner's uncased vocab, CoNLL labels; POS tags with rust-bert's punctuation rule), seeds
+    picked by fixtures_pipeline_tokens.pick_model.
+  - pipeline_qa/mobilebert: fixtures_pipeline_qa.gen_model (BERT's question-first algorithm on
+    pipeline_qa/vocab.txt; settings 40 / 10 / 16 / 8).
+
 expected.safetensors (runs with output_hidden_states=True, output_attentions=True):
   inputs `input_ids`, `attention_mask`, `token_type_ids`; outputs `hidden_states.<i>`
   (layers + 1), `attentions.<i>`, `last_hidden_state` / `pooler_output` / `logits` /
@@ -177,12 +187,68 @@ def gen_heads(ids, mask, tt):
             assert ("cls.predictions.decoder.weight" in lm) == (name == "masked_lm_untied"), lm
 
 
+FILL_MASK_TEXTS = [
+    "the movie was [MASK] .",
+    "i love this [MASK] , it was great !",
+    "the food was cold and the [MASK] was slow .",
+]
+
+
+def gen_pipelines():
+    import copy
+
+    from transformers import BertTokenizer
+
+    import fixtures_pipeline_qa as fpq
+    import fixtures_pipeline_tokens as fpt
+    import pipeline_refs as pr
+
+    # classification, zero-shot, fill-mask
+    tok = BertTokenizer.from_pretrained(os.path.join(gf.FIX, "pipeline_classification"), model_max_length=64)
+    size = dict(vocab_size=len(tok), max_position_embeddings=64)
+    folder = os.path.join(OUT, "pipelines")
+    cfg = tiny_config(**size, num_labels=3, id2label=SEQ_LABELS, label2id={v: k for k, v in SEQ_LABELS.items()})
+    classifier = gf.build(MobileBertForSequenceClassification, cfg, seed=1200)
+    pr.center_logits(classifier, tok, pr.real(pr.TEXTS) + pr.ZS_TEXTS)
+    gf.save_model(classifier, os.path.join(folder, "classifier"))
+    nli = copy.deepcopy(classifier)
+    nli.config = pr.labelled(classifier.config, {0: "entailment", 1: "neutral", 2: "contradiction"})
+    fpc_write = os.path.join(folder, "classifier", "config_nli.json")
+    nli.config.to_json_file(fpc_write)
+    gf.WRITTEN.append(fpc_write)
+    masked_lm = gf.build(MobileBertForMaskedLM, tiny_config(**size), seed=1210)
+    gf.save_model(masked_lm, os.path.join(folder, "fill_mask"))
+    pr.references(folder, classifier, nli, masked_lm, tok, FILL_MASK_TEXTS)
+
+    # token classification (NER, POS)
+    tok = BertTokenizer.from_pretrained(os.path.join(fpt.OUT, "bert_ner"))
+    for name, labels, texts, seed in [("mobilebert_ner", fpt.NER_LABELS, fpt.TEXTS, 1300),
+                                      ("mobilebert_pos", fpt.POS_LABELS, fpt.POS_TEXTS, 1350)]:
+        target = os.path.join(fpt.OUT, name)
+        os.makedirs(target, exist_ok=True)
+        cfg = tiny_config(vocab_size=len(tok), max_position_embeddings=fpt.MAX_LEN, **fpt.labels_kw(labels))
+        model = fpt.pick_model(MobileBertForTokenClassification, cfg, seed, tok, labels, texts=texts)
+        fpt.save_model(model, target)
+        fpt.references(name, model, tok, labels, texts, pos=name.endswith("pos"))
+
+    # question answering
+    vocab = os.path.join(fpq.OUT, "vocab.txt")
+    fpq.SETTINGS["mobilebert"] = dict(max_seq_length=40, doc_stride=10, max_query_length=16, max_answer_length=8)
+    torch.manual_seed(1400)
+    cfg = tiny_config(vocab_size=len(gf.load_vocab(vocab)), max_position_embeddings=64)
+    cfg._attn_implementation = "eager"
+    model = MobileBertForQuestionAnswering(cfg)
+    fpq.randomise(model, 1401)
+    fpq.gen_model("mobilebert", model.eval(), BertTokenizer(vocab, do_lower_case=True), True)
+
+
 def main():
     import transformers
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
     ids, mask, tt = fa.batch_inputs()
     gen_base(ids, mask, tt)
     gen_heads(ids, mask, tt)
+    gen_pipelines()
     print("\n== notes ==")
     for n in gf.NOTES:
         print(" -", n)

@@ -336,29 +336,49 @@ impl MaskedLanguageOption {
                     )?
                     .prediction_scores
             }
-            Self::MobileBert(model) => {
-                model
-                    .forward_t(
-                        input_ids,
-                        token_type_ids,
-                        position_ids,
-                        input_embeds,
-                        mask,
-                        train,
-                    )?
-                    .logits
-            }
+            Self::MobileBert(model) => match (input_ids, position_ids, input_embeds) {
+                (Some(ids), None, None) => crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    true,
+                    |ids, types| {
+                        Ok(vec![
+                            model
+                                .forward_t(Some(ids), types, None, None, None, train)?
+                                .logits,
+                        ])
+                    },
+                )?
+                .remove(0),
+                _ => {
+                    model
+                        .forward_t(
+                            input_ids,
+                            token_type_ids,
+                            position_ids,
+                            input_embeds,
+                            mask,
+                            train,
+                        )?
+                        .logits
+                }
+            },
             Self::FNet(model) => match (input_ids, position_ids, input_embeds) {
-                (Some(ids), None, None) => {
-                    crate::fnet::forward_unpadded(ids, token_type_ids, mask, true, |ids, types| {
+                (Some(ids), None, None) => crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    true,
+                    |ids, types| {
                         Ok(vec![
                             model
                                 .forward_t(Some(ids), types, None, None, train)?
                                 .prediction_scores,
                         ])
-                    })?
-                    .remove(0)
-                }
+                    },
+                )?
+                .remove(0),
                 _ => {
                     model
                         .forward_t(input_ids, token_type_ids, position_ids, input_embeds, train)?

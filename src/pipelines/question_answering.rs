@@ -415,14 +415,38 @@ impl QuestionAnsweringOption {
                 )?;
                 (output.start_logits, output.end_logits)
             }
-            Self::MobileBert(model) => {
-                let output =
-                    model.forward_t(input_ids, token_type_ids, None, input_embeds, mask, train)?;
-                (output.start_logits, output.end_logits)
-            }
+            Self::MobileBert(model) => match (input_ids, input_embeds) {
+                // Unpadded: MobileBERT's trigram input would show the last token its padding.
+                (Some(ids), None) => {
+                    let mut outputs = crate::pipelines::unpadded::forward_unpadded(
+                        ids,
+                        token_type_ids,
+                        mask,
+                        true,
+                        |ids, types| {
+                            let output =
+                                model.forward_t(Some(ids), types, None, None, None, train)?;
+                            Ok(vec![output.start_logits, output.end_logits])
+                        },
+                    )?;
+                    let end = outputs.remove(1);
+                    (outputs.remove(0), end)
+                }
+                _ => {
+                    let output = model.forward_t(
+                        input_ids,
+                        token_type_ids,
+                        None,
+                        input_embeds,
+                        mask,
+                        train,
+                    )?;
+                    (output.start_logits, output.end_logits)
+                }
+            },
             Self::FNet(model) => match (input_ids, input_embeds) {
                 (Some(ids), None) => {
-                    let mut outputs = crate::fnet::forward_unpadded(
+                    let mut outputs = crate::pipelines::unpadded::forward_unpadded(
                         ids,
                         token_type_ids,
                         mask,

@@ -240,32 +240,10 @@ classifier_logits!(
 );
 
 impl ClassifierLogits for MobileBertForSequenceClassification {
-    /// rust-bert's MobileBERT takes the mask last.
-    fn logits(
-        &self,
-        input_ids: Option<&Tensor>,
-        mask: Option<&Tensor>,
-        token_type_ids: Option<&Tensor>,
-        position_ids: Option<&Tensor>,
-        input_embeds: Option<&Tensor>,
-        train: bool,
-    ) -> Result<Tensor, RustBertError> {
-        Ok(self
-            .forward_t(
-                input_ids,
-                token_type_ids,
-                position_ids,
-                input_embeds,
-                mask,
-                train,
-            )?
-            .logits)
-    }
-}
-
-impl ClassifierLogits for FNetForSequenceClassification {
-    /// FNet takes no mask: each run of equally long texts is cut to its length instead (see
-    /// [`crate::fnet::forward_unpadded`]), so a text scores as it does alone, as in HF.
+    /// MobileBERT's trigram input shows the last token its padded neighbour: runs of equally
+    /// long texts are cut to their length instead (`pipelines::unpadded::forward_unpadded`),
+    /// so a text scores as it does alone, as in HF's pipelines. (rust-bert's MobileBERT takes
+    /// the mask last.)
     fn logits(
         &self,
         input_ids: Option<&Tensor>,
@@ -277,7 +255,49 @@ impl ClassifierLogits for FNetForSequenceClassification {
     ) -> Result<Tensor, RustBertError> {
         match (input_ids, position_ids, input_embeds) {
             (Some(ids), None, None) => {
-                let mut outputs = crate::fnet::forward_unpadded(
+                let mut outputs = crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    false,
+                    |ids, types| {
+                        Ok(vec![
+                            self.forward_t(Some(ids), types, None, None, None, train)?
+                                .logits,
+                        ])
+                    },
+                )?;
+                Ok(outputs.remove(0))
+            }
+            _ => Ok(self
+                .forward_t(
+                    input_ids,
+                    token_type_ids,
+                    position_ids,
+                    input_embeds,
+                    mask,
+                    train,
+                )?
+                .logits),
+        }
+    }
+}
+
+impl ClassifierLogits for FNetForSequenceClassification {
+    /// FNet takes no mask: each run of equally long texts is cut to its length instead (see
+    /// `pipelines::unpadded::forward_unpadded`), so a text scores as it does alone, as in HF.
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        match (input_ids, position_ids, input_embeds) {
+            (Some(ids), None, None) => {
+                let mut outputs = crate::pipelines::unpadded::forward_unpadded(
                     ids,
                     token_type_ids,
                     mask,

@@ -30,7 +30,6 @@
 //! ```
 mod fnet_model;
 
-pub use fnet_model::forward_unpadded;
 pub use fnet_model::{
     FNetConfig, FNetConfigResources, FNetForMaskedLM, FNetForMultipleChoice,
     FNetForQuestionAnswering, FNetForSequenceClassification, FNetForTokenClassification,
