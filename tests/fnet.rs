@@ -312,3 +312,215 @@ fn configs_take_hf_defaults_for_omitted_keys() {
     assert_eq!(config.layer_norm_eps(), 1e-12);
     assert!(FNetConfig::default().check().is_ok());
 }
+
+/// Classification and zero-shot pipelines against HF's post-processing of the HF model's logits
+/// on sentencepiece's ids (utils/fixtures_fnet.py says why not through HF's tokenizer); our
+/// tokenizer must give those ids first.
+#[test]
+fn pipelines_match_hf() {
+    use rust_bert::pipelines::common::{ModelType, TokenizerOption};
+    use rust_tokenizers::tokenizer::TruncationStrategy;
+    let spm = fixtures().join("tokenizers/spm/fnet.model");
+    let e: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir("pipelines").join("expected.json")).unwrap(),
+    )
+    .unwrap();
+    let tokenizer = TokenizerOption::from_file(
+        ModelType::FNet,
+        spm.to_str().unwrap(),
+        None,
+        false,
+        Some(false),
+        None,
+    )
+    .unwrap();
+    let long = e["long"].as_str().unwrap();
+    let texts: Vec<&str> = e["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| match t.as_str().unwrap() {
+            "<LONG>" => long,
+            text => text,
+        })
+        .collect();
+    let ids =
+        |value: &serde_json::Value| -> Vec<i64> { serde_json::from_value(value.clone()).unwrap() };
+    let encoded = tokenizer.encode_list(&texts, 64, &TruncationStrategy::LongestFirst, 0);
+    for (i, (ours, theirs)) in encoded
+        .iter()
+        .zip(e["input_ids"].as_array().unwrap())
+        .enumerate()
+    {
+        assert_eq!(ours.token_ids, ids(theirs), "text {i}");
+    }
+    let hypothesis = format!(
+        "This example is {}.",
+        e["zero_shot_labels"][0].as_str().unwrap()
+    );
+    let pairs: Vec<(&str, &str)> = e["zero_shot_texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t.as_str().unwrap(), hypothesis.as_str()))
+        .collect();
+    let encoded = tokenizer.encode_pair_list(&pairs, 64, &TruncationStrategy::OnlyFirst, 0);
+    for (ours, theirs) in encoded
+        .iter()
+        .zip(e["zero_shot_input_ids"].as_array().unwrap())
+    {
+        assert_eq!(ours.token_ids, ids(theirs));
+    }
+    let worst = crate::pipeline_refs::check(&crate::pipeline_refs::Family {
+        model_type: ModelType::FNet,
+        dir: dir("pipelines"),
+        vocab: spm,
+        lower_case: false,
+        strip_accents: Some(false),
+    });
+    eprintln!("fnet pipelines: max |score diff| {worst:.2e}");
+}
+
+/// The token-level pipelines run FNet too (no HF reference here: see above), and a text gets
+/// the same outputs alone as in a padded batch (the pipelines run each text unpadded).
+#[test]
+fn token_level_pipelines_run_and_ignore_batch_padding() {
+    use rust_bert::pipelines::common::{ModelResource, ModelType};
+    use rust_bert::pipelines::masked_language::{MaskedLanguageConfig, MaskedLanguageModel};
+    use rust_bert::pipelines::question_answering::{
+        QaInput, QuestionAnsweringConfig, QuestionAnsweringModel,
+    };
+    use rust_bert::pipelines::token_classification::{
+        LabelAggregationOption, TokenClassificationConfig, TokenClassificationModel,
+    };
+    use rust_bert::resources::LocalResource;
+    let spm = fixtures().join("tokenizers/spm/fnet.model");
+    let local = |p: PathBuf| LocalResource::from(p);
+    // Random checkpoints of the heads with the SentencePiece model's 1000 pieces.
+    let scratch = tempfile::tempdir().unwrap();
+    let folder = |name: &str| scratch.path().join(name);
+    for name in ["token_classification", "masked_lm", "question_answering"] {
+        let mut config = config(name);
+        config.vocab_size = 1000;
+        config.output_hidden_states = None;
+        std::fs::create_dir_all(folder(name)).unwrap();
+        std::fs::write(
+            folder(name).join("config.json"),
+            serde_json::to_string(&config).unwrap(),
+        )
+        .unwrap();
+        let vs = VarStore::new(Device::Cpu);
+        match name {
+            "token_classification" => {
+                FNetForTokenClassification::new(vs.root(), &config).unwrap();
+            }
+            "masked_lm" => {
+                FNetForMaskedLM::new(vs.root(), &config);
+            }
+            _ => {
+                FNetForQuestionAnswering::new(vs.root(), &config);
+            }
+        }
+        tch::no_grad(|| {
+            for (_, mut variable) in vs.variables() {
+                variable.copy_(&(variable.randn_like() * 0.5));
+            }
+        });
+        vs.save(folder(name).join("rust_model.ot")).unwrap();
+    }
+    let weights =
+        |name: &str| ModelResource::Torch(Box::new(local(folder(name).join("rust_model.ot"))));
+    let dir = folder;
+    let texts = [
+        "The movie was great.",
+        "I cooked pasta with tomato sauce for dinner last night.",
+        "",
+    ];
+
+    let mut config = TokenClassificationConfig::new(
+        ModelType::FNet,
+        weights("token_classification"),
+        local(dir("token_classification").join("config.json")),
+        local(spm.clone()),
+        None,
+        false,
+        Some(false),
+        None,
+        LabelAggregationOption::First,
+    );
+    config.device = Device::Cpu;
+    let tokens = TokenClassificationModel::new(config).unwrap();
+    let batch = tokens.predict(&texts, true, false);
+    for (i, text) in texts.iter().enumerate() {
+        let alone = tokens.predict(&[*text], true, false);
+        assert_eq!(alone[0].len(), batch[i].len());
+        for (a, b) in alone[0].iter().zip(&batch[i]) {
+            assert_eq!(a.label, b.label);
+            assert!((a.score - b.score).abs() < 1e-6);
+        }
+    }
+    assert!(!batch[1].is_empty());
+
+    let mut config = MaskedLanguageConfig::new(
+        ModelType::FNet,
+        weights("masked_lm"),
+        local(dir("masked_lm").join("config.json")),
+        local(spm.clone()),
+        None,
+        false,
+        Some(false),
+        None,
+        None,
+    );
+    config.device = Device::Cpu;
+    let fill = MaskedLanguageModel::new(config).unwrap();
+    let masked = [
+        "The movie was [MASK].",
+        "I cooked [MASK] with tomato sauce.",
+    ];
+    let batch = fill.predict(masked).unwrap();
+    for (i, text) in masked.iter().enumerate() {
+        let alone = fill.predict([*text]).unwrap();
+        assert_eq!(alone[0][0].id, batch[i][0].id);
+        assert!((alone[0][0].score - batch[i][0].score).abs() < 1e-6);
+    }
+
+    let mut config = QuestionAnsweringConfig::custom_new(
+        ModelType::FNet,
+        weights("question_answering"),
+        local(dir("question_answering").join("config.json")),
+        local(spm),
+        None::<LocalResource>,
+        false,
+        Some(false),
+        None,
+        48,
+        12,
+        16,
+        8,
+    );
+    config.device = Device::Cpu;
+    let qa = QuestionAnsweringModel::new(config).unwrap();
+    let input = QaInput {
+        question: "What did I cook?".into(),
+        context: "I cooked pasta with tomato sauce for dinner last night. ".repeat(6),
+    };
+    let answers = qa.predict(&[input], 2, 4);
+    assert_eq!(answers.len(), 1);
+    assert!(!answers[0].is_empty());
+    assert!(qa.predict(&[], 2, 4).is_empty());
+}
+
+#[test]
+fn config_option_and_model_type_come_from_config_json() {
+    use rust_bert::pipelines::common::{ConfigOption, ModelType};
+    let path = dir("sequence_classification").join("config.json");
+    assert_eq!(ModelType::from_config_file(&path).unwrap(), ModelType::FNet);
+    let config = ConfigOption::from_config_file(&path).unwrap();
+    assert!(matches!(config, ConfigOption::FNet(_)));
+    assert_eq!(config.get_max_len(), Some(64));
+    assert_eq!(config.get_vocab_size(), 100);
+    assert_eq!(config.get_label_mapping().unwrap().len(), 3);
+    assert!(FNetConfig::try_from(&config).is_ok());
+    assert!(rust_bert::mobilebert::MobileBertConfig::try_from(&config).is_err());
+}

@@ -21,6 +21,12 @@ Parameters randomised after construction (generate_fixtures.randomise).
   - sequence_classification (3 labels), token_classification (5 labels), question_answering,
     multiple_choice ([2, 3, 7]).
 
+Pipelines: fnet/pipelines/classifier (3 labels, config_nli.json) and expected.json, the
+text-classification and zero-shot references computed from the HF model's logits as HF's
+pipelines compute them, on sentencepiece's own ids of tests/fixtures/tokenizers/spm/fnet.model
+(a SentencePiece BPE model, as google/fnet-base's): see gen_pipelines for why not through HF's
+tokenizer.
+
 expected.safetensors (output_hidden_states=True): inputs `input_ids`, `token_type_ids` (and
 `attention_mask`, for the record only); outputs `hidden_states.<i>` (layers + 1),
 `last_hidden_state` / `pooler_output` / `logits` / `start_logits` + `end_logits`.
@@ -143,12 +149,93 @@ def gen_heads(ids, mask, tt):
             gf.NOTES.append(f"fnet/{name}: cls keys saved: {lm}")
 
 
+SPM = os.path.join(gf.FIX, "tokenizers", "spm", "fnet.model")
+
+
+def gen_pipelines():
+    """Classification and zero-shot references for FNet, computed as HF's pipelines compute them
+    from the model's logits (text-classification: softmax, top label; zero-shot: softmax of the
+    entailment logits over the candidates, HF's default template), on sentencepiece's own ids
+    of spm/fnet.model: HF 5.24 cannot tokenize FNet as google/fnet-base does from a bare
+    spiece.model (see fixtures_tokenizers.py), and its rebuilt BPE merges depart from
+    sentencepiece's on most of these texts; rust_tokenizers follows sentencepiece, and the Rust
+    test checks its ids against `input_ids` / `zero_shot_input_ids` first."""
+    import copy
+    import json
+
+    import sentencepiece
+
+    import pipeline_refs as pr
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=SPM)
+    max_len = 64
+
+    def encode(text, pair=None):
+        a, b = sp.encode(text), sp.encode(pair) if pair is not None else None
+        if b is None:
+            ids = [2] + a[:max_len - 2] + [3]
+            return ids, [0] * len(ids)
+        a = a[:max_len - 3 - len(b)]
+        return [2] + a + [3] + b + [3], [0] * (len(a) + 2) + [1] * (len(b) + 1)
+
+    def logits(model, text, pair=None):
+        ids, types = encode(text, pair)
+        with torch.no_grad():
+            return model(input_ids=torch.tensor([ids]), token_type_ids=torch.tensor([types])).logits[0]
+
+    texts = pr.TEXTS
+    size = dict(vocab_size=sp.get_piece_size(), max_position_embeddings=max_len)
+    folder = os.path.join(OUT, "pipelines")
+    cfg = tiny_config(**size, num_labels=3, id2label=SEQ_LABELS, label2id={v: k for k, v in SEQ_LABELS.items()})
+    classifier = build(FNetForSequenceClassification, cfg, seed=1200)
+    with torch.no_grad():  # pipeline_refs.center_logits, on sentencepiece's ids
+        all_logits = torch.stack([logits(classifier, t) for t in pr.real(texts) + pr.ZS_TEXTS])
+        classifier.classifier.bias -= all_logits.mean(0)
+    gf.save_model(classifier, os.path.join(folder, "classifier"))
+    nli_labels = {0: "entailment", 1: "neutral", 2: "contradiction"}
+    nli_config = pr.labelled(classifier.config, nli_labels)
+    path = os.path.join(folder, "classifier", "config_nli.json")
+    nli_config.to_json_file(path)
+    gf.WRITTEN.append(path)
+
+    classification = []
+    for text in pr.real(texts):
+        probs = logits(classifier, text).softmax(-1)
+        best = int(probs.argmax())
+        classification.append({"label": SEQ_LABELS[best], "score": float(probs[best])})
+    zero_shot = []
+    for text in pr.ZS_TEXTS:
+        entail = torch.stack([logits(classifier, text, f"This example is {label}.")[[2, 0]]
+                              for label in pr.ZS_LABELS])
+        scores = entail[:, 1].softmax(0)  # single label: entailment logits over the candidates
+        order = scores.argsort(descending=True).tolist()
+        zero_shot.append({"labels": [pr.ZS_LABELS[i] for i in order],
+                          "scores": [float(scores[i]) for i in order]})
+    result = {
+        "texts": texts,
+        "long": pr.LONG,
+        "input_ids": [encode(t)[0] for t in pr.real(texts)],
+        "classification": classification,
+        "zero_shot_texts": pr.ZS_TEXTS,
+        "zero_shot_labels": pr.ZS_LABELS,
+        "zero_shot_input_ids": [encode(t, f"This example is {pr.ZS_LABELS[0]}.")[0] for t in pr.ZS_TEXTS],
+        "zero_shot": zero_shot,
+    }
+    path = os.path.join(folder, "expected.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(result, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    gf.WRITTEN.append(path)
+    print(f"[fnet pipelines] {classification[:2]} / {zero_shot[0]}")
+
+
 def main():
     import transformers
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
     ids, mask, tt = fa.batch_inputs()
     gen_base(ids, mask, tt)
     gen_heads(ids, mask, tt)
+    gen_pipelines()
     print("\n== notes ==")
     for n in gf.NOTES:
         print(" -", n)
