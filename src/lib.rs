@@ -31,6 +31,8 @@
 //! | ALBERT | base, masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | ELECTRA | base (embedding projection), discriminator, generator (masked LM), sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | MPNet | base (relative position bias), masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
+//! | MobileBERT | base (bottlenecks, NoNorm, trigram input, stacked FFNs), masked LM, sequence classification, multiple choice, token classification, question answering | HF 5.24, ≤ 1e-4 |
+//! | FNet | base (Fourier mixing), masked LM, sequence classification, multiple choice, token classification, question answering | HF 5.24, ≤ 1e-4 |
 //! | XLNet | base (two-stream relative attention, memory), LM head, sequence classification, multiple choice, token classification, question answering, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | GPT-2, OpenAI GPT | base, LM head with key/value cache, generators | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | BART | base, conditional generation, sequence classification, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
@@ -89,3 +91,4 @@ pub use models::{
     albert, bart, bert, distilbert, electra, gpt2, marian, mpnet, openai_gpt, roberta, t5,
     xlm_roberta, xlnet,
 };
+pub use models::{fnet, mobilebert};

@@ -877,3 +877,39 @@ fn cli_errors_are_error_lines_not_panics() {
         fails(&args, needle);
     }
 }
+
+#[test]
+fn cli_runs_mobilebert_and_fnet_model_folders() {
+    // MobileBERT POS: the model type comes from the folder's config.json.
+    let vocab = format!("{NER}/vocab.txt");
+    let folder = "tests/fixtures/pipeline_tokens/mobilebert_pos";
+    let output = ok_both_ways(
+        &["pos", "--model", folder, "--vocab", &vocab, "--lower-case"],
+        &TEXTS,
+    );
+    let mut config = token_config(folder, &vocab);
+    config.model_type = ModelType::MobileBert;
+    let model = POSModel::new(POSConfig::from(config)).unwrap();
+    assert_same(&output, &wrapped("tags", model.predict(&TEXTS)));
+
+    // FNet sentiment with its SentencePiece model (case kept).
+    let folder = "tests/fixtures/fnet/pipelines/classifier";
+    let spm = "tests/fixtures/tokenizers/spm/fnet.model";
+    let output = ok_both_ways(&["sentiment", "--model", folder, "--vocab", spm], &TEXTS);
+    let mut config = SequenceClassificationConfig::new(
+        ModelType::FNet,
+        weights(&format!("{folder}/model.safetensors")),
+        local(&format!("{folder}/config.json")),
+        local(spm),
+        None,
+        false,
+        None,
+        None,
+    );
+    config.device = Device::Cpu;
+    let expected = SentimentModel::new(config)
+        .unwrap()
+        .try_predict(TEXTS)
+        .unwrap();
+    assert_same(&output, &values(expected));
+}

@@ -68,6 +68,7 @@ fn config(model: &str, settings: &Settings) -> QuestionAnsweringConfig {
         "distilbert" => (ModelType::DistilBert, dir().join("vocab.txt"), None, true),
         // ELECTRA's tokenizer is BERT's WordPiece.
         "electra" => (ModelType::Electra, dir().join("vocab.txt"), None, true),
+        "mobilebert" => (ModelType::MobileBert, dir().join("vocab.txt"), None, true),
         "roberta" => (
             ModelType::Roberta,
             dir().join("bpe/vocab.json"),
@@ -234,6 +235,12 @@ fn roberta_matches_hf() {
 fn electra_matches_hf() {
     parity("electra");
     assert!(load("electra").0.predict(&[], 3, 4).is_empty());
+}
+
+#[test]
+fn mobilebert_matches_hf() {
+    parity("mobilebert");
+    assert!(load("mobilebert").0.predict(&[], 3, 4).is_empty());
 }
 
 #[test]

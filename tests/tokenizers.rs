@@ -154,6 +154,15 @@ pub(crate) fn tokenizer(name: &str) -> TokenizerOption {
             None,
             None,
         ),
+        // google/fnet-base's options: case and accents kept.
+        "fnet" => t(
+            ModelType::FNet,
+            &spm("fnet"),
+            None,
+            false,
+            Some(false),
+            None,
+        ),
         #[cfg(feature = "hf-tokenizers")]
         "minilm_tokenizer_json" => TokenizerOption::from_hf_tokenizer_file(
             minilm_dir().join("tokenizer.json"),
@@ -320,6 +329,23 @@ const XLNET_IDS: &[(&str, &[usize])] = &[
     ("UNIGRAM_SEGMENTATION", &[137, 151]),
 ];
 
+// FNet (BPE): lines whose ids match neither HF's nor sentencepiece's own.
+const FNET_IDS: &[(&str, &[usize])] = &[
+    ("WHITESPACE", SPM_WHITESPACE),
+    ("FORMAT_CHARS", SPM_FORMAT_CHARS),
+    ("COMBINING_MARKS", &[67]),
+    // CJK, Hangul, emoji, Braille: characters outside the model's 98% character coverage,
+    // which rust_tokenizers' BPE splits into unknown pieces differently.
+    (
+        "UNKNOWN_CHARACTERS",
+        &[88, 89, 90, 91, 92, 93, 94, 95, 97, 98, 99, 101, 174, 208],
+    ),
+    // `[CLS]`, `[SEP]`, `[MASK]` written in the text: HF matches them as special tokens.
+    ("SPECIAL_TOKEN_TEXT", &[183, 184, 186]),
+    // HF's normalizer turns `` and '' into ", sentencepiece and rust_tokenizers do not.
+    ("BACKTICK_QUOTES", &[191]),
+];
+
 #[test]
 fn corpus_covers_the_hard_cases() {
     let corpus = corpus();
@@ -393,6 +419,47 @@ fn sentencepiece_t5_known_differences() {
 #[test]
 fn sentencepiece_xlnet_known_differences() {
     check("xlnet", XLNET_IDS, 0, 2);
+}
+
+#[test]
+fn sentencepiece_fnet_matches_hf_or_sentencepiece() {
+    // rust_tokenizers' FNetTokenizer decodes BPE as sentencepiece does. HF 5.24 rebuilds a BPE
+    // model's merges from its pieces (SentencePieceExtractor), which on this 1000-piece model
+    // segments many lines differently from sentencepiece itself. So every line must give HF's
+    // ids, or, where HF departs from sentencepiece, sentencepiece's own ids
+    // (fnet_spm.json); the rest are the SentencePiece classes above, listed.
+    let fixture = fixture("fnet");
+    let text = std::fs::read_to_string(dir().join("fnet_spm.json")).unwrap();
+    let spm: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let spm: Vec<Vec<i64>> = serde_json::from_value(spm["ids"].clone()).unwrap();
+    let tok = tokenizer("fnet");
+    let texts: Vec<&str> = fixture.cases.iter().map(|c| c.text.as_str()).collect();
+    let encoded = tok.encode_list(&texts, 100_000, &TruncationStrategy::LongestFirst, 0);
+    let (mut as_hf, mut as_sentencepiece, mut other) = (0, 0, vec![]);
+    for (i, (case, ours)) in fixture.cases.iter().zip(&encoded).enumerate() {
+        if ours.token_ids == case.ids {
+            as_hf += 1;
+        } else if ours.token_ids == spm[i] {
+            as_sentencepiece += 1;
+        } else {
+            other.push(i);
+        }
+    }
+    let mut known: Vec<usize> = FNET_IDS
+        .iter()
+        .flat_map(|(_, l)| l.iter().copied())
+        .collect();
+    known.sort_unstable();
+    assert_eq!(
+        other, known,
+        "fnet: lines matching neither HF nor sentencepiece"
+    );
+    println!(
+        "fnet: {as_hf} lines as HF, {as_sentencepiece} as sentencepiece where HF is not, {} \
+         known differences",
+        other.len()
+    );
+    assert_eq!((as_hf, as_sentencepiece), (105, 87));
 }
 
 pub(crate) fn all() -> impl Iterator<Item = &'static str> {

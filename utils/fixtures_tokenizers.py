@@ -397,6 +397,10 @@ SPM_MODELS = {
     # xlnet-base-cased: <unk>=0 <s>=1 </s>=2 <cls> <sep> <pad> <mask> <eod> <eop>
     "xlnet": dict(model_type="unigram", unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
                   control_symbols=["<cls>", "<sep>", "<pad>", "<mask>", "<eod>", "<eop>"]),
+    # google/fnet-base: a BPE model (rust_tokenizers' FNetTokenizer decodes BPE only), laid out
+    # as ALBERT's: <pad>=0 <unk>=1 [CLS]=2 [SEP]=3 [MASK]=4
+    "fnet": dict(model_type="bpe", pad_id=0, unk_id=1, bos_id=-1, eos_id=-1,
+                 control_symbols=["[CLS]", "[SEP]", "[MASK]"]),
 }
 
 
@@ -446,6 +450,12 @@ def configs():
         "t5": ("T5Tokenizer", {"spiece.model": os.path.join(spm, "t5.model")}, {}),
         "xlnet": ("XLNetTokenizer", {"spiece.model": os.path.join(spm, "xlnet.model")},
                   {"do_lower_case": False, "keep_accents": False}),
+        # HF converts FNetTokenizer with ALBERT's converter (convert_slow_tokenizer); built
+        # from a bare spiece.model, HF 5.24's FNetTokenizer.from_pretrained skips that converter
+        # (no [CLS]/[SEP], no whitespace split), so the reference is AlbertTokenizer with
+        # google/fnet-base's options: case and accents kept.
+        "fnet": ("AlbertTokenizer", {"spiece.model": os.path.join(spm, "fnet.model")},
+                 {"do_lower_case": False, "keep_accents": True}),
     }
 
 
@@ -528,6 +538,20 @@ def save_json(name, obj):
         f.write("\n")
 
 
+def fnet_spm_ids():
+    """sentencepiece's own ids of every corpus line on spm/fnet.model, with [CLS] / [SEP]: HF
+    rebuilds a BPE model's merges from its pieces (SentencePieceExtractor), which on this small
+    model segments many lines differently from sentencepiece; rust_tokenizers decodes as
+    sentencepiece does (tests/tokenizers.rs tells the two kinds of difference apart)."""
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(OUT, "spm", "fnet.model"))
+    save_json("fnet_spm.json", {
+        "note": "sentencepiece's own ids of each corpus line with [CLS] (2) / [SEP] (3), spm/fnet.model",
+        "ids": [[2] + sp.encode(text) + [3] for text in CORPUS],
+    })
+
+
 def main():
     import tempfile
 
@@ -544,6 +568,7 @@ def main():
             result.update({"class": class_name, "options": options})
             save_json(name + ".json", result)
             print(f"{name}: {type(tok).__name__}, {len(result['cases'])} cases")
+    fnet_spm_ids()
     from transformers import PreTrainedTokenizerFast
 
     tok = PreTrainedTokenizerFast(tokenizer_file=os.path.join(MINILM, "tokenizer.json"))

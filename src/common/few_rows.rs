@@ -441,39 +441,57 @@ mod tests {
         assert!((got - expected).abs().max().double_value(&[]) < 1e-5);
     }
 
-    /// Several threads projecting through shared weights at once (as the server's pipelines
-    /// do, each on its own thread, with no lock between them) get exactly the results of one
-    /// thread alone, in both weight layouts.
+    /// Several threads projecting at once, each through its own copy of the weights (as the
+    /// server's pipelines do, each on its own thread, with no lock between them), get exactly
+    /// the results of one thread alone, in both weight layouts.
     #[test]
-    fn threads_sharing_weights_get_the_single_thread_results() {
+    fn threads_at_once_get_the_single_thread_results() {
         let _guard = tch::no_grad_guard();
         if !kernel::available() {
             return;
         }
+        let data = |t: &Tensor| Vec::<f32>::try_from(t.reshape([-1])).unwrap();
         let w = Tensor::randn([2304, 768], (Kind::Float, Device::Cpu));
         let b = Tensor::randn([2304], (Kind::Float, Device::Cpu));
-        let conv1d = w.tr().contiguous().tr();
-        let inputs: Vec<Tensor> = (1..=8)
-            .map(|rows| Tensor::randn([rows, 768], (Kind::Float, Device::Cpu)))
+        let (w_data, b_data) = (data(&w), data(&b));
+        let inputs: Vec<Vec<f32>> = (1..=8)
+            .map(|rows| data(&Tensor::randn([rows, 768], (Kind::Float, Device::Cpu))))
             .collect();
-        let alone: Vec<Vec<f32>> = inputs
-            .iter()
-            .flat_map(|x| [&w, &conv1d].map(|weight| try_project(x, weight, Some(&b)).unwrap()))
-            .map(|t| Vec::<f32>::try_from(t.reshape([-1])).unwrap())
-            .collect();
+        // The weights in both layouts, the inputs, from plain data (tensors are not `Sync`).
+        let build = || {
+            let w = Tensor::from_slice(&w_data).view([2304, 768]);
+            let conv1d = w.tr().contiguous().tr();
+            let b = Tensor::from_slice(&b_data);
+            let x: Vec<Tensor> = inputs
+                .iter()
+                .map(|x| Tensor::from_slice(x).view([-1, 768]))
+                .collect();
+            (w, conv1d, b, x)
+        };
+        let alone: Vec<Vec<f32>> = {
+            let (w, conv1d, b, x) = build();
+            x.iter()
+                .flat_map(|x| [&w, &conv1d].map(|weight| try_project(x, weight, Some(&b)).unwrap()))
+                .map(|t| data(&t))
+                .collect()
+        };
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..4)
                 .map(|thread| {
-                    let (w, conv1d, b, inputs, alone) = (&w, &conv1d, &b, &inputs, &alone);
+                    let (build, alone) = (&build, &alone);
                     scope.spawn(move || {
                         let _guard = tch::no_grad_guard();
+                        let (w, conv1d, b, x) = build();
                         for round in 0..20 {
                             // Each thread walks the inputs in its own order.
-                            let k = (thread * 3 + round) % inputs.len();
-                            for (layout, weight) in [w, conv1d].into_iter().enumerate() {
-                                let out = try_project(&inputs[k], weight, Some(b)).unwrap();
-                                let out = Vec::<f32>::try_from(out.reshape([-1])).unwrap();
-                                assert_eq!(out, alone[2 * k + layout], "thread {thread} input {k}");
+                            let k = (thread * 3 + round) % x.len();
+                            for (layout, weight) in [&w, &conv1d].into_iter().enumerate() {
+                                let out = try_project(&x[k], weight, Some(&b)).unwrap();
+                                assert_eq!(
+                                    data(&out),
+                                    alone[2 * k + layout],
+                                    "thread {thread} input {k}"
+                                );
                             }
                         }
                     })

@@ -5,6 +5,8 @@ use crate::bert::BertConfig;
 use crate::common::model_type::ModelType;
 use crate::distilbert::DistilBertConfig;
 use crate::electra::ElectraConfig;
+use crate::fnet::FNetConfig;
+use crate::mobilebert::MobileBertConfig;
 use crate::mpnet::MPNetConfig;
 use crate::roberta::RobertaConfig;
 use crate::{Config, RustBertError};
@@ -28,6 +30,10 @@ pub enum ConfigOption {
     Albert(AlbertConfig),
     /// ELECTRA configuration.
     Electra(ElectraConfig),
+    /// MobileBERT configuration.
+    MobileBert(MobileBertConfig),
+    /// FNet configuration.
+    FNet(FNetConfig),
     /// BART configuration.
     Bart(crate::bart::BartConfig),
     /// Marian configuration (BART's keys).
@@ -70,6 +76,10 @@ impl ConfigOption {
             }
             ModelType::Albert => ConfigOption::Albert(AlbertConfig::try_from_file(path)?),
             ModelType::Electra => ConfigOption::Electra(ElectraConfig::try_from_file(path)?),
+            ModelType::MobileBert => {
+                ConfigOption::MobileBert(MobileBertConfig::try_from_file(path)?)
+            }
+            ModelType::FNet => ConfigOption::FNet(FNetConfig::try_from_file(path)?),
             ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
             ModelType::Marian => {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
@@ -86,7 +96,6 @@ impl ConfigOption {
             // The other architectures get their configuration types with their models.
             ModelType::Deberta
             | ModelType::DebertaV2
-            | ModelType::MobileBert
             | ModelType::LongT5
             | ModelType::GPTJ
             | ModelType::Reformer
@@ -96,8 +105,7 @@ impl ConfigOption {
             | ModelType::GPTNeo
             | ModelType::MBart
             | ModelType::M2M100
-            | ModelType::NLLB
-            | ModelType::FNet => return Err(unsupported_config(model_type)),
+            | ModelType::NLLB => return Err(unsupported_config(model_type)),
         })
     }
 
@@ -109,6 +117,8 @@ impl ConfigOption {
             Self::Roberta(_) => "a RoBERTa configuration",
             Self::Albert(_) => "an ALBERT configuration",
             Self::Electra(_) => "an ELECTRA configuration",
+            Self::MobileBert(_) => "a MobileBERT configuration",
+            Self::FNet(_) => "an FNet configuration",
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
@@ -135,6 +145,8 @@ impl ConfigOption {
             Self::DistilBert(config) => config.id2label.as_ref(),
             Self::Albert(config) => config.id2label.as_ref(),
             Self::Electra(config) => config.id2label.as_ref(),
+            Self::MobileBert(config) => config.id2label.as_ref(),
+            Self::FNet(config) => config.id2label.as_ref(),
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
@@ -158,6 +170,8 @@ impl ConfigOption {
             Self::DistilBert(config) => Some(config.max_position_embeddings),
             Self::Albert(config) => Some(config.max_position_embeddings),
             Self::Electra(config) => Some(config.max_position_embeddings),
+            Self::MobileBert(config) => Some(config.max_position_embeddings),
+            Self::FNet(config) => Some(config.max_position_embeddings),
             Self::Roberta(config) => {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
@@ -179,6 +193,8 @@ impl ConfigOption {
             Self::DistilBert(config) => config.vocab_size,
             Self::Albert(config) => config.vocab_size,
             Self::Electra(config) => config.vocab_size,
+            Self::MobileBert(config) => config.vocab_size,
+            Self::FNet(config) => config.vocab_size,
             Self::Bart(config) | Self::Marian(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
@@ -279,6 +295,32 @@ impl TryFrom<&ConfigOption> for MPNetConfig {
             ConfigOption::MPNet(config) => Ok(config.clone()),
             other => Err(RustBertError::InvalidConfigurationError(format!(
                 "an MPNetConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for MobileBertConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::MobileBert(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a MobileBertConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for FNetConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::FNet(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "an FNetConfig was expected, found {other:?}"
             ))),
         }
     }

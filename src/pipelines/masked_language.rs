@@ -32,6 +32,8 @@ use crate::albert::AlbertForMaskedLM;
 use crate::bert::BertForMaskedLM;
 use crate::distilbert::DistilBertModelMaskedLM;
 use crate::electra::ElectraForMaskedLM;
+use crate::fnet::FNetForMaskedLM;
+use crate::mobilebert::MobileBertForMaskedLM;
 use crate::mpnet::MPNetForMaskedLM;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddingSide, TokenizerOption,
@@ -167,6 +169,10 @@ pub enum MaskedLanguageOption {
     Electra(ElectraForMaskedLM),
     /// MPNet.
     MPNet(MPNetForMaskedLM),
+    /// MobileBERT.
+    MobileBert(MobileBertForMaskedLM),
+    /// FNet (each text runs unpadded: FNet has no attention mask).
+    FNet(FNetForMaskedLM),
 }
 
 /// Fails before any resource is fetched when the architecture has no masked LM here.
@@ -178,10 +184,12 @@ fn check_supported(model_type: ModelType) -> Result<(), RustBertError> {
         | ModelType::XLMRoberta
         | ModelType::Albert
         | ModelType::Electra
+        | ModelType::MobileBert
+        | ModelType::FNet
         | ModelType::MPNet => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "masked language modelling is not available for {other:?} in this crate (supported: \
-             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MPNet)"
+             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, MPNet)"
         ))),
     }
 }
@@ -205,37 +213,39 @@ impl MaskedLanguageOption {
             ConfigOption::from_file(config.model_type, config.config_resource.get_local_path()?)?;
         let mut var_store = VarStore::new(config.device);
         let root = var_store.root();
-        let model =
-            crate::common::layers::linear::with_deferred_init(|| -> Result<_, RustBertError> {
-                Ok(match (config.model_type, &model_config) {
-                    (ModelType::Bert, ConfigOption::Bert(c)) => {
-                        Self::Bert(BertForMaskedLM::new(root, c))
-                    }
-                    (ModelType::DistilBert, ConfigOption::DistilBert(c)) => {
-                        Self::DistilBert(DistilBertModelMaskedLM::new(root, c))
-                    }
-                    (ModelType::Roberta, ConfigOption::Roberta(c)) => {
-                        Self::Roberta(RobertaForMaskedLM::new(root, c))
-                    }
-                    (ModelType::XLMRoberta, ConfigOption::Roberta(c)) => {
-                        Self::XLMRoberta(RobertaForMaskedLM::new(root, c))
-                    }
-                    (ModelType::Albert, ConfigOption::Albert(c)) => {
-                        Self::Albert(AlbertForMaskedLM::new(root, c))
-                    }
-                    (ModelType::Electra, ConfigOption::Electra(c)) => {
-                        Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
-                    }
-                    (ModelType::MPNet, ConfigOption::MPNet(c)) => {
-                        Self::MPNet(MPNetForMaskedLM::try_new(root, c)?)
-                    }
-                    (model_type, other) => {
-                        return Err(RustBertError::InvalidConfigurationError(format!(
-                            "model type {model_type:?} does not match its configuration {other:?}"
-                        )))
-                    }
-                })
-            })?;
+        let _deferred = crate::common::layers::linear::defer_init();
+        let model = match (config.model_type, &model_config) {
+            (ModelType::Bert, ConfigOption::Bert(c)) => Self::Bert(BertForMaskedLM::new(root, c)),
+            (ModelType::DistilBert, ConfigOption::DistilBert(c)) => {
+                Self::DistilBert(DistilBertModelMaskedLM::new(root, c))
+            }
+            (ModelType::Roberta, ConfigOption::Roberta(c)) => {
+                Self::Roberta(RobertaForMaskedLM::new(root, c))
+            }
+            (ModelType::XLMRoberta, ConfigOption::Roberta(c)) => {
+                Self::XLMRoberta(RobertaForMaskedLM::new(root, c))
+            }
+            (ModelType::Albert, ConfigOption::Albert(c)) => {
+                Self::Albert(AlbertForMaskedLM::new(root, c))
+            }
+            (ModelType::Electra, ConfigOption::Electra(c)) => {
+                Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
+            }
+            (ModelType::MobileBert, ConfigOption::MobileBert(c)) => {
+                Self::MobileBert(MobileBertForMaskedLM::try_new(root, c)?)
+            }
+            (ModelType::FNet, ConfigOption::FNet(c)) => {
+                Self::FNet(FNetForMaskedLM::try_new(root, c)?)
+            }
+            (ModelType::MPNet, ConfigOption::MPNet(c)) => {
+                Self::MPNet(MPNetForMaskedLM::try_new(root, c)?)
+            }
+            (model_type, other) => {
+                return Err(RustBertError::InvalidConfigurationError(format!(
+                    "model type {model_type:?} does not match its configuration {other:?}"
+                )))
+            }
+        };
         crate::resources::load_weights(
             &config.model_resource,
             &mut var_store,
@@ -254,6 +264,8 @@ impl MaskedLanguageOption {
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
             Self::MPNet(_) => ModelType::MPNet,
+            Self::MobileBert(_) => ModelType::MobileBert,
+            Self::FNet(_) => ModelType::FNet,
         }
     }
 
@@ -339,6 +351,55 @@ impl MaskedLanguageOption {
                     .try_forward_t(input_ids, mask, position_ids, input_embeds, train)?
                     .prediction_scores
             }
+            Self::MobileBert(model) => match (input_ids, position_ids, input_embeds) {
+                (Some(ids), None, None) => crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    true,
+                    |ids, types| {
+                        Ok(vec![
+                            model
+                                .forward_t(Some(ids), types, None, None, None, train)?
+                                .logits,
+                        ])
+                    },
+                )?
+                .remove(0),
+                _ => {
+                    model
+                        .forward_t(
+                            input_ids,
+                            token_type_ids,
+                            position_ids,
+                            input_embeds,
+                            mask,
+                            train,
+                        )?
+                        .logits
+                }
+            },
+            Self::FNet(model) => match (input_ids, position_ids, input_embeds) {
+                (Some(ids), None, None) => crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    true,
+                    |ids, types| {
+                        Ok(vec![
+                            model
+                                .forward_t(Some(ids), types, None, None, train)?
+                                .prediction_scores,
+                        ])
+                    },
+                )?
+                .remove(0),
+                _ => {
+                    model
+                        .forward_t(input_ids, token_type_ids, position_ids, input_embeds, train)?
+                        .prediction_scores
+                }
+            },
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod summarization;
 pub mod text_generation;
 pub mod token_classification;
 pub mod translation;
+mod unpadded;
 pub mod zero_shot_classification;
 
 /// HF `tokenizer.json` support (rust-bert's `pipelines::hf_tokenizers` path).

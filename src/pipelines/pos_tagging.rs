@@ -2,10 +2,10 @@
 //!
 //! [`POSModel`] tags each word of a text (`NN`, `VBZ`, `JJ`, ...) with a token-classification
 //! model. The default is rust-bert's: MobileBERT fine-tuned on English POS tags
-//! (mrm8488/mobilebert-finetuned-pos). MobileBERT is not implemented in this crate yet, so
-//! `POSModel::new(POSConfig::default())` returns an `UnsupportedError` (before downloading
-//! anything); build a [`POSConfig`] from a [`TokenClassificationConfig`] of a supported
-//! architecture instead:
+//! (mrm8488/mobilebert-finetuned-pos, downloaded once into the cache):
+//! `POSModel::new(POSConfig::default())`. Any other token-classification checkpoint whose
+//! labels are tags works too, through a [`POSConfig`] made from a
+//! [`TokenClassificationConfig`]:
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,27 +46,10 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "remote")]
 use crate::{
+    mobilebert::{MobileBertConfigResources, MobileBertModelResources, MobileBertVocabResources},
     pipelines::{common::ModelType, token_classification::LabelAggregationOption},
     resources::RemoteResource,
 };
-
-// rust-bert's default POS model (`MobileBert*Resources::MOBILEBERT_ENGLISH_POS`); they move to
-// the MobileBERT module when it exists.
-#[cfg(feature = "remote")]
-const MOBILEBERT_ENGLISH_POS_MODEL: (&str, &str) = (
-    "mobilebert-finetuned-pos/model",
-    "https://huggingface.co/mrm8488/mobilebert-finetuned-pos/resolve/main/rust_model.ot",
-);
-#[cfg(feature = "remote")]
-const MOBILEBERT_ENGLISH_POS_CONFIG: (&str, &str) = (
-    "mobilebert-finetuned-pos/config",
-    "https://huggingface.co/mrm8488/mobilebert-finetuned-pos/resolve/main/config.json",
-);
-#[cfg(feature = "remote")]
-const MOBILEBERT_ENGLISH_POS_VOCAB: (&str, &str) = (
-    "mobilebert-finetuned-pos/vocab",
-    "https://huggingface.co/mrm8488/mobilebert-finetuned-pos/resolve/main/vocab.txt",
-);
 
 /// A word with its part-of-speech tag.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,19 +70,18 @@ pub struct POSConfig {
 #[cfg(feature = "remote")]
 impl Default for POSConfig {
     /// rust-bert's English POS model: MobileBERT (mrm8488/mobilebert-finetuned-pos), uncased.
-    /// MobileBERT is not implemented in this crate yet: [`POSModel::new`] refuses it.
     fn default() -> POSConfig {
         POSConfig {
             token_classification_config: TokenClassificationConfig {
                 model_type: ModelType::MobileBert,
                 model_resource: ModelResource::Torch(Box::new(RemoteResource::from_pretrained(
-                    MOBILEBERT_ENGLISH_POS_MODEL,
+                    MobileBertModelResources::MOBILEBERT_ENGLISH_POS,
                 ))),
                 config_resource: Box::new(RemoteResource::from_pretrained(
-                    MOBILEBERT_ENGLISH_POS_CONFIG,
+                    MobileBertConfigResources::MOBILEBERT_ENGLISH_POS,
                 )),
                 vocab_resource: Box::new(RemoteResource::from_pretrained(
-                    MOBILEBERT_ENGLISH_POS_VOCAB,
+                    MobileBertVocabResources::MOBILEBERT_ENGLISH_POS,
                 )),
                 merges_resource: None,
                 lower_case: true,
@@ -136,7 +118,7 @@ impl POSModel {
     /// Loads the model of `pos_config`.
     ///
     /// # Errors
-    /// As [`TokenClassificationModel::new`] (`UnsupportedError` for the MobileBERT default).
+    /// As [`TokenClassificationModel::new`].
     pub fn new(pos_config: POSConfig) -> Result<POSModel, RustBertError> {
         Ok(POSModel {
             token_classification_model: TokenClassificationModel::new(pos_config.into())?,

@@ -46,6 +46,8 @@ use crate::albert::AlbertForQuestionAnswering;
 use crate::bert::BertForQuestionAnswering;
 use crate::distilbert::DistilBertForQuestionAnswering;
 use crate::electra::ElectraForQuestionAnswering;
+use crate::fnet::FNetForQuestionAnswering;
+use crate::mobilebert::MobileBertForQuestionAnswering;
 use crate::mpnet::MPNetForQuestionAnswering;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
@@ -254,6 +256,10 @@ pub enum QuestionAnsweringOption {
     Albert(AlbertForQuestionAnswering),
     /// ELECTRA.
     Electra(ElectraForQuestionAnswering),
+    /// MobileBERT.
+    MobileBert(MobileBertForQuestionAnswering),
+    /// FNet (each window runs unpadded: FNet has no attention mask).
+    FNet(FNetForQuestionAnswering),
     /// XLNet (the simple span head).
     XLNet(crate::xlnet::XLNetForQuestionAnswering),
     /// MPNet.
@@ -303,6 +309,12 @@ impl QuestionAnsweringOption {
             (ModelType::Electra, ConfigOption::Electra(config)) => {
                 Ok(Self::Electra(ElectraForQuestionAnswering::new(p, config)?))
             }
+            (ModelType::MobileBert, ConfigOption::MobileBert(config)) => Ok(Self::MobileBert(
+                MobileBertForQuestionAnswering::try_new(p, config)?,
+            )),
+            (ModelType::FNet, ConfigOption::FNet(config)) => {
+                Ok(Self::FNet(FNetForQuestionAnswering::try_new(p, config)?))
+            }
             (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
                 crate::xlnet::XLNetForQuestionAnswering::new(p, config)?,
             )),
@@ -316,13 +328,16 @@ impl QuestionAnsweringOption {
                 | ModelType::XLMRoberta
                 | ModelType::Albert
                 | ModelType::Electra
+                | ModelType::MobileBert
+                | ModelType::FNet
                 | ModelType::XLNet
                 | ModelType::MPNet,
                 _,
             ) => Err(wrong_config(model_type, config)),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "question answering is not implemented for {model_type:?} in this crate \
-                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, MPNet)"
+                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, \
+                 XLNet, MPNet)"
             ))),
         }
     }
@@ -336,6 +351,8 @@ impl QuestionAnsweringOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::MobileBert(_) => ModelType::MobileBert,
+            Self::FNet(_) => ModelType::FNet,
             Self::XLNet(_) => ModelType::XLNet,
             Self::MPNet(_) => ModelType::MPNet,
         }
@@ -406,6 +423,56 @@ impl QuestionAnsweringOption {
                 )?;
                 (output.start_logits, output.end_logits)
             }
+            Self::MobileBert(model) => match (input_ids, input_embeds) {
+                // Unpadded: MobileBERT's trigram input would show the last token its padding.
+                (Some(ids), None) => {
+                    let mut outputs = crate::pipelines::unpadded::forward_unpadded(
+                        ids,
+                        token_type_ids,
+                        mask,
+                        true,
+                        |ids, types| {
+                            let output =
+                                model.forward_t(Some(ids), types, None, None, None, train)?;
+                            Ok(vec![output.start_logits, output.end_logits])
+                        },
+                    )?;
+                    let end = outputs.remove(1);
+                    (outputs.remove(0), end)
+                }
+                _ => {
+                    let output = model.forward_t(
+                        input_ids,
+                        token_type_ids,
+                        None,
+                        input_embeds,
+                        mask,
+                        train,
+                    )?;
+                    (output.start_logits, output.end_logits)
+                }
+            },
+            Self::FNet(model) => match (input_ids, input_embeds) {
+                (Some(ids), None) => {
+                    let mut outputs = crate::pipelines::unpadded::forward_unpadded(
+                        ids,
+                        token_type_ids,
+                        mask,
+                        true,
+                        |ids, types| {
+                            let output = model.forward_t(Some(ids), types, None, None, train)?;
+                            Ok(vec![output.start_logits, output.end_logits])
+                        },
+                    )?;
+                    let end = outputs.remove(1);
+                    (outputs.remove(0), end)
+                }
+                _ => {
+                    let output =
+                        model.forward_t(input_ids, token_type_ids, None, input_embeds, train)?;
+                    (output.start_logits, output.end_logits)
+                }
+            },
             Self::XLNet(model) => {
                 let output = model.try_forward_t(
                     input_ids,

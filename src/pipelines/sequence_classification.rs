@@ -48,6 +48,8 @@ use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
+use crate::fnet::FNetForSequenceClassification;
+use crate::mobilebert::MobileBertForSequenceClassification;
 use crate::mpnet::MPNetForSequenceClassification;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddedBatch, TokenizerOption,
@@ -181,6 +183,10 @@ pub enum SequenceClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// ELECTRA.
     Electra(ElectraForSequenceClassification),
+    /// MobileBERT.
+    MobileBert(MobileBertForSequenceClassification),
+    /// FNet (each text runs unpadded: FNet has no attention mask).
+    FNet(FNetForSequenceClassification),
     /// XLNet.
     XLNet(XLNetForSequenceClassification),
     /// BART (the decoder state at the last end token).
@@ -235,6 +241,84 @@ classifier_logits!(
     AlbertForSequenceClassification,
     ElectraForSequenceClassification
 );
+
+impl ClassifierLogits for MobileBertForSequenceClassification {
+    /// MobileBERT's trigram input shows the last token its padded neighbour: runs of equally
+    /// long texts are cut to their length instead (`pipelines::unpadded::forward_unpadded`),
+    /// so a text scores as it does alone, as in HF's pipelines. (rust-bert's MobileBERT takes
+    /// the mask last.)
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        match (input_ids, position_ids, input_embeds) {
+            (Some(ids), None, None) => {
+                let mut outputs = crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    false,
+                    |ids, types| {
+                        Ok(vec![
+                            self.forward_t(Some(ids), types, None, None, None, train)?
+                                .logits,
+                        ])
+                    },
+                )?;
+                Ok(outputs.remove(0))
+            }
+            _ => Ok(self
+                .forward_t(
+                    input_ids,
+                    token_type_ids,
+                    position_ids,
+                    input_embeds,
+                    mask,
+                    train,
+                )?
+                .logits),
+        }
+    }
+}
+
+impl ClassifierLogits for FNetForSequenceClassification {
+    /// FNet takes no mask: each run of equally long texts is cut to its length instead (see
+    /// `pipelines::unpadded::forward_unpadded`), so a text scores as it does alone, as in HF.
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        match (input_ids, position_ids, input_embeds) {
+            (Some(ids), None, None) => {
+                let mut outputs = crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    false,
+                    |ids, types| {
+                        Ok(vec![
+                            self.forward_t(Some(ids), types, None, None, train)?.logits,
+                        ])
+                    },
+                )?;
+                Ok(outputs.remove(0))
+            }
+            _ => Ok(self
+                .forward_t(input_ids, token_type_ids, position_ids, input_embeds, train)?
+                .logits),
+        }
+    }
+}
 
 impl ClassifierLogits for XLNetForSequenceClassification {
     /// XLNet has no position ids (its positions are relative).
@@ -315,7 +399,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 
 /// The model types the classification pipelines support, named in errors.
 pub(crate) const SUPPORTED: &str =
-    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART, MPNet";
+    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, XLNet, BART, MPNet";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -326,6 +410,8 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::XLMRoberta
         | ModelType::Albert
         | ModelType::Electra
+        | ModelType::MobileBert
+        | ModelType::FNet
         | ModelType::XLNet
         | ModelType::Bart
         | ModelType::MPNet => Ok(()),
@@ -366,60 +452,66 @@ impl SequenceClassificationOption {
     ) -> Result<(Self, VarStore), RustBertError> {
         let mut var_store = VarStore::new(device);
         let root = var_store.root();
-        let model =
-            crate::common::layers::linear::with_deferred_init(|| -> Result<_, RustBertError> {
-                Ok(match (model_type, model_config) {
-                    (ModelType::Bert, ConfigOption::Bert(config)) => {
-                        Self::Bert(BertForSequenceClassification::new(&root, config)?)
-                    }
-                    (ModelType::DistilBert, ConfigOption::DistilBert(config)) => {
-                        Self::DistilBert(DistilBertModelClassifier::new(&root, config)?)
-                    }
-                    (ModelType::Roberta, ConfigOption::Roberta(config)) => {
-                        Self::Roberta(RobertaForSequenceClassification::new(&root, config)?)
-                    }
-                    (ModelType::XLMRoberta, ConfigOption::Roberta(config)) => {
-                        Self::XLMRoberta(RobertaForSequenceClassification::new(&root, config)?)
-                    }
-                    (ModelType::Albert, ConfigOption::Albert(config)) => {
-                        Self::Albert(AlbertForSequenceClassification::new(&root, config)?)
-                    }
-                    (ModelType::Electra, ConfigOption::Electra(config)) => {
-                        Self::Electra(ElectraForSequenceClassification::new(&root, config)?)
-                    }
-                    (ModelType::XLNet, ConfigOption::XLNet(config)) => {
-                        Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
-                    }
-                    (ModelType::Bart, ConfigOption::Bart(config)) => Self::Bart(
-                        crate::bart::BartForSequenceClassification::new(&root, config)?,
-                    ),
-                    (ModelType::MPNet, ConfigOption::MPNet(config)) => {
-                        Self::MPNet(MPNetForSequenceClassification::new(&root, config)?)
-                    }
-                    (
-                        ModelType::Bert
-                        | ModelType::DistilBert
-                        | ModelType::Roberta
-                        | ModelType::XLMRoberta
-                        | ModelType::Albert
-                        | ModelType::Electra
-                        | ModelType::XLNet
-                        | ModelType::Bart
-                        | ModelType::MPNet,
-                        other,
-                    ) => {
-                        return Err(RustBertError::InvalidConfigurationError(format!(
-                            "model type {model_type:?} does not match the configuration given ({})",
-                            config_name(other)
-                        )))
-                    }
-                    (other, _) => {
-                        return Err(RustBertError::UnsupportedError(format!(
+        let _deferred = crate::common::layers::linear::defer_init();
+        let model = match (model_type, model_config) {
+            (ModelType::Bert, ConfigOption::Bert(config)) => {
+                Self::Bert(BertForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::DistilBert, ConfigOption::DistilBert(config)) => {
+                Self::DistilBert(DistilBertModelClassifier::new(&root, config)?)
+            }
+            (ModelType::Roberta, ConfigOption::Roberta(config)) => {
+                Self::Roberta(RobertaForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::XLMRoberta, ConfigOption::Roberta(config)) => {
+                Self::XLMRoberta(RobertaForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::Albert, ConfigOption::Albert(config)) => {
+                Self::Albert(AlbertForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::Electra, ConfigOption::Electra(config)) => {
+                Self::Electra(ElectraForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::MobileBert, ConfigOption::MobileBert(config)) => {
+                Self::MobileBert(MobileBertForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::FNet, ConfigOption::FNet(config)) => {
+                Self::FNet(FNetForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::XLNet, ConfigOption::XLNet(config)) => {
+                Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
+            }
+            (ModelType::Bart, ConfigOption::Bart(config)) => Self::Bart(
+                crate::bart::BartForSequenceClassification::new(&root, config)?,
+            ),
+            (ModelType::MPNet, ConfigOption::MPNet(config)) => {
+                Self::MPNet(MPNetForSequenceClassification::new(&root, config)?)
+            }
+            (
+                ModelType::Bert
+                | ModelType::DistilBert
+                | ModelType::Roberta
+                | ModelType::XLMRoberta
+                | ModelType::Albert
+                | ModelType::Electra
+                | ModelType::MobileBert
+                | ModelType::FNet
+                | ModelType::XLNet
+                | ModelType::Bart
+                | ModelType::MPNet,
+                other,
+            ) => {
+                return Err(RustBertError::InvalidConfigurationError(format!(
+                    "model type {model_type:?} does not match the configuration given ({})",
+                    config_name(other)
+                )))
+            }
+            (other, _) => {
+                return Err(RustBertError::UnsupportedError(format!(
                 "no sequence classifier for {other:?} in this crate yet (supported: {SUPPORTED})"
             )))
-                    }
-                })
-            })?;
+            }
+        };
         load_weights(weights, &mut var_store, kind, device)?;
         Ok((model, var_store))
     }
@@ -433,6 +525,8 @@ impl SequenceClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::MobileBert(_) => ModelType::MobileBert,
+            Self::FNet(_) => ModelType::FNet,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
             Self::MPNet(_) => ModelType::MPNet,
@@ -458,6 +552,8 @@ impl SequenceClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::Electra(model) => model,
+            Self::MobileBert(model) => model,
+            Self::FNet(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
             Self::MPNet(model) => model,

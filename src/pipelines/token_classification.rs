@@ -80,6 +80,8 @@ use crate::albert::AlbertForTokenClassification;
 use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
 use crate::electra::ElectraForTokenClassification;
+use crate::fnet::FNetForTokenClassification;
+use crate::mobilebert::MobileBertForTokenClassification;
 use crate::mpnet::MPNetForTokenClassification;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
@@ -279,6 +281,10 @@ pub enum TokenClassificationOption {
     Albert(AlbertForTokenClassification),
     /// ELECTRA.
     Electra(ElectraForTokenClassification),
+    /// MobileBERT.
+    MobileBert(MobileBertForTokenClassification),
+    /// FNet (each text runs unpadded: FNet has no attention mask).
+    FNet(FNetForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
     /// MPNet.
@@ -306,15 +312,14 @@ impl TokenClassificationOption {
             | ModelType::XLMRoberta
             | ModelType::Albert
             | ModelType::Electra
+            | ModelType::MobileBert
+            | ModelType::FNet
             | ModelType::XLNet
             | ModelType::MPNet => Ok(()),
-            ModelType::Deberta
-            | ModelType::DebertaV2
-            | ModelType::MobileBert
-            | ModelType::Longformer
-            | ModelType::FNet => Err(RustBertError::UnsupportedError(format!(
+            ModelType::Deberta | ModelType::DebertaV2 | ModelType::Longformer => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
-                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, XLNet, MPNet)"
+                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, MobileBert, FNet, \
+                 XLNet, MPNet)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -357,6 +362,12 @@ impl TokenClassificationOption {
             (ModelType::Electra, ConfigOption::Electra(c)) => {
                 Self::Electra(ElectraForTokenClassification::new(p, c)?)
             }
+            (ModelType::MobileBert, ConfigOption::MobileBert(c)) => {
+                Self::MobileBert(MobileBertForTokenClassification::new(p, c)?)
+            }
+            (ModelType::FNet, ConfigOption::FNet(c)) => {
+                Self::FNet(FNetForTokenClassification::new(p, c)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
@@ -376,6 +387,8 @@ impl TokenClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::MobileBert(_) => ModelType::MobileBert,
+            Self::FNet(_) => ModelType::FNet,
             Self::XLNet(_) => ModelType::XLNet,
             Self::MPNet(_) => ModelType::MPNet,
         }
@@ -446,6 +459,53 @@ impl TokenClassificationOption {
                     )?
                     .logits
             }
+            Self::MobileBert(model) => match (input_ids, position_ids, input_embeds) {
+                (Some(ids), None, None) => crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    true,
+                    |ids, types| {
+                        Ok(vec![
+                            model
+                                .forward_t(Some(ids), types, None, None, None, train)?
+                                .logits,
+                        ])
+                    },
+                )?
+                .remove(0),
+                _ => {
+                    model
+                        .forward_t(
+                            input_ids,
+                            token_type_ids,
+                            position_ids,
+                            input_embeds,
+                            mask,
+                            train,
+                        )?
+                        .logits
+                }
+            },
+            Self::FNet(model) => match (input_ids, position_ids, input_embeds) {
+                (Some(ids), None, None) => crate::pipelines::unpadded::forward_unpadded(
+                    ids,
+                    token_type_ids,
+                    mask,
+                    true,
+                    |ids, types| {
+                        Ok(vec![
+                            model.forward_t(Some(ids), types, None, None, train)?.logits,
+                        ])
+                    },
+                )?
+                .remove(0),
+                _ => {
+                    model
+                        .forward_t(input_ids, token_type_ids, position_ids, input_embeds, train)?
+                        .logits
+                }
+            },
             Self::XLNet(model) => {
                 model
                     .try_forward_t(

@@ -54,6 +54,8 @@ use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
+use crate::fnet::FNetForSequenceClassification;
+use crate::mobilebert::MobileBertForSequenceClassification;
 use crate::mpnet::MPNetForSequenceClassification;
 use crate::pipelines::common::{ConfigOption, ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::sequence_classification::{
@@ -195,6 +197,10 @@ pub enum ZeroShotClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// ELECTRA.
     Electra(ElectraForSequenceClassification),
+    /// MobileBERT.
+    MobileBert(MobileBertForSequenceClassification),
+    /// FNet.
+    FNet(FNetForSequenceClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForSequenceClassification),
     /// BART (BART-large-MNLI is the default).
@@ -212,6 +218,8 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::XLMRoberta(m) => Self::XLMRoberta(m),
             SequenceClassificationOption::Albert(m) => Self::Albert(m),
             SequenceClassificationOption::Electra(m) => Self::Electra(m),
+            SequenceClassificationOption::MobileBert(m) => Self::MobileBert(m),
+            SequenceClassificationOption::FNet(m) => Self::FNet(m),
             SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
             SequenceClassificationOption::Bart(m) => Self::Bart(m),
             SequenceClassificationOption::MPNet(m) => Self::MPNet(m),
@@ -256,6 +264,8 @@ impl ZeroShotClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::MobileBert(_) => ModelType::MobileBert,
+            Self::FNet(_) => ModelType::FNet,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
             Self::MPNet(_) => ModelType::MPNet,
@@ -281,6 +291,8 @@ impl ZeroShotClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::Electra(model) => model,
+            Self::MobileBert(model) => model,
+            Self::FNet(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
             Self::MPNet(model) => model,

@@ -21,19 +21,29 @@ thread_local! {
     static DEFERRED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs `build` (a model's construction) with the weights of linear layers left as allocated
-/// instead of initialised, for a model whose every variable is loaded right after: the
-/// crate's pipelines and generators build their models this way, then load them with the
-/// loaders of [`crate::common::weights`], which refuse a file missing any tensor.
-pub fn with_deferred_init<T>(build: impl FnOnce() -> T) -> T {
-    /// Restores the previous state, also when `build` unwinds.
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            DEFERRED.with(|d| d.set(self.0));
-        }
+/// While alive, linear layers built on this thread leave their weights as allocated instead of
+/// initialising them: for a model whose every variable is loaded right after. The crate's
+/// pipelines and generators build their models under one, then load them with the loaders of
+/// [`crate::common::weights`], which refuse a file missing any tensor. Dropping it restores the
+/// previous state (also when construction unwinds).
+#[must_use = "initialisation is deferred only while the guard is alive"]
+pub struct DeferredInit(bool);
+
+/// Starts deferring initialisation on this thread until the guard is dropped (see
+/// [`DeferredInit`]).
+pub fn defer_init() -> DeferredInit {
+    DeferredInit(DEFERRED.with(|d| d.replace(true)))
+}
+
+impl Drop for DeferredInit {
+    fn drop(&mut self) {
+        DEFERRED.with(|d| d.set(self.0));
     }
-    let _restore = Restore(DEFERRED.with(|d| d.replace(true)));
+}
+
+/// Runs `build` (a model's construction) under [`defer_init`].
+pub fn with_deferred_init<T>(build: impl FnOnce() -> T) -> T {
+    let _deferred = defer_init();
     build()
 }
 
