@@ -54,3 +54,122 @@ fn hf_5_configs_and_minimal_configs_load_with_hf_defaults() {
 fn rust_bert_style_from_file_panics_with_the_message() {
     let _ = BertConfig::from_file("/nonexistent/config.json");
 }
+
+/// Every architecture's configuration is judged in one place (`Config::validate` with
+/// `ConfigChecks`): a `config.json` with no heads, heads that do not divide the hidden size or
+/// a negative size is an error naming the file and the field, through the models' own
+/// `try_from_file` and through the pipelines' `ConfigOption::from_file`, never a panic.
+#[test]
+fn bad_sizes_in_every_architecture_are_errors_naming_file_and_field() {
+    use rust_bert::pipelines::common::{ConfigOption, ModelType};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    // (model type, fixture config, heads field, hidden-size field, another size field)
+    let cases = [
+        (
+            ModelType::Bert,
+            "bert/base",
+            "num_attention_heads",
+            "hidden_size",
+            "intermediate_size",
+        ),
+        (
+            ModelType::Roberta,
+            "roberta/base",
+            "num_attention_heads",
+            "hidden_size",
+            "vocab_size",
+        ),
+        (
+            ModelType::DistilBert,
+            "distilbert/base",
+            "n_heads",
+            "dim",
+            "hidden_dim",
+        ),
+        (
+            ModelType::Albert,
+            "albert/base",
+            "num_attention_heads",
+            "hidden_size",
+            "embedding_size",
+        ),
+        (
+            ModelType::Electra,
+            "electra/base",
+            "num_attention_heads",
+            "hidden_size",
+            "embedding_size",
+        ),
+        (
+            ModelType::MobileBert,
+            "mobilebert/base",
+            "num_attention_heads",
+            "",
+            "vocab_size",
+        ),
+        (
+            ModelType::MPNet,
+            "mpnet/base",
+            "num_attention_heads",
+            "hidden_size",
+            "intermediate_size",
+        ),
+        (ModelType::GPT2, "gpt2", "n_head", "n_embd", "n_positions"),
+        (ModelType::XLNet, "xlnet/lm", "n_head", "d_model", "d_inner"),
+        (
+            ModelType::Bart,
+            "bart",
+            "encoder_attention_heads",
+            "d_model",
+            "encoder_ffn_dim",
+        ),
+        (ModelType::T5, "t5", "num_heads", "", "d_ff"),
+    ];
+    for (model_type, dir, heads, hidden, size) in cases {
+        let path = fixtures.join(dir).join("config.json");
+        let original: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            ConfigOption::from_file(model_type, &path).is_ok(),
+            "{dir}: the fixture itself is refused"
+        );
+        let mut broken = vec![(heads, serde_json::json!(0), format!("{heads} = 0"))];
+        if !hidden.is_empty() {
+            let value = original[hidden].as_i64().unwrap();
+            broken.push((
+                hidden,
+                serde_json::json!(value + 1),
+                format!("is not a multiple of {heads}"),
+            ));
+        }
+        broken.push((size, serde_json::json!(-4), format!("{size} = -4")));
+        for (field, value, expected) in broken {
+            let mut config = original.clone();
+            config[field] = value;
+            let (_dir, file) = write(&config.to_string());
+            let error = ConfigOption::from_file(model_type, &file)
+                .err()
+                .unwrap_or_else(|| panic!("{dir}: {field} accepted"))
+                .to_string();
+            assert!(
+                error.contains(&file.display().to_string()) && error.contains(&expected),
+                "{dir}, {field}: {error}"
+            );
+        }
+    }
+    // The same check through a model's own loader (rust-bert's `try_from_file` path).
+    let (_dir, file) = write(
+        r#"{"vocab_size": 10, "hidden_size": 30, "num_hidden_layers": 1,
+        "num_attention_heads": 4, "intermediate_size": 8, "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": 16, "type_vocab_size": 2, "initializer_range": 0.02}"#,
+    );
+    match BertConfig::try_from_file(&file) {
+        Err(RustBertError::InvalidConfigurationError(message)) => assert!(
+            message.contains("hidden_size = 30 is not a multiple of num_attention_heads = 4"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}

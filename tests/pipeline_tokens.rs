@@ -166,15 +166,36 @@ fn assert_span(text: &str, actual: Option<Offset>, expected: Offset, at: &str) {
     );
 }
 
-/// Keeps the largest score difference seen, for the test's report line.
-#[derive(Default)]
-struct MaxDiff(f64);
+/// MobileBERT's bound: its pipelines run LibTorch's fused attention where HF runs eager
+/// attention, and its un-normalised (`NoNorm`) activations carry that difference further
+/// (README: NER ≤ 3e-5, POS ≤ 4e-6); a few times the measured maximum.
+const MOBILEBERT_TOL: f64 = 1e-4;
+
+/// Keeps the largest score difference seen, for the test's report line, and the tolerance of
+/// the model it checks.
+struct MaxDiff(f64, f64);
+
+impl Default for MaxDiff {
+    fn default() -> Self {
+        MaxDiff(0.0, TOL)
+    }
+}
 
 impl MaxDiff {
+    /// The tolerance of fixture model `name`.
+    fn for_model(name: &str) -> Self {
+        let tolerance = if name.starts_with("mobilebert") {
+            MOBILEBERT_TOL
+        } else {
+            TOL
+        };
+        MaxDiff(0.0, tolerance)
+    }
+
     #[track_caller]
     fn check(&mut self, actual: f64, expected: f64, what: &str) {
         let diff = (actual - expected).abs();
-        assert!(diff <= TOL, "{what}: score {actual} vs HF {expected}");
+        assert!(diff <= self.1, "{what}: score {actual} vs HF {expected}");
         self.0 = self.0.max(diff);
     }
 }
@@ -268,7 +289,7 @@ fn tokens_match_hf_aggregation_none() {
         let e = expected(name, "expected.json");
         let texts = texts(&e);
         let output = model(name, LabelAggregationOption::First).predict(&texts, false, false);
-        let mut diff = MaxDiff::default();
+        let mut diff = MaxDiff::for_model(name);
         for ((tokens, entry), text) in output.iter().zip(entries(&e)).zip(&texts) {
             compare(
                 name,
@@ -296,7 +317,7 @@ fn special_tokens_match_hf_positions() {
         let e = expected(name, "expected.json");
         let texts = texts(&e);
         let output = model(name, LabelAggregationOption::First).predict(&texts, false, true);
-        let mut diff = MaxDiff::default();
+        let mut diff = MaxDiff::for_model(name);
         for ((tokens, entry), text) in output.iter().zip(entries(&e)).zip(&texts) {
             let positions = entry["positions"].as_array().unwrap();
             assert_eq!(tokens.len(), positions.len(), "{name} {text:?}");
@@ -333,7 +354,7 @@ fn words_match_hf_first_last_and_mode() {
             (LabelAggregationOption::Mode, "mode_words"),
         ] {
             let output = model(name, aggregation).predict(&texts, true, false);
-            let mut diff = MaxDiff::default();
+            let mut diff = MaxDiff::for_model(name);
             for ((words, entry), text) in output.iter().zip(entries(&e)).zip(&texts) {
                 compare(
                     &format!("{name} {key}"),
@@ -370,7 +391,7 @@ fn custom_aggregation_scores_the_chosen_label_by_its_mean_probability() {
         let texts = texts(&e);
         let output = model(name, LabelAggregationOption::Custom(Box::new(middle)))
             .predict(&texts, true, false);
-        let mut diff = MaxDiff::default();
+        let mut diff = MaxDiff::for_model(name);
         let mut merged = 0;
         for ((words, entry), text) in output.iter().zip(entries(&e)).zip(&texts) {
             let positions: Vec<&Value> = entry["positions"]
@@ -419,7 +440,7 @@ fn ner_matches_hf_first_words_and_entities() {
         let ner = NERModel::new(config(name, LabelAggregationOption::First)).unwrap();
         let words = ner.predict(&texts);
         let entities = ner.predict_full_entities(&texts);
-        let mut diff = MaxDiff::default();
+        let mut diff = MaxDiff::for_model(name);
         let mut grouped = 0;
         for (((words, entities), entry), text) in
             words.iter().zip(&entities).zip(entries(&e)).zip(&texts)
@@ -471,7 +492,7 @@ fn group_entities_on_sub_tokens_is_hf_simple() {
         let e = expected(name, "expected.json");
         let texts = texts(&e);
         let tokens = model(name, LabelAggregationOption::First).predict(&texts, false, false);
-        let mut diff = MaxDiff::default();
+        let mut diff = MaxDiff::for_model(name);
         for ((tokens, entry), text) in tokens.iter().zip(entries(&e)).zip(&texts) {
             let entities = group_entities(text, tokens);
             compare_entities(
@@ -576,7 +597,7 @@ fn pos_parity(name: &str, pos: &POSModel) {
     let e = expected(name, "expected.json");
     let texts = texts(&e);
     let output = pos.predict(&texts);
-    let mut diff = MaxDiff::default();
+    let mut diff = MaxDiff::for_model(name);
     let mut punctuation = 0;
     for ((tags, entry), text) in output.iter().zip(entries(&e)).zip(&texts) {
         let hf = entry["pos_words"].as_array().unwrap();

@@ -27,9 +27,132 @@ where
     }
 
     /// Loads a configuration, returning an error that names the file and, for a bad value, the
-    /// JSON field at fault.
+    /// JSON field at fault: one that does not parse, or one [`Config::validate`] refuses.
     fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
-        read_config_file(path.as_ref())
+        validated(read_config_file(path.as_ref())?, path.as_ref())
+    }
+
+    /// Why no model can be built from this configuration, if none can: every architecture
+    /// states its constraints here (sizes positive, heads dividing the hidden size, epsilons
+    /// finite, ...) with [`ConfigChecks`], so a bad `config.json` is an error naming the field
+    /// instead of a division by zero or a failed `view` inside the first forward. Called by
+    /// [`Config::try_from_file`] and by the models' fallible constructors.
+    ///
+    /// # Errors
+    /// `InvalidConfigurationError` listing every field at fault.
+    fn validate(&self) -> Result<(), RustBertError> {
+        Ok(())
+    }
+}
+
+/// `config` after [`Config::validate`], its error naming `path`.
+pub fn validated<C: Config>(config: C, path: &Path) -> Result<C, RustBertError> {
+    match config.validate() {
+        Ok(()) => Ok(config),
+        Err(RustBertError::InvalidConfigurationError(message)) => Err(
+            RustBertError::InvalidConfigurationError(format!("{}: {message}", path.display())),
+        ),
+        Err(other) => Err(other),
+    }
+}
+
+/// The checks of one configuration, each naming its field; [`ConfigChecks::finish`] reports
+/// every failure at once. The one place where configuration values are judged, shared by every
+/// architecture's [`Config::validate`].
+///
+/// ```
+/// use rust_bert::common::config::ConfigChecks;
+/// let error = ConfigChecks::new("BERT")
+///     .positive("hidden_size", 30)
+///     .positive("num_attention_heads", 0)
+///     .divides("num_attention_heads", 0, "hidden_size", 30)
+///     .finish()
+///     .unwrap_err();
+/// assert!(error.to_string().contains("num_attention_heads = 0"));
+/// ```
+#[must_use = "call finish() to get the result"]
+pub struct ConfigChecks {
+    model: &'static str,
+    errors: Vec<String>,
+}
+
+impl ConfigChecks {
+    /// Starts the checks of a configuration of `model` (named in the message).
+    pub fn new(model: &'static str) -> Self {
+        Self {
+            model,
+            errors: Vec::new(),
+        }
+    }
+
+    /// `field` must be at least 1 (a size or a count of heads).
+    pub fn positive(mut self, field: &str, value: i64) -> Self {
+        if value < 1 {
+            self.errors
+                .push(format!("{field} = {value}, expected at least 1"));
+        }
+        self
+    }
+
+    /// `field` must not be negative (a count that may be zero, e.g. layers or token types).
+    pub fn non_negative(mut self, field: &str, value: i64) -> Self {
+        if value < 0 {
+            self.errors
+                .push(format!("{field} = {value}, expected 0 or more"));
+        }
+        self
+    }
+
+    /// `field` (`value`, when positive) must divide `of_field` (`of`): heads splitting the
+    /// hidden size.
+    pub fn divides(mut self, field: &str, value: i64, of_field: &str, of: i64) -> Self {
+        if value > 0 && of % value != 0 {
+            self.errors.push(format!(
+                "{of_field} = {of} is not a multiple of {field} = {value}"
+            ));
+        }
+        self
+    }
+
+    /// `field` must be a finite number, not negative (an epsilon, a dropout, a scale).
+    pub fn finite(mut self, field: &str, value: f64) -> Self {
+        if !(value.is_finite() && value >= 0.0) {
+            self.errors
+                .push(format!("{field} = {value}, expected a finite value >= 0"));
+        }
+        self
+    }
+
+    /// `field` must be a probability (a dropout).
+    pub fn probability(mut self, field: &str, value: f64) -> Self {
+        if !(0.0..=1.0).contains(&value) {
+            self.errors
+                .push(format!("{field} = {value}, expected a value in [0, 1]"));
+        }
+        self
+    }
+
+    /// A condition of its own, with the message given when it fails.
+    pub fn require(mut self, holds: bool, message: impl FnOnce() -> String) -> Self {
+        if !holds {
+            self.errors.push(message());
+        }
+        self
+    }
+
+    /// Every failed check in one `InvalidConfigurationError`, or `Ok`.
+    ///
+    /// # Errors
+    /// `InvalidConfigurationError` naming the model and each field at fault.
+    pub fn finish(self) -> Result<(), RustBertError> {
+        if self.errors.is_empty() {
+            return Ok(());
+        }
+        Err(RustBertError::InvalidConfigurationError(format!(
+            "invalid {} configuration: {}",
+            self.model,
+            self.errors.join("; ")
+        )))
     }
 }
 

@@ -194,7 +194,29 @@ pub struct AlbertConfig {
     pub tie_word_embeddings: Option<bool>,
 }
 
-impl Config for AlbertConfig {}
+impl Config for AlbertConfig {
+    fn validate(&self) -> Result<(), RustBertError> {
+        crate::common::config::ConfigChecks::new("ALBERT")
+            .positive("vocab_size", self.vocab_size)
+            .positive("embedding_size", self.embedding_size)
+            .positive("hidden_size", self.hidden_size)
+            .positive("intermediate_size", self.intermediate_size)
+            .positive("max_position_embeddings", self.max_position_embeddings)
+            .positive("num_attention_heads", self.num_attention_heads)
+            .divides(
+                "num_attention_heads",
+                self.num_attention_heads,
+                "hidden_size",
+                self.hidden_size,
+            )
+            .non_negative("num_hidden_layers", self.num_hidden_layers)
+            .positive("num_hidden_groups", self.num_hidden_groups)
+            .positive("inner_group_num", self.inner_group_num)
+            .non_negative("type_vocab_size", self.type_vocab_size)
+            .finite("layer_norm_eps", self.layer_norm_eps.unwrap_or(1e-12))
+            .finish()
+    }
+}
 
 impl Default for AlbertConfig {
     fn default() -> Self {

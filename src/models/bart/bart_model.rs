@@ -2,7 +2,6 @@ use crate::bart::attention::{
     embed, optional_layer_norm, DecoderLayer, EncoderLayer, PositionEmbedding, StackOptions,
 };
 use crate::common::activations::Activation;
-use crate::common::config::read_config_file;
 use crate::common::layers::embeddings::{batch_and_length, lookup};
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{
@@ -14,7 +13,6 @@ use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::path::Path;
 use tch::nn::{self, Init, Module};
 use tch::{Kind, Tensor};
 
@@ -287,8 +285,33 @@ impl Default for BartConfig {
 }
 
 impl Config for BartConfig {
-    fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
-        read_config_file(path.as_ref())
+    fn validate(&self) -> Result<(), RustBertError> {
+        crate::common::config::ConfigChecks::new("BART")
+            .positive("vocab_size", self.vocab_size)
+            .positive("d_model", self.d_model)
+            .positive("max_position_embeddings", self.max_position_embeddings)
+            .positive("encoder_ffn_dim", self.encoder_ffn_dim)
+            .positive("decoder_ffn_dim", self.decoder_ffn_dim)
+            .positive("encoder_attention_heads", self.encoder_attention_heads)
+            .positive("decoder_attention_heads", self.decoder_attention_heads)
+            .divides(
+                "encoder_attention_heads",
+                self.encoder_attention_heads,
+                "d_model",
+                self.d_model,
+            )
+            .divides(
+                "decoder_attention_heads",
+                self.decoder_attention_heads,
+                "d_model",
+                self.d_model,
+            )
+            .non_negative("encoder_layers", self.encoder_layers)
+            .non_negative("decoder_layers", self.decoder_layers)
+            .probability("dropout", self.dropout)
+            .probability("attention_dropout", self.attention_dropout)
+            .probability("activation_dropout", self.activation_dropout)
+            .finish()
     }
 }
 

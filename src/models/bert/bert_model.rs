@@ -170,7 +170,31 @@ pub struct BertConfig {
     pub tie_word_embeddings: Option<bool>,
 }
 
-impl Config for BertConfig {}
+impl Config for BertConfig {
+    fn validate(&self) -> Result<(), RustBertError> {
+        crate::common::config::ConfigChecks::new("BERT")
+            .positive("vocab_size", self.vocab_size)
+            .positive("hidden_size", self.hidden_size)
+            .positive("intermediate_size", self.intermediate_size)
+            .positive("max_position_embeddings", self.max_position_embeddings)
+            .positive("num_attention_heads", self.num_attention_heads)
+            .divides(
+                "num_attention_heads",
+                self.num_attention_heads,
+                "hidden_size",
+                self.hidden_size,
+            )
+            .non_negative("num_hidden_layers", self.num_hidden_layers)
+            .non_negative("type_vocab_size", self.type_vocab_size)
+            .finite("layer_norm_eps", self.layer_norm_eps.unwrap_or(1e-12))
+            .probability("hidden_dropout_prob", self.hidden_dropout_prob)
+            .probability(
+                "attention_probs_dropout_prob",
+                self.attention_probs_dropout_prob,
+            )
+            .finish()
+    }
+}
 
 impl Default for BertConfig {
     fn default() -> Self {

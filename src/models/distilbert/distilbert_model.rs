@@ -193,7 +193,21 @@ pub struct DistilBertConfig {
     pub tie_word_embeddings: Option<bool>,
 }
 
-impl Config for DistilBertConfig {}
+impl Config for DistilBertConfig {
+    fn validate(&self) -> Result<(), RustBertError> {
+        crate::common::config::ConfigChecks::new("DistilBERT")
+            .positive("vocab_size", self.vocab_size)
+            .positive("dim", self.dim)
+            .positive("hidden_dim", self.hidden_dim)
+            .positive("max_position_embeddings", self.max_position_embeddings)
+            .positive("n_heads", self.n_heads)
+            .divides("n_heads", self.n_heads, "dim", self.dim)
+            .non_negative("n_layers", self.n_layers)
+            .probability("dropout", self.dropout)
+            .probability("attention_dropout", self.attention_dropout)
+            .finish()
+    }
+}
 
 impl Default for DistilBertConfig {
     fn default() -> Self {

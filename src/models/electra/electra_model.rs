@@ -172,7 +172,11 @@ pub struct ElectraConfig {
     pub summary_last_dropout: Option<f64>,
 }
 
-impl Config for ElectraConfig {}
+impl Config for ElectraConfig {
+    fn validate(&self) -> Result<(), RustBertError> {
+        self.check()
+    }
+}
 
 impl Default for ElectraConfig {
     fn default() -> Self {
@@ -217,45 +221,23 @@ impl ElectraConfig {
     /// Why no model can be built from this configuration, if none can: sizes that are not
     /// positive, heads that do not divide the hidden size, a negative or non-finite epsilon.
     pub fn check(&self) -> Result<(), RustBertError> {
-        let sizes = [
-            ("vocab_size", self.vocab_size),
-            ("embedding_size", self.embedding_size),
-            ("hidden_size", self.hidden_size),
-            ("intermediate_size", self.intermediate_size),
-            ("max_position_embeddings", self.max_position_embeddings),
-            ("num_attention_heads", self.num_attention_heads),
-        ];
-        let invalid = |message: String| {
-            Err(RustBertError::InvalidConfigurationError(format!(
-                "ELECTRA configuration: {message}"
-            )))
-        };
-        for (name, value) in sizes {
-            if value < 1 {
-                return invalid(format!("{name} = {value}; expected at least 1"));
-            }
-        }
-        for (name, value) in [
-            ("num_hidden_layers", self.num_hidden_layers),
-            ("type_vocab_size", self.type_vocab_size),
-        ] {
-            if value < 0 {
-                return invalid(format!("{name} = {value}; expected 0 or more"));
-            }
-        }
-        if self.hidden_size % self.num_attention_heads != 0 {
-            return invalid(format!(
-                "hidden_size = {} is not a multiple of num_attention_heads = {}",
-                self.hidden_size, self.num_attention_heads
-            ));
-        }
-        let eps = self.layer_norm_eps();
-        if !(eps.is_finite() && eps >= 0.0) {
-            return invalid(format!(
-                "layer_norm_eps = {eps}; expected a finite value >= 0"
-            ));
-        }
-        Ok(())
+        crate::common::config::ConfigChecks::new("ELECTRA")
+            .positive("vocab_size", self.vocab_size)
+            .positive("embedding_size", self.embedding_size)
+            .positive("hidden_size", self.hidden_size)
+            .positive("intermediate_size", self.intermediate_size)
+            .positive("max_position_embeddings", self.max_position_embeddings)
+            .positive("num_attention_heads", self.num_attention_heads)
+            .non_negative("num_hidden_layers", self.num_hidden_layers)
+            .non_negative("type_vocab_size", self.type_vocab_size)
+            .divides(
+                "num_attention_heads",
+                self.num_attention_heads,
+                "hidden_size",
+                self.hidden_size,
+            )
+            .finite("layer_norm_eps", self.layer_norm_eps())
+            .finish()
     }
 
     /// Number of labels of a classification head, from `id2label`.

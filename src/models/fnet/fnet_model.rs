@@ -159,7 +159,11 @@ pub struct FNetConfig {
     pub tie_word_embeddings: Option<bool>,
 }
 
-impl Config for FNetConfig {}
+impl Config for FNetConfig {
+    fn validate(&self) -> Result<(), RustBertError> {
+        self.check()
+    }
+}
 
 impl Default for FNetConfig {
     /// HF's `FNetConfig()` (google/fnet-base's sizes).
@@ -198,36 +202,15 @@ impl FNetConfig {
 
     /// Why no model can be built from this configuration, if none can.
     pub fn check(&self) -> Result<(), RustBertError> {
-        let invalid = |message: String| {
-            Err(RustBertError::InvalidConfigurationError(format!(
-                "FNet configuration: {message}"
-            )))
-        };
-        for (name, value) in [
-            ("vocab_size", self.vocab_size),
-            ("hidden_size", self.hidden_size),
-            ("intermediate_size", self.intermediate_size),
-            ("max_position_embeddings", self.max_position_embeddings),
-        ] {
-            if value < 1 {
-                return invalid(format!("{name} = {value}; expected at least 1"));
-            }
-        }
-        for (name, value) in [
-            ("num_hidden_layers", self.num_hidden_layers),
-            ("type_vocab_size", self.type_vocab_size),
-        ] {
-            if value < 0 {
-                return invalid(format!("{name} = {value}; expected 0 or more"));
-            }
-        }
-        let eps = self.layer_norm_eps();
-        if !(eps.is_finite() && eps >= 0.0) {
-            return invalid(format!(
-                "layer_norm_eps = {eps}; expected a finite value >= 0"
-            ));
-        }
-        Ok(())
+        crate::common::config::ConfigChecks::new("FNet")
+            .positive("vocab_size", self.vocab_size)
+            .positive("hidden_size", self.hidden_size)
+            .positive("intermediate_size", self.intermediate_size)
+            .positive("max_position_embeddings", self.max_position_embeddings)
+            .non_negative("num_hidden_layers", self.num_hidden_layers)
+            .non_negative("type_vocab_size", self.type_vocab_size)
+            .finite("layer_norm_eps", self.layer_norm_eps())
+            .finish()
     }
 
     fn num_labels(&self) -> Result<i64, RustBertError> {

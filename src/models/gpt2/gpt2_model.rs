@@ -198,7 +198,22 @@ impl Config for Gpt2Config {
         if config.n_ctx <= 0 {
             config.n_ctx = config.n_positions;
         }
-        Ok(config)
+        crate::common::config::validated(config, path.as_ref())
+    }
+
+    fn validate(&self) -> Result<(), RustBertError> {
+        crate::common::config::ConfigChecks::new("GPT-2")
+            .positive("vocab_size", self.vocab_size)
+            .positive("n_embd", self.n_embd)
+            .positive("n_positions", self.n_positions)
+            .positive("n_head", self.n_head)
+            .divides("n_head", self.n_head, "n_embd", self.n_embd)
+            .non_negative("n_layer", self.n_layer)
+            .require(self.n_inner.is_none_or(|inner| inner > 0), || {
+                format!("n_inner = {:?}, expected at least 1", self.n_inner)
+            })
+            .finite("layer_norm_epsilon", self.layer_norm_epsilon)
+            .finish()
     }
 }
 

@@ -244,7 +244,11 @@ pub struct MobileBertConfig {
     pub tie_word_embeddings: Option<bool>,
 }
 
-impl Config for MobileBertConfig {}
+impl Config for MobileBertConfig {
+    fn validate(&self) -> Result<(), RustBertError> {
+        self.check()
+    }
+}
 
 impl Default for MobileBertConfig {
     /// HF's `MobileBertConfig()` (google/mobilebert-uncased's sizes).
@@ -319,65 +323,45 @@ impl MobileBertConfig {
     /// positive, heads that do not divide the attention width, a bottleneck layout whose
     /// widths do not fit (HF would fail in a matrix product), a bad epsilon.
     pub fn check(&self) -> Result<(), RustBertError> {
-        let invalid = |message: String| {
-            Err(RustBertError::InvalidConfigurationError(format!(
-                "MobileBERT configuration: {message}"
-            )))
-        };
-        for (name, value) in [
-            ("vocab_size", self.vocab_size),
-            ("embedding_size", self.embedding_size),
-            ("hidden_size", self.hidden_size),
-            ("intermediate_size", self.intermediate_size),
-            ("max_position_embeddings", self.max_position_embeddings),
-            ("num_attention_heads", self.num_attention_heads),
-            ("type_vocab_size", self.type_vocab_size),
-            ("intra_bottleneck_size", self.intra_bottleneck_size()),
-            ("num_feedforward_networks", self.num_feedforward_networks()),
-        ] {
-            if value < 1 {
-                return invalid(format!("{name} = {value}; expected at least 1"));
-            }
-        }
-        if self.num_hidden_layers < 0 {
-            return invalid(format!(
-                "num_hidden_layers = {}; expected 0 or more",
-                self.num_hidden_layers
-            ));
-        }
         let width = self.true_hidden_size();
-        if width % self.num_attention_heads != 0 {
-            return invalid(format!(
-                "the attention width {width} (intra_bottleneck_size with bottlenecks, else \
-                 hidden_size) is not a multiple of num_attention_heads = {}",
-                self.num_attention_heads
-            ));
-        }
         let narrowed_queries = !self.use_bottleneck.unwrap_or(true)
             || self.use_bottleneck_attention.unwrap_or(false)
             || self.key_query_shared_bottleneck.unwrap_or(true);
-        if !narrowed_queries && width != self.hidden_size {
-            return invalid(format!(
-                "with use_bottleneck and neither use_bottleneck_attention nor \
-                 key_query_shared_bottleneck, queries are hidden_size = {} wide and \
-                 intra_bottleneck_size = {width} must equal it",
-                self.hidden_size
-            ));
-        }
-        if self.hidden_size < self.embedding_size {
-            return invalid(format!(
-                "hidden_size = {} is smaller than embedding_size = {} (the MLM head's extra \
-                 projection would have a negative width)",
-                self.hidden_size, self.embedding_size
-            ));
-        }
-        let eps = self.layer_norm_eps();
-        if !(eps.is_finite() && eps >= 0.0) {
-            return invalid(format!(
-                "layer_norm_eps = {eps}; expected a finite value >= 0"
-            ));
-        }
-        Ok(())
+        crate::common::config::ConfigChecks::new("MobileBERT")
+            .positive("vocab_size", self.vocab_size)
+            .positive("embedding_size", self.embedding_size)
+            .positive("hidden_size", self.hidden_size)
+            .positive("intermediate_size", self.intermediate_size)
+            .positive("max_position_embeddings", self.max_position_embeddings)
+            .positive("num_attention_heads", self.num_attention_heads)
+            .positive("type_vocab_size", self.type_vocab_size)
+            .positive("intra_bottleneck_size", self.intra_bottleneck_size())
+            .positive("num_feedforward_networks", self.num_feedforward_networks())
+            .non_negative("num_hidden_layers", self.num_hidden_layers)
+            // The attention width: intra_bottleneck_size with bottlenecks, else hidden_size.
+            .divides(
+                "num_attention_heads",
+                self.num_attention_heads,
+                "the attention width (intra_bottleneck_size with bottlenecks, else hidden_size)",
+                width,
+            )
+            .require(narrowed_queries || width == self.hidden_size, || {
+                format!(
+                    "with use_bottleneck and neither use_bottleneck_attention nor \
+                     key_query_shared_bottleneck, queries are hidden_size = {} wide and \
+                     intra_bottleneck_size = {width} must equal it",
+                    self.hidden_size
+                )
+            })
+            .require(self.hidden_size >= self.embedding_size, || {
+                format!(
+                    "hidden_size = {} is smaller than embedding_size = {} (the MLM head's extra \
+                     projection would have a negative width)",
+                    self.hidden_size, self.embedding_size
+                )
+            })
+            .finite("layer_norm_eps", self.layer_norm_eps())
+            .finish()
     }
 
     fn num_labels(&self) -> Result<i64, RustBertError> {

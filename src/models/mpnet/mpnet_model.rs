@@ -153,7 +153,11 @@ pub struct MPNetConfig {
     pub tie_word_embeddings: Option<bool>,
 }
 
-impl Config for MPNetConfig {}
+impl Config for MPNetConfig {
+    fn validate(&self) -> Result<(), RustBertError> {
+        self.check()
+    }
+}
 
 impl Default for MPNetConfig {
     fn default() -> Self {
@@ -191,45 +195,25 @@ impl MPNetConfig {
     /// Why no model can be built from this configuration, if none can: sizes that are not
     /// positive, heads that do not divide the hidden size, a negative or non-finite epsilon.
     pub fn check(&self) -> Result<(), RustBertError> {
-        let invalid = |message: String| {
-            Err(RustBertError::InvalidConfigurationError(format!(
-                "MPNet configuration: {message}"
-            )))
-        };
-        for (name, value) in [
-            ("vocab_size", self.vocab_size),
-            ("hidden_size", self.hidden_size),
-            ("intermediate_size", self.intermediate_size),
-            ("max_position_embeddings", self.max_position_embeddings),
-            ("num_attention_heads", self.num_attention_heads),
-            (
+        crate::common::config::ConfigChecks::new("MPNet")
+            .positive("vocab_size", self.vocab_size)
+            .positive("hidden_size", self.hidden_size)
+            .positive("intermediate_size", self.intermediate_size)
+            .positive("max_position_embeddings", self.max_position_embeddings)
+            .positive("num_attention_heads", self.num_attention_heads)
+            .positive(
                 "relative_attention_num_buckets",
                 self.relative_attention_num_buckets,
-            ),
-        ] {
-            if value < 1 {
-                return invalid(format!("{name} = {value}; expected at least 1"));
-            }
-        }
-        if self.num_hidden_layers < 0 {
-            return invalid(format!(
-                "num_hidden_layers = {}; expected 0 or more",
-                self.num_hidden_layers
-            ));
-        }
-        if self.hidden_size % self.num_attention_heads != 0 {
-            return invalid(format!(
-                "hidden_size = {} is not a multiple of num_attention_heads = {}",
-                self.hidden_size, self.num_attention_heads
-            ));
-        }
-        let eps = self.layer_norm_eps();
-        if !(eps.is_finite() && eps >= 0.0) {
-            return invalid(format!(
-                "layer_norm_eps = {eps}; expected a finite value >= 0"
-            ));
-        }
-        Ok(())
+            )
+            .non_negative("num_hidden_layers", self.num_hidden_layers)
+            .divides(
+                "num_attention_heads",
+                self.num_attention_heads,
+                "hidden_size",
+                self.hidden_size,
+            )
+            .finite("layer_norm_eps", self.layer_norm_eps())
+            .finish()
     }
 
     /// Number of labels of a classification head, from `id2label`.

@@ -1,5 +1,4 @@
 use crate::common::activations::Activation;
-use crate::common::config::read_config_file;
 use crate::common::layers::embeddings::ids_or_embeds;
 use crate::common::layers::linear::{embedding_config, project};
 use crate::common::layers::{attention_bias, merge_heads, split_heads, Dropout, StackOutputs};
@@ -9,7 +8,6 @@ use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::path::Path;
 use tch::nn::{self, Init};
 use tch::{Kind, Tensor};
 
@@ -279,8 +277,31 @@ pub struct T5Config {
 }
 
 impl Config for T5Config {
-    fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
-        read_config_file(path.as_ref())
+    fn validate(&self) -> Result<(), RustBertError> {
+        crate::common::config::ConfigChecks::new("T5")
+            .positive("vocab_size", self.vocab_size)
+            .positive("d_model", self.d_model)
+            .positive("d_kv", self.d_kv)
+            .positive("d_ff", self.d_ff)
+            .positive("num_heads", self.num_heads)
+            .positive(
+                "relative_attention_num_buckets",
+                self.relative_attention_num_buckets,
+            )
+            .require(
+                self.relative_attention_max_distance.is_none_or(|d| d > 0),
+                || {
+                    format!(
+                        "relative_attention_max_distance = {:?}, expected at least 1",
+                        self.relative_attention_max_distance
+                    )
+                },
+            )
+            .non_negative("num_layers", self.num_layers)
+            .non_negative("num_decoder_layers", self.num_decoder_layers.unwrap_or(0))
+            .finite("layer_norm_epsilon", self.layer_norm_epsilon)
+            .probability("dropout_rate", self.dropout_rate)
+            .finish()
     }
 }
 

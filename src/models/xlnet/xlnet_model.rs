@@ -216,7 +216,21 @@ pub struct XLNetConfig {
     pub label2id: Option<HashMap<String, i64>>,
 }
 
-impl Config for XLNetConfig {}
+impl Config for XLNetConfig {
+    fn validate(&self) -> Result<(), RustBertError> {
+        crate::common::config::ConfigChecks::new("XLNet")
+            .positive("vocab_size", self.vocab_size)
+            .positive("d_model", self.d_model)
+            .positive("d_inner", self.d_inner)
+            .positive("n_head", self.n_head)
+            .divides("n_head", self.n_head, "d_model", self.d_model)
+            .non_negative("n_layer", self.n_layer)
+            .finite("layer_norm_eps", self.layer_norm_eps.unwrap_or(1e-12))
+            .probability("dropout", self.dropout)
+            .finish()?;
+        self.check()
+    }
+}
 
 impl Default for XLNetConfig {
     fn default() -> Self {
