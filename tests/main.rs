@@ -11,6 +11,7 @@ mod electra;
 mod generation;
 mod gpt2;
 mod layering;
+mod longformer;
 mod marian;
 mod minilm;
 mod pipeline_classification;

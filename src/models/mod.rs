@@ -5,6 +5,7 @@ pub mod bert;
 pub mod distilbert;
 pub mod electra;
 pub mod gpt2;
+pub mod longformer;
 pub mod marian;
 pub mod openai_gpt;
 pub mod roberta;
