@@ -5,6 +5,7 @@ use crate::bert::BertConfig;
 use crate::common::model_type::ModelType;
 use crate::distilbert::DistilBertConfig;
 use crate::electra::ElectraConfig;
+use crate::longformer::LongformerConfig;
 use crate::roberta::RobertaConfig;
 use crate::{Config, RustBertError};
 use std::collections::HashMap;
@@ -27,6 +28,8 @@ pub enum ConfigOption {
     Albert(AlbertConfig),
     /// ELECTRA configuration.
     Electra(ElectraConfig),
+    /// Longformer configuration.
+    Longformer(LongformerConfig),
     /// BART configuration.
     Bart(crate::bart::BartConfig),
     /// Marian configuration (BART's keys).
@@ -67,6 +70,9 @@ impl ConfigOption {
             }
             ModelType::Albert => ConfigOption::Albert(AlbertConfig::try_from_file(path)?),
             ModelType::Electra => ConfigOption::Electra(ElectraConfig::try_from_file(path)?),
+            ModelType::Longformer => {
+                ConfigOption::Longformer(LongformerConfig::try_from_file(path)?)
+            }
             ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
             ModelType::Marian => {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
@@ -87,7 +93,6 @@ impl ConfigOption {
             | ModelType::GPTJ
             | ModelType::Reformer
             | ModelType::ProphetNet
-            | ModelType::Longformer
             | ModelType::Pegasus
             | ModelType::GPTNeo
             | ModelType::MBart
@@ -105,6 +110,7 @@ impl ConfigOption {
             Self::Roberta(_) => "a RoBERTa configuration",
             Self::Albert(_) => "an ALBERT configuration",
             Self::Electra(_) => "an ELECTRA configuration",
+            Self::Longformer(_) => "a Longformer configuration",
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
@@ -130,6 +136,7 @@ impl ConfigOption {
             Self::DistilBert(config) => config.id2label.as_ref(),
             Self::Albert(config) => config.id2label.as_ref(),
             Self::Electra(config) => config.id2label.as_ref(),
+            Self::Longformer(config) => config.id2label.as_ref(),
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
@@ -152,6 +159,10 @@ impl ConfigOption {
             Self::DistilBert(config) => Some(config.max_position_embeddings),
             Self::Albert(config) => Some(config.max_position_embeddings),
             Self::Electra(config) => Some(config.max_position_embeddings),
+            // RoBERTa's positions: 4096 tokens for the 4098 of longformer-base-4096.
+            Self::Longformer(config) => {
+                Some(config.max_position_embeddings - config.padding_id() - 1)
+            }
             Self::Roberta(config) => {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
@@ -171,6 +182,7 @@ impl ConfigOption {
             Self::DistilBert(config) => config.vocab_size,
             Self::Albert(config) => config.vocab_size,
             Self::Electra(config) => config.vocab_size,
+            Self::Longformer(config) => config.vocab_size,
             Self::Bart(config) | Self::Marian(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
@@ -257,6 +269,19 @@ impl TryFrom<&ConfigOption> for ElectraConfig {
             ConfigOption::Electra(config) => Ok(config.clone()),
             other => Err(RustBertError::InvalidConfigurationError(format!(
                 "an ElectraConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for LongformerConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::Longformer(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a LongformerConfig was expected, found {other:?}"
             ))),
         }
     }

@@ -32,6 +32,7 @@ use crate::albert::AlbertForMaskedLM;
 use crate::bert::BertForMaskedLM;
 use crate::distilbert::DistilBertModelMaskedLM;
 use crate::electra::ElectraForMaskedLM;
+use crate::longformer::LongformerForMaskedLM;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddingSide, TokenizerOption,
 };
@@ -164,6 +165,8 @@ pub enum MaskedLanguageOption {
     Albert(AlbertForMaskedLM),
     /// ELECTRA (the generator).
     Electra(ElectraForMaskedLM),
+    /// Longformer (no global attention, as HF's fill-mask pipeline).
+    Longformer(LongformerForMaskedLM),
 }
 
 /// Fails before any resource is fetched when the architecture has no masked LM here.
@@ -174,10 +177,11 @@ fn check_supported(model_type: ModelType) -> Result<(), RustBertError> {
         | ModelType::Roberta
         | ModelType::XLMRoberta
         | ModelType::Albert
-        | ModelType::Electra => Ok(()),
+        | ModelType::Electra
+        | ModelType::Longformer => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "masked language modelling is not available for {other:?} in this crate (supported: \
-             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA)"
+             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, Longformer)"
         ))),
     }
 }
@@ -218,6 +222,9 @@ impl MaskedLanguageOption {
             (ModelType::Electra, ConfigOption::Electra(c)) => {
                 Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
             }
+            (ModelType::Longformer, ConfigOption::Longformer(c)) => {
+                Self::Longformer(LongformerForMaskedLM::try_new(root, c)?)
+            }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
                     "model type {model_type:?} does not match its configuration {other:?}"
@@ -241,6 +248,7 @@ impl MaskedLanguageOption {
             Self::Roberta(_) | Self::XLMRoberta(_) => ModelType::Roberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Longformer(_) => ModelType::Longformer,
         }
     }
 
@@ -313,6 +321,19 @@ impl MaskedLanguageOption {
                     .try_forward_t(
                         input_ids,
                         mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .prediction_scores
+            }
+            Self::Longformer(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        None,
                         token_type_ids,
                         position_ids,
                         input_embeds,

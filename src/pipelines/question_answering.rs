@@ -46,6 +46,7 @@ use crate::albert::AlbertForQuestionAnswering;
 use crate::bert::BertForQuestionAnswering;
 use crate::distilbert::DistilBertForQuestionAnswering;
 use crate::electra::ElectraForQuestionAnswering;
+use crate::longformer::LongformerForQuestionAnswering;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
     TokenizerOption,
@@ -253,6 +254,8 @@ pub enum QuestionAnsweringOption {
     Albert(AlbertForQuestionAnswering),
     /// ELECTRA.
     Electra(ElectraForQuestionAnswering),
+    /// Longformer (global attention on the question tokens, as HF's head puts it).
+    Longformer(LongformerForQuestionAnswering),
     /// XLNet (the simple span head).
     XLNet(crate::xlnet::XLNetForQuestionAnswering),
 }
@@ -300,6 +303,9 @@ impl QuestionAnsweringOption {
             (ModelType::Electra, ConfigOption::Electra(config)) => {
                 Ok(Self::Electra(ElectraForQuestionAnswering::new(p, config)?))
             }
+            (ModelType::Longformer, ConfigOption::Longformer(config)) => Ok(Self::Longformer(
+                LongformerForQuestionAnswering::try_new(p, config)?,
+            )),
             (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
                 crate::xlnet::XLNetForQuestionAnswering::new(p, config)?,
             )),
@@ -310,12 +316,13 @@ impl QuestionAnsweringOption {
                 | ModelType::XLMRoberta
                 | ModelType::Albert
                 | ModelType::Electra
+                | ModelType::Longformer
                 | ModelType::XLNet,
                 _,
             ) => Err(wrong_config(model_type, config)),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "question answering is not implemented for {model_type:?} in this crate \
-                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet)"
+                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, Longformer, XLNet)"
             ))),
         }
     }
@@ -329,6 +336,7 @@ impl QuestionAnsweringOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Longformer(_) => ModelType::Longformer,
             Self::XLNet(_) => ModelType::XLNet,
         }
     }
@@ -396,6 +404,13 @@ impl QuestionAnsweringOption {
                     input_embeds,
                     train,
                 )?;
+                (output.start_logits, output.end_logits)
+            }
+            // No global mask: the head puts it on the tokens before the first separator, the
+            // question of `<s> question </s></s> context </s>`, as HF's head does.
+            Self::Longformer(model) => {
+                let output =
+                    model.forward_t(input_ids, mask, None, None, None, input_embeds, train)?;
                 (output.start_logits, output.end_logits)
             }
             Self::XLNet(model) => {

@@ -1,7 +1,7 @@
 //! # Sequence classification pipeline (sentiment analysis, topic classification, ...)
 //!
 //! Classifies whole texts with a model fine-tuned for sequence classification (BERT,
-//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet or BART). The labels are those of
+//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, Longformer, XLNet or BART). The labels are those of
 //! the checkpoint's `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over
 //! the labels, or a sigmoid per label when the configuration's `problem_type` is
 //! `multi_label_classification` or the model has a single label (raw logits for `regression`).
@@ -48,6 +48,7 @@ use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
+use crate::longformer::LongformerForSequenceClassification;
 use crate::pipelines::common::{
     length_sorted_batches, ConfigOption, ModelResource, ModelType, PaddedBatch, TokenizerOption,
 };
@@ -180,6 +181,8 @@ pub enum SequenceClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// ELECTRA.
     Electra(ElectraForSequenceClassification),
+    /// Longformer (global attention on `<s>`, as HF's head puts it).
+    Longformer(LongformerForSequenceClassification),
     /// XLNet.
     XLNet(XLNetForSequenceClassification),
     /// BART (the decoder state at the last end token).
@@ -232,6 +235,30 @@ classifier_logits!(
     AlbertForSequenceClassification,
     ElectraForSequenceClassification
 );
+
+impl ClassifierLogits for LongformerForSequenceClassification {
+    /// Longformer's head puts global attention on `<s>` itself.
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        let output = self.forward_t(
+            input_ids,
+            mask,
+            None,
+            token_type_ids,
+            position_ids,
+            input_embeds,
+            train,
+        )?;
+        Ok(output.logits)
+    }
+}
 
 impl ClassifierLogits for XLNetForSequenceClassification {
     /// XLNet has no position ids (its positions are relative).
@@ -295,7 +322,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 
 /// The model types the classification pipelines support, named in errors.
 pub(crate) const SUPPORTED: &str =
-    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART";
+    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, Longformer, XLNet, BART";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -306,6 +333,7 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::XLMRoberta
         | ModelType::Albert
         | ModelType::Electra
+        | ModelType::Longformer
         | ModelType::XLNet
         | ModelType::Bart => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
@@ -364,6 +392,9 @@ impl SequenceClassificationOption {
             (ModelType::Electra, ConfigOption::Electra(config)) => {
                 Self::Electra(ElectraForSequenceClassification::new(&root, config)?)
             }
+            (ModelType::Longformer, ConfigOption::Longformer(config)) => {
+                Self::Longformer(LongformerForSequenceClassification::new(&root, config)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(config)) => {
                 Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
             }
@@ -377,6 +408,7 @@ impl SequenceClassificationOption {
                 | ModelType::XLMRoberta
                 | ModelType::Albert
                 | ModelType::Electra
+                | ModelType::Longformer
                 | ModelType::XLNet
                 | ModelType::Bart,
                 other,
@@ -405,6 +437,7 @@ impl SequenceClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Longformer(_) => ModelType::Longformer,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
         }
@@ -429,6 +462,7 @@ impl SequenceClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::Electra(model) => model,
+            Self::Longformer(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
         };

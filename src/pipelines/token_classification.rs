@@ -80,6 +80,7 @@ use crate::albert::AlbertForTokenClassification;
 use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
 use crate::electra::ElectraForTokenClassification;
+use crate::longformer::LongformerForTokenClassification;
 use crate::pipelines::common::{
     length_sorted_batches, pad_sequences, ConfigOption, ModelResource, ModelType, PaddingSide,
     TokenizerOption,
@@ -278,6 +279,8 @@ pub enum TokenClassificationOption {
     Albert(AlbertForTokenClassification),
     /// ELECTRA.
     Electra(ElectraForTokenClassification),
+    /// Longformer.
+    Longformer(LongformerForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
 }
@@ -303,14 +306,14 @@ impl TokenClassificationOption {
             | ModelType::XLMRoberta
             | ModelType::Albert
             | ModelType::Electra
+            | ModelType::Longformer
             | ModelType::XLNet => Ok(()),
             ModelType::Deberta
             | ModelType::DebertaV2
             | ModelType::MobileBert
-            | ModelType::Longformer
             | ModelType::FNet => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
-                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, XLNet)"
+                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, Longformer, XLNet)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -353,6 +356,9 @@ impl TokenClassificationOption {
             (ModelType::Electra, ConfigOption::Electra(c)) => {
                 Self::Electra(ElectraForTokenClassification::new(p, c)?)
             }
+            (ModelType::Longformer, ConfigOption::Longformer(c)) => {
+                Self::Longformer(LongformerForTokenClassification::new(p, c)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
@@ -369,6 +375,7 @@ impl TokenClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Longformer(_) => ModelType::Longformer,
             Self::XLNet(_) => ModelType::XLNet,
         }
     }
@@ -431,6 +438,20 @@ impl TokenClassificationOption {
                     .try_forward_t(
                         input_ids,
                         mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            // No global attention, as HF's token classifier.
+            Self::Longformer(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        None,
                         token_type_ids,
                         position_ids,
                         input_embeds,

@@ -15,8 +15,8 @@
 //! last when entailment is the first. With a single candidate label, `predict` scores it as
 //! `predict_multilabel` does (HF's rule: a softmax over one label would always give 1).
 //!
-//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet and
-//! BART. The `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
+//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, Longformer,
+//! XLNet and BART. The `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
@@ -54,6 +54,7 @@ use crate::albert::AlbertForSequenceClassification;
 use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
+use crate::longformer::LongformerForSequenceClassification;
 use crate::pipelines::common::{ConfigOption, ModelResource, ModelType, TokenizerOption};
 use crate::pipelines::sequence_classification::{
     argmax, batched_logits, check_supported, max_length, softmax, sort_by_score, ClassifierLogits,
@@ -194,6 +195,8 @@ pub enum ZeroShotClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// ELECTRA.
     Electra(ElectraForSequenceClassification),
+    /// Longformer.
+    Longformer(LongformerForSequenceClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForSequenceClassification),
     /// BART (BART-large-MNLI is the default).
@@ -209,6 +212,7 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::XLMRoberta(m) => Self::XLMRoberta(m),
             SequenceClassificationOption::Albert(m) => Self::Albert(m),
             SequenceClassificationOption::Electra(m) => Self::Electra(m),
+            SequenceClassificationOption::Longformer(m) => Self::Longformer(m),
             SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
             SequenceClassificationOption::Bart(m) => Self::Bart(m),
         }
@@ -252,6 +256,7 @@ impl ZeroShotClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Longformer(_) => ModelType::Longformer,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
         }
@@ -276,6 +281,7 @@ impl ZeroShotClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::Electra(model) => model,
+            Self::Longformer(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
         };
