@@ -63,6 +63,12 @@ pub(crate) fn fill_mask_config(name: &str, mask_token: Option<&str>) -> MaskedLa
             dir().join("bpe/vocab.json"),
             Some(local(dir().join("bpe/merges.txt"))),
         ),
+        // Longformer's tokenizer is RoBERTa's BPE.
+        "longformer" => (
+            ModelType::Longformer,
+            dir().join("bpe/vocab.json"),
+            Some(local(dir().join("bpe/merges.txt"))),
+        ),
         "albert" => (
             ModelType::Albert,
             fixtures().join("tokenizers/spm/albert.model"),
@@ -70,7 +76,7 @@ pub(crate) fn fill_mask_config(name: &str, mask_token: Option<&str>) -> MaskedLa
         ),
         other => panic!("no fill-mask fixture {other}"),
     };
-    let lower_case = model_type != ModelType::Roberta;
+    let lower_case = !matches!(model_type, ModelType::Roberta | ModelType::Longformer);
     let mut config = MaskedLanguageConfig::new(
         model_type,
         ModelResource::Torch(Box::new(local(model_dir.join("model.safetensors")))),
@@ -133,7 +139,7 @@ fn assert_predictions(
 #[test]
 fn fill_mask_matches_hf_pipeline_top_k() {
     let expected = fill_mask_expected();
-    for name in ["bert", "distilbert", "roberta", "albert", "electra"] {
+    for name in ["bert", "distilbert", "roberta", "albert", "electra", "longformer"] {
         let case = &expected[name];
         let model = MaskedLanguageModel::new(fill_mask_config(name, None)).unwrap();
         let texts: Vec<&str> = case.texts.iter().map(String::as_str).collect();
@@ -185,7 +191,7 @@ fn fill_mask_custom_mask_string_is_replaced() {
 
 #[test]
 fn fill_mask_bad_inputs_never_panic() {
-    for name in ["bert", "electra"] {
+    for name in ["bert", "electra", "longformer"] {
         fill_mask_bad_inputs(name);
     }
 }
