@@ -154,7 +154,9 @@ fn ids_of(value: &Value) -> Vec<i64> {
 ///
 /// XLNet: `rust_tokenizers` drops NUL, where HF's SentencePiece encodes it as `<unk>`.
 fn tokenizer_gap(model: &str, text: &str) -> bool {
-    ((model == "roberta" || model == "bart") && !text.is_empty() && text.trim().is_empty())
+    (matches!(model, "roberta" | "bart" | "longformer")
+        && !text.is_empty()
+        && text.trim().is_empty())
         || (model == "xlnet" && text.contains('\0'))
 }
 
