@@ -37,7 +37,7 @@ fn setup() -> (VarStore, LongformerModel, Tensor, Tensor) {
     // Real tokens only (ids past the special ones), 4096 of them: a multiple of the window.
     let input_ids =
         Tensor::randint_low(4, config.vocab_size, [1, 4096], (Kind::Int64, Device::Cpu));
-    let mut global = input_ids.zeros_like();
+    let global = input_ids.zeros_like();
     for position in [0, 1, 2, 3] {
         let _ = global.narrow(1, position, 1).fill_(1);
     }

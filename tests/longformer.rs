@@ -479,3 +479,20 @@ fn memory_is_linear_in_the_length() {
     assert_eq!(global[0].size(), [1, 4, 4096, 3]);
     assert!(bool::try_from(out.hidden_state.isfinite().all()).unwrap());
 }
+
+#[test]
+fn config_files_name_the_architecture() {
+    use rust_bert::pipelines::common::{ConfigOption, ModelType};
+    let path = dir("token_classification").join("config.json");
+    assert_eq!(
+        ModelType::from_config_file(&path).unwrap(),
+        ModelType::Longformer
+    );
+    let config = ConfigOption::from_config_file(&path).unwrap();
+    assert!(matches!(config, ConfigOption::Longformer(_)));
+    // RoBERTa's positions: 40 minus the padding index 1 minus 1.
+    assert_eq!(config.get_max_len(), Some(38));
+    assert_eq!(config.get_label_mapping().unwrap().len(), 5);
+    let typed = LongformerConfig::try_from(&config).unwrap();
+    assert_eq!(typed.attention_window, [8]);
+}

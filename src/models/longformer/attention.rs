@@ -142,21 +142,18 @@ fn band_of_blocks(blocks: &Tensor, w: i64) -> Tensor {
     )
 }
 
-/// The inverse of [`band_of_blocks`]: `[..., w, 2w + 1]` bands back into zero-filled
-/// `[..., w, 3w]` blocks (padding each row to `3w + 1` and re-reading the rows `3w` wide
-/// shifts row `r` right by `r`).
-fn blocks_of_band(band: &Tensor, w: i64) -> Tensor {
+/// The inverse of [`band_of_blocks`]: bands `[batch, heads, seq, 2w + 1]` (any strides) back
+/// into zero-filled blocks `[batch, heads, blocks, w, 3w]`, the sequence first padded by `tail`
+/// rows to whole blocks. Padding each row to `3w + 1` and re-reading the rows `3w` wide shifts
+/// row `r` of a block right by `r`; both paddings are one copy.
+fn blocks_of_band(band: &Tensor, w: i64, tail: i64) -> Tensor {
     let size = band.size();
-    let lead = &size[..size.len() - 2];
-    let padded = band.constant_pad_nd([0, w]);
-    let mut flat = lead.to_vec();
-    flat.push(w * (3 * w + 1));
-    let mut blocks = lead.to_vec();
-    blocks.extend([w, 3 * w]);
-    padded
-        .reshape(flat.as_slice())
+    let (batch, heads, rows) = (size[0], size[1], size[2] + tail);
+    let blocks = rows / w;
+    band.constant_pad_nd([0, w, 0, tail])
+        .view([batch, heads, blocks, w * (3 * w + 1)])
         .narrow(-1, 0, w * 3 * w)
-        .view(blocks.as_slice())
+        .view([batch, heads, blocks, w, 3 * w])
 }
 
 impl LongformerSelfAttention {
@@ -260,11 +257,7 @@ impl LongformerSelfAttention {
             .constant_pad_nd([0, 0, w, w + tail])
             .unfold(2, 3 * w, w)
             .transpose(-1, -2);
-        let band_probs = probs
-            .narrow(-1, count, 2 * w + 1)
-            .constant_pad_nd([0, 0, 0, tail])
-            .view([batch, heads, blocks, w, 2 * w + 1]);
-        let mut context = blocks_of_band(&band_probs, w)
+        let mut context = blocks_of_band(&probs.narrow(-1, count, 2 * w + 1), w, tail)
             .matmul(&value_windows)
             .view([batch, heads, padded_seq, head_dim])
             .narrow(2, 0, seq);
