@@ -84,7 +84,7 @@ fn main() -> Result<(), RustBertError> {
 
     // A longer input: memory grows with the length, not its square.
     let long = Tensor::full([1, 60], 40, (Kind::Int64, device));
-    let mut global = long.zeros_like();
+    let global = long.zeros_like();
     let _ = global.narrow(1, 0, 2).fill_(1);
     let output = tch::no_grad(|| {
         model.forward_t(Some(&long), None, Some(&global), None, None, None, false)

@@ -45,14 +45,17 @@ fn for_each_format(name: &str, check: impl Fn(&VarStore, &Path, &Expected, &Long
     crate::util::for_each_format(&dir(name), &[config(name), without_layers], check);
 }
 
+/// Hidden states, local attentions and global attentions of every layer, when asked.
+type LayerOutputs<'a> = (
+    &'a Option<Vec<Tensor>>,
+    &'a Option<Vec<Tensor>>,
+    &'a Option<Vec<Tensor>>,
+);
+
 /// Per-layer outputs against HF's (under `prefix`): `layers + 1` hidden states, `layers` local
 /// attentions and, when HF has them, `layers` global attentions.
 fn check_layers(
-    outputs: (
-        &Option<Vec<Tensor>>,
-        &Option<Vec<Tensor>>,
-        &Option<Vec<Tensor>>,
-    ),
+    outputs: LayerOutputs,
     expected: &Expected,
     prefix: &str,
     config: &LongformerConfig,
@@ -463,7 +466,7 @@ fn memory_is_linear_in_the_length() {
     let model = LongformerModel::new(vs.root(), &config, false);
     tch::no_grad(|| {
         for mut var in vs.trainable_variables() {
-            let _ = var.copy_(&(Tensor::randn(var.size(), (Kind::Float, Device::Cpu)) * 0.1));
+            var.copy_(&(Tensor::randn(var.size(), (Kind::Float, Device::Cpu)) * 0.1));
         }
     });
     let ids = Tensor::full([1, 4096], 5, (Kind::Int64, Device::Cpu));

@@ -263,7 +263,7 @@ impl LongformerSelfAttention {
             .narrow(2, 0, seq);
         drop(value_windows);
         if let Some(global_values) = &global_values {
-            context = context + probs.narrow(-1, 0, count).matmul(global_values);
+            context += probs.narrow(-1, 0, count).matmul(global_values);
         }
 
         let mut global_probs = None;
