@@ -64,13 +64,16 @@ fn main() -> Result<(), RustBertError> {
         )
     })?;
     for (row, (question, _)) in pairs.iter().enumerate() {
-        let start = output.start_logits.get(row as i64).argmax(0, false);
-        let end = output.end_logits.get(row as i64).argmax(0, false);
-        println!(
-            "{question:?}: best start token {}, best end token {}",
-            i64::try_from(start)?,
-            i64::try_from(end)?
-        );
+        // The most likely start and end, each on its own (the pipeline below searches the
+        // best valid span within the context).
+        let start = i64::try_from(output.start_logits.get(row as i64).argmax(0, false))?;
+        let end = i64::try_from(output.end_logits.get(row as i64).argmax(0, false))?;
+        let ids = &encoded[row].token_ids;
+        let span = ids
+            .get(start as usize..=end as usize)
+            .map(|span| tokenizer.decode(span, true, true))
+            .unwrap_or_default();
+        println!("{question:?}: tokens {start}..={end} {span:?}");
     }
     if let (Some(local), Some(global)) = (&output.all_attentions, &output.all_global_attentions) {
         // Local: [batch, heads, seq, global slots + window + 1]; global: [batch, heads,
@@ -91,8 +94,9 @@ fn main() -> Result<(), RustBertError> {
     })?;
     println!("60 tokens: start logits {:?}", output.start_logits.size());
 
-    // The pipeline: windows over long contexts, answers as text spans.
-    let mut qa_config = QuestionAnsweringConfig::new(
+    // The pipeline: windows over long contexts (48 tokens, the tiny model has 64 positions;
+    // stride 12, questions up to 16 tokens, answers up to 10), answers as text spans.
+    let mut qa_config = QuestionAnsweringConfig::custom_new(
         ModelType::Longformer,
         ModelResource::Torch(Box::new(LocalResource::from(
             model_dir.join("model.safetensors"),
@@ -103,6 +107,10 @@ fn main() -> Result<(), RustBertError> {
         false,
         None,
         None,
+        48,
+        12,
+        16,
+        10,
     );
     qa_config.device = device;
     let qa = QuestionAnsweringModel::new(qa_config)?;
