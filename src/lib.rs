@@ -91,4 +91,4 @@ pub use models::{
     albert, bart, bert, distilbert, electra, gpt2, marian, mpnet, openai_gpt, roberta, t5,
     xlm_roberta, xlnet,
 };
-pub use models::{fnet, mobilebert};
+pub use models::{fnet, longformer, mobilebert};

@@ -913,3 +913,61 @@ fn cli_runs_mobilebert_and_fnet_model_folders() {
         .unwrap();
     assert_same(&output, &values(expected));
 }
+
+/// Longformer from its folder: the model type read from config.json, RoBERTa's BPE files
+/// beside `--vocab`, global attention on the question as in the library.
+#[test]
+fn cli_longformer_qa_equals_library() {
+    let folder = format!("{QA}/longformer");
+    let vocab = format!("{QA}/bpe/vocab.json");
+    let question = "Where was Marie Curie born?";
+    let contexts = [
+        "Marie Curie was born in Warsaw in 1867. She moved to Paris, where she studied physics.",
+        "",
+    ];
+    let args = [
+        "qa",
+        "--model",
+        &folder,
+        "--vocab",
+        &vocab,
+        "--question",
+        question,
+        "--top-k",
+        "2",
+        "--max-seq-length",
+        "64",
+        "--doc-stride",
+        "16",
+        "--max-query-length",
+        "16",
+    ];
+    let output = ok_both_ways(&args, &contexts);
+    let mut config = QuestionAnsweringConfig::custom_new(
+        ModelType::Longformer,
+        weights(&format!("{folder}/model.safetensors")),
+        local(&format!("{folder}/config.json")),
+        local(&vocab),
+        Some(local(&format!("{QA}/bpe/merges.txt"))),
+        false,
+        None,
+        None,
+        64,
+        16,
+        16,
+        15,
+    );
+    config.device = Device::Cpu;
+    let model = QuestionAnsweringModel::new(config).unwrap();
+    let inputs: Vec<QaInput> = contexts
+        .iter()
+        .map(|context| QaInput {
+            question: question.to_string(),
+            context: context.to_string(),
+        })
+        .collect();
+    assert_same(
+        &output,
+        &wrapped("answers", model.try_predict(&inputs, 2, 32).unwrap()),
+    );
+}

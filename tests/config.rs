@@ -124,6 +124,13 @@ fn bad_sizes_in_every_architecture_are_errors_naming_file_and_field() {
             "encoder_ffn_dim",
         ),
         (ModelType::T5, "t5", "num_heads", "", "d_ff"),
+        (
+            ModelType::Longformer,
+            "longformer/base",
+            "num_attention_heads",
+            "hidden_size",
+            "intermediate_size",
+        ),
     ];
     for (model_type, dir, heads, hidden, size) in cases {
         let path = fixtures.join(dir).join("config.json");

@@ -187,6 +187,8 @@ fn model_modules_at_the_crate_root() {
         distilbert::DistilBertConfig::default as fn() -> _,
         electra::ElectraConfig::default as fn() -> _,
         electra::ElectraModelResources::BASE_DISCRIMINATOR,
+        rust_bert::longformer::LongformerConfig::default as fn() -> _,
+        rust_bert::longformer::LongformerModelResources::LONGFORMER_BASE_SQUAD1,
         roberta::RobertaConfig::default as fn() -> _,
         xlm_roberta::XLMRobertaConfigResources::XLM_ROBERTA_NER_EN,
         marian::MarianModelResources::ENGLISH2FRENCH,

@@ -14,6 +14,7 @@ mod fnet;
 mod generation;
 mod gpt2;
 mod layering;
+mod longformer;
 mod marian;
 mod minilm;
 mod mobilebert;

@@ -17,7 +17,15 @@ use serde_json::Value;
 use std::path::PathBuf;
 use tch::Device;
 
-const MODELS: [&str; 6] = ["bert", "distilbert", "roberta", "xlnet", "bart", "electra"];
+const MODELS: [&str; 7] = [
+    "bert",
+    "distilbert",
+    "roberta",
+    "xlnet",
+    "bart",
+    "electra",
+    "longformer",
+];
 
 fn dir() -> PathBuf {
     fixtures().join("pipeline_classification")
@@ -63,6 +71,7 @@ fn model_type(model: &str) -> ModelType {
         "xlnet" => ModelType::XLNet,
         "bart" => ModelType::Bart,
         "electra" => ModelType::Electra,
+        "longformer" => ModelType::Longformer,
         other => panic!("no model {other}"),
     }
 }
@@ -83,7 +92,7 @@ fn parts(model: &str, config: &str) -> Parts {
         folder.join("model.safetensors"),
     )));
     let config = LocalResource::from(folder.join(config));
-    if model == "roberta" || model == "bart" {
+    if model == "roberta" || model == "bart" || model == "longformer" {
         let bpe = dir().join("bpe");
         (
             model_type(model),
@@ -145,7 +154,9 @@ fn ids_of(value: &Value) -> Vec<i64> {
 ///
 /// XLNet: `rust_tokenizers` drops NUL, where HF's SentencePiece encodes it as `<unk>`.
 fn tokenizer_gap(model: &str, text: &str) -> bool {
-    ((model == "roberta" || model == "bart") && !text.is_empty() && text.trim().is_empty())
+    (matches!(model, "roberta" | "bart" | "longformer")
+        && !text.is_empty()
+        && text.trim().is_empty())
         || (model == "xlnet" && text.contains('\0'))
 }
 
@@ -221,6 +232,7 @@ fn sequence_classification_matches_hf_pipeline() {
         ("xlnet", "config"),
         ("bart", "config"),
         ("electra", "config"),
+        ("longformer", "config"),
     ] {
         let hf = &e["classification"][model][config];
         let pipeline =

@@ -63,6 +63,12 @@ pub(crate) fn fill_mask_config(name: &str, mask_token: Option<&str>) -> MaskedLa
             dir().join("bpe/vocab.json"),
             Some(local(dir().join("bpe/merges.txt"))),
         ),
+        // Longformer's tokenizer is RoBERTa's BPE.
+        "longformer" => (
+            ModelType::Longformer,
+            dir().join("bpe/vocab.json"),
+            Some(local(dir().join("bpe/merges.txt"))),
+        ),
         "albert" => (
             ModelType::Albert,
             fixtures().join("tokenizers/spm/albert.model"),
@@ -70,7 +76,7 @@ pub(crate) fn fill_mask_config(name: &str, mask_token: Option<&str>) -> MaskedLa
         ),
         other => panic!("no fill-mask fixture {other}"),
     };
-    let lower_case = model_type != ModelType::Roberta;
+    let lower_case = !matches!(model_type, ModelType::Roberta | ModelType::Longformer);
     let mut config = MaskedLanguageConfig::new(
         model_type,
         ModelResource::Torch(Box::new(local(model_dir.join("model.safetensors")))),
@@ -133,7 +139,14 @@ fn assert_predictions(
 #[test]
 fn fill_mask_matches_hf_pipeline_top_k() {
     let expected = fill_mask_expected();
-    for name in ["bert", "distilbert", "roberta", "albert", "electra"] {
+    for name in [
+        "bert",
+        "distilbert",
+        "roberta",
+        "albert",
+        "electra",
+        "longformer",
+    ] {
         let case = &expected[name];
         let model = MaskedLanguageModel::new(fill_mask_config(name, None)).unwrap();
         let texts: Vec<&str> = case.texts.iter().map(String::as_str).collect();
@@ -185,29 +198,36 @@ fn fill_mask_custom_mask_string_is_replaced() {
 
 #[test]
 fn fill_mask_bad_inputs_never_panic() {
-    for name in ["bert", "electra"] {
+    for name in ["bert", "electra", "longformer"] {
         fill_mask_bad_inputs(name);
     }
 }
 
 fn fill_mask_bad_inputs(name: &str) {
     let model = MaskedLanguageModel::new(fill_mask_config(name, None)).unwrap();
+    // BPE models (Longformer) write the mask `<mask>`.
+    let mask = if name == "longformer" {
+        "<mask>"
+    } else {
+        "[MASK]"
+    };
     let empty: [&str; 0] = [];
     assert!(model.predict(empty).unwrap().is_empty());
-    assert!(model.predict_top_k(["[MASK]"], 0).unwrap()[0].is_empty());
-    let long = format!("[MASK] {}", "word ".repeat(20_000));
-    let long_end = format!("{} [MASK]", "word ".repeat(20_000));
+    assert!(model.predict_top_k([mask], 0).unwrap()[0].is_empty());
+    let long = format!("{mask} {}", "word ".repeat(20_000));
+    let long_end = format!("{} {mask}", "word ".repeat(20_000));
     let inputs = [
-        "",
-        "   \t\n ",
-        "no mask at all",
-        long.as_str(),
-        long_end.as_str(),
-        "control \u{0}\u{1}\u{7f} chars [MASK] \u{200b}",
-        "mixed scripts 東京 Привет مرحبا [MASK] 🎉",
-        "[MASK][MASK]",
+        "".to_string(),
+        "   \t\n ".to_string(),
+        "no mask at all".to_string(),
+        long,
+        long_end,
+        format!("control \u{0}\u{1}\u{7f} chars {mask} \u{200b}"),
+        format!("mixed scripts 東京 Привет مرحبا {mask} 🎉"),
+        format!("{mask}{mask}"),
     ];
-    let output = model.predict_top_k(inputs, 5).unwrap();
+    let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let output = model.predict_top_k(&refs, 5).unwrap();
     assert_eq!(output.len(), inputs.len());
     let masks: Vec<usize> = output.iter().map(Vec::len).collect();
     // Long inputs are truncated to the model's 64 positions: the mask at the start stays, the
@@ -217,8 +237,12 @@ fn fill_mask_bad_inputs(name: &str) {
         assert!(prediction.score.is_finite() && prediction.score > 0.0);
     }
     // The vocabulary caps top_k.
-    let all = model.predict_top_k(["[MASK]"], 100_000).unwrap();
-    assert_eq!(all[0][0].len(), 171);
+    let all = model.predict_top_k([mask], 100_000).unwrap();
+    let config = dir().join("fill_mask").join(name).join("config.json");
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+    let vocab_size = config["vocab_size"].as_u64().unwrap() as usize;
+    assert_eq!(all[0][0].len(), vocab_size);
     let total: f64 = all[0][0].iter().map(|t| t.score).sum();
     assert!((total - 1.0).abs() < 1e-4, "probabilities sum to {total}");
 }

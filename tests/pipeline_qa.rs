@@ -69,6 +69,13 @@ fn config(model: &str, settings: &Settings) -> QuestionAnsweringConfig {
         // ELECTRA's tokenizer is BERT's WordPiece.
         "electra" => (ModelType::Electra, dir().join("vocab.txt"), None, true),
         "mobilebert" => (ModelType::MobileBert, dir().join("vocab.txt"), None, true),
+        // Longformer's tokenizer is RoBERTa's byte-level BPE.
+        "longformer" => (
+            ModelType::Longformer,
+            dir().join("bpe/vocab.json"),
+            Some(local(dir().join("bpe/merges.txt"))),
+            false,
+        ),
         "roberta" => (
             ModelType::Roberta,
             dir().join("bpe/vocab.json"),
@@ -244,6 +251,14 @@ fn electra_matches_hf() {
     assert!(load("electra").0.predict(&[], 3, 4).is_empty());
 }
 
+/// Longformer: HF's head puts global attention on the question of every window; the pipeline
+/// batches windows of different lengths, padded, and each is padded again to the window size.
+#[test]
+fn longformer_matches_hf_with_global_attention_on_the_question() {
+    parity("longformer");
+    assert!(load("longformer").0.predict(&[], 3, 4).is_empty());
+}
+
 #[test]
 fn mobilebert_matches_hf() {
     parity("mobilebert");
@@ -383,7 +398,7 @@ fn bad_inputs_never_panic() {
         ("What colour is the sky on Mars?", "The market sells bread, cheese, apples and honey."),
         ("[CLS] [SEP] [PAD] [MASK]", "[SEP] bridge [CLS] [UNK] farmers"),
     ];
-    for model in ["bert", "distilbert", "roberta", "electra"] {
+    for model in ["bert", "distilbert", "roberta", "electra", "longformer"] {
         let (qa, _) = load(model);
         let inputs: Vec<QaInput> = cases
             .iter()

@@ -75,6 +75,14 @@ fn spec(name: &str) -> Spec {
             merges: None,
             lower_case: true,
         },
+        // Longformer's tokenizer is RoBERTa's BPE: the fixture shares roberta_ner's files.
+        "longformer_ner" => Spec {
+            model_type: ModelType::Longformer,
+            folder: "longformer_ner",
+            vocab: dir("roberta_ner").join("vocab.json"),
+            merges: Some(dir("roberta_ner").join("merges.txt")),
+            lower_case: false,
+        },
         "xlnet_ner" => Spec {
             model_type: ModelType::XLNet,
             folder: "xlnet_ner",
@@ -274,13 +282,14 @@ fn compare_entities(
     }
 }
 
-const NER_MODELS: [&str; 6] = [
+const NER_MODELS: [&str; 7] = [
     "bert_ner",
     "distilbert_ner",
     "roberta_ner",
     "xlnet_ner",
     "electra_ner",
     "mobilebert_ner",
+    "longformer_ner",
 ];
 
 #[test]

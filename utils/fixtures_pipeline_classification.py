@@ -423,6 +423,8 @@ def gen_models(wordpiece_size, bpe_size):
     models["bart"] = gen_bart(bpe_size)
     # ELECTRA after BART (its own seed): nothing above depends on it.
     models["electra"] = gen_electra(wordpiece_size)
+    # Longformer after ELECTRA (its own seed): nothing above depends on it.
+    models["longformer"] = gen_longformer(bpe_size)
     return models
 
 
@@ -440,6 +442,27 @@ def gen_electra(wordpiece_size):
     nli = labelled(electra.config, {0: "entailment", 1: "neutral", 2: "contradiction"})
     write_config(nli, os.path.join(folder, "config_nli.json"))
     return electra, {"config": electra.config}, nli
+
+
+def gen_longformer(bpe_size):
+    """Longformer on RoBERTa's BPE, 3 labels; windows [4, 8] (texts of up to 64 tokens padded to a
+    multiple of 8), gelu_new, layer_norm_eps 0.02. HF's head puts global attention on <s>."""
+    from transformers import LongformerConfig, LongformerForSequenceClassification
+
+    cfg = LongformerConfig(
+        vocab_size=bpe_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=37, max_position_embeddings=MAX_LEN + 2, type_vocab_size=1,
+        attention_window=[4, 8], hidden_act="gelu_new", layer_norm_eps=0.02, pad_token_id=1,
+        bos_token_id=0, eos_token_id=2, sep_token_id=2, num_labels=3, id2label=SEQ_LABELS,
+        label2id={v: k for k, v in SEQ_LABELS.items()},
+    )
+    longformer = gf.build(LongformerForSequenceClassification, cfg, seed=7700)
+    center_logits(longformer, tokenizer_for("longformer"), longformer.classifier.out_proj.bias)
+    folder = os.path.join(OUT, "longformer")
+    gf.save_model(longformer, folder)
+    nli = labelled(longformer.config, {0: "contradiction", 1: "neutral", 2: "entailment"})
+    write_config(nli, os.path.join(folder, "config_nli.json"))
+    return longformer, {"config": longformer.config}, nli
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,7 +612,7 @@ def gen_xlnet():
 def tokenizer_for(name, max_len=MAX_LEN):
     if name == "xlnet":
         return xlnet_tokenizer(os.path.join(OUT, "xlnet"), max_len)
-    if name == "roberta":
+    if name in ("roberta", "longformer"):
         return RobertaTokenizer.from_pretrained(os.path.join(OUT, "bpe"), model_max_length=max_len)
     if name == "bart":
         return BartTokenizer.from_pretrained(os.path.join(OUT, "bpe"), model_max_length=max_len)

@@ -24,7 +24,8 @@ bpe/vocab.json, bpe/merges.txt
     plus the 256 byte symbols; RoBERTa's special tokens <s>=0 <pad>=1 </s>=2 <unk>=3 first and
     <mask> last. Checked: HF RobertaTokenizer on these files gives the same tokens as on GPT-2's.
 
-fill_mask/<name>/{config.json, model.safetensors}  (name = bert, distilbert, roberta, albert, electra)
+fill_mask/<name>/{config.json, model.safetensors}  (name = bert, distilbert, roberta, albert, electra,
+    longformer)
     Tiny masked LMs (hidden 32, 2 layers, 4 heads, intermediate 37, max_position_embeddings 64),
     every parameter randomised (generate_fixtures.randomise: normal(0, 0.2), LayerNorm weights
     normal(1, 0.2)). Tokenizers: bert/distilbert vocab.txt above (lower case), roberta bpe/ above,
@@ -407,6 +408,19 @@ def roberta_config(vocab_size, **kw):
     return RobertaConfig(**cfg)
 
 
+def longformer_config(vocab_size, **kw):
+    from transformers import LongformerConfig
+
+    cfg = dict(
+        vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=37, max_position_embeddings=MAX_POS, type_vocab_size=1,
+        attention_window=[4, 8], hidden_act="gelu_new", layer_norm_eps=0.02, pad_token_id=1,
+        bos_token_id=0, eos_token_id=2, sep_token_id=2,
+    )
+    cfg.update(kw)
+    return LongformerConfig(**cfg)
+
+
 def distilbert_config(vocab_size, **kw):
     cfg = dict(
         vocab_size=vocab_size, dim=32, n_layers=2, n_heads=4, hidden_dim=37,
@@ -492,6 +506,8 @@ SHARPEN = {
 
 
 def gen_fill_mask():
+    from transformers import LongformerForMaskedLM
+
     expected = {}
     wp = len(gf.load_vocab(os.path.join(OUT, "vocab.txt")))
     with open(os.path.join(OUT, "bpe", "vocab.json"), encoding="utf-8") as f:
@@ -507,6 +523,9 @@ def gen_fill_mask():
         ("albert", AlbertForMaskedLM, albert_config(len(albert_tok)), albert_tok,
          ALBERT_MASK_TEXTS, 504),
         ("electra", ElectraForMaskedLM, electra_config(wp), bert_tokenizer(), BERT_MASK_TEXTS, 505),
+        # Longformer last (own seed): RoBERTa's BPE and texts, windows [4, 8], gelu_new.
+        ("longformer", LongformerForMaskedLM, longformer_config(bpe), roberta_tokenizer(),
+         ROBERTA_MASK_TEXTS, 506),
     ]
     with torch.no_grad():
         for name, cls, config, tokenizer, texts, seed in runs:

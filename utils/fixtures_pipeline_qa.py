@@ -238,6 +238,7 @@ SETTINGS = {
     # 37 pieces long, hence max_query_length 40
     "xlnet": dict(max_seq_length=64, doc_stride=16, max_query_length=40, max_answer_length=12),
     "electra": dict(max_seq_length=40, doc_stride=10, max_query_length=16, max_answer_length=8),
+    "longformer": dict(max_seq_length=48, doc_stride=12, max_query_length=16, max_answer_length=10),
 }
 
 # XLNet's cases: CASES with the UNICODE context written without its whitespace runs, tab, newline
@@ -713,6 +714,27 @@ def gen_electra(vocab_path):
     gen_model("electra", model, BertTokenizer(vocab_path, do_lower_case=True), True)
 
 
+def gen_longformer():
+    """Longformer: RoBERTa's question-first algorithm with the byte-level BPE of RoBERTa's fixture
+    (no token_type_ids). HF's LongformerForQuestionAnswering puts global attention on the question
+    (the tokens before the first </s>) when given no global_attention_mask, as the pipeline calls
+    it. attention_window [4, 8] (windows of up to 48 tokens padded to a multiple of 8 and cut into
+    several bands), hidden_act gelu_new, layer_norm_eps 0.02."""
+    from transformers import LongformerConfig, LongformerForQuestionAnswering
+
+    tok, V = gen_bpe()
+    torch.manual_seed(16)
+    config = LongformerConfig(
+        vocab_size=V, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
+        max_position_embeddings=66, type_vocab_size=1, hidden_act="gelu_new", layer_norm_eps=0.02,
+        attention_window=[4, 8], pad_token_id=1, bos_token_id=0, eos_token_id=2, sep_token_id=2,
+    )
+    config._attn_implementation = "eager"
+    model = LongformerForQuestionAnswering(config)
+    randomise(model, 1016)
+    gen_model("longformer", model, tok, False)
+
+
 def main():
     print(f"transformers {gf.transformers.__version__}, torch {torch.__version__}")
     vocab = gen_wordpiece()
@@ -721,6 +743,7 @@ def main():
     gen_bench_squad()
     # ELECTRA last (own seeds): every file above is written exactly as before.
     gen_electra(vocab)
+    gen_longformer()
     total = sum(os.path.getsize(p) for p in gf.WRITTEN)
     print(f"[pipeline_qa] {len(gf.WRITTEN)} files, {total / 1024:.1f} KiB")
 

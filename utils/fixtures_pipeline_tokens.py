@@ -649,6 +649,8 @@ def main():
     gen_xlnet_ner()
     # ---- ELECTRA NER, after XLNet: nothing above depends on it ----
     gen_electra_ner()
+    # ---- Longformer NER, after ELECTRA: nothing above depends on it ----
+    gen_longformer_ner()
 
     total = 0
     for p in gf.WRITTEN:
@@ -751,6 +753,28 @@ def gen_electra_ner():
     merged = sum(w["tokens"] > 1 for e in ref["entries"] for w in e["first_words"])
     assert grouped > 0 and merged > 0, (grouped, merged)
     print(f"[electra_ner] {merged} words of several tokens, {grouped} entities of several words")
+
+
+def gen_longformer_ner():
+    """Longformer on roberta_ner's byte-level BPE (its files are read from there): windows [4, 8]
+    (texts of up to 64 tokens padded to a multiple of 8), gelu_new, layer_norm_eps 0.02; no global
+    attention (HF's token classifier sets none)."""
+    from transformers import LongformerConfig, LongformerForTokenClassification
+
+    folder = os.path.join(OUT, "longformer_ner")
+    os.makedirs(folder, exist_ok=True)
+    tok = RobertaTokenizer.from_pretrained(os.path.join(OUT, "roberta_ner"))
+    config = LongformerConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                              intermediate_size=37, max_position_embeddings=MAX_LEN + 2, type_vocab_size=1,
+                              attention_window=[4, 8], hidden_act="gelu_new", layer_norm_eps=0.02,
+                              pad_token_id=1, bos_token_id=0, eos_token_id=2, sep_token_id=2,
+                              **labels_kw(NER_LABELS))
+    model = pick_model(LongformerForTokenClassification, config, 900, tok, NER_LABELS)
+    save_model(model, folder)
+    _, ref = references("longformer_ner", model, tok, NER_LABELS, TEXTS)
+    grouped = sum(multi_word_entities(e) for e in ref["entries"])
+    merged = sum(w["tokens"] > 1 for e in ref["entries"] for w in e["first_words"])
+    print(f"[longformer_ner] {merged} words of several tokens, {grouped} entities of several words")
 
 
 _GPT2_SCRATCH = []

@@ -6,7 +6,7 @@ set -euo pipefail
 # Not run here: utils/fixtures_group_beam.py needs HF 4.56.2 (diverse beam search left HF in
 # 5.x): ./utils/setup_hf4.sh, then PYTHONPATH=.venv/hf4 .venv/bin/python utils/fixtures_group_beam.py
 cd "$(dirname "$0")/.."
-for script in generate_fixtures fixtures_distilbert fixtures_roberta fixtures_albert fixtures_electra fixtures_tokenizers \
+for script in generate_fixtures fixtures_distilbert fixtures_roberta fixtures_albert fixtures_electra fixtures_longformer fixtures_tokenizers \
     fixtures_pipeline_classification fixtures_pipeline_tokens fixtures_pipeline_qa \
     fixtures_pipeline_embeddings fixtures_gpt2 fixtures_generation fixtures_bart fixtures_marian fixtures_t5 fixtures_xlnet \
     fixtures_mobilebert fixtures_fnet; do

@@ -6,6 +6,7 @@ pub mod distilbert;
 pub mod electra;
 pub mod fnet;
 pub mod gpt2;
+pub mod longformer;
 pub mod marian;
 pub mod mobilebert;
 pub mod mpnet;

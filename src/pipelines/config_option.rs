@@ -6,6 +6,7 @@ use crate::common::model_type::ModelType;
 use crate::distilbert::DistilBertConfig;
 use crate::electra::ElectraConfig;
 use crate::fnet::FNetConfig;
+use crate::longformer::LongformerConfig;
 use crate::mobilebert::MobileBertConfig;
 use crate::mpnet::MPNetConfig;
 use crate::roberta::RobertaConfig;
@@ -34,6 +35,8 @@ pub enum ConfigOption {
     MobileBert(MobileBertConfig),
     /// FNet configuration.
     FNet(FNetConfig),
+    /// Longformer configuration.
+    Longformer(LongformerConfig),
     /// BART configuration.
     Bart(crate::bart::BartConfig),
     /// Marian configuration (BART's keys).
@@ -80,6 +83,9 @@ impl ConfigOption {
                 ConfigOption::MobileBert(MobileBertConfig::try_from_file(path)?)
             }
             ModelType::FNet => ConfigOption::FNet(FNetConfig::try_from_file(path)?),
+            ModelType::Longformer => {
+                ConfigOption::Longformer(LongformerConfig::try_from_file(path)?)
+            }
             ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
             ModelType::Marian => {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
@@ -100,7 +106,6 @@ impl ConfigOption {
             | ModelType::GPTJ
             | ModelType::Reformer
             | ModelType::ProphetNet
-            | ModelType::Longformer
             | ModelType::Pegasus
             | ModelType::GPTNeo
             | ModelType::MBart
@@ -119,6 +124,7 @@ impl ConfigOption {
             Self::Electra(_) => "an ELECTRA configuration",
             Self::MobileBert(_) => "a MobileBERT configuration",
             Self::FNet(_) => "an FNet configuration",
+            Self::Longformer(_) => "a Longformer configuration",
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
@@ -147,6 +153,7 @@ impl ConfigOption {
             Self::Electra(config) => config.id2label.as_ref(),
             Self::MobileBert(config) => config.id2label.as_ref(),
             Self::FNet(config) => config.id2label.as_ref(),
+            Self::Longformer(config) => config.id2label.as_ref(),
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
@@ -172,6 +179,10 @@ impl ConfigOption {
             Self::Electra(config) => Some(config.max_position_embeddings),
             Self::MobileBert(config) => Some(config.max_position_embeddings),
             Self::FNet(config) => Some(config.max_position_embeddings),
+            // RoBERTa's positions: 4096 tokens for the 4098 of longformer-base-4096.
+            Self::Longformer(config) => {
+                Some(config.max_position_embeddings - config.padding_id() - 1)
+            }
             Self::Roberta(config) => {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
@@ -195,6 +206,7 @@ impl ConfigOption {
             Self::Electra(config) => config.vocab_size,
             Self::MobileBert(config) => config.vocab_size,
             Self::FNet(config) => config.vocab_size,
+            Self::Longformer(config) => config.vocab_size,
             Self::Bart(config) | Self::Marian(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
@@ -321,6 +333,19 @@ impl TryFrom<&ConfigOption> for FNetConfig {
             ConfigOption::FNet(config) => Ok(config.clone()),
             other => Err(RustBertError::InvalidConfigurationError(format!(
                 "an FNetConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for LongformerConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::Longformer(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a LongformerConfig was expected, found {other:?}"
             ))),
         }
     }

@@ -33,6 +33,7 @@ use crate::bert::BertForMaskedLM;
 use crate::distilbert::DistilBertModelMaskedLM;
 use crate::electra::ElectraForMaskedLM;
 use crate::fnet::FNetForMaskedLM;
+use crate::longformer::LongformerForMaskedLM;
 use crate::mobilebert::MobileBertForMaskedLM;
 use crate::mpnet::MPNetForMaskedLM;
 use crate::pipelines::common::{
@@ -173,6 +174,8 @@ pub enum MaskedLanguageOption {
     MobileBert(MobileBertForMaskedLM),
     /// FNet (each text runs unpadded: FNet has no attention mask).
     FNet(FNetForMaskedLM),
+    /// Longformer (no global attention, as HF's fill-mask pipeline).
+    Longformer(LongformerForMaskedLM),
 }
 
 /// Fails before any resource is fetched when the architecture has no masked LM here.
@@ -186,10 +189,12 @@ fn check_supported(model_type: ModelType) -> Result<(), RustBertError> {
         | ModelType::Electra
         | ModelType::MobileBert
         | ModelType::FNet
-        | ModelType::MPNet => Ok(()),
+        | ModelType::MPNet
+        | ModelType::Longformer => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "masked language modelling is not available for {other:?} in this crate (supported: \
-             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, MPNet)"
+             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, MPNet, \
+             Longformer)"
         ))),
     }
 }
@@ -240,6 +245,9 @@ impl MaskedLanguageOption {
             (ModelType::MPNet, ConfigOption::MPNet(c)) => {
                 Self::MPNet(MPNetForMaskedLM::try_new(root, c)?)
             }
+            (ModelType::Longformer, ConfigOption::Longformer(c)) => {
+                Self::Longformer(LongformerForMaskedLM::try_new(root, c)?)
+            }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
                     "model type {model_type:?} does not match its configuration {other:?}"
@@ -266,6 +274,7 @@ impl MaskedLanguageOption {
             Self::MPNet(_) => ModelType::MPNet,
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
+            Self::Longformer(_) => ModelType::Longformer,
         }
     }
 
@@ -400,6 +409,19 @@ impl MaskedLanguageOption {
                         .prediction_scores
                 }
             },
+            Self::Longformer(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        None,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .prediction_scores
+            }
         })
     }
 }

@@ -47,6 +47,7 @@ use crate::bert::BertForQuestionAnswering;
 use crate::distilbert::DistilBertForQuestionAnswering;
 use crate::electra::ElectraForQuestionAnswering;
 use crate::fnet::FNetForQuestionAnswering;
+use crate::longformer::LongformerForQuestionAnswering;
 use crate::mobilebert::MobileBertForQuestionAnswering;
 use crate::mpnet::MPNetForQuestionAnswering;
 use crate::pipelines::common::{
@@ -260,6 +261,8 @@ pub enum QuestionAnsweringOption {
     MobileBert(MobileBertForQuestionAnswering),
     /// FNet (each window runs unpadded: FNet has no attention mask).
     FNet(FNetForQuestionAnswering),
+    /// Longformer (global attention on the question tokens, as HF's head puts it).
+    Longformer(LongformerForQuestionAnswering),
     /// XLNet (the simple span head).
     XLNet(crate::xlnet::XLNetForQuestionAnswering),
     /// MPNet.
@@ -315,6 +318,9 @@ impl QuestionAnsweringOption {
             (ModelType::FNet, ConfigOption::FNet(config)) => {
                 Ok(Self::FNet(FNetForQuestionAnswering::try_new(p, config)?))
             }
+            (ModelType::Longformer, ConfigOption::Longformer(config)) => Ok(Self::Longformer(
+                LongformerForQuestionAnswering::try_new(p, config)?,
+            )),
             (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
                 crate::xlnet::XLNetForQuestionAnswering::new(p, config)?,
             )),
@@ -331,13 +337,14 @@ impl QuestionAnsweringOption {
                 | ModelType::MobileBert
                 | ModelType::FNet
                 | ModelType::XLNet
-                | ModelType::MPNet,
+                | ModelType::MPNet
+                | ModelType::Longformer,
                 _,
             ) => Err(wrong_config(model_type, config)),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "question answering is not implemented for {model_type:?} in this crate \
                  (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, \
-                 XLNet, MPNet)"
+                 XLNet, MPNet, Longformer)"
             ))),
         }
     }
@@ -353,6 +360,7 @@ impl QuestionAnsweringOption {
             Self::Electra(_) => ModelType::Electra,
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
+            Self::Longformer(_) => ModelType::Longformer,
             Self::XLNet(_) => ModelType::XLNet,
             Self::MPNet(_) => ModelType::MPNet,
         }
@@ -473,6 +481,13 @@ impl QuestionAnsweringOption {
                     (output.start_logits, output.end_logits)
                 }
             },
+            // No global mask: the head puts it on the tokens before the first separator, the
+            // question of `<s> question </s></s> context </s>`, as HF's head does.
+            Self::Longformer(model) => {
+                let output =
+                    model.forward_t(input_ids, mask, None, None, None, input_embeds, train)?;
+                (output.start_logits, output.end_logits)
+            }
             Self::XLNet(model) => {
                 let output = model.try_forward_t(
                     input_ids,

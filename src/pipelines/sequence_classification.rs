@@ -1,7 +1,8 @@
 //! # Sequence classification pipeline (sentiment analysis, topic classification, ...)
 //!
 //! Classifies whole texts with a model fine-tuned for sequence classification (BERT,
-//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART or MPNet). The labels are those of
+//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, Longformer, XLNet, BART
+//! or MPNet). The labels are those of
 //! the checkpoint's `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over
 //! the labels, or a sigmoid per label when the configuration's `problem_type` is
 //! `multi_label_classification` or the model has a single label (raw logits for `regression`).
@@ -49,6 +50,7 @@ use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
 use crate::fnet::FNetForSequenceClassification;
+use crate::longformer::LongformerForSequenceClassification;
 use crate::mobilebert::MobileBertForSequenceClassification;
 use crate::mpnet::MPNetForSequenceClassification;
 use crate::pipelines::common::{
@@ -187,6 +189,8 @@ pub enum SequenceClassificationOption {
     MobileBert(MobileBertForSequenceClassification),
     /// FNet (each text runs unpadded: FNet has no attention mask).
     FNet(FNetForSequenceClassification),
+    /// Longformer (global attention on `<s>`, as HF's head puts it).
+    Longformer(LongformerForSequenceClassification),
     /// XLNet.
     XLNet(XLNetForSequenceClassification),
     /// BART (the decoder state at the last end token).
@@ -320,6 +324,30 @@ impl ClassifierLogits for FNetForSequenceClassification {
     }
 }
 
+impl ClassifierLogits for LongformerForSequenceClassification {
+    /// Longformer's head puts global attention on `<s>` itself.
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        let output = self.forward_t(
+            input_ids,
+            mask,
+            None,
+            token_type_ids,
+            position_ids,
+            input_embeds,
+            train,
+        )?;
+        Ok(output.logits)
+    }
+}
+
 impl ClassifierLogits for XLNetForSequenceClassification {
     /// XLNet has no position ids (its positions are relative).
     fn logits(
@@ -399,7 +427,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 
 /// The model types the classification pipelines support, named in errors.
 pub(crate) const SUPPORTED: &str =
-    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, XLNet, BART, MPNet";
+    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, Longformer, XLNet, BART, MPNet";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -412,6 +440,7 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::Electra
         | ModelType::MobileBert
         | ModelType::FNet
+        | ModelType::Longformer
         | ModelType::XLNet
         | ModelType::Bart
         | ModelType::MPNet => Ok(()),
@@ -478,6 +507,9 @@ impl SequenceClassificationOption {
             (ModelType::FNet, ConfigOption::FNet(config)) => {
                 Self::FNet(FNetForSequenceClassification::new(&root, config)?)
             }
+            (ModelType::Longformer, ConfigOption::Longformer(config)) => {
+                Self::Longformer(LongformerForSequenceClassification::new(&root, config)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(config)) => {
                 Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
             }
@@ -496,6 +528,7 @@ impl SequenceClassificationOption {
                 | ModelType::Electra
                 | ModelType::MobileBert
                 | ModelType::FNet
+                | ModelType::Longformer
                 | ModelType::XLNet
                 | ModelType::Bart
                 | ModelType::MPNet,
@@ -527,6 +560,7 @@ impl SequenceClassificationOption {
             Self::Electra(_) => ModelType::Electra,
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
+            Self::Longformer(_) => ModelType::Longformer,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
             Self::MPNet(_) => ModelType::MPNet,
@@ -554,6 +588,7 @@ impl SequenceClassificationOption {
             Self::Electra(model) => model,
             Self::MobileBert(model) => model,
             Self::FNet(model) => model,
+            Self::Longformer(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
             Self::MPNet(model) => model,

@@ -81,6 +81,7 @@ use crate::bert::BertForTokenClassification;
 use crate::distilbert::DistilBertForTokenClassification;
 use crate::electra::ElectraForTokenClassification;
 use crate::fnet::FNetForTokenClassification;
+use crate::longformer::LongformerForTokenClassification;
 use crate::mobilebert::MobileBertForTokenClassification;
 use crate::mpnet::MPNetForTokenClassification;
 use crate::pipelines::common::{
@@ -285,6 +286,8 @@ pub enum TokenClassificationOption {
     MobileBert(MobileBertForTokenClassification),
     /// FNet (each text runs unpadded: FNet has no attention mask).
     FNet(FNetForTokenClassification),
+    /// Longformer.
+    Longformer(LongformerForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
     /// MPNet.
@@ -315,11 +318,12 @@ impl TokenClassificationOption {
             | ModelType::MobileBert
             | ModelType::FNet
             | ModelType::XLNet
-            | ModelType::MPNet => Ok(()),
-            ModelType::Deberta | ModelType::DebertaV2 | ModelType::Longformer => Err(RustBertError::UnsupportedError(format!(
+            | ModelType::MPNet
+            | ModelType::Longformer => Ok(()),
+            ModelType::Deberta | ModelType::DebertaV2 => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
                  (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, MobileBert, FNet, \
-                 XLNet, MPNet)"
+                 XLNet, MPNet, Longformer)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -368,6 +372,9 @@ impl TokenClassificationOption {
             (ModelType::FNet, ConfigOption::FNet(c)) => {
                 Self::FNet(FNetForTokenClassification::new(p, c)?)
             }
+            (ModelType::Longformer, ConfigOption::Longformer(c)) => {
+                Self::Longformer(LongformerForTokenClassification::new(p, c)?)
+            }
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
@@ -389,6 +396,7 @@ impl TokenClassificationOption {
             Self::Electra(_) => ModelType::Electra,
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
+            Self::Longformer(_) => ModelType::Longformer,
             Self::XLNet(_) => ModelType::XLNet,
             Self::MPNet(_) => ModelType::MPNet,
         }
@@ -506,6 +514,20 @@ impl TokenClassificationOption {
                         .logits
                 }
             },
+            // No global attention, as HF's token classifier.
+            Self::Longformer(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        None,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
             Self::XLNet(model) => {
                 model
                     .try_forward_t(

@@ -15,8 +15,9 @@
 //! last when entailment is the first. With a single candidate label, `predict` scores it as
 //! `predict_multilabel` does (HF's rule: a softmax over one label would always give 1).
 //!
-//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet,
-//! BART and MPNet. The `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
+//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA,
+//! MobileBERT, FNet, Longformer, XLNet, BART and MPNet. The `Default` configuration is
+//! rust-bert's, BART-large fine-tuned on MNLI.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
@@ -55,6 +56,7 @@ use crate::bert::BertForSequenceClassification;
 use crate::distilbert::DistilBertModelClassifier;
 use crate::electra::ElectraForSequenceClassification;
 use crate::fnet::FNetForSequenceClassification;
+use crate::longformer::LongformerForSequenceClassification;
 use crate::mobilebert::MobileBertForSequenceClassification;
 use crate::mpnet::MPNetForSequenceClassification;
 use crate::pipelines::common::{ConfigOption, ModelResource, ModelType, TokenizerOption};
@@ -201,6 +203,8 @@ pub enum ZeroShotClassificationOption {
     MobileBert(MobileBertForSequenceClassification),
     /// FNet.
     FNet(FNetForSequenceClassification),
+    /// Longformer.
+    Longformer(LongformerForSequenceClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForSequenceClassification),
     /// BART (BART-large-MNLI is the default).
@@ -220,6 +224,7 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::Electra(m) => Self::Electra(m),
             SequenceClassificationOption::MobileBert(m) => Self::MobileBert(m),
             SequenceClassificationOption::FNet(m) => Self::FNet(m),
+            SequenceClassificationOption::Longformer(m) => Self::Longformer(m),
             SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
             SequenceClassificationOption::Bart(m) => Self::Bart(m),
             SequenceClassificationOption::MPNet(m) => Self::MPNet(m),
@@ -266,6 +271,7 @@ impl ZeroShotClassificationOption {
             Self::Electra(_) => ModelType::Electra,
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
+            Self::Longformer(_) => ModelType::Longformer,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
             Self::MPNet(_) => ModelType::MPNet,
@@ -293,6 +299,7 @@ impl ZeroShotClassificationOption {
             Self::Electra(model) => model,
             Self::MobileBert(model) => model,
             Self::FNet(model) => model,
+            Self::Longformer(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
             Self::MPNet(model) => model,
