@@ -84,6 +84,6 @@ pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
 pub use models::{
-    albert, bart, bert, distilbert, electra, gpt2, marian, openai_gpt, roberta, t5, xlm_roberta,
-    xlnet,
+    albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, marian, openai_gpt,
+    roberta, t5, xlm_roberta, xlnet,
 };

@@ -6,6 +6,8 @@ mod bart;
 mod bert;
 mod cli;
 mod config;
+mod deberta;
+mod deberta_v2;
 mod distilbert;
 mod electra;
 mod generation;

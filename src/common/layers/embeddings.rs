@@ -200,7 +200,7 @@ pub fn ids_or_embeds(
 }
 
 /// Checks that ids line up with the `[batch, seq]` input (positions may be shared: `[1, seq]`).
-fn check_ids(
+pub fn check_ids(
     ids: &Tensor,
     batch: i64,
     seq: i64,
