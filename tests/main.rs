@@ -28,6 +28,7 @@ mod robustness;
 mod server;
 mod t5;
 mod tokenizers;
+mod tokenizers_deberta;
 mod twins;
 mod util;
 mod var_store;

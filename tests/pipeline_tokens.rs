@@ -743,9 +743,9 @@ fn unsupported_models_are_refused_before_any_download() {
     );
     assert!(error.to_string().contains("MobileBert"), "{error}");
 
-    let mut deberta = config("bert_ner", LabelAggregationOption::First);
-    deberta.model_type = ModelType::Deberta;
-    let error = TokenClassificationModel::new(deberta).err().unwrap();
+    let mut reformer = config("bert_ner", LabelAggregationOption::First);
+    reformer.model_type = ModelType::Reformer;
+    let error = TokenClassificationModel::new(reformer).err().unwrap();
     assert!(
         matches!(error, RustBertError::UnsupportedError(_)),
         "{error}"

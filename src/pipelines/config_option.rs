@@ -3,6 +3,8 @@
 use crate::albert::AlbertConfig;
 use crate::bert::BertConfig;
 use crate::common::model_type::ModelType;
+use crate::deberta::DebertaConfig;
+use crate::deberta_v2::DebertaV2Config;
 use crate::distilbert::DistilBertConfig;
 use crate::electra::ElectraConfig;
 use crate::roberta::RobertaConfig;
@@ -27,6 +29,10 @@ pub enum ConfigOption {
     Albert(AlbertConfig),
     /// ELECTRA configuration.
     Electra(ElectraConfig),
+    /// DeBERTa configuration.
+    Deberta(DebertaConfig),
+    /// DeBERTa-v2/v3 configuration.
+    DebertaV2(DebertaV2Config),
     /// BART configuration.
     Bart(crate::bart::BartConfig),
     /// Marian configuration (BART's keys).
@@ -67,6 +73,8 @@ impl ConfigOption {
             }
             ModelType::Albert => ConfigOption::Albert(AlbertConfig::try_from_file(path)?),
             ModelType::Electra => ConfigOption::Electra(ElectraConfig::try_from_file(path)?),
+            ModelType::Deberta => ConfigOption::Deberta(DebertaConfig::try_from_file(path)?),
+            ModelType::DebertaV2 => ConfigOption::DebertaV2(DebertaV2Config::try_from_file(path)?),
             ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
             ModelType::Marian => {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
@@ -80,9 +88,7 @@ impl ConfigOption {
                 ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
             }
             // The other architectures get their configuration types with their models.
-            ModelType::Deberta
-            | ModelType::DebertaV2
-            | ModelType::MobileBert
+            ModelType::MobileBert
             | ModelType::LongT5
             | ModelType::GPTJ
             | ModelType::Reformer
@@ -105,6 +111,8 @@ impl ConfigOption {
             Self::Roberta(_) => "a RoBERTa configuration",
             Self::Albert(_) => "an ALBERT configuration",
             Self::Electra(_) => "an ELECTRA configuration",
+            Self::Deberta(_) => "a DeBERTa configuration",
+            Self::DebertaV2(_) => "a DeBERTa-v2 configuration",
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
@@ -130,6 +138,8 @@ impl ConfigOption {
             Self::DistilBert(config) => config.id2label.as_ref(),
             Self::Albert(config) => config.id2label.as_ref(),
             Self::Electra(config) => config.id2label.as_ref(),
+            Self::Deberta(config) => config.id2label.as_ref(),
+            Self::DebertaV2(config) => config.id2label.as_ref(),
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
@@ -152,6 +162,10 @@ impl ConfigOption {
             Self::DistilBert(config) => Some(config.max_position_embeddings),
             Self::Albert(config) => Some(config.max_position_embeddings),
             Self::Electra(config) => Some(config.max_position_embeddings),
+            // HF's DeBERTa tokenizers stop at 512 tokens, the configs' max_position_embeddings
+            // (v3 has no absolute positions, but was trained at that length).
+            Self::Deberta(config) => Some(config.max_position_embeddings),
+            Self::DebertaV2(config) => Some(config.max_position_embeddings),
             Self::Roberta(config) => {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
@@ -171,6 +185,8 @@ impl ConfigOption {
             Self::DistilBert(config) => config.vocab_size,
             Self::Albert(config) => config.vocab_size,
             Self::Electra(config) => config.vocab_size,
+            Self::Deberta(config) => config.vocab_size,
+            Self::DebertaV2(config) => config.vocab_size,
             Self::Bart(config) | Self::Marian(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
@@ -257,6 +273,32 @@ impl TryFrom<&ConfigOption> for ElectraConfig {
             ConfigOption::Electra(config) => Ok(config.clone()),
             other => Err(RustBertError::InvalidConfigurationError(format!(
                 "an ElectraConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for DebertaConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::Deberta(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a DebertaConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for DebertaV2Config {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::DebertaV2(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a DebertaV2Config was expected, found {other:?}"
             ))),
         }
     }

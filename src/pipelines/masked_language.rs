@@ -64,7 +64,8 @@ pub struct MaskedToken {
 /// Configuration of a [`MaskedLanguageModel`]: the model type and files, tokenizer options, the
 /// mask string and where to run.
 pub struct MaskedLanguageConfig {
-    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT or ELECTRA).
+    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, DeBERTa or
+    /// DeBERTa-v2).
     pub model_type: ModelType,
     /// Weights (`.ot`, `.safetensors` or `.bin`).
     pub model_resource: ModelResource,
@@ -164,6 +165,10 @@ pub enum MaskedLanguageOption {
     Albert(AlbertForMaskedLM),
     /// ELECTRA (the generator).
     Electra(ElectraForMaskedLM),
+    /// DeBERTa.
+    Deberta(crate::deberta::DebertaForMaskedLM),
+    /// DeBERTa-v2/v3.
+    DebertaV2(crate::deberta_v2::DebertaV2ForMaskedLM),
 }
 
 /// Fails before any resource is fetched when the architecture has no masked LM here.
@@ -174,10 +179,12 @@ fn check_supported(model_type: ModelType) -> Result<(), RustBertError> {
         | ModelType::Roberta
         | ModelType::XLMRoberta
         | ModelType::Albert
-        | ModelType::Electra => Ok(()),
+        | ModelType::Electra
+        | ModelType::Deberta
+        | ModelType::DebertaV2 => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "masked language modelling is not available for {other:?} in this crate (supported: \
-             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA)"
+             BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, DeBERTa, DeBERTa-v2)"
         ))),
     }
 }
@@ -218,6 +225,12 @@ impl MaskedLanguageOption {
             (ModelType::Electra, ConfigOption::Electra(c)) => {
                 Self::Electra(ElectraForMaskedLM::try_new(root, c)?)
             }
+            (ModelType::Deberta, ConfigOption::Deberta(c)) => {
+                Self::Deberta(crate::deberta::DebertaForMaskedLM::try_new(root, c)?)
+            }
+            (ModelType::DebertaV2, ConfigOption::DebertaV2(c)) => {
+                Self::DebertaV2(crate::deberta_v2::DebertaV2ForMaskedLM::try_new(root, c)?)
+            }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
                     "model type {model_type:?} does not match its configuration {other:?}"
@@ -241,6 +254,8 @@ impl MaskedLanguageOption {
             Self::Roberta(_) | Self::XLMRoberta(_) => ModelType::Roberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
         }
     }
 
@@ -319,6 +334,30 @@ impl MaskedLanguageOption {
                         train,
                     )?
                     .prediction_scores
+            }
+            Self::Deberta(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::DebertaV2(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
             }
         })
     }
@@ -536,7 +575,7 @@ mod tests {
 
     #[test]
     fn unsupported_architectures_fail_before_any_download() {
-        let error = check_supported(ModelType::Deberta).unwrap_err();
+        let error = check_supported(ModelType::GPT2).unwrap_err();
         assert!(matches!(error, RustBertError::UnsupportedError(_)));
     }
 }

@@ -1,8 +1,9 @@
 //! Extractive question answering: find the span of a context that answers a question.
 //!
 //! By default the pipeline runs `distilbert-base-cased-distilled-squad` (downloaded once into the
-//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA or XLNet checkpoint with a
-//! question-answering head can be loaded through [`QuestionAnsweringConfig`].
+//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, DeBERTa, DeBERTa-v2 or
+//! XLNet checkpoint with a question-answering head can be loaded through
+//! [`QuestionAnsweringConfig`].
 //!
 //! ```no_run
 //! use rust_bert::pipelines::question_answering::{QaInput, QuestionAnsweringModel};
@@ -253,6 +254,10 @@ pub enum QuestionAnsweringOption {
     Albert(AlbertForQuestionAnswering),
     /// ELECTRA.
     Electra(ElectraForQuestionAnswering),
+    /// DeBERTa.
+    Deberta(crate::deberta::DebertaForQuestionAnswering),
+    /// DeBERTa-v2/v3.
+    DebertaV2(crate::deberta_v2::DebertaV2ForQuestionAnswering),
     /// XLNet (the simple span head).
     XLNet(crate::xlnet::XLNetForQuestionAnswering),
 }
@@ -300,6 +305,12 @@ impl QuestionAnsweringOption {
             (ModelType::Electra, ConfigOption::Electra(config)) => {
                 Ok(Self::Electra(ElectraForQuestionAnswering::new(p, config)?))
             }
+            (ModelType::Deberta, ConfigOption::Deberta(config)) => Ok(Self::Deberta(
+                crate::deberta::DebertaForQuestionAnswering::try_new(p, config)?,
+            )),
+            (ModelType::DebertaV2, ConfigOption::DebertaV2(config)) => Ok(Self::DebertaV2(
+                crate::deberta_v2::DebertaV2ForQuestionAnswering::try_new(p, config)?,
+            )),
             (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
                 crate::xlnet::XLNetForQuestionAnswering::new(p, config)?,
             )),
@@ -310,12 +321,15 @@ impl QuestionAnsweringOption {
                 | ModelType::XLMRoberta
                 | ModelType::Albert
                 | ModelType::Electra
+                | ModelType::Deberta
+                | ModelType::DebertaV2
                 | ModelType::XLNet,
                 _,
             ) => Err(wrong_config(model_type, config)),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "question answering is not implemented for {model_type:?} in this crate \
-                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet)"
+                 (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, DeBERTa, \
+                 DeBERTa-v2, XLNet)"
             ))),
         }
     }
@@ -329,6 +343,8 @@ impl QuestionAnsweringOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
             Self::XLNet(_) => ModelType::XLNet,
         }
     }
@@ -346,7 +362,8 @@ impl QuestionAnsweringOption {
     }
 
     /// Start and end logits `[batch, seq]`. `token_type_ids` go to the models that have token
-    /// types (BERT, ALBERT, ELECTRA, XLNet), as HF's tokenizers return them for those models only.
+    /// types (BERT, ALBERT, ELECTRA, DeBERTa, XLNet), as HF's tokenizers return them for those
+    /// models only.
     pub fn forward_with_token_type_ids(
         &self,
         input_ids: Option<&Tensor>,
@@ -396,6 +413,16 @@ impl QuestionAnsweringOption {
                     input_embeds,
                     train,
                 )?;
+                (output.start_logits, output.end_logits)
+            }
+            Self::Deberta(model) => {
+                let output =
+                    model.forward_t(input_ids, mask, token_type_ids, None, input_embeds, train)?;
+                (output.start_logits, output.end_logits)
+            }
+            Self::DebertaV2(model) => {
+                let output =
+                    model.forward_t(input_ids, mask, token_type_ids, None, input_embeds, train)?;
                 (output.start_logits, output.end_logits)
             }
             Self::XLNet(model) => {

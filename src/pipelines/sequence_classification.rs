@@ -1,7 +1,7 @@
 //! # Sequence classification pipeline (sentiment analysis, topic classification, ...)
 //!
 //! Classifies whole texts with a model fine-tuned for sequence classification (BERT,
-//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet or BART). The labels are those of
+//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, DeBERTa, DeBERTa-v2/v3, XLNet or BART). The labels are those of
 //! the checkpoint's `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over
 //! the labels, or a sigmoid per label when the configuration's `problem_type` is
 //! `multi_label_classification` or the model has a single label (raw logits for `regression`).
@@ -180,6 +180,10 @@ pub enum SequenceClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// ELECTRA.
     Electra(ElectraForSequenceClassification),
+    /// DeBERTa.
+    Deberta(crate::deberta::DebertaForSequenceClassification),
+    /// DeBERTa-v2/v3.
+    DebertaV2(crate::deberta_v2::DebertaV2ForSequenceClassification),
     /// XLNet.
     XLNet(XLNetForSequenceClassification),
     /// BART (the decoder state at the last end token).
@@ -232,6 +236,32 @@ classifier_logits!(
     AlbertForSequenceClassification,
     ElectraForSequenceClassification
 );
+
+/// DeBERTa's heads (v1 and v2 share them) return `Result` from `forward_t` itself, as in
+/// rust-bert.
+impl<M: crate::deberta::DebertaBackbone> ClassifierLogits
+    for crate::deberta::GenericDebertaForSequenceClassification<M>
+{
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        let output = self.forward_t(
+            input_ids,
+            mask,
+            token_type_ids,
+            position_ids,
+            input_embeds,
+            train,
+        )?;
+        Ok(output.logits)
+    }
+}
 
 impl ClassifierLogits for XLNetForSequenceClassification {
     /// XLNet has no position ids (its positions are relative).
@@ -295,7 +325,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 
 /// The model types the classification pipelines support, named in errors.
 pub(crate) const SUPPORTED: &str =
-    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet, BART";
+    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, DeBERTa, DeBERTa-v2, XLNet, BART";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -306,6 +336,8 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::XLMRoberta
         | ModelType::Albert
         | ModelType::Electra
+        | ModelType::Deberta
+        | ModelType::DebertaV2
         | ModelType::XLNet
         | ModelType::Bart => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
@@ -364,6 +396,12 @@ impl SequenceClassificationOption {
             (ModelType::Electra, ConfigOption::Electra(config)) => {
                 Self::Electra(ElectraForSequenceClassification::new(&root, config)?)
             }
+            (ModelType::Deberta, ConfigOption::Deberta(config)) => Self::Deberta(
+                crate::deberta::DebertaForSequenceClassification::new(&root, config)?,
+            ),
+            (ModelType::DebertaV2, ConfigOption::DebertaV2(config)) => Self::DebertaV2(
+                crate::deberta_v2::DebertaV2ForSequenceClassification::new(&root, config)?,
+            ),
             (ModelType::XLNet, ConfigOption::XLNet(config)) => {
                 Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
             }
@@ -377,6 +415,8 @@ impl SequenceClassificationOption {
                 | ModelType::XLMRoberta
                 | ModelType::Albert
                 | ModelType::Electra
+                | ModelType::Deberta
+                | ModelType::DebertaV2
                 | ModelType::XLNet
                 | ModelType::Bart,
                 other,
@@ -405,6 +445,8 @@ impl SequenceClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
         }
@@ -429,6 +471,8 @@ impl SequenceClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::Electra(model) => model,
+            Self::Deberta(model) => model,
+            Self::DebertaV2(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
         };

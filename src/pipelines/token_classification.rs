@@ -278,6 +278,10 @@ pub enum TokenClassificationOption {
     Albert(AlbertForTokenClassification),
     /// ELECTRA.
     Electra(ElectraForTokenClassification),
+    /// DeBERTa.
+    Deberta(crate::deberta::DebertaForTokenClassification),
+    /// DeBERTa-v2/v3.
+    DebertaV2(crate::deberta_v2::DebertaV2ForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
 }
@@ -303,15 +307,16 @@ impl TokenClassificationOption {
             | ModelType::XLMRoberta
             | ModelType::Albert
             | ModelType::Electra
-            | ModelType::XLNet => Ok(()),
-            ModelType::Deberta
+            | ModelType::Deberta
             | ModelType::DebertaV2
-            | ModelType::MobileBert
-            | ModelType::Longformer
-            | ModelType::FNet => Err(RustBertError::UnsupportedError(format!(
+            | ModelType::XLNet => Ok(()),
+            ModelType::MobileBert | ModelType::Longformer | ModelType::FNet => {
+                Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
-                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, XLNet)"
-            ))),
+                 (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, Deberta, \
+                 DebertaV2, XLNet)"
+            )))
+            }
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
             ))),
@@ -353,6 +358,12 @@ impl TokenClassificationOption {
             (ModelType::Electra, ConfigOption::Electra(c)) => {
                 Self::Electra(ElectraForTokenClassification::new(p, c)?)
             }
+            (ModelType::Deberta, ConfigOption::Deberta(c)) => {
+                Self::Deberta(crate::deberta::DebertaForTokenClassification::new(p, c)?)
+            }
+            (ModelType::DebertaV2, ConfigOption::DebertaV2(c)) => Self::DebertaV2(
+                crate::deberta_v2::DebertaV2ForTokenClassification::new(p, c)?,
+            ),
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
@@ -369,6 +380,8 @@ impl TokenClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
             Self::XLNet(_) => ModelType::XLNet,
         }
     }
@@ -429,6 +442,30 @@ impl TokenClassificationOption {
             Self::Electra(model) => {
                 model
                     .try_forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::Deberta(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::DebertaV2(model) => {
+                model
+                    .forward_t(
                         input_ids,
                         mask,
                         token_type_ids,

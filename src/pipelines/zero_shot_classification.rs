@@ -15,8 +15,8 @@
 //! last when entailment is the first. With a single candidate label, `predict` scores it as
 //! `predict_multilabel` does (HF's rule: a softmax over one label would always give 1).
 //!
-//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet and
-//! BART. The `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
+//! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, DeBERTa,
+//! DeBERTa-v2/v3, XLNet and BART. The `Default` configuration is rust-bert's, BART-large fine-tuned on MNLI.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
@@ -194,6 +194,11 @@ pub enum ZeroShotClassificationOption {
     Albert(AlbertForSequenceClassification),
     /// ELECTRA.
     Electra(ElectraForSequenceClassification),
+    /// DeBERTa (microsoft/deberta-base-mnli).
+    Deberta(crate::deberta::DebertaForSequenceClassification),
+    /// DeBERTa-v2/v3 (DeBERTa-v3 fine-tuned on MNLI is the strongest zero-shot model of
+    /// the family).
+    DebertaV2(crate::deberta_v2::DebertaV2ForSequenceClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForSequenceClassification),
     /// BART (BART-large-MNLI is the default).
@@ -209,6 +214,8 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::XLMRoberta(m) => Self::XLMRoberta(m),
             SequenceClassificationOption::Albert(m) => Self::Albert(m),
             SequenceClassificationOption::Electra(m) => Self::Electra(m),
+            SequenceClassificationOption::Deberta(m) => Self::Deberta(m),
+            SequenceClassificationOption::DebertaV2(m) => Self::DebertaV2(m),
             SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
             SequenceClassificationOption::Bart(m) => Self::Bart(m),
         }
@@ -252,6 +259,8 @@ impl ZeroShotClassificationOption {
             Self::XLMRoberta(_) => ModelType::XLMRoberta,
             Self::Albert(_) => ModelType::Albert,
             Self::Electra(_) => ModelType::Electra,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
         }
@@ -276,6 +285,8 @@ impl ZeroShotClassificationOption {
             Self::Roberta(model) | Self::XLMRoberta(model) => model,
             Self::Albert(model) => model,
             Self::Electra(model) => model,
+            Self::Deberta(model) => model,
+            Self::DebertaV2(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
         };
