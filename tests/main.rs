@@ -16,6 +16,7 @@ mod layering;
 mod marian;
 mod minilm;
 mod pipeline_classification;
+mod pipeline_deberta;
 mod pipeline_embeddings;
 mod pipeline_generation;
 mod pipeline_qa;

@@ -173,8 +173,10 @@ fn check_pairs(name: &str, pairs: &[Pair]) {
 // - 126-129: lines of whitespace only (" ", "   ", "\t", "\t \t"): HF gives [CLS] + the space
 //   tokens + [SEP], ours [CLS] [SEP] (the same gap as RoBERTa's in tests/tokenizers.rs);
 // - 183, 186: special-token strings written in the text ("[CLS] [SEP] [MASK] ...", "a [MASK] in
-//   a sentence"): HF matches them as special tokens (and its [MASK] swallows the space before
-//   it), ours splits them as ordinary text.
+//   a sentence"): HF 5.24 leaves the space before [MASK] as a lone `Ġ` token (the lstrip its
+//   DebertaTokenizer asks for is lost when the class is built from vocab.json + merges.txt);
+//   ours lets [MASK] swallow it, as HF 4.x did, and splits [CLS] / [SEP] / [PAD] / [UNK] written
+//   in text as ordinary text.
 const DEBERTA_IDS: &[usize] = &[126, 127, 128, 129, 183, 186];
 // Known differences of rust_tokenizers' SentencePiece DeBERTa-v2 tokenizer against HF 5.24's
 // tokenizers-based `DebertaV2Tokenizer`, by cause:

@@ -667,7 +667,10 @@ impl QuestionAnsweringModel {
         };
         windows
             .into_iter()
-            .map(|window| feature(example, window, question_tokens, context_first, whitespace))
+            .map(|window| {
+                let words = whitespace.then_some(input.context.as_str());
+                feature(example, window, question_tokens, context_first, words)
+            })
             // A context without tokens gives one window with nothing to answer from.
             .filter(|feature| !feature.context.is_empty())
             .collect()
@@ -794,7 +797,7 @@ fn feature(
     window: TokenizedInput,
     question_tokens: usize,
     context_first: bool,
-    whitespace_words: bool,
+    whitespace_words: Option<&str>,
 ) -> QaFeature {
     let text_tokens = window
         .special_tokens_mask
@@ -830,18 +833,26 @@ fn feature(
     // missing entry is before the context: aligning the masks on the last token keeps those of
     // the context right; complete masks have no shift.
     let shift = window.token_ids.len().saturating_sub(window.mask.len());
+    let context_chars: Option<Vec<char>> = whitespace_words.map(|text| text.chars().collect());
     let continues_word = (0..window.token_ids.len())
         .map(|position| {
-            if whitespace_words {
+            if let Some(chars) = &context_chars {
                 // A token touching (or overlapping: a lone `▁` shares its word's first
-                // character) the one before it continues that word.
+                // character) the one before it continues that word, unless it starts at a
+                // space: tokenizers whose offsets keep the space before a word (HF 5.24's
+                // DeBERTa-v2) make every token touch the one before.
                 let offset = |i: usize| window.token_offsets.get(i).copied().flatten();
                 let special = |i: usize| window.special_tokens_mask.get(i) != Some(&0);
+                let at_space = |o: Offset| {
+                    chars
+                        .get(o.begin as usize)
+                        .is_some_and(|c| c.is_whitespace())
+                };
                 return position > 0
                     && !special(position)
                     && !special(position - 1)
                     && match (offset(position - 1), offset(position)) {
-                        (Some(before), Some(this)) => this.begin <= before.end,
+                        (Some(before), Some(this)) => this.begin <= before.end && !at_space(this),
                         _ => false,
                     };
             }
