@@ -195,7 +195,7 @@ pub(crate) fn attend(
     }
     let mut scores = query.matmul(&key.transpose(-1, -2)) * scale;
     if let Some(relative) = relative {
-        scores = scores + relative;
+        scores += relative;
     }
     if let Some(talking) = talking {
         scores = across_heads(&scores, &talking.logits);

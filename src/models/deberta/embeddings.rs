@@ -101,7 +101,8 @@ impl DebertaEmbeddings {
                     Tensor::arange(seq, (Kind::Int64, embeddings.device())).unsqueeze(0)
                 }
             };
-            embeddings = embeddings + lookup(&table.ws, &positions, "position_ids")?;
+            // Not `+=`: with `input_embeds` this tensor is the caller's, and stays untouched.
+            embeddings = embeddings.f_add(&lookup(&table.ws, &positions, "position_ids")?)?;
         }
         if let Some(table) = &self.token_type_embeddings {
             embeddings = match token_type_ids {
