@@ -336,3 +336,37 @@ fn bad_inputs_and_configurations_are_errors() {
         .to_string();
     assert!(error.contains("id2label"), "{error}");
 }
+
+#[test]
+fn panicking_constructors_carry_the_error_of_their_twins() {
+    use rust_bert::deberta_v2::{DebertaV2Config, DebertaV2ForMaskedLM, DebertaV2Model};
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let message = |f: &dyn Fn()| {
+        let panic = catch_unwind(AssertUnwindSafe(f)).err().expect("a panic");
+        panic.downcast_ref::<String>().cloned().unwrap_or_default()
+    };
+    let bad = DebertaConfig {
+        num_attention_heads: 5,
+        ..config("base")
+    };
+    let vs = VarStore::new(Device::Cpu);
+    let error = DebertaModel::try_new(vs.root(), &bad)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(message(&|| drop(DebertaModel::new(vs.root() / "a", &bad))).contains(&error));
+    assert!(message(&|| drop(DebertaForMaskedLM::new(vs.root() / "b", &bad))).contains(&error));
+    assert!(
+        message(&|| drop(DebertaForQuestionAnswering::new(vs.root() / "c", &bad))).contains(&error)
+    );
+    let bad = DebertaV2Config {
+        conv_kernel_size: Some(4),
+        ..DebertaV2Config::default()
+    };
+    let error = DebertaV2Model::try_new(vs.root() / "d", &bad)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("conv_kernel_size"), "{error}");
+    assert!(message(&|| drop(DebertaV2ForMaskedLM::new(vs.root() / "e", &bad))).contains(&error));
+}

@@ -317,3 +317,53 @@ fn fill_mask_matches_hf_pipeline() {
         assert!(model.predict(Vec::<&str>::new()).unwrap().is_empty());
     }
 }
+
+#[test]
+fn cli_zero_shot_and_classify_run_deberta_v3_directories() {
+    // `--model DIR`: the architecture comes from the folder's config.json (`deberta-v2`), the
+    // SentencePiece model from `--vocab`.
+    let e = expected();
+    let folder = dir().join("v3/nli");
+    let spm = fixtures().join("tokenizers/spm/deberta_v2.model");
+    let texts = strings(&e["zero_shot_texts"]);
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_rust-bert"))
+            .args(args)
+            .args(&texts)
+            .env("RUSTBERT_OFFLINE", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert!(
+            output.status.success() && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let folder = folder.to_str().unwrap();
+    let spm = spm.to_str().unwrap();
+    let lines = run(&[
+        "zero-shot",
+        "--model",
+        folder,
+        "--vocab",
+        spm,
+        "--labels",
+        "food,animals,sentence",
+    ]);
+    assert_eq!(lines.len(), texts.len());
+    for (line, hf) in lines.iter().zip(e["v3"]["zero_shot"].as_array().unwrap()) {
+        assert_eq!(line["text"], hf["labels"][0]);
+        close(
+            line["score"].as_f64().unwrap(),
+            &hf["scores"][0],
+            "cli zero-shot",
+        );
+    }
+    let lines = run(&["classify", "--model", folder, "--vocab", spm]);
+    assert_eq!(lines.len(), texts.len());
+}
