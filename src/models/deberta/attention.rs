@@ -176,7 +176,8 @@ pub(crate) fn attend(
     let min = get_min(query.kind());
     if !output_attentions && talking.is_none() {
         let bias = match relative {
-            Some(relative) => relative.masked_fill(&mask.blocked, min),
+            // In place: the relative scores are this layer's own fresh tensor.
+            Some(mut relative) => relative.masked_fill_(&mask.blocked, min),
             None => Tensor::zeros_like(&mask.blocked.to_kind(query.kind()))
                 .masked_fill(&mask.blocked, min),
         };
