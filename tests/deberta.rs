@@ -342,7 +342,7 @@ fn panicking_constructors_carry_the_error_of_their_twins() {
     use rust_bert::deberta_v2::{DebertaV2Config, DebertaV2ForMaskedLM, DebertaV2Model};
     use std::panic::{catch_unwind, AssertUnwindSafe};
     let message = |f: &dyn Fn()| {
-        let panic = catch_unwind(AssertUnwindSafe(f)).err().expect("a panic");
+        let panic = catch_unwind(AssertUnwindSafe(f)).expect_err("a panic");
         panic.downcast_ref::<String>().cloned().unwrap_or_default()
     };
     let bad = DebertaConfig {
