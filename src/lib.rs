@@ -33,6 +33,7 @@
 //! | MPNet | base (relative position bias), masked LM, sequence classification, multiple choice, token classification, question answering, sentence embeddings | HF 5.24, ≤ 1e-4 |
 //! | MobileBERT | base (bottlenecks, NoNorm, trigram input, stacked FFNs), masked LM, sequence classification, multiple choice, token classification, question answering | HF 5.24, ≤ 1e-4 |
 //! | FNet | base (Fourier mixing), masked LM, sequence classification, multiple choice, token classification, question answering | HF 5.24, ≤ 1e-4 |
+//! | DeBERTa, DeBERTa-v2/v3 | base (disentangled attention; v2: log buckets, shared keys, convolution), masked LM, sequence classification, token classification, question answering, multiple choice (v2) | HF 5.24, ≤ 1e-4 |
 //! | XLNet | base (two-stream relative attention, memory), LM head, sequence classification, multiple choice, token classification, question answering, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | GPT-2, OpenAI GPT | base, LM head with key/value cache, generators | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | BART | base, conditional generation, sequence classification, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
@@ -88,7 +89,7 @@ pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
 pub use models::{
-    albert, bart, bert, distilbert, electra, gpt2, marian, mpnet, openai_gpt, roberta, t5,
-    xlm_roberta, xlnet,
+    albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, marian, mpnet, openai_gpt,
+    roberta, t5, xlm_roberta, xlnet,
 };
 pub use models::{fnet, longformer, mobilebert};

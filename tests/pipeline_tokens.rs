@@ -823,9 +823,9 @@ fn missing_or_gapped_labels_are_errors_at_construction() {
 fn unsupported_models_are_refused_before_any_download() {
     // (MobileBERT, rust-bert's POS default, is implemented: tests/mobilebert.rs builds the
     // default POS configuration on a local fixture.)
-    let mut deberta = config("bert_ner", LabelAggregationOption::First);
-    deberta.model_type = ModelType::Deberta;
-    let error = TokenClassificationModel::new(deberta).err().unwrap();
+    let mut reformer = config("bert_ner", LabelAggregationOption::First);
+    reformer.model_type = ModelType::Reformer;
+    let error = TokenClassificationModel::new(reformer).err().unwrap();
     assert!(
         matches!(error, RustBertError::UnsupportedError(_)),
         "{error}"

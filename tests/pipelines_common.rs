@@ -144,9 +144,20 @@ fn config_option_loads_and_reports() {
     assert!(matches!(config, ConfigOption::Roberta(_)));
     assert_eq!(config.get_max_len(), Some(512));
 
-    let err = ConfigOption::from_file(ModelType::Deberta, &path).unwrap_err();
+    let err = ConfigOption::from_file(ModelType::Reformer, &path).unwrap_err();
     assert!(matches!(err, RustBertError::UnsupportedError(_)));
-    assert!(err.to_string().contains("Deberta"), "{err}");
+    assert!(err.to_string().contains("Reformer"), "{err}");
+    let deberta = crate::util::fixtures().join("deberta_v2/sequence_classification/config.json");
+    let config = ConfigOption::from_config_file(&deberta).unwrap();
+    assert!(matches!(config, ConfigOption::DebertaV2(_)));
+    assert_eq!(config.get_max_len(), Some(64));
+    assert_eq!(config.get_label_mapping().unwrap().len(), 3);
+    assert!(rust_bert::deberta_v2::DebertaV2Config::try_from(&config).is_ok());
+    assert!(rust_bert::deberta::DebertaConfig::try_from(&config).is_err());
+    let deberta = crate::util::fixtures().join("deberta/base/config.json");
+    let config = ConfigOption::from_config_file(&deberta).unwrap();
+    assert!(matches!(config, ConfigOption::Deberta(_)));
+    assert_eq!(config.get_vocab_size(), 100);
     let electra = crate::util::fixtures().join("electra/sequence_classification/config.json");
     let config = ConfigOption::from_config_file(&electra).unwrap();
     assert!(matches!(config, ConfigOption::Electra(_)));

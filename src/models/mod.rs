@@ -2,6 +2,8 @@
 pub mod albert;
 pub mod bart;
 pub mod bert;
+pub mod deberta;
+pub mod deberta_v2;
 pub mod distilbert;
 pub mod electra;
 pub mod fnet;

@@ -3,6 +3,8 @@
 use crate::albert::AlbertConfig;
 use crate::bert::BertConfig;
 use crate::common::model_type::ModelType;
+use crate::deberta::DebertaConfig;
+use crate::deberta_v2::DebertaV2Config;
 use crate::distilbert::DistilBertConfig;
 use crate::electra::ElectraConfig;
 use crate::fnet::FNetConfig;
@@ -37,6 +39,10 @@ pub enum ConfigOption {
     FNet(FNetConfig),
     /// Longformer configuration.
     Longformer(LongformerConfig),
+    /// DeBERTa configuration.
+    Deberta(DebertaConfig),
+    /// DeBERTa-v2/v3 configuration.
+    DebertaV2(DebertaV2Config),
     /// BART configuration.
     Bart(crate::bart::BartConfig),
     /// Marian configuration (BART's keys).
@@ -86,6 +92,8 @@ impl ConfigOption {
             ModelType::Longformer => {
                 ConfigOption::Longformer(LongformerConfig::try_from_file(path)?)
             }
+            ModelType::Deberta => ConfigOption::Deberta(DebertaConfig::try_from_file(path)?),
+            ModelType::DebertaV2 => ConfigOption::DebertaV2(DebertaV2Config::try_from_file(path)?),
             ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
             ModelType::Marian => {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
@@ -100,9 +108,7 @@ impl ConfigOption {
             }
             ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
             // The other architectures get their configuration types with their models.
-            ModelType::Deberta
-            | ModelType::DebertaV2
-            | ModelType::LongT5
+            ModelType::LongT5
             | ModelType::GPTJ
             | ModelType::Reformer
             | ModelType::ProphetNet
@@ -125,6 +131,8 @@ impl ConfigOption {
             Self::MobileBert(_) => "a MobileBERT configuration",
             Self::FNet(_) => "an FNet configuration",
             Self::Longformer(_) => "a Longformer configuration",
+            Self::Deberta(_) => "a DeBERTa configuration",
+            Self::DebertaV2(_) => "a DeBERTa-v2 configuration",
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
@@ -154,6 +162,8 @@ impl ConfigOption {
             Self::MobileBert(config) => config.id2label.as_ref(),
             Self::FNet(config) => config.id2label.as_ref(),
             Self::Longformer(config) => config.id2label.as_ref(),
+            Self::Deberta(config) => config.id2label.as_ref(),
+            Self::DebertaV2(config) => config.id2label.as_ref(),
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
@@ -183,6 +193,10 @@ impl ConfigOption {
             Self::Longformer(config) => {
                 Some(config.max_position_embeddings - config.padding_id() - 1)
             }
+            // HF's DeBERTa tokenizers stop at 512 tokens, the configs' max_position_embeddings
+            // (v3 has no absolute positions, but was trained at that length).
+            Self::Deberta(config) => Some(config.max_position_embeddings),
+            Self::DebertaV2(config) => Some(config.max_position_embeddings),
             Self::Roberta(config) => {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
@@ -207,6 +221,8 @@ impl ConfigOption {
             Self::MobileBert(config) => config.vocab_size,
             Self::FNet(config) => config.vocab_size,
             Self::Longformer(config) => config.vocab_size,
+            Self::Deberta(config) => config.vocab_size,
+            Self::DebertaV2(config) => config.vocab_size,
             Self::Bart(config) | Self::Marian(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
@@ -346,6 +362,32 @@ impl TryFrom<&ConfigOption> for LongformerConfig {
             ConfigOption::Longformer(config) => Ok(config.clone()),
             other => Err(RustBertError::InvalidConfigurationError(format!(
                 "a LongformerConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for DebertaConfig {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::Deberta(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a DebertaConfig was expected, found {other:?}"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<&ConfigOption> for DebertaV2Config {
+    type Error = RustBertError;
+
+    fn try_from(config: &ConfigOption) -> Result<Self, Self::Error> {
+        match config {
+            ConfigOption::DebertaV2(config) => Ok(config.clone()),
+            other => Err(RustBertError::InvalidConfigurationError(format!(
+                "a DebertaV2Config was expected, found {other:?}"
             ))),
         }
     }

@@ -68,7 +68,8 @@ pub struct MaskedToken {
 /// Configuration of a [`MaskedLanguageModel`]: the model type and files, tokenizer options, the
 /// mask string and where to run.
 pub struct MaskedLanguageConfig {
-    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA or MPNet).
+    /// Model architecture (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT,
+    /// FNet, MPNet, Longformer, DeBERTa or DeBERTa-v2).
     pub model_type: ModelType,
     /// Weights (`.ot`, `.safetensors` or `.bin`).
     pub model_resource: ModelResource,
@@ -176,6 +177,10 @@ pub enum MaskedLanguageOption {
     FNet(FNetForMaskedLM),
     /// Longformer (no global attention, as HF's fill-mask pipeline).
     Longformer(LongformerForMaskedLM),
+    /// DeBERTa.
+    Deberta(crate::deberta::DebertaForMaskedLM),
+    /// DeBERTa-v2/v3.
+    DebertaV2(crate::deberta_v2::DebertaV2ForMaskedLM),
 }
 
 /// Fails before any resource is fetched when the architecture has no masked LM here.
@@ -190,11 +195,13 @@ fn check_supported(model_type: ModelType) -> Result<(), RustBertError> {
         | ModelType::MobileBert
         | ModelType::FNet
         | ModelType::MPNet
-        | ModelType::Longformer => Ok(()),
+        | ModelType::Longformer
+        | ModelType::Deberta
+        | ModelType::DebertaV2 => Ok(()),
         other => Err(RustBertError::UnsupportedError(format!(
             "masked language modelling is not available for {other:?} in this crate (supported: \
              BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, MPNet, \
-             Longformer)"
+             Longformer, DeBERTa, DeBERTa-v2)"
         ))),
     }
 }
@@ -248,6 +255,12 @@ impl MaskedLanguageOption {
             (ModelType::Longformer, ConfigOption::Longformer(c)) => {
                 Self::Longformer(LongformerForMaskedLM::try_new(root, c)?)
             }
+            (ModelType::Deberta, ConfigOption::Deberta(c)) => {
+                Self::Deberta(crate::deberta::DebertaForMaskedLM::try_new(root, c)?)
+            }
+            (ModelType::DebertaV2, ConfigOption::DebertaV2(c)) => {
+                Self::DebertaV2(crate::deberta_v2::DebertaV2ForMaskedLM::try_new(root, c)?)
+            }
             (model_type, other) => {
                 return Err(RustBertError::InvalidConfigurationError(format!(
                     "model type {model_type:?} does not match its configuration {other:?}"
@@ -275,6 +288,8 @@ impl MaskedLanguageOption {
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
             Self::Longformer(_) => ModelType::Longformer,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
         }
     }
 
@@ -421,6 +436,30 @@ impl MaskedLanguageOption {
                         train,
                     )?
                     .prediction_scores
+            }
+            Self::Deberta(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::DebertaV2(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
             }
         })
     }
@@ -641,7 +680,7 @@ mod tests {
 
     #[test]
     fn unsupported_architectures_fail_before_any_download() {
-        let error = check_supported(ModelType::Deberta).unwrap_err();
+        let error = check_supported(ModelType::GPT2).unwrap_err();
         assert!(matches!(error, RustBertError::UnsupportedError(_)));
     }
 }

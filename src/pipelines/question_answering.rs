@@ -1,8 +1,9 @@
 //! Extractive question answering: find the span of a context that answers a question.
 //!
 //! By default the pipeline runs `distilbert-base-cased-distilled-squad` (downloaded once into the
-//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, XLNet or MPNet checkpoint with a
-//! question-answering head can be loaded through [`QuestionAnsweringConfig`].
+//! cache); any BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet,
+//! MPNet, Longformer, DeBERTa, DeBERTa-v2 or XLNet checkpoint with a question-answering head
+//! can be loaded through [`QuestionAnsweringConfig`].
 //!
 //! ```no_run
 //! use rust_bert::pipelines::question_answering::{QaInput, QuestionAnsweringModel};
@@ -263,6 +264,10 @@ pub enum QuestionAnsweringOption {
     FNet(FNetForQuestionAnswering),
     /// Longformer (global attention on the question tokens, as HF's head puts it).
     Longformer(LongformerForQuestionAnswering),
+    /// DeBERTa.
+    Deberta(crate::deberta::DebertaForQuestionAnswering),
+    /// DeBERTa-v2/v3.
+    DebertaV2(crate::deberta_v2::DebertaV2ForQuestionAnswering),
     /// XLNet (the simple span head).
     XLNet(crate::xlnet::XLNetForQuestionAnswering),
     /// MPNet.
@@ -321,6 +326,12 @@ impl QuestionAnsweringOption {
             (ModelType::Longformer, ConfigOption::Longformer(config)) => Ok(Self::Longformer(
                 LongformerForQuestionAnswering::try_new(p, config)?,
             )),
+            (ModelType::Deberta, ConfigOption::Deberta(config)) => Ok(Self::Deberta(
+                crate::deberta::DebertaForQuestionAnswering::try_new(p, config)?,
+            )),
+            (ModelType::DebertaV2, ConfigOption::DebertaV2(config)) => Ok(Self::DebertaV2(
+                crate::deberta_v2::DebertaV2ForQuestionAnswering::try_new(p, config)?,
+            )),
             (ModelType::XLNet, ConfigOption::XLNet(config)) => Ok(Self::XLNet(
                 crate::xlnet::XLNetForQuestionAnswering::new(p, config)?,
             )),
@@ -338,13 +349,15 @@ impl QuestionAnsweringOption {
                 | ModelType::FNet
                 | ModelType::XLNet
                 | ModelType::MPNet
-                | ModelType::Longformer,
+                | ModelType::Longformer
+                | ModelType::Deberta
+                | ModelType::DebertaV2,
                 _,
             ) => Err(wrong_config(model_type, config)),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "question answering is not implemented for {model_type:?} in this crate \
                  (supported: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, \
-                 XLNet, MPNet, Longformer)"
+                 XLNet, MPNet, Longformer, DeBERTa, DeBERTa-v2)"
             ))),
         }
     }
@@ -361,6 +374,8 @@ impl QuestionAnsweringOption {
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
             Self::Longformer(_) => ModelType::Longformer,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
             Self::XLNet(_) => ModelType::XLNet,
             Self::MPNet(_) => ModelType::MPNet,
         }
@@ -379,7 +394,8 @@ impl QuestionAnsweringOption {
     }
 
     /// Start and end logits `[batch, seq]`. `token_type_ids` go to the models that have token
-    /// types (BERT, ALBERT, ELECTRA, XLNet), as HF's tokenizers return them for those models only.
+    /// types (BERT, ALBERT, ELECTRA, DeBERTa, XLNet), as HF's tokenizers return them for those
+    /// models only.
     pub fn forward_with_token_type_ids(
         &self,
         input_ids: Option<&Tensor>,
@@ -486,6 +502,16 @@ impl QuestionAnsweringOption {
             Self::Longformer(model) => {
                 let output =
                     model.forward_t(input_ids, mask, None, None, None, input_embeds, train)?;
+                (output.start_logits, output.end_logits)
+            }
+            Self::Deberta(model) => {
+                let output =
+                    model.forward_t(input_ids, mask, token_type_ids, None, input_embeds, train)?;
+                (output.start_logits, output.end_logits)
+            }
+            Self::DebertaV2(model) => {
+                let output =
+                    model.forward_t(input_ids, mask, token_type_ids, None, input_embeds, train)?;
                 (output.start_logits, output.end_logits)
             }
             Self::XLNet(model) => {
@@ -738,7 +764,10 @@ impl QuestionAnsweringModel {
         })?;
         Ok(windows
             .into_iter()
-            .map(|window| feature(example, window, question_tokens, context_first, whitespace))
+            .map(|window| {
+                let words = whitespace.then_some(input.context.as_str());
+                feature(example, window, question_tokens, context_first, words)
+            })
             // A context without tokens gives one window with nothing to answer from.
             .filter(|feature| !feature.context.is_empty())
             .collect())
@@ -867,7 +896,7 @@ fn feature(
     window: TokenizedInput,
     question_tokens: usize,
     context_first: bool,
-    whitespace_words: bool,
+    whitespace_words: Option<&str>,
 ) -> QaFeature {
     let text_tokens = window
         .special_tokens_mask
@@ -903,18 +932,26 @@ fn feature(
     // missing entry is before the context: aligning the masks on the last token keeps those of
     // the context right; complete masks have no shift.
     let shift = window.token_ids.len().saturating_sub(window.mask.len());
+    let context_chars: Option<Vec<char>> = whitespace_words.map(|text| text.chars().collect());
     let continues_word = (0..window.token_ids.len())
         .map(|position| {
-            if whitespace_words {
+            if let Some(chars) = &context_chars {
                 // A token touching (or overlapping: a lone `▁` shares its word's first
-                // character) the one before it continues that word.
+                // character) the one before it continues that word, unless it starts at a
+                // space: tokenizers whose offsets keep the space before a word (HF 5.24's
+                // DeBERTa-v2) make every token touch the one before.
                 let offset = |i: usize| window.token_offsets.get(i).copied().flatten();
                 let special = |i: usize| window.special_tokens_mask.get(i) != Some(&0);
+                let at_space = |o: Offset| {
+                    chars
+                        .get(o.begin as usize)
+                        .is_some_and(|c| c.is_whitespace())
+                };
                 return position > 0
                     && !special(position)
                     && !special(position - 1)
                     && match (offset(position - 1), offset(position)) {
-                        (Some(before), Some(this)) => this.begin <= before.end,
+                        (Some(before), Some(this)) => this.begin <= before.end && !at_space(this),
                         _ => false,
                     };
             }

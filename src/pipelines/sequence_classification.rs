@@ -1,8 +1,8 @@
 //! # Sequence classification pipeline (sentiment analysis, topic classification, ...)
 //!
 //! Classifies whole texts with a model fine-tuned for sequence classification (BERT,
-//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, Longformer, XLNet, BART
-//! or MPNet). The labels are those of
+//! DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, Longformer, DeBERTa,
+//! DeBERTa-v2/v3, XLNet, BART or MPNet). The labels are those of
 //! the checkpoint's `id2label`. Scores follow HF's `text-classification` pipeline: a softmax over
 //! the labels, or a sigmoid per label when the configuration's `problem_type` is
 //! `multi_label_classification` or the model has a single label (raw logits for `regression`).
@@ -191,6 +191,10 @@ pub enum SequenceClassificationOption {
     FNet(FNetForSequenceClassification),
     /// Longformer (global attention on `<s>`, as HF's head puts it).
     Longformer(LongformerForSequenceClassification),
+    /// DeBERTa.
+    Deberta(crate::deberta::DebertaForSequenceClassification),
+    /// DeBERTa-v2/v3.
+    DebertaV2(crate::deberta_v2::DebertaV2ForSequenceClassification),
     /// XLNet.
     XLNet(XLNetForSequenceClassification),
     /// BART (the decoder state at the last end token).
@@ -348,6 +352,32 @@ impl ClassifierLogits for LongformerForSequenceClassification {
     }
 }
 
+/// DeBERTa's heads (v1 and v2 share them) return `Result` from `forward_t` itself, as in
+/// rust-bert.
+impl<M: crate::deberta::DebertaBackbone> ClassifierLogits
+    for crate::deberta::GenericDebertaForSequenceClassification<M>
+{
+    fn logits(
+        &self,
+        input_ids: Option<&Tensor>,
+        mask: Option<&Tensor>,
+        token_type_ids: Option<&Tensor>,
+        position_ids: Option<&Tensor>,
+        input_embeds: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor, RustBertError> {
+        let output = self.forward_t(
+            input_ids,
+            mask,
+            token_type_ids,
+            position_ids,
+            input_embeds,
+            train,
+        )?;
+        Ok(output.logits)
+    }
+}
+
 impl ClassifierLogits for XLNetForSequenceClassification {
     /// XLNet has no position ids (its positions are relative).
     fn logits(
@@ -427,7 +457,7 @@ impl ClassifierLogits for DistilBertModelClassifier {
 
 /// The model types the classification pipelines support, named in errors.
 pub(crate) const SUPPORTED: &str =
-    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, Longformer, XLNet, BART, MPNet";
+    "BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA, MobileBERT, FNet, Longformer, DeBERTa, DeBERTa-v2, XLNet, BART, MPNet";
 
 /// Refuses a model type the pipelines cannot run, before any resource is fetched.
 pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), RustBertError> {
@@ -441,6 +471,8 @@ pub(crate) fn check_supported(model_type: ModelType, task: &str) -> Result<(), R
         | ModelType::MobileBert
         | ModelType::FNet
         | ModelType::Longformer
+        | ModelType::Deberta
+        | ModelType::DebertaV2
         | ModelType::XLNet
         | ModelType::Bart
         | ModelType::MPNet => Ok(()),
@@ -510,6 +542,12 @@ impl SequenceClassificationOption {
             (ModelType::Longformer, ConfigOption::Longformer(config)) => {
                 Self::Longformer(LongformerForSequenceClassification::new(&root, config)?)
             }
+            (ModelType::Deberta, ConfigOption::Deberta(config)) => Self::Deberta(
+                crate::deberta::DebertaForSequenceClassification::new(&root, config)?,
+            ),
+            (ModelType::DebertaV2, ConfigOption::DebertaV2(config)) => Self::DebertaV2(
+                crate::deberta_v2::DebertaV2ForSequenceClassification::new(&root, config)?,
+            ),
             (ModelType::XLNet, ConfigOption::XLNet(config)) => {
                 Self::XLNet(XLNetForSequenceClassification::new(&root, config)?)
             }
@@ -529,6 +567,8 @@ impl SequenceClassificationOption {
                 | ModelType::MobileBert
                 | ModelType::FNet
                 | ModelType::Longformer
+                | ModelType::Deberta
+                | ModelType::DebertaV2
                 | ModelType::XLNet
                 | ModelType::Bart
                 | ModelType::MPNet,
@@ -561,6 +601,8 @@ impl SequenceClassificationOption {
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
             Self::Longformer(_) => ModelType::Longformer,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
             Self::MPNet(_) => ModelType::MPNet,
@@ -589,6 +631,8 @@ impl SequenceClassificationOption {
             Self::MobileBert(model) => model,
             Self::FNet(model) => model,
             Self::Longformer(model) => model,
+            Self::Deberta(model) => model,
+            Self::DebertaV2(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
             Self::MPNet(model) => model,

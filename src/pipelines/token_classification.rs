@@ -288,6 +288,10 @@ pub enum TokenClassificationOption {
     FNet(FNetForTokenClassification),
     /// Longformer.
     Longformer(LongformerForTokenClassification),
+    /// DeBERTa.
+    Deberta(crate::deberta::DebertaForTokenClassification),
+    /// DeBERTa-v2/v3.
+    DebertaV2(crate::deberta_v2::DebertaV2ForTokenClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForTokenClassification),
     /// MPNet.
@@ -319,11 +323,13 @@ impl TokenClassificationOption {
             | ModelType::FNet
             | ModelType::XLNet
             | ModelType::MPNet
-            | ModelType::Longformer => Ok(()),
-            ModelType::Deberta | ModelType::DebertaV2 => Err(RustBertError::UnsupportedError(format!(
+            | ModelType::Longformer
+            | ModelType::Deberta
+            | ModelType::DebertaV2 => Ok(()),
+            ModelType::Reformer => Err(RustBertError::UnsupportedError(format!(
                 "token classification with {model_type:?} is not implemented in this crate yet \
                  (supported: Bert, DistilBert, Roberta, XLMRoberta, Albert, Electra, MobileBert, FNet, \
-                 XLNet, MPNet, Longformer)"
+                 XLNet, MPNet, Longformer, Deberta, DebertaV2)"
             ))),
             _ => Err(RustBertError::UnsupportedError(format!(
                 "{model_type:?} has no token classification model"
@@ -375,6 +381,12 @@ impl TokenClassificationOption {
             (ModelType::Longformer, ConfigOption::Longformer(c)) => {
                 Self::Longformer(LongformerForTokenClassification::new(p, c)?)
             }
+            (ModelType::Deberta, ConfigOption::Deberta(c)) => {
+                Self::Deberta(crate::deberta::DebertaForTokenClassification::new(p, c)?)
+            }
+            (ModelType::DebertaV2, ConfigOption::DebertaV2(c)) => Self::DebertaV2(
+                crate::deberta_v2::DebertaV2ForTokenClassification::new(p, c)?,
+            ),
             (ModelType::XLNet, ConfigOption::XLNet(c)) => {
                 Self::XLNet(crate::xlnet::XLNetForTokenClassification::new(p, c)?)
             }
@@ -397,6 +409,8 @@ impl TokenClassificationOption {
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
             Self::Longformer(_) => ModelType::Longformer,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
             Self::XLNet(_) => ModelType::XLNet,
             Self::MPNet(_) => ModelType::MPNet,
         }
@@ -521,6 +535,30 @@ impl TokenClassificationOption {
                         input_ids,
                         mask,
                         None,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::Deberta(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
+                        token_type_ids,
+                        position_ids,
+                        input_embeds,
+                        train,
+                    )?
+                    .logits
+            }
+            Self::DebertaV2(model) => {
+                model
+                    .forward_t(
+                        input_ids,
+                        mask,
                         token_type_ids,
                         position_ids,
                         input_embeds,

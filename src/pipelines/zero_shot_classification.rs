@@ -16,8 +16,8 @@
 //! `predict_multilabel` does (HF's rule: a softmax over one label would always give 1).
 //!
 //! Supported architectures: BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT, ELECTRA,
-//! MobileBERT, FNet, Longformer, XLNet, BART and MPNet. The `Default` configuration is
-//! rust-bert's, BART-large fine-tuned on MNLI.
+//! MobileBERT, FNet, Longformer, DeBERTa, DeBERTa-v2/v3, XLNet, BART and MPNet. The `Default`
+//! configuration is rust-bert's, BART-large fine-tuned on MNLI.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
@@ -205,6 +205,11 @@ pub enum ZeroShotClassificationOption {
     FNet(FNetForSequenceClassification),
     /// Longformer.
     Longformer(LongformerForSequenceClassification),
+    /// DeBERTa (microsoft/deberta-base-mnli).
+    Deberta(crate::deberta::DebertaForSequenceClassification),
+    /// DeBERTa-v2/v3 (DeBERTa-v3 fine-tuned on MNLI is the strongest zero-shot model of
+    /// the family).
+    DebertaV2(crate::deberta_v2::DebertaV2ForSequenceClassification),
     /// XLNet.
     XLNet(crate::xlnet::XLNetForSequenceClassification),
     /// BART (BART-large-MNLI is the default).
@@ -225,6 +230,8 @@ impl From<SequenceClassificationOption> for ZeroShotClassificationOption {
             SequenceClassificationOption::MobileBert(m) => Self::MobileBert(m),
             SequenceClassificationOption::FNet(m) => Self::FNet(m),
             SequenceClassificationOption::Longformer(m) => Self::Longformer(m),
+            SequenceClassificationOption::Deberta(m) => Self::Deberta(m),
+            SequenceClassificationOption::DebertaV2(m) => Self::DebertaV2(m),
             SequenceClassificationOption::XLNet(m) => Self::XLNet(m),
             SequenceClassificationOption::Bart(m) => Self::Bart(m),
             SequenceClassificationOption::MPNet(m) => Self::MPNet(m),
@@ -272,6 +279,8 @@ impl ZeroShotClassificationOption {
             Self::MobileBert(_) => ModelType::MobileBert,
             Self::FNet(_) => ModelType::FNet,
             Self::Longformer(_) => ModelType::Longformer,
+            Self::Deberta(_) => ModelType::Deberta,
+            Self::DebertaV2(_) => ModelType::DebertaV2,
             Self::XLNet(_) => ModelType::XLNet,
             Self::Bart(_) => ModelType::Bart,
             Self::MPNet(_) => ModelType::MPNet,
@@ -300,6 +309,8 @@ impl ZeroShotClassificationOption {
             Self::MobileBert(model) => model,
             Self::FNet(model) => model,
             Self::Longformer(model) => model,
+            Self::Deberta(model) => model,
+            Self::DebertaV2(model) => model,
             Self::XLNet(model) => model,
             Self::Bart(model) => model,
             Self::MPNet(model) => model,

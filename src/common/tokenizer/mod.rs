@@ -227,12 +227,13 @@ impl TokenizerOption {
     }
 
     /// How HF's offsets treat spaces before a token: GPT-2's byte-level BPE keeps them (and
-    /// OpenAI GPT's tokens hold none); the others start after them, and place tokens made only
-    /// of spaces as [`OnlySpace`] says (WordPiece never makes such tokens).
+    /// OpenAI GPT's tokens hold none), and so do HF 5.24's DeBERTa tokenizers (v1 and v2: their
+    /// template post-processors do not trim offsets); the others start after them, and place
+    /// tokens made only of spaces as [`OnlySpace`] says (WordPiece never makes such tokens).
     fn trims_offsets(&self) -> Option<OnlySpace> {
         match self {
-            Self::GPT2(_) | Self::OpenAiGpt(_) => None,
-            Self::Roberta(_) | Self::Bart(_) | Self::Deberta(_) => Some(OnlySpace::ByteLevel),
+            Self::GPT2(_) | Self::OpenAiGpt(_) | Self::Deberta(_) | Self::DebertaV2(_) => None,
+            Self::Roberta(_) | Self::Bart(_) => Some(OnlySpace::ByteLevel),
             _ => Some(OnlySpace::SentencePiece),
         }
     }
