@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 samples="${1:-3}"
 mkdir -p target/bench
-for bench in bert sequence_classification ner question_answering generation seq2seq; do
+for bench in bert sequence_classification ner question_answering generation seq2seq deberta longformer; do
   echo "== cargo bench --bench $bench" >&2
   cargo bench --bench "$bench" -- --noplot >/dev/null
 done
@@ -22,11 +22,16 @@ generation=$(py bench_generation "$samples")
 marian=$(py bench_marian "$samples")
 bart=$(py bench_bart "$samples")
 t5=$(py bench_t5 "$samples")
-.venv/bin/python - "$bert" "$classification" "$ner" "$qa" "$generation" "$marian" "$bart" "$t5" <<'PY' | tee target/bench/table.md
+# The encoder twins reuse key names (forward_8x128): kept apart, passed last.
+deberta=$(py bench_deberta)
+longformer=$(py bench_longformer)
+.venv/bin/python - "$bert" "$classification" "$ner" "$qa" "$generation" "$marian" "$bart" "$t5" \
+    "$deberta" "$longformer" <<'PY' | tee target/bench/table.md
 import json, os, platform, sys
 py = {}
-for arg in sys.argv[1:]:
+for arg in sys.argv[1:-2]:
     py.update(json.loads(arg))
+encoders = {"deberta": json.loads(sys.argv[-2]), "longformer": json.loads(sys.argv[-1])}
 
 def rust(group, name):
     with open(f"target/criterion/{group}/{name}/new/estimates.json") as f:
@@ -61,6 +66,12 @@ for group, name, py_name, label in rows:
     p = py.get(py_name) if py_name else None
     ratio = f"{r / p:.2f}" if p else "-"
     print(f"| {label} | {fmt(r)} | {fmt(p) if p else '-'} | {ratio} |")
+for group, name, twin, label in [
+    ("deberta_v3_base", "forward_8x128", "deberta", "DeBERTa-v3-base forward 8x128"),
+    ("longformer_base", "forward_1x4096", "longformer", "Longformer-base forward 1x4096"),
+]:
+    r, p = rust(group, name), encoders[twin][name]
+    print(f"| {label} | {fmt(r)} | {fmt(p)} | {r / p:.2f} |")
 # BERT-base forward FLOPs (8 x 128 tokens): per token and layer 24 h^2 (projections and
 # feed-forward, multiply-adds counted as 2) + 4 L h (scores and weighted values).
 h, layers, tokens, length = 768, 12, 8 * 128, 128
