@@ -13,6 +13,12 @@ use std::str::FromStr;
 /// Serialized with HF's `model_type` strings (`"bert"`, `"xlm-roberta"`, `"m2m_100"`, ...);
 /// rust-bert 0.23 serialized the variant names (`"Bert"`, `"XLMRoberta"`), which are accepted
 /// too, so files written by either deserialize.
+///
+/// Every rust-bert 0.23 variant exists, so code naming one compiles; models exist for BART,
+/// BERT, DistilBERT, DeBERTa, DeBERTa-v2, RoBERTa, XLM-RoBERTa, ELECTRA, Marian, MobileBERT,
+/// T5, ALBERT, XLNet, GPT-2, OpenAI GPT, Longformer, FNet and MPNet. LongT5, GPT-J, Reformer,
+/// ProphetNet, Pegasus, GPT-Neo, mBART, M2M100 and NLLB have no model here yet: pipelines refuse
+/// them with `UnsupportedError` before fetching any resource (their tokenizers exist).
 #[derive(Clone, Copy, Serialize, Deserialize, Debug, PartialEq, Eq, Hash)]
 pub enum ModelType {
     /// BART (`bart`).
