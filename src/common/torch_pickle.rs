@@ -317,24 +317,24 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                 self.budget = left;
                 Ok(())
             }
-            None => Err(self.error(
-                "the pickle asks for more work or memory than a file of its size can hold \
-                 (values copied in a loop?)",
-            )),
+            None => Err(self.over_budget()),
         }
+    }
+
+    fn over_budget(&self) -> RustBertError {
+        self.error(
+            "the pickle asks for more work or memory than a file of its size can hold \
+             (values copied in a loop?)",
+        )
     }
 
     /// A copy of the value on top of the stack, charged to the budget.
     fn copy_top(&mut self) -> Result<Value, RustBertError> {
-        let mut budget = self.budget;
-        let copied = self.top()?.copy(&mut budget);
-        match copied {
-            Some(value) => {
-                self.budget = budget;
-                Ok(value)
-            }
-            None => self.charge(usize::MAX).map(|()| Value::None),
-        }
+        let copied = match self.stack.last() {
+            Some(top) => top.copy(&mut self.budget),
+            None => return Err(self.error("stack underflow")),
+        };
+        copied.ok_or_else(|| self.over_budget())
     }
 
     /// A container of `items`, refused past [`MAX_DEPTH`].
@@ -548,15 +548,11 @@ impl<R: std::io::Read + std::io::Seek> Unpickler<'_, R> {
                     } else {
                         u32::from_le_bytes(self.le()?)
                     };
-                    let mut budget = self.budget;
-                    let value = match self.memo.get(&key) {
+                    let copied = match self.memo.get(&key) {
                         None => return Err(self.error(format!("memo key {key} missing"))),
-                        Some(value) => value.copy(&mut budget),
+                        Some(value) => value.copy(&mut self.budget),
                     };
-                    let Some(value) = value else {
-                        return self.charge(usize::MAX).map(|()| Value::None);
-                    };
-                    self.budget = budget;
+                    let value = copied.ok_or_else(|| self.over_budget())?;
                     self.stack.push(value);
                 }
                 b'X' => {

@@ -33,20 +33,24 @@ macro_rules! infallible_twin {
 }
 pub(crate) use infallible_twin;
 
-/// Writes rust-bert's constructor `fn new(p, config: &$config) -> Self` over the type's
-/// `try_new(p, config) -> Result<Self, RustBertError>`, panicking with its error (documented
+/// Writes rust-bert's constructor `fn new(p, config: &$config, extra args...) -> Self` over the
+/// type's `try_new(p, config, extra args...) -> Result<Self, RustBertError>`, panicking with its error (documented
 /// under `# Panics`, clippy's `panic` deny lifted on it alone): the constructor twin of
 /// [`infallible_twin`], for models whose construction checks the configuration.
 macro_rules! infallible_new {
-    ($config:ty) => {
+    ($config:ty $(, $arg:ident: $arg_ty:ty)*) => {
         /// As [`Self::try_new`], with rust-bert 0.23's signature: the model or head itself.
         ///
         /// # Panics
         /// When [`Self::try_new`] refuses the configuration; call it to get the
         /// `RustBertError` instead.
         #[allow(clippy::panic)]
-        pub fn new<'p, P: std::borrow::Borrow<tch::nn::Path<'p>>>(p: P, config: &$config) -> Self {
-            match Self::try_new(p, config) {
+        pub fn new<'p, P: std::borrow::Borrow<tch::nn::Path<'p>>>(
+            p: P,
+            config: &$config
+            $(, $arg: $arg_ty)*
+        ) -> Self {
+            match Self::try_new(p, config $(, $arg)*) {
                 Ok(built) => built,
                 Err(error) => panic!("new: {error}"),
             }

@@ -138,9 +138,8 @@ impl<M> LanguageModelGenerator<M> {
         let specials = specials(&model_config, &tokenizer);
         tokenizer.check_model_vocab(specials.vocab_size)?;
         let mut var_store = VarStore::new(generate_config.device);
-        let model = crate::common::layers::linear::with_deferred_init(|| {
-            make(var_store.root(), &model_config)
-        })?;
+        let _deferred = crate::common::layers::linear::defer_init();
+        let model = make(var_store.root(), &model_config)?;
         crate::resources::load_weights(
             &generate_config.model_resource,
             &mut var_store,

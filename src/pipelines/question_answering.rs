@@ -647,9 +647,9 @@ impl QuestionAnsweringModel {
             )));
         }
         let mut var_store = VarStore::new(config.device);
-        let qa_model = crate::common::layers::linear::with_deferred_init(|| {
-            QuestionAnsweringOption::new(config.model_type, var_store.root(), &model_config)
-        })?;
+        let _deferred = crate::common::layers::linear::defer_init();
+        let qa_model =
+            QuestionAnsweringOption::new(config.model_type, var_store.root(), &model_config)?;
         load_weights(
             &config.model_resource,
             &mut var_store,

@@ -761,10 +761,10 @@ impl TokenClassificationModel {
         // rust-bert's overlap between windows, kept below the window's text length.
         let stride = (max_length / 4).min(width - 1);
         let mut var_store = VarStore::new(config.device);
-        let token_sequence_classifier = crate::common::layers::linear::with_deferred_init(|| {
+        let _deferred = crate::common::layers::linear::defer_init();
+        let token_sequence_classifier =
             TokenClassificationOption::new(config.model_type, var_store.root(), &model_config)
-        })
-        .map_err(in_file)?;
+                .map_err(in_file)?;
         crate::resources::load_weights(
             &config.model_resource,
             &mut var_store,

@@ -4,7 +4,7 @@
 //! do) starts as HF initialises it: weights drawn from `normal(0, 0.02)` (HF's
 //! `initializer_range` default), biases zero, so a model used or fine-tuned before (or without)
 //! loading computes on HF's initial distribution, never on uninitialised memory. The crate's
-//! own loaders (pipelines, generators) build their models inside [`with_deferred_init`]: there
+//! own loaders (pipelines, generators) build their models inside [`defer_init`]: there
 //! every variable is overwritten by the weight file right after (a tensor the file lacks is a
 //! load error, so none is ever used unloaded), and initialising first would cost a pass over
 //! the model's memory (a random init of BERT-base takes about 0.8 s on two cores against a
@@ -17,7 +17,7 @@ use tch::nn::{self, Init, Module};
 use tch::Tensor;
 
 thread_local! {
-    /// Set while [`with_deferred_init`] runs on this thread.
+    /// Set while [`defer_init`] runs on this thread.
     static DEFERRED: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -41,14 +41,8 @@ impl Drop for DeferredInit {
     }
 }
 
-/// Runs `build` (a model's construction) under [`defer_init`].
-pub fn with_deferred_init<T>(build: impl FnOnce() -> T) -> T {
-    let _deferred = defer_init();
-    build()
-}
-
 /// A trainable variable `name` of shape `dims` for a linear layer: HF's initial values (a
-/// matrix from `normal(0, 0.02)`, a vector zero), or, inside [`with_deferred_init`], memory
+/// matrix from `normal(0, 0.02)`, a vector zero), or, inside [`defer_init`], memory
 /// left as allocated until the weights are loaded into it.
 pub fn uninitialized(p: &nn::Path, name: &str, dims: &[i64]) -> Tensor {
     if DEFERRED.with(Cell::get) {
@@ -75,7 +69,7 @@ pub fn linear<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> n
 }
 
 /// Embedding-table configuration initialised as [`uninitialized`] does a matrix: HF's
-/// `normal(0, 0.02)`, or zeros inside [`with_deferred_init`] (cheap, and overwritten by the
+/// `normal(0, 0.02)`, or zeros inside [`defer_init`] (cheap, and overwritten by the
 /// weights loaded right after).
 pub fn embedding_config() -> nn::EmbeddingConfig {
     let ws_init = if DEFERRED.with(Cell::get) {

@@ -394,55 +394,39 @@ impl DebertaConfig {
 
 /// The checks shared by v1 and v2 (on v2's [`DebertaConfig`] view); `family` names the model in
 /// the errors.
-pub(crate) fn check_sizes(family: &str, config: &DebertaConfig) -> Result<(), RustBertError> {
-    let invalid = |message: String| {
-        Err(RustBertError::InvalidConfigurationError(format!(
-            "{family} configuration: {message}"
-        )))
-    };
-    let sizes = [
-        ("vocab_size", config.vocab_size),
-        ("hidden_size", config.hidden_size),
-        ("embedding_size", config.embedding_size()),
-        ("intermediate_size", config.intermediate_size),
-        ("max_position_embeddings", config.max_position_embeddings),
-        ("num_attention_heads", config.num_attention_heads),
-    ];
-    for (name, value) in sizes {
-        if value < 1 {
-            return invalid(format!("{name} = {value}; expected at least 1"));
-        }
-    }
-    for (name, value) in [
-        ("num_hidden_layers", config.num_hidden_layers),
-        ("type_vocab_size", config.type_vocab_size),
-    ] {
-        if value < 0 {
-            return invalid(format!("{name} = {value}; expected 0 or more"));
-        }
-    }
-    if config.hidden_size % config.num_attention_heads != 0 {
-        return invalid(format!(
-            "hidden_size = {} is not a multiple of num_attention_heads = {}",
-            config.hidden_size, config.num_attention_heads
-        ));
-    }
-    let eps = config.layer_norm_eps();
-    if !(eps.is_finite() && eps >= 0.0) {
-        return invalid(format!(
-            "layer_norm_eps = {eps}; expected a finite value >= 0"
-        ));
-    }
-    if let Some(size) = config.pooler_hidden_size {
-        if size != config.hidden_size {
-            return invalid(format!(
-                "pooler_hidden_size = {size} differs from hidden_size = {} (the pooler reads \
-                 and the classifier takes hidden_size-wide vectors)",
-                config.hidden_size
-            ));
-        }
-    }
-    Ok(())
+pub(crate) fn check_sizes(
+    family: &'static str,
+    config: &DebertaConfig,
+) -> Result<(), RustBertError> {
+    crate::common::config::ConfigChecks::new(family)
+        .positive("vocab_size", config.vocab_size)
+        .positive("hidden_size", config.hidden_size)
+        .positive("embedding_size", config.embedding_size())
+        .positive("intermediate_size", config.intermediate_size)
+        .positive("max_position_embeddings", config.max_position_embeddings)
+        .positive("num_attention_heads", config.num_attention_heads)
+        .non_negative("num_hidden_layers", config.num_hidden_layers)
+        .non_negative("type_vocab_size", config.type_vocab_size)
+        .divides(
+            "num_attention_heads",
+            config.num_attention_heads,
+            "hidden_size",
+            config.hidden_size,
+        )
+        .finite("layer_norm_eps", config.layer_norm_eps())
+        .require(
+            config
+                .pooler_hidden_size
+                .is_none_or(|size| size == config.hidden_size),
+            || {
+                format!(
+                    "pooler_hidden_size = {:?} differs from hidden_size = {} (the pooler reads \
+                     and the classifier takes hidden_size-wide vectors)",
+                    config.pooler_hidden_size, config.hidden_size
+                )
+            },
+        )
+        .finish()
 }
 
 /// Output of [`DebertaModel`] and [`crate::deberta_v2::DebertaV2Model`].

@@ -353,22 +353,7 @@ pub struct FNetModel {
 }
 
 impl FNetModel {
-    /// As [`Self::try_new`], with rust-bert 0.23's signature: the model itself.
-    ///
-    /// # Panics
-    /// When [`Self::try_new`] refuses the configuration; call it to get the `RustBertError`
-    /// instead.
-    #[allow(clippy::panic)]
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
-        p: P,
-        config: &FNetConfig,
-        add_pooling_layer: bool,
-    ) -> FNetModel {
-        match Self::try_new(p, config, add_pooling_layer) {
-            Ok(model) => model,
-            Err(error) => panic!("new: {error}"),
-        }
-    }
+    crate::common::twin::infallible_new!(FNetConfig, add_pooling_layer: bool);
 
     /// Builds the model under `p`, with a pooler when `add_pooling_layer`; an invalid
     /// configuration is an error.

@@ -22,7 +22,7 @@ pub struct Conv1D {
 impl Conv1D {
     /// Variables `weight` `[in_dim, out_dim]` and `bias` `[out_dim]` under `p`, initialised as
     /// the shared linear layers are (HF's values, or left for loading inside
-    /// [`crate::common::layers::linear::with_deferred_init`]).
+    /// [`crate::common::layers::linear::defer_init`]).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Self {
         let p = p.borrow();
         Self {

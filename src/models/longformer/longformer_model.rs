@@ -451,21 +451,7 @@ impl LongformerModel {
         })
     }
 
-    /// As [`Self::try_new`], with rust-bert 0.23's signature: the model itself.
-    ///
-    /// # Panics
-    /// When [`Self::try_new`] refuses the configuration.
-    #[allow(clippy::panic)]
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(
-        p: P,
-        config: &LongformerConfig,
-        add_pooling_layer: bool,
-    ) -> Self {
-        match Self::try_new(p, config, add_pooling_layer) {
-            Ok(model) => model,
-            Err(error) => panic!("new: {error}"),
-        }
-    }
+    crate::common::twin::infallible_new!(LongformerConfig, add_pooling_layer: bool);
 
     /// The word embedding matrix (tied to the masked-LM decoder).
     fn word_embeddings_weight(&self) -> &Tensor {

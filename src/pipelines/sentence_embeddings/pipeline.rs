@@ -292,9 +292,9 @@ impl SentenceEmbeddingsModel {
         )?;
         tokenizer.check_model_vocab(transformer_config.get_vocab_size())?;
         let mut var_store = nn::VarStore::new(device);
-        let transformer = crate::common::layers::linear::with_deferred_init(|| {
-            SentenceEmbeddingsOption::new(transformer_type, var_store.root(), &transformer_config)
-        })?;
+        let _deferred = crate::common::layers::linear::defer_init();
+        let transformer =
+            SentenceEmbeddingsOption::new(transformer_type, var_store.root(), &transformer_config)?;
         crate::resources::load_weights(
             transformer_weights_resource.as_ref(),
             &mut var_store,
