@@ -247,7 +247,12 @@ pub struct DebertaDisentangledSelfAttention {
 
 impl DebertaDisentangledSelfAttention {
     /// Builds the attention under `p` (`attention.self` in HF checkpoints).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DebertaConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let hidden = config.hidden_size;
         let heads = config.num_attention_heads;

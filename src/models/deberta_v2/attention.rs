@@ -75,7 +75,12 @@ pub struct DebertaV2DisentangledSelfAttention {
 
 impl DebertaV2DisentangledSelfAttention {
     /// Builds the attention under `p` (`attention.self` in HF checkpoints).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DebertaV2Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let hidden = config.hidden_size;
         let heads = config.num_attention_heads;
@@ -182,7 +187,12 @@ pub struct ConvLayer {
 
 impl ConvLayer {
     /// Builds the layer under `p` (`encoder.conv`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DebertaV2Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let hidden = config.hidden_size;
         let kernel = config.conv_kernel_size.unwrap_or(3);
