@@ -147,13 +147,20 @@ impl DisentangledSelfAttention for DebertaV2DisentangledSelfAttention {
             if self.p2c {
                 if let Some(projection) = self.position_projection(true) {
                     let p2c = positions.p2c_scores(&key, &project(projection, &table));
+                    // In place: the gathered scores are this layer's own tensors.
                     score = Some(match score {
-                        Some(c2p) => c2p + p2c,
+                        Some(mut c2p) => {
+                            c2p += p2c;
+                            c2p
+                        }
                         None => p2c,
                     });
                 }
             }
-            score.map(|s| s / scale)
+            score.map(|mut s| {
+                s /= scale;
+                s
+            })
         });
         attend(
             &query,
