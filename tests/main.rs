@@ -14,6 +14,7 @@ mod distilbert;
 mod electra;
 mod fnet;
 mod generation;
+mod gguf;
 mod gpt2;
 mod layering;
 mod longformer;
