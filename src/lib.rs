@@ -93,3 +93,4 @@ pub use models::{
     roberta, t5, xlm_roberta, xlnet,
 };
 pub use models::{fnet, longformer, mobilebert};
+pub use models::prophetnet;

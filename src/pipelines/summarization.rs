@@ -24,6 +24,7 @@ use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
+use crate::prophetnet::ProphetNetConditionalGenerator;
 use crate::resources::ResourceProvider;
 use crate::t5::T5Generator;
 use crate::RustBertError;
@@ -149,6 +150,8 @@ pub enum SummarizationOption {
     Bart(BartGenerator),
     /// T5 (with the `summarize: ` prefix).
     T5(T5Generator),
+    /// ProphetNet.
+    ProphetNet(ProphetNetConditionalGenerator),
 }
 
 impl SummarizationOption {
@@ -182,9 +185,15 @@ impl SummarizationOption {
             (ModelType::Bart, Some(t)) => Self::Bart(BartGenerator::new_with_tokenizer(config, t)?),
             (ModelType::T5, None) => Self::T5(T5Generator::new(config)?),
             (ModelType::T5, Some(t)) => Self::T5(T5Generator::new_with_tokenizer(config, t)?),
+            (ModelType::ProphetNet, None) => {
+                Self::ProphetNet(ProphetNetConditionalGenerator::new(config)?)
+            }
+            (ModelType::ProphetNet, Some(t)) => Self::ProphetNet(
+                ProphetNetConditionalGenerator::new_with_tokenizer(config, t)?,
+            ),
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "summarization is not available for {other:?} (Bart, T5 are)"
+                    "summarization is not available for {other:?} (Bart, T5, ProphetNet are)"
                 )))
             }
         })
@@ -195,6 +204,7 @@ impl SummarizationOption {
         match self {
             Self::Bart(_) => ModelType::Bart,
             Self::T5(_) => ModelType::T5,
+            Self::ProphetNet(_) => ModelType::ProphetNet,
         }
     }
 
@@ -213,6 +223,7 @@ impl SummarizationOption {
         let outputs = match self {
             Self::Bart(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
+            Self::ProphetNet(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }
