@@ -104,9 +104,9 @@ OUT = os.path.join(gf.FIX, "prophetnet")
 CAUSAL_OUT = os.path.join(OUT, "causal")
 SPECIALS = ["[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]", "[X_SEP]"]
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
-MODEL_SEED = int(os.environ.get("PROPHETNET_SEED", 35))
+MODEL_SEED = int(os.environ.get("PROPHETNET_SEED", 36))
 CAUSAL_SEED = 57
-EOS_TARGET_RATE = float(os.environ.get("PROPHETNET_EOS_RATE", 0.08))
+EOS_TARGET_RATE = float(os.environ.get("PROPHETNET_EOS_RATE", 0.2))
 
 FORWARD_TEXTS = [
     "The city council voted on Monday to build a new bridge.",

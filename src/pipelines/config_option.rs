@@ -109,9 +109,9 @@ impl ConfigOption {
                 ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
             }
             ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
-            ModelType::ProphetNet => ConfigOption::ProphetNet(
-                crate::prophetnet::ProphetNetConfig::try_from_file(path)?,
-            ),
+            ModelType::ProphetNet => {
+                ConfigOption::ProphetNet(crate::prophetnet::ProphetNetConfig::try_from_file(path)?)
+            }
             // The other architectures get their configuration types with their models.
             ModelType::LongT5
             | ModelType::GPTJ

@@ -24,9 +24,8 @@ pub(crate) fn full_sequence_buckets(
 ) -> (Tensor, Tensor) {
     let positions = Tensor::arange(length, (Kind::Int64, device));
     let delta = positions.unsqueeze(0) - positions.unsqueeze(1);
-    let bucket = |relative: &Tensor| {
-        relative_position_bucket(relative, false, num_buckets, max_distance)
-    };
+    let bucket =
+        |relative: &Tensor| relative_position_bucket(relative, false, num_buckets, max_distance);
     let main = bucket(&delta);
     let predict = Tensor::cat(&[bucket(&(&delta - 1)), bucket(&(&delta + 1))], 1);
     (main, predict)
@@ -67,9 +66,8 @@ pub(crate) fn full_sequence_masks(
     let min = get_min(kind);
     let rows = Tensor::arange(length, (Kind::Int64, device)).view([1, length, 1]);
     let cols = Tensor::arange(length, (Kind::Int64, device)).view([1, 1, length]);
-    let masked = |blocked: &Tensor| {
-        Tensor::zeros(blocked.size(), (kind, device)).masked_fill(blocked, min)
-    };
+    let masked =
+        |blocked: &Tensor| Tensor::zeros(blocked.size(), (kind, device)).masked_fill(blocked, min);
     let main = masked(&cols.gt_tensor(&rows)).view([1, 1, length, length]);
     // Stream s blocks key j of query i when j - i >= 1 - s, except the first key.
     let offsets = (Tensor::arange(ngram, (Kind::Int64, device)).neg() + 1).view([ngram, 1, 1]);
@@ -235,12 +233,14 @@ impl NgramSelfAttention {
             .dropout
             .forward_t(&predict_probs, train)
             .matmul(&predict_value);
-        let predict_output = self.out_proj.forward(
-            &predict_context
-                .transpose(2, 3)
-                .contiguous()
-                .view([batch, self.ngram, length, hidden_size]),
-        );
+        let predict_output =
+            self.out_proj
+                .forward(&predict_context.transpose(2, 3).contiguous().view([
+                    batch,
+                    self.ngram,
+                    length,
+                    hidden_size,
+                ]));
         let output = Tensor::cat(&[main_output.unsqueeze(1), predict_output], 1).view([
             batch,
             total,

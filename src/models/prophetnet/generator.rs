@@ -12,7 +12,8 @@ use tch::Tensor;
 
 /// ProphetNet text generator: [`crate::generation::LanguageGenerator`] over
 /// [`ProphetNetForConditionalGeneration`].
-pub type ProphetNetConditionalGenerator = LanguageModelGenerator<ProphetNetForConditionalGeneration>;
+pub type ProphetNetConditionalGenerator =
+    LanguageModelGenerator<ProphetNetForConditionalGeneration>;
 
 fn specials(config: &ProphetNetConfig, _tokenizer: &TokenizerOption) -> GeneratorSpecials {
     GeneratorSpecials {

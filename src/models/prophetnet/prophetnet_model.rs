@@ -205,8 +205,14 @@ impl Config for ProphetNetConfig {
             .positive("hidden_size", self.hidden_size)
             .positive("encoder_ffn_dim", self.encoder_ffn_dim)
             .positive("decoder_ffn_dim", self.decoder_ffn_dim)
-            .positive("num_encoder_attention_heads", self.num_encoder_attention_heads)
-            .positive("num_decoder_attention_heads", self.num_decoder_attention_heads)
+            .positive(
+                "num_encoder_attention_heads",
+                self.num_encoder_attention_heads,
+            )
+            .positive(
+                "num_decoder_attention_heads",
+                self.num_decoder_attention_heads,
+            )
             .divides(
                 "num_encoder_attention_heads",
                 self.num_encoder_attention_heads,
@@ -360,10 +366,7 @@ impl EncoderLayer {
             self_attn: attention(&p / "self_attn", config, config.num_encoder_attention_heads),
             self_attn_layer_norm: layer_norm(&p / "self_attn_layer_norm", config.hidden_size),
             feed_forward: feed_forward(&p / "feed_forward", config, config.encoder_ffn_dim),
-            feed_forward_layer_norm: layer_norm(
-                &p / "feed_forward_layer_norm",
-                config.hidden_size,
-            ),
+            feed_forward_layer_norm: layer_norm(&p / "feed_forward_layer_norm", config.hidden_size),
         }
     }
 }
@@ -508,10 +511,7 @@ impl DecoderLayer {
                 )
             }),
             feed_forward: feed_forward(&p / "feed_forward", config, config.decoder_ffn_dim),
-            feed_forward_layer_norm: layer_norm(
-                &p / "feed_forward_layer_norm",
-                config.hidden_size,
-            ),
+            feed_forward_layer_norm: layer_norm(&p / "feed_forward_layer_norm", config.hidden_size),
         }
     }
 }
@@ -606,7 +606,8 @@ impl ProphetNetDecoder {
             input_embeds,
             ("decoder_input_ids", "decoder_input_embeds"),
         )?;
-        let (states, past) = crate::generation::decoder_states(old_layer_states, self.layers.len())?;
+        let (states, past) =
+            crate::generation::decoder_states(old_layer_states, self.layers.len())?;
         let device = tokens.device();
         let kind = tokens.kind();
         let rows = self.positions.rows();
@@ -681,12 +682,8 @@ impl ProphetNetDecoder {
                     }
                 })
                 .transpose()?;
-            let (main, predict) = full_sequence_buckets(
-                length,
-                self.num_buckets,
-                self.relative_max_distance,
-                device,
-            );
+            let (main, predict) =
+                full_sequence_buckets(length, self.num_buckets, self.relative_max_distance, device);
             (
                 (main.unsqueeze(0), predict.unsqueeze(0)),
                 Some(full_sequence_masks(
@@ -718,14 +715,19 @@ impl ProphetNetDecoder {
         let mut all_ngram_attentions = want_attentions.then(Vec::new);
         let mut all_cross_attentions = want_attentions.then(Vec::new);
         let mut next_cache = Vec::with_capacity(self.layers.len());
-        let record = |hidden: &Tensor, main: &mut Option<Vec<Tensor>>, ngram: &mut Option<Vec<Tensor>>| {
-            if let (Some(main), Some(ngram)) = (main.as_mut(), ngram.as_mut()) {
-                main.push(hidden.narrow(1, 0, length));
-                ngram.push(hidden.narrow(1, length, self.ngram * length));
-            }
-        };
+        let record =
+            |hidden: &Tensor, main: &mut Option<Vec<Tensor>>, ngram: &mut Option<Vec<Tensor>>| {
+                if let (Some(main), Some(ngram)) = (main.as_mut(), ngram.as_mut()) {
+                    main.push(hidden.narrow(1, 0, length));
+                    ngram.push(hidden.narrow(1, length, self.ngram * length));
+                }
+            };
         for (layer, (self_state, cross_state)) in self.layers.iter().zip(states) {
-            record(&hidden, &mut all_hidden_states, &mut all_ngram_hidden_states);
+            record(
+                &hidden,
+                &mut all_hidden_states,
+                &mut all_ngram_hidden_states,
+            );
             let attended = layer.self_attn.forward_t(
                 &hidden,
                 self_state,
@@ -768,7 +770,11 @@ impl ProphetNetDecoder {
             hidden = layer.feed_forward_layer_norm.forward(&(ffn + &hidden));
             next_cache.push((attended.state, next_cross));
         }
-        record(&hidden, &mut all_hidden_states, &mut all_ngram_hidden_states);
+        record(
+            &hidden,
+            &mut all_hidden_states,
+            &mut all_ngram_hidden_states,
+        );
         if encoder_hidden_states.is_none() {
             all_cross_attentions = None;
         }
@@ -1012,7 +1018,9 @@ impl ProphetNetForConditionalGeneration {
     /// (`-100` labels read as padding).
     fn shift_right(&self, input_ids: &Tensor) -> Tensor {
         let length = input_ids.size().last().copied().unwrap_or(0);
-        let start = input_ids.narrow(-1, 0, 1).full_like(self.decoder_start_token_id);
+        let start = input_ids
+            .narrow(-1, 0, 1)
+            .full_like(self.decoder_start_token_id);
         let shifted = Tensor::cat(&[start, input_ids.narrow(-1, 0, (length - 1).max(0))], -1);
         let ignored = shifted.eq(-100);
         shifted.masked_fill(&ignored, self.pad_token_id)
