@@ -883,7 +883,11 @@ impl ProphetNetModel {
         let encoder = match (encoder_hidden_states, &encoded) {
             (Some(given), _) => given,
             (None, Some(output)) => &output.hidden_states,
-            (None, None) => unreachable_encoder()?,
+            (None, None) => {
+                return Err(RustBertError::ValueError(
+                    "no encoder output was given or computed".into(),
+                ))
+            }
         };
         let decoder = self.decoder.forward_t(
             decoder_input_ids,
@@ -918,14 +922,6 @@ impl ProphetNetModel {
             all_encoder_attentions,
         })
     }
-}
-
-// Kept out of line: the match above covers every case, this only satisfies the types without
-// a panic.
-fn unreachable_encoder<'a>() -> Result<&'a Tensor, RustBertError> {
-    Err(RustBertError::ValueError(
-        "no encoder output was given or computed".into(),
-    ))
 }
 
 /// Outputs of the generation heads.
