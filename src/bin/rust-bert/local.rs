@@ -230,8 +230,9 @@ fn tokenizer_file_names(
         | ModelType::DistilBert
         | ModelType::Electra
         | ModelType::MobileBert
-        | ModelType::MPNet
-        | ModelType::ProphetNet => (&["vocab.txt"], None),
+        | ModelType::MPNet => (&["vocab.txt"], None),
+        // The name ProphetNet's hub repositories use for their WordPiece vocabulary.
+        ModelType::ProphetNet => (&["prophetnet.tokenizer", "vocab.txt"], None),
         ModelType::Roberta
         | ModelType::Longformer
         | ModelType::Bart
