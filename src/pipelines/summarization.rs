@@ -1,8 +1,9 @@
 //! # Summarization pipeline
 //!
 //! Abstractive summaries with an encoder-decoder model: BART (default: bart-large-cnn with
-//! rust-bert's settings, beam search with 3 beams, 56 to 142 tokens, no repeated trigrams) or
-//! T5 (its `summarize: ` prefix is added to every text). Texts longer than the encoder's
+//! rust-bert's settings, beam search with 3 beams, 56 to 142 tokens, no repeated trigrams),
+//! T5 (its `summarize: ` prefix is added to every text) or ProphetNet (the same settings, as
+//! rust-bert; its uncased vocabulary lowercases the texts). Texts longer than the encoder's
 //! maximum are truncated; an empty list gives an empty output.
 //!
 //! ```no_run
@@ -38,13 +39,14 @@ use tch::{Device, Kind};
 /// Configuration of a [`SummarizationModel`]: the model files and the generation settings (see
 /// [`GenerateConfig`]), with rust-bert's summarization defaults (BART-CNN's).
 pub struct SummarizationConfig {
-    /// Model architecture (BART or T5).
+    /// Model architecture (BART, T5 or ProphetNet).
     pub model_type: ModelType,
     /// Weights.
     pub model_resource: ModelResource,
     /// HF `config.json`.
     pub config_resource: Box<dyn ResourceProvider + Send>,
-    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5).
+    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5,
+    /// `prophetnet.tokenizer` for ProphetNet).
     pub vocab_resource: Box<dyn ResourceProvider + Send>,
     /// BPE merges (BART).
     pub merges_resource: Option<Box<dyn ResourceProvider + Send>>,

@@ -899,6 +899,13 @@ impl ProphetNetModel {
             &self.word_embeddings,
             train,
         )?;
+        Ok(ProphetNetOutput::new(decoder, encoded))
+    }
+}
+
+impl ProphetNetOutput {
+    /// The decoder's outputs, with the encoder's when this call computed them.
+    fn new(decoder: ProphetNetDecoderOutput, encoded: Option<ProphetNetEncoderOutput>) -> Self {
         let (encoder_hidden_state, all_encoder_hidden_states, all_encoder_attentions) =
             match encoded {
                 Some(output) => (
@@ -908,7 +915,7 @@ impl ProphetNetModel {
                 ),
                 None => (None, None, None),
             };
-        Ok(ProphetNetOutput {
+        ProphetNetOutput {
             last_hidden_states: decoder.hidden_states,
             ngram_hidden_states: decoder.ngram_hidden_states,
             all_decoder_hidden_states: decoder.all_hidden_states,
@@ -920,6 +927,31 @@ impl ProphetNetModel {
             encoder_hidden_state,
             all_encoder_hidden_states,
             all_encoder_attentions,
+        }
+    }
+
+    /// The generation heads' output: the predict streams through the token table (HF ties
+    /// `lm_head` to it), the first stream's logits apart from the others'.
+    fn into_generation(
+        self,
+        word_embeddings: &nn::Embedding,
+        ngram: i64,
+    ) -> Result<ProphetNetGenerationOutput, RustBertError> {
+        let (logits, ngram_logits) =
+            stream_logits(self.ngram_hidden_states.as_ref(), word_embeddings, ngram)?;
+        Ok(ProphetNetGenerationOutput {
+            logits,
+            ngram_logits,
+            ngram_hidden_states: self.ngram_hidden_states,
+            all_decoder_hidden_states: self.all_decoder_hidden_states,
+            all_ngram_hidden_states: self.all_ngram_hidden_states,
+            all_attentions: self.all_attentions,
+            all_ngram_attentions: self.all_ngram_attentions,
+            all_cross_attentions: self.all_cross_attentions,
+            next_decoder_cache: self.next_decoder_cache,
+            encoder_hidden_state: self.encoder_hidden_state,
+            all_encoder_hidden_states: self.all_encoder_hidden_states,
+            all_encoder_attentions: self.all_encoder_attentions,
         })
     }
 }
@@ -1063,25 +1095,7 @@ impl ProphetNetForConditionalGeneration {
             decoder_input_embeds,
             train,
         )?;
-        let (logits, ngram_logits) = stream_logits(
-            output.ngram_hidden_states.as_ref(),
-            &self.base_model.word_embeddings,
-            self.ngram,
-        )?;
-        Ok(ProphetNetGenerationOutput {
-            logits,
-            ngram_logits,
-            ngram_hidden_states: output.ngram_hidden_states,
-            all_decoder_hidden_states: output.all_decoder_hidden_states,
-            all_ngram_hidden_states: output.all_ngram_hidden_states,
-            all_attentions: output.all_attentions,
-            all_ngram_attentions: output.all_ngram_attentions,
-            all_cross_attentions: output.all_cross_attentions,
-            next_decoder_cache: output.next_decoder_cache,
-            encoder_hidden_state: output.encoder_hidden_state,
-            all_encoder_hidden_states: output.all_encoder_hidden_states,
-            all_encoder_attentions: output.all_encoder_attentions,
-        })
+        output.into_generation(&self.base_model.word_embeddings, self.ngram)
     }
 
     /// The encoder's output for `input_ids` (or `input_embeds`).
@@ -1197,24 +1211,6 @@ impl ProphetNetForCausalGeneration {
             &self.word_embeddings,
             train,
         )?;
-        let (logits, ngram_logits) = stream_logits(
-            output.ngram_hidden_states.as_ref(),
-            &self.word_embeddings,
-            self.ngram,
-        )?;
-        Ok(ProphetNetGenerationOutput {
-            logits,
-            ngram_logits,
-            ngram_hidden_states: output.ngram_hidden_states,
-            all_decoder_hidden_states: output.all_hidden_states,
-            all_ngram_hidden_states: output.all_ngram_hidden_states,
-            all_attentions: output.all_attentions,
-            all_ngram_attentions: output.all_ngram_attentions,
-            all_cross_attentions: output.all_cross_attentions,
-            next_decoder_cache: output.next_decoder_cache,
-            encoder_hidden_state: None,
-            all_encoder_hidden_states: None,
-            all_encoder_attentions: None,
-        })
+        ProphetNetOutput::new(output, None).into_generation(&self.word_embeddings, self.ngram)
     }
 }
