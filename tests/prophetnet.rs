@@ -439,12 +439,14 @@ fn check_corpus(tokenizer: &TokenizerOption, cases: &[Value]) -> Vec<String> {
             differences.push(format!("ids of {text:?}: {got:?} vs HF {ids:?}"));
             continue;
         }
-        let decoded = tokenizer.decode(&ids, true, true);
-        if decoded != case["decoded"].as_str().unwrap() {
-            differences.push(format!(
-                "decode of {text:?}: {decoded:?} vs HF {:?}",
-                case["decoded"]
-            ));
+        for (skip_special_tokens, key) in [(true, "decoded"), (false, "decoded_with_specials")] {
+            let decoded = tokenizer.decode(&ids, skip_special_tokens, true);
+            if decoded != case[key].as_str().unwrap() {
+                differences.push(format!(
+                    "{key} of {text:?}: {decoded:?} vs HF {:?}",
+                    case[key]
+                ));
+            }
         }
     }
     differences

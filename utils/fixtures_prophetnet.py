@@ -65,7 +65,9 @@ prophetnet/tokenizer_corpus.json
     all-MiniLM-L6-v2 with "[unused0]" renamed "[X_SEP]" (tests/prophetnet.rs builds the same
     file in a temporary folder), on every line of tests/fixtures/tokenizers/corpus.txt:
     {"cases": [{"text", "ids", "tokens", "decoded"}]} (`decoded`: decode(ids,
-    skip_special_tokens=True)). Plus the same on this model's tiny vocabulary: "tiny_cases".
+    skip_special_tokens=True), `decoded_with_specials`: decode(ids)), then EXTRA_TOKENIZER_TEXTS
+    (ProphetNet's special tokens, [X_SEP] among them, written in text). Plus the same on this
+    model's tiny vocabulary: "tiny_cases".
 
 HF 5.24 behaviour pinned here (transformers/models/prophetnet/modeling_prophetnet.py):
   * positions are padding_idx + 1.. whatever the attention mask (encoder and decoder), clamped to
@@ -132,6 +134,12 @@ SUMMARY_TEXTS = [
     "who cross the river every day.",
     "The central bank kept interest rates unchanged on Wednesday. Prices rose by two percent in "
     "the past year.",
+]
+# ProphetNet's own special tokens in text (the summaries' sentence separator [X_SEP] among them).
+EXTRA_TOKENIZER_TEXTS = [
+    "the city voted [X_SEP] the bridge will open",
+    "The Mayor [SEP] said [MASK] it [PAD] would [UNK] open.",
+    "[X_SEP][X_SEP] Café déjà vu [X_SEP]",
 ]
 SUMMARY_OPTIONS = dict(num_beams=3, min_length=8, max_length=24, no_repeat_ngram_size=3,
                        length_penalty=1.2, early_stopping=True)
@@ -430,10 +438,11 @@ def gen_tokenizer_corpus(tiny_path):
     vocab = big_vocab()
     def cases(tok):
         out = []
-        for text in corpus:
+        for text in corpus + EXTRA_TOKENIZER_TEXTS:
             ids = tok(text)["input_ids"]
             out.append({"text": text, "ids": ids, "tokens": tok.convert_ids_to_tokens(ids),
-                        "decoded": tok.decode(ids, skip_special_tokens=True)})
+                        "decoded": tok.decode(ids, skip_special_tokens=True),
+                        "decoded_with_specials": tok.decode(ids)})
         return out
 
     with tempfile.TemporaryDirectory() as scratch:
