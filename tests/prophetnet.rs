@@ -6,7 +6,7 @@ use crate::bart::check_generation_cases;
 use crate::util::{assert_close, assert_close_masked, fixtures, max_abs_diff, Expected, TOL};
 use rust_bert::common::weights::load_weights_from_file;
 use rust_bert::pipelines::common::{ConfigOption, ModelResource, ModelType, TokenizerOption};
-use rust_bert::pipelines::generation_utils::{GenerateConfig, GenerateOptions};
+use rust_bert::pipelines::generation_utils::{GenerateConfig, GenerateOptions, LanguageGenerator};
 use rust_bert::pipelines::summarization::{SummarizationConfig, SummarizationModel};
 use rust_bert::prophetnet::{
     ProphetNetConditionalGenerator, ProphetNetConfig, ProphetNetForCausalGeneration,
@@ -505,4 +505,23 @@ fn prophetnet_tokenizer_matches_hf_on_the_corpus() {
             differences[0]
         );
     }
+}
+
+#[test]
+fn prophetnet_generator_and_pipeline_are_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<ProphetNetConditionalGenerator>();
+    assert_send::<SummarizationModel>();
+    assert_send::<ProphetNetForConditionalGeneration>();
+    // generate_from_ids_and_past without an attention mask: every source token attended.
+    let generator = ProphetNetConditionalGenerator::new(generate_config()).unwrap();
+    let ids = Tensor::from_slice(&[9i64, 53, 2]).view([1, 3]);
+    let options = GenerateOptions {
+        max_new_tokens: Some(3),
+        ..Default::default()
+    };
+    let out = generator
+        .generate_from_ids_and_past(ids, None, Some(options))
+        .unwrap();
+    assert_eq!(out.len(), 1);
 }
