@@ -32,6 +32,7 @@ mod pipeline_refs;
 mod pipeline_seq2seq;
 mod pipeline_tokens;
 mod pipelines_common;
+mod prophetnet;
 mod resources;
 mod roberta;
 mod robustness;

@@ -57,6 +57,8 @@ pub enum ConfigOption {
     XLNet(crate::xlnet::XLNetConfig),
     /// MPNet configuration.
     MPNet(MPNetConfig),
+    /// ProphetNet configuration.
+    ProphetNet(crate::prophetnet::ProphetNetConfig),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -107,11 +109,13 @@ impl ConfigOption {
                 ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
             }
             ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
+            ModelType::ProphetNet => {
+                ConfigOption::ProphetNet(crate::prophetnet::ProphetNetConfig::try_from_file(path)?)
+            }
             // The other architectures get their configuration types with their models.
             ModelType::LongT5
             | ModelType::GPTJ
             | ModelType::Reformer
-            | ModelType::ProphetNet
             | ModelType::Pegasus
             | ModelType::GPTNeo
             | ModelType::MBart
@@ -140,6 +144,7 @@ impl ConfigOption {
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
             Self::XLNet(_) => "an XLNet configuration",
             Self::MPNet(_) => "an MPNet configuration",
+            Self::ProphetNet(_) => "a ProphetNet configuration",
         }
     }
 
@@ -167,6 +172,7 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
+            Self::ProphetNet(config) => config.id2label.as_ref(),
             Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
         };
         labels.ok_or_else(|| {
@@ -208,6 +214,7 @@ impl ConfigOption {
             Self::XLNet(_) => None,
             // RoBERTa's positions: they start after the padding index 1.
             Self::MPNet(config) => Some(config.max_position_embeddings - 2),
+            Self::ProphetNet(config) => Some(config.max_position_embeddings),
         }
     }
 
@@ -228,6 +235,7 @@ impl ConfigOption {
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
             Self::XLNet(config) => config.vocab_size,
             Self::MPNet(config) => config.vocab_size,
+            Self::ProphetNet(config) => config.vocab_size,
         }
     }
 
@@ -236,6 +244,7 @@ impl ConfigOption {
         match self {
             Self::Bart(config) | Self::Marian(config) => config.decoder_start_token_id,
             Self::T5(config) => config.decoder_start_token_id.or(config.pad_token_id),
+            Self::ProphetNet(config) => config.decoder_start_token_id,
             _ => None,
         }
     }
@@ -247,6 +256,7 @@ impl ConfigOption {
             Self::T5(config) => config.forced_bos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
             Self::XLNet(config) => config.forced_bos_token_id,
+            Self::ProphetNet(config) => config.forced_bos_token_id,
             _ => None,
         }
     }
@@ -258,6 +268,7 @@ impl ConfigOption {
             Self::T5(config) => config.forced_eos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
             Self::XLNet(config) => config.forced_eos_token_id,
+            Self::ProphetNet(config) => config.forced_eos_token_id,
             _ => None,
         }
     }
