@@ -199,6 +199,10 @@ pub struct ProphetNetConfig {
 }
 
 impl Config for ProphetNetConfig {
+    fn initializer_std(&self) -> f64 {
+        self.init_std
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         ConfigChecks::new("ProphetNet")
             .positive("vocab_size", self.vocab_size)
@@ -396,7 +400,12 @@ pub struct ProphetNetEncoder {
 
 impl ProphetNetEncoder {
     /// Builds the encoder under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ProphetNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             positions: Positions::new(p / "position_embeddings", config),
@@ -556,7 +565,12 @@ pub struct ProphetNetDecoder {
 
 impl ProphetNetDecoder {
     /// Builds the decoder under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &ProphetNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             positions: Positions::new(p / "position_embeddings", config),
@@ -836,6 +850,7 @@ impl ProphetNetModel {
     where
         P: Borrow<nn::Path<'p>>,
     {
+        let _init = crate::common::config::building(config)?;
         config.validate()?;
         let p = p.borrow();
         Ok(ProphetNetModel {
@@ -1028,6 +1043,7 @@ impl ProphetNetForConditionalGeneration {
     where
         P: Borrow<nn::Path<'p>>,
     {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let decoder_start_token_id = config.decoder_start_token_id.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -1171,6 +1187,7 @@ impl ProphetNetForCausalGeneration {
     where
         P: Borrow<nn::Path<'p>>,
     {
+        let _init = crate::common::config::building(config)?;
         config.validate()?;
         let p = p.borrow() / "prophetnet";
         Ok(ProphetNetForCausalGeneration {
