@@ -285,3 +285,104 @@ fn smollm2_loads_into_a_var_store_by_hf_names() {
         "{error}"
     );
 }
+
+fn smollm2_tokenizer_fixture() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir().join("smollm2_tokenizer.json")).unwrap())
+        .unwrap()
+}
+
+/// The tokenizer built from the SmolLM2 file's metadata equals HF's GGUF tokenizer on the
+/// tokenizer corpus (ids and decodings) and on text holding its special tokens.
+#[test]
+fn smollm2_tokenizer_from_metadata_equals_hf() {
+    use rust_bert::pipelines::common::TokenizerOption;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let file = GgufFile::open(&path).unwrap();
+    let tokenizer = TokenizerOption::from_gguf(&file).unwrap();
+    let e = smollm2_tokenizer_fixture();
+    let texts = e["texts"].as_array().unwrap();
+    let mut differ = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let text = text.as_str().unwrap();
+        let want: Vec<i64> = serde_json::from_value(e["ids"][i].clone()).unwrap();
+        let got = tokenizer.encode_list(
+            &[text],
+            100_000,
+            &rust_tokenizers::tokenizer::TruncationStrategy::LongestFirst,
+            0,
+        )[0]
+        .token_ids
+        .clone();
+        if got != want {
+            differ.push(i);
+            continue;
+        }
+        assert_eq!(
+            tokenizer.decode(&got, false, false),
+            e["decoded"][i].as_str().unwrap(),
+            "decoding of text {i}"
+        );
+    }
+    assert!(
+        differ.is_empty(),
+        "texts whose ids differ from HF: {differ:?}"
+    );
+    assert_eq!(tokenizer.get_bos_id(), Some(1));
+    assert_eq!(tokenizer.get_eos_id(), Some(2));
+}
+
+/// Chat templates render as HF's `apply_chat_template` renders them: SmolLM2's own (from the
+/// file), and two that use what HF's jinja2 set-up allows (loop controls, `trim`, namespaces,
+/// Python string methods, `tojson` without HTML escaping and with an indent,
+/// `raise_exception`, whose message is the error).
+#[test]
+fn chat_templates_render_as_hf() {
+    use rust_bert::common::chat_template::{ChatMessage, ChatTemplate};
+    use std::collections::BTreeMap;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let file = GgufFile::open(&path).unwrap();
+    let e = smollm2_tokenizer_fixture();
+    let special: BTreeMap<String, String> =
+        serde_json::from_value(e["special_tokens"].clone()).unwrap();
+    let templates: HashMap<String, ChatTemplate> = [
+        ("smollm2", file.chat_template().unwrap()),
+        (
+            "llama3_like",
+            e["templates"]["llama3_like"].as_str().unwrap(),
+        ),
+        ("pythonic", e["templates"]["pythonic"].as_str().unwrap()),
+    ]
+    .into_iter()
+    .map(|(name, source)| (name.to_string(), ChatTemplate::new(source).unwrap()))
+    .collect();
+    let mut refused = 0;
+    for case in e["chats"].as_array().unwrap() {
+        let name = case["template"].as_str().unwrap();
+        let messages: Vec<ChatMessage> = case["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| ChatMessage::new(m["role"].as_str().unwrap(), m["content"].as_str().unwrap()))
+            .collect();
+        let add = case["add_generation_prompt"].as_bool().unwrap();
+        let rendered = templates[name].render(&messages, add, &special);
+        match case.get("expected") {
+            Some(want) => assert_eq!(
+                rendered.unwrap(),
+                want.as_str().unwrap(),
+                "{name}, {} messages, add_generation_prompt {add}",
+                messages.len()
+            ),
+            None => {
+                let error = rendered.unwrap_err().to_string();
+                let hf = case["error"].as_str().unwrap();
+                assert!(error.contains(hf), "{name}: {error} (HF: {hf})");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused >= 2);
+    assert!(ChatTemplate::new("{% for %}").is_err());
+}

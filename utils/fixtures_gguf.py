@@ -144,10 +144,71 @@ def gen_smollm2():
     print(f"[smollm2] {len(tensors)} tensors; config {config}")
 
 
+# Chat templates written here to exercise what HF's jinja2 set-up allows (besides SmolLM2's own).
+LLAMA3_LIKE = (
+    "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'tool' %}{% continue %}{% endif %}"
+    "<|start_header_id|>{{ message['role'] }}<|end_header_id|>\n\n{{ message['content'] | trim }}<|eot_id|>"
+    "{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
+)
+PYTHONIC = (
+    "{% set ns = namespace(system='') %}{% for m in messages %}{% if m.role == 'system' %}"
+    "{% set ns.system = m.content %}{% elif m.role not in ['user', 'assistant'] %}"
+    "{{ raise_exception('Unknown role: ' + m.role) }}{% endif %}{% endfor %}"
+    "{% if ns.system %}SYSTEM: {{ ns.system.strip() }}\n{% endif %}"
+    "{% for m in messages if m.role != 'system' %}{{ m.role.upper() }}"
+    "{% if m.content.startswith('!') %} (command){% endif %}: {{ m.content }}\n{% endfor %}"
+    "{{ messages | tojson }}\n{{ messages[0] | tojson(indent=2) }}"
+    "{% if add_generation_prompt %}\nASSISTANT:{% endif %}"
+)
+CONVERSATIONS = [
+    [{"role": "system", "content": "  You are terse.  "}, {"role": "user", "content": "Hi there"},
+     {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "!reset <now> & \"quote\" é 🦀"}],
+    [{"role": "user", "content": "What is 2 + 2?"}],
+    [{"role": "user", "content": "Call it"}, {"role": "tool", "content": "42"},
+     {"role": "assistant", "content": "It is 42."}],
+    [{"role": "user", "content": "Hi"}, {"role": "robot", "content": "beep"}],
+]
+
+
+def gen_smollm2_tokenizer():
+    """HF's tokenizer of the SmolLM2 GGUF (AutoTokenizer.from_pretrained(..., gguf_file=...)) on
+    the tokenizer corpus and a few texts with special tokens: ids (add_special_tokens as HF
+    defaults) and decodings; chat templates rendered by HF's apply_chat_template."""
+    from transformers import AutoTokenizer
+
+    real = os.path.realpath(SMOLLM2)
+    tok = AutoTokenizer.from_pretrained(os.path.dirname(real), gguf_file=os.path.basename(real))
+    with open(os.path.join(ROOT, "tests", "fixtures", "tokenizers", "corpus.txt"), encoding="utf-8") as f:
+        corpus = f.read().split("\n")
+    texts = corpus + ["<|im_start|>user\nHi<|im_end|>\n", "a<|endoftext|>b", "<filename>x.py<file_sep>"]
+    ids = [tok(t)["input_ids"] for t in texts]
+    decoded = [tok.decode(i) for i in ids]
+    special = {k: str(v) for k, v in tok.special_tokens_map.items() if isinstance(v, str)}
+    chats = []
+    for name, template in [("smollm2", None), ("llama3_like", LLAMA3_LIKE), ("pythonic", PYTHONIC)]:
+        for messages in CONVERSATIONS:
+            for add in (False, True):
+                case = {"template": name, "messages": messages, "add_generation_prompt": add}
+                try:
+                    case["expected"] = tok.apply_chat_template(messages, chat_template=template, tokenize=False,
+                                                               add_generation_prompt=add)
+                except Exception as e:  # the template's raise_exception
+                    case["error"] = str(e)
+                chats.append(case)
+    out = {"texts": texts, "ids": ids, "decoded": decoded, "special_tokens": special,
+           "templates": {"llama3_like": LLAMA3_LIKE, "pythonic": PYTHONIC}, "chats": chats}
+    with open(os.path.join(OUT, "smollm2_tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    print(f"[smollm2 tokenizer] {len(texts)} texts, {sum(map(len, ids))} ids, {len(chats)} chats "
+          f"({sum('error' in c for c in chats)} refused); special {special}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     gen_tiny()
     gen_smollm2()
+    gen_smollm2_tokenizer()
 
 
 if __name__ == "__main__":

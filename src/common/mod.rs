@@ -1,5 +1,6 @@
 //! Building blocks shared by every model.
 pub mod activations;
+pub mod chat_template;
 pub mod config;
 pub mod error;
 pub(crate) mod few_rows;

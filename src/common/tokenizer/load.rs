@@ -255,6 +255,12 @@ impl TokenizerOption {
         )?))
     }
 
+    /// The tokenizer a GGUF file describes in its metadata (see [`HFTokenizer::from_gguf`]).
+    #[cfg(feature = "hf-tokenizers")]
+    pub fn from_gguf(file: &crate::common::gguf::GgufFile) -> Result<Self, RustBertError> {
+        Ok(TokenizerOption::HFTokenizer(HFTokenizer::from_gguf(file)?))
+    }
+
     /// Loads the tokenizer that a pipeline configuration's resources describe (vocabulary and,
     /// for BPE tokenizers, merges), fetching remote resources first.
     pub fn from_resources(
