@@ -22,6 +22,9 @@ pub enum Cache {
     /// XLNet: per layer, the memory of the hidden states entering it
     /// (`[length, batch, d_model]`).
     XLNetCache(Option<Vec<Option<MemoryState>>>),
+    /// GPT-Neo: per layer, the keys and values of every token seen so far (local layers keep
+    /// them all too: their window is applied as a mask, as HF does).
+    GPTNeoCache(Option<Vec<Option<KeyValueState>>>),
     /// No cache (models without one, or the first step).
     None,
 }
@@ -33,6 +36,7 @@ impl Cache {
             Cache::GPT2Cache(layers) => layers.is_none(),
             Cache::BARTCache(layers) | Cache::T5Cache(layers) => layers.is_none(),
             Cache::XLNetCache(layers) => layers.is_none(),
+            Cache::GPTNeoCache(layers) => layers.is_none(),
             Cache::None => true,
         }
     }
@@ -44,6 +48,7 @@ impl Cache {
             Cache::BARTCache(_) => "Cache::BARTCache",
             Cache::T5Cache(_) => "Cache::T5Cache",
             Cache::XLNetCache(_) => "Cache::XLNetCache",
+            Cache::GPTNeoCache(_) => "Cache::GPTNeoCache",
             Cache::None => "Cache::None",
         }
     }
@@ -88,10 +93,16 @@ impl Cache {
                     state.reorder_cache(rows)?;
                 }
             }
+            Cache::GPTNeoCache(Some(layers)) => {
+                for state in layers.iter_mut().flatten() {
+                    state.reorder_cache(rows)?;
+                }
+            }
             Cache::GPT2Cache(None)
             | Cache::BARTCache(None)
             | Cache::T5Cache(None)
             | Cache::XLNetCache(None)
+            | Cache::GPTNeoCache(None)
             | Cache::None => {}
         }
         Ok(())
@@ -114,6 +125,37 @@ impl LayerState {
     pub fn reorder_cache(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
         self.prev_key = self.prev_key.f_index_select(0, rows)?;
         self.prev_value = self.prev_value.f_index_select(0, rows)?;
+        Ok(())
+    }
+}
+
+/// Keys and values of a self-attention layer, `[batch, heads, length, head_dim]` each, whose
+/// value slot may be empty: rust-bert's GPT-Neo layout (re-exported as `gpt_neo::LayerState`;
+/// its older local layers cached only keys). The models of this crate always fill both.
+#[derive(Debug)]
+pub struct KeyValueState {
+    /// Keys of the tokens seen so far.
+    pub prev_key: Tensor,
+    /// Values of the tokens seen so far.
+    pub prev_value: Option<Tensor>,
+}
+
+impl Clone for KeyValueState {
+    fn clone(&self) -> Self {
+        Self {
+            prev_key: self.prev_key.copy(),
+            prev_value: self.prev_value.as_ref().map(Tensor::copy),
+        }
+    }
+}
+
+impl KeyValueState {
+    /// Keeps the batch rows `rows` (int64 indices) of the state, in that order.
+    pub fn reorder_cache(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
+        self.prev_key = self.prev_key.f_index_select(0, rows)?;
+        if let Some(value) = self.prev_value.as_mut() {
+            *value = value.f_index_select(0, rows)?;
+        }
         Ok(())
     }
 }

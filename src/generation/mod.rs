@@ -63,7 +63,7 @@ pub mod logits_processor;
 mod search;
 
 pub(crate) use cache::decoder_states;
-pub use cache::{Cache, DecoderCache, LMModelOutput, LayerState, MemoryState};
+pub use cache::{Cache, DecoderCache, KeyValueState, LMModelOutput, LayerState, MemoryState};
 pub(crate) use config::impl_into_generate_config;
 pub use config::{
     default_model, GenerateConfig, GenerateOptions, GeneratedIndicesOutput, GeneratedTextOutput,

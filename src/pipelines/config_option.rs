@@ -57,6 +57,8 @@ pub enum ConfigOption {
     XLNet(crate::xlnet::XLNetConfig),
     /// MPNet configuration.
     MPNet(MPNetConfig),
+    /// GPT-Neo configuration.
+    GPTNeo(crate::gpt_neo::GptNeoConfig),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -107,13 +109,15 @@ impl ConfigOption {
                 ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
             }
             ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
+            ModelType::GPTNeo => {
+                ConfigOption::GPTNeo(crate::gpt_neo::GptNeoConfig::try_from_file(path)?)
+            }
             // The other architectures get their configuration types with their models.
             ModelType::LongT5
             | ModelType::GPTJ
             | ModelType::Reformer
             | ModelType::ProphetNet
             | ModelType::Pegasus
-            | ModelType::GPTNeo
             | ModelType::MBart
             | ModelType::M2M100
             | ModelType::NLLB => return Err(unsupported_config(model_type)),
@@ -140,6 +144,7 @@ impl ConfigOption {
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
             Self::XLNet(_) => "an XLNet configuration",
             Self::MPNet(_) => "an MPNet configuration",
+            Self::GPTNeo(_) => "a GPT-Neo configuration",
         }
     }
 
@@ -167,7 +172,7 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
-            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
+            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) | Self::GPTNeo(_) => None,
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -208,6 +213,7 @@ impl ConfigOption {
             Self::XLNet(_) => None,
             // RoBERTa's positions: they start after the padding index 1.
             Self::MPNet(config) => Some(config.max_position_embeddings - 2),
+            Self::GPTNeo(config) => Some(config.max_position_embeddings),
         }
     }
 
@@ -228,6 +234,7 @@ impl ConfigOption {
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
             Self::XLNet(config) => config.vocab_size,
             Self::MPNet(config) => config.vocab_size,
+            Self::GPTNeo(config) => config.vocab_size,
         }
     }
 
@@ -247,6 +254,7 @@ impl ConfigOption {
             Self::T5(config) => config.forced_bos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
             Self::XLNet(config) => config.forced_bos_token_id,
+            Self::GPTNeo(config) => config.forced_bos_token_id,
             _ => None,
         }
     }
@@ -258,6 +266,7 @@ impl ConfigOption {
             Self::T5(config) => config.forced_eos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
             Self::XLNet(config) => config.forced_eos_token_id,
+            Self::GPTNeo(config) => config.forced_eos_token_id,
             _ => None,
         }
     }

@@ -127,6 +127,22 @@ pub fn causal_attention_bias(
     }
 }
 
+/// Restricts an additive causal bias `[..., query_len, key_len]` (the queries being the last
+/// `query_len` of `key_len` positions, as [`causal_mask_bias`] builds it) to a sliding window:
+/// query `i` keeps the keys `i - window < j <= i` only (HF GPT-Neo's local attention, counted
+/// on the positions of the cache, padding included).
+pub fn sliding_window_bias(bias: &Tensor, window: i64) -> Tensor {
+    let size = bias.size();
+    let (query_len, key_len) = match size.as_slice() {
+        [.., q, k] => (*q, *k),
+        _ => return bias.shallow_clone(),
+    };
+    let offset = key_len - query_len;
+    let too_far = Tensor::ones([query_len, key_len], (Kind::Bool, bias.device()))
+        .tril(offset - window.max(1));
+    bias.masked_fill(&too_far, get_min(bias.kind()))
+}
+
 /// `softmax(q kᵀ · scaling + bias) v` on `[batch, heads, seq, head_dim]` tensors; returns the
 /// context and, when `output_attentions`, the attention probabilities.
 ///

@@ -11,7 +11,7 @@ pub mod two_layer_ffn;
 
 pub use attention::{
     attention_bias, causal_attention_bias, causal_mask_bias, encoder_attention_bias, merge_heads,
-    padding_mask_bias, scaled_dot_product, split_heads, MultiHeadAttention,
+    padding_mask_bias, scaled_dot_product, sliding_window_bias, split_heads, MultiHeadAttention,
 };
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
