@@ -232,7 +232,9 @@ fn case(name: &str) -> Case {
     cases().into_iter().find(|c| c.name == name).unwrap()
 }
 
-fn run_case(generator: &GptNeoGenerator, case: &Case) {
+/// Runs an HF `generate` case of a decoder-only fixture and compares the outputs (shared with
+/// GPT-J's tests).
+pub(crate) fn run_case(generator: &impl LanguageGenerator, case: &Case) {
     let bad_words = case_bad_words(case);
     let eos = [case.options["eos_token_id"].as_i64().unwrap()];
     let options = case_options(case, &bad_words, &eos);
@@ -265,20 +267,21 @@ fn gpt_neo_generate_equals_hf() {
 }
 
 #[derive(Deserialize)]
-struct Greedy {
-    texts: Vec<String>,
+pub(crate) struct Greedy {
+    pub texts: Vec<String>,
 }
 
+/// A fixture's `text.json` (utils/fixtures_gpt_neo.py; GPT-J's has the same layout).
 #[derive(Deserialize)]
-struct TextFixture {
-    prompts: Vec<String>,
-    greedy: Greedy,
-    long_text: String,
-    long_prompt_ids: Vec<i64>,
+pub(crate) struct TextFixture {
+    pub prompts: Vec<String>,
+    pub greedy: Greedy,
+    pub long_text: String,
+    pub long_prompt_ids: Vec<i64>,
 }
 
-fn text_fixture() -> TextFixture {
-    serde_json::from_str(&std::fs::read_to_string(dir().join("text.json")).unwrap()).unwrap()
+pub(crate) fn text_fixture(dir: &Path) -> TextFixture {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("text.json")).unwrap()).unwrap()
 }
 
 fn pipeline() -> TextGenerationModel {
@@ -298,7 +301,7 @@ fn pipeline() -> TextGenerationModel {
 
 #[test]
 fn gpt_neo_text_generation_pipeline_equals_hf() {
-    let fixture = text_fixture();
+    let fixture = text_fixture(&dir());
     let model = pipeline();
     let options = GenerateOptions {
         max_new_tokens: Some(10),
@@ -314,7 +317,7 @@ fn gpt_neo_text_generation_pipeline_equals_hf() {
 /// `generate` on those); an empty prompt starts from `<|endoftext|>`.
 #[test]
 fn gpt_neo_long_and_empty_prompts_give_results() {
-    let fixture = text_fixture();
+    let fixture = text_fixture(&dir());
     let generator = generator();
     let long = case("greedy_long_prompt_end");
     let out = generator
@@ -443,8 +446,10 @@ fn gpt_neo_configurations_are_checked_and_wired() {
         "{error}"
     );
     let vs = VarStore::new(Device::Cpu);
-    let mut bad = GptNeoConfig::default();
-    bad.num_heads = 3;
+    let bad = GptNeoConfig {
+        num_heads: 3,
+        ..Default::default()
+    };
     assert!(GptNeoForCausalLM::new(vs.root(), &bad).is_err());
 
     let option = ConfigOption::from_file(ModelType::GPTNeo, dir().join("config.json")).unwrap();

@@ -88,7 +88,7 @@ def build(tok, seed):
 
 
 def rows(tok):
-    g = torch.Generator().manual_seed(701)
+    g = torch.Generator().manual_seed(701)  # also GPT-J's inputs (utils/fixtures_gpt_j.py)
     return [torch.randint(0, len(tok), (n,), generator=g) for n in LENGTHS]
 
 
@@ -157,14 +157,14 @@ def layer_outputs(model, tok):
     return res
 
 
-def gen_cases(model, tok):
+def gen_cases(model, tok, model_name="gpt_neo"):
     eos = tok.eos_token_id
     prompts = fg.prompt_rows(tok)
     base = fg.base_options(eos)
     cases, gaps = [], {}
 
     def add(name, options, rs=prompts, seed=None):
-        case, info = fg.run_case(model, name, "gpt_neo", rs, options, eos, seed=seed)
+        case, info = fg.run_case(model, name, model_name, rs, options, eos, seed=seed)
         cases.append(case)
         gaps[name] = info
         return case

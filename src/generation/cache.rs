@@ -25,6 +25,8 @@ pub enum Cache {
     /// GPT-Neo: per layer, the keys and values of every token seen so far (local layers keep
     /// them all too: their window is applied as a mask, as HF does).
     GPTNeoCache(Option<Vec<Option<KeyValueState>>>),
+    /// GPT-J: per layer, the (rotated) keys and the values of every token seen so far.
+    GPTJCache(Option<Vec<Option<LayerState>>>),
     /// No cache (models without one, or the first step).
     None,
 }
@@ -37,6 +39,7 @@ impl Cache {
             Cache::BARTCache(layers) | Cache::T5Cache(layers) => layers.is_none(),
             Cache::XLNetCache(layers) => layers.is_none(),
             Cache::GPTNeoCache(layers) => layers.is_none(),
+            Cache::GPTJCache(layers) => layers.is_none(),
             Cache::None => true,
         }
     }
@@ -49,6 +52,7 @@ impl Cache {
             Cache::T5Cache(_) => "Cache::T5Cache",
             Cache::XLNetCache(_) => "Cache::XLNetCache",
             Cache::GPTNeoCache(_) => "Cache::GPTNeoCache",
+            Cache::GPTJCache(_) => "Cache::GPTJCache",
             Cache::None => "Cache::None",
         }
     }
@@ -98,11 +102,17 @@ impl Cache {
                     state.reorder_cache(rows)?;
                 }
             }
+            Cache::GPTJCache(Some(layers)) => {
+                for state in layers.iter_mut().flatten() {
+                    state.reorder_cache(rows)?;
+                }
+            }
             Cache::GPT2Cache(None)
             | Cache::BARTCache(None)
             | Cache::T5Cache(None)
             | Cache::XLNetCache(None)
             | Cache::GPTNeoCache(None)
+            | Cache::GPTJCache(None)
             | Cache::None => {}
         }
         Ok(())

@@ -59,6 +59,8 @@ pub enum ConfigOption {
     MPNet(MPNetConfig),
     /// GPT-Neo configuration.
     GPTNeo(crate::gpt_neo::GptNeoConfig),
+    /// GPT-J configuration.
+    GPTJ(crate::gpt_j::GptJConfig),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -112,9 +114,9 @@ impl ConfigOption {
             ModelType::GPTNeo => {
                 ConfigOption::GPTNeo(crate::gpt_neo::GptNeoConfig::try_from_file(path)?)
             }
+            ModelType::GPTJ => ConfigOption::GPTJ(crate::gpt_j::GptJConfig::try_from_file(path)?),
             // The other architectures get their configuration types with their models.
             ModelType::LongT5
-            | ModelType::GPTJ
             | ModelType::Reformer
             | ModelType::ProphetNet
             | ModelType::Pegasus
@@ -145,6 +147,7 @@ impl ConfigOption {
             Self::XLNet(_) => "an XLNet configuration",
             Self::MPNet(_) => "an MPNet configuration",
             Self::GPTNeo(_) => "a GPT-Neo configuration",
+            Self::GPTJ(_) => "a GPT-J configuration",
         }
     }
 
@@ -172,7 +175,9 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
-            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) | Self::GPTNeo(_) => None,
+            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) | Self::GPTNeo(_) | Self::GPTJ(_) => {
+                None
+            }
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -214,6 +219,7 @@ impl ConfigOption {
             // RoBERTa's positions: they start after the padding index 1.
             Self::MPNet(config) => Some(config.max_position_embeddings - 2),
             Self::GPTNeo(config) => Some(config.max_position_embeddings),
+            Self::GPTJ(config) => Some(config.n_positions),
         }
     }
 
@@ -235,6 +241,7 @@ impl ConfigOption {
             Self::XLNet(config) => config.vocab_size,
             Self::MPNet(config) => config.vocab_size,
             Self::GPTNeo(config) => config.vocab_size,
+            Self::GPTJ(config) => config.vocab_size,
         }
     }
 
@@ -255,6 +262,7 @@ impl ConfigOption {
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
             Self::XLNet(config) => config.forced_bos_token_id,
             Self::GPTNeo(config) => config.forced_bos_token_id,
+            Self::GPTJ(config) => config.forced_bos_token_id,
             _ => None,
         }
     }
@@ -267,6 +275,7 @@ impl ConfigOption {
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
             Self::XLNet(config) => config.forced_eos_token_id,
             Self::GPTNeo(config) => config.forced_eos_token_id,
+            Self::GPTJ(config) => config.forced_eos_token_id,
             _ => None,
         }
     }

@@ -176,6 +176,46 @@ pub fn scaled_dot_product(
     (context, Some(probs))
 }
 
+/// As [`scaled_dot_product`], with the scores and the softmax in single precision whatever
+/// the inputs' precision (HF's GPT-Neo and GPT-J do this: their scores overflow half
+/// precision); the probabilities then multiply the values in the values' precision. For
+/// single-precision inputs it is [`scaled_dot_product`] itself.
+#[allow(clippy::too_many_arguments)]
+pub fn scaled_dot_product_f32_scores(
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+    bias: Option<&Tensor>,
+    scaling: f64,
+    dropout: &Dropout,
+    train: bool,
+    output_attentions: bool,
+) -> (Tensor, Option<Tensor>) {
+    if query.kind() == Kind::Float {
+        return scaled_dot_product(
+            query,
+            key,
+            value,
+            bias,
+            scaling,
+            dropout,
+            train,
+            output_attentions,
+        );
+    }
+    let scores = query
+        .to_kind(Kind::Float)
+        .matmul(&key.to_kind(Kind::Float).transpose(-1, -2))
+        * scaling;
+    let scores = match bias {
+        Some(bias) => scores + bias.to_kind(Kind::Float),
+        None => scores,
+    };
+    let probs = scores.softmax(-1, Kind::Float).to_kind(value.kind());
+    let context = dropout.forward_t(&probs, train).matmul(value);
+    (context, output_attentions.then_some(probs))
+}
+
 /// Multi-head attention with separate query, key and value projections (HF `BertSelfAttention`
 /// and its copies). Used as self-attention, or as cross-attention when keys and values come
 /// from another sequence.

@@ -1,17 +1,17 @@
 //! GPT-Neo's layer: self-attention without score scaling (global, or local over a sliding
-//! window), computed in single precision whatever the weights' precision, as HF does, and a
-//! pre-norm block around it.
+//! window) whose scores are computed in single precision whatever the weights' precision, as
+//! HF does, and a pre-norm block around it.
 use crate::common::activations::Activation;
 use crate::common::layers::linear::{linear_without_bias, project_linear};
 use crate::common::layers::{
-    linear, merge_heads, scaled_dot_product, split_heads, Dropout, TwoLayerFeedForward,
+    linear, merge_heads, scaled_dot_product_f32_scores, split_heads, Dropout, TwoLayerFeedForward,
 };
 use crate::generation::KeyValueState;
 use crate::gpt_neo::AttentionLayerType;
 use crate::RustBertError;
 use std::borrow::Borrow;
 use tch::nn::{self, Module};
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 /// Sizes and switches of one GPT-Neo layer, read from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -89,31 +89,16 @@ impl GptNeoSelfAttention {
             key = Tensor::f_cat(&[&state.prev_key, &key], 2)?;
             value = Tensor::f_cat(&[past_value, &value], 2)?;
         }
-        let (context, probs) = if query.kind() == Kind::Float {
-            scaled_dot_product(
-                &query,
-                &key,
-                &value,
-                Some(bias),
-                1.0,
-                &self.attention_dropout,
-                train,
-                output_attentions,
-            )
-        } else {
-            // HF computes scores and softmax in f32 for half-precision weights (the unscaled
-            // scores of large GPT-Neo models overflow f16), then multiplies in the values' kind.
-            let scores = query
-                .to_kind(Kind::Float)
-                .matmul(&key.to_kind(Kind::Float).transpose(-1, -2))
-                + bias.to_kind(Kind::Float);
-            let probs = scores.softmax(-1, Kind::Float).to_kind(value.kind());
-            let context = self
-                .attention_dropout
-                .forward_t(&probs, train)
-                .matmul(&value);
-            (context, output_attentions.then_some(probs))
-        };
+        let (context, probs) = scaled_dot_product_f32_scores(
+            &query,
+            &key,
+            &value,
+            Some(bias),
+            1.0,
+            &self.attention_dropout,
+            train,
+            output_attentions,
+        );
         let output = self.resid_dropout.forward_t(
             &project_linear(&self.out_proj, &merge_heads(&context)),
             train,
