@@ -377,3 +377,43 @@ fn gpt_j_configurations_are_checked_and_wired() {
         ConfigOption::GPTJ(_)
     ));
 }
+
+/// In bfloat16 (what GPT-J 6B needs on a 24 GB machine), loaded through the generator's
+/// `kind`: the logits stay near HF's single-precision ones (measured 0.07 on logits up to 9.5)
+/// and generation runs.
+#[test]
+fn gpt_j_runs_in_bfloat16() {
+    let e = Expected::load(dir().join("expected.safetensors"));
+    tch::no_grad(|| {
+        let mut vs = VarStore::new(Device::Cpu);
+        let model = GptJLMHeadModel::new(vs.root(), &config(false));
+        load_weights_from_file(&vs, dir().join("model.safetensors")).unwrap();
+        vs.bfloat16();
+        let mask = e.get("right.attention_mask");
+        let out = run(
+            &model,
+            e.get("right.input_ids"),
+            Cache::None,
+            Some(mask),
+            None,
+        );
+        assert_eq!(out.lm_logits.kind(), Kind::BFloat16);
+        let logits = out.lm_logits.to_kind(Kind::Float);
+        assert_close_masked(&logits, e.get("right.logits"), mask, 0.3, "bf16 logits");
+    });
+    let generator = GptJGenerator::new(GenerateConfig {
+        kind: Some(Kind::BFloat16),
+        ..generate_config()
+    })
+    .unwrap();
+    let out = generator
+        .generate_indices(
+            Some(&["The children played in the"]),
+            Some(GenerateOptions {
+                max_new_tokens: Some(6),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    assert!(out[0].indices.len() > 5);
+}
