@@ -415,11 +415,14 @@ impl GptJModel {
             }
             None => Tensor::arange_start(past, past + seq, (Kind::Int64, device)).unsqueeze(0),
         };
-        let mut hidden = embeds;
-        if let Some(types) = token_type_ids {
-            check_2d(types, batch, seq, "token_type_ids")?;
-            hidden = hidden + lookup(&self.wte.ws, types, "token_type_ids")?;
-        }
+        // Not in place: `embeds` may be the caller's `input_embeds`.
+        let hidden = match token_type_ids {
+            Some(types) => {
+                check_2d(types, batch, seq, "token_type_ids")?;
+                embeds + lookup(&self.wte.ws, types, "token_type_ids")?
+            }
+            None => embeds,
+        };
         let hidden = self.drop.forward_t(&hidden, train);
         let angles = self
             .rotary
