@@ -6,6 +6,7 @@
 use crate::generation::{load_cases, Case};
 use crate::gpt_neo::{run_case, text_fixture};
 use crate::util::{assert_close, assert_close_masked, fixtures, Expected, TOL};
+use rust_bert::common::layers::linear::defer_init;
 use rust_bert::common::weights::{load_weights_from_file, read_tensors, write_tensors};
 use rust_bert::gpt_j::{GptJConfig, GptJGenerator, GptJLMHeadModel, GptJModel, LayerState};
 use rust_bert::pipelines::common::{ConfigOption, ModelResource, ModelType};
@@ -49,7 +50,11 @@ fn for_each_format(check: impl Fn(&Path, &Expected, &GptJConfig)) {
 
 fn lm_head_model(weights: &Path, config: &GptJConfig) -> (VarStore, GptJLMHeadModel) {
     let vs = VarStore::new(Device::Cpu);
+    // Weights load right after: no random initialisation, which would draw from
+    // LibTorch's global generator while a sampling test runs.
+    let deferred = defer_init();
     let model = GptJLMHeadModel::new(vs.root(), config);
+    drop(deferred);
     let report = load_weights_from_file(&vs, weights).unwrap();
     assert!(report.unused.is_empty(), "{:?}", report.unused);
     (vs, model)
@@ -116,7 +121,11 @@ fn gpt_j_padded_batches_match_hf_layer_by_layer() {
         assert_eq!(left.lm_logits.isfinite().all().int64_value(&[]), 1);
 
         let vs = VarStore::new(Device::Cpu);
+        // Weights load right after: no random initialisation, which would draw from
+        // LibTorch's global generator while a sampling test runs.
+        let deferred = defer_init();
         let base = GptJModel::new(vs.root(), config);
+        drop(deferred);
         load_weights_from_file(&vs, weights).unwrap();
         for (prefix, positions) in [("right.", None), ("left.", Some("left.position_ids"))] {
             let mask = e.get(&format!("{prefix}attention_mask"));
@@ -386,7 +395,11 @@ fn gpt_j_runs_in_bfloat16() {
     let e = Expected::load(dir().join("expected.safetensors"));
     tch::no_grad(|| {
         let mut vs = VarStore::new(Device::Cpu);
+        // Weights load right after: no random initialisation, which would draw from
+        // LibTorch's global generator while a sampling test runs.
+        let deferred = defer_init();
         let model = GptJLMHeadModel::new(vs.root(), &config(false));
+        drop(deferred);
         load_weights_from_file(&vs, dir().join("model.safetensors")).unwrap();
         vs.bfloat16();
         let mask = e.get("right.attention_mask");

@@ -6,6 +6,7 @@ use crate::generation::{
     case_bad_words, case_options, check_outputs, load_cases, sampling_lock, tensor, Case,
 };
 use crate::util::{assert_close, assert_close_masked, fixtures, Expected, TOL};
+use rust_bert::common::layers::linear::defer_init;
 use rust_bert::common::weights::{load_weights_from_file, read_tensors, write_tensors};
 use rust_bert::gpt_neo::{
     GptNeoConfig, GptNeoForCausalLM, GptNeoGenerator, GptNeoModel, LayerState,
@@ -55,7 +56,11 @@ fn load(vs: &VarStore, weights: &Path) {
 
 fn causal_lm(weights: &Path, config: &GptNeoConfig) -> (VarStore, GptNeoForCausalLM) {
     let vs = VarStore::new(Device::Cpu);
+    // Weights load right after: no random initialisation, which would draw from
+    // LibTorch's global generator while a sampling test runs.
+    let deferred = defer_init();
     let model = GptNeoForCausalLM::new(vs.root(), config).unwrap();
+    drop(deferred);
     load(&vs, weights);
     (vs, model)
 }
@@ -105,7 +110,11 @@ fn gpt_neo_padded_batches_match_hf_layer_by_layer() {
         assert_eq!(left.lm_logits.isfinite().all().int64_value(&[]), 1);
 
         let vs = VarStore::new(Device::Cpu);
+        // Weights load right after: no random initialisation, which would draw from
+        // LibTorch's global generator while a sampling test runs.
+        let deferred = defer_init();
         let base = GptNeoModel::new(vs.root() / "transformer", config).unwrap();
+        drop(deferred);
         load_weights_from_file(&vs, weights).unwrap();
         for (prefix, positions) in [("right.", None), ("left.", Some("left.position_ids"))] {
             let mask = e.get(&format!("{prefix}attention_mask"));
@@ -469,7 +478,11 @@ fn gpt_neo_runs_in_bfloat16() {
     let e = Expected::load(dir().join("expected.safetensors"));
     tch::no_grad(|| {
         let mut vs = VarStore::new(Device::Cpu);
+        // Weights load right after: no random initialisation, which would draw from
+        // LibTorch's global generator while a sampling test runs.
+        let deferred = defer_init();
         let model = GptNeoForCausalLM::new(vs.root(), &config(false)).unwrap();
+        drop(deferred);
         load_weights_from_file(&vs, dir().join("model.safetensors")).unwrap();
         vs.bfloat16();
         let mask = e.get("right.attention_mask");

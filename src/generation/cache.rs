@@ -194,6 +194,74 @@ impl MemoryState {
     }
 }
 
+/// A layer's cached keys and values, as the cache checks read them.
+pub(crate) trait KeyValueTensors {
+    fn key(&self) -> &Tensor;
+    fn value(&self) -> Option<&Tensor>;
+}
+
+impl KeyValueTensors for LayerState {
+    fn key(&self) -> &Tensor {
+        &self.prev_key
+    }
+    fn value(&self) -> Option<&Tensor> {
+        Some(&self.prev_value)
+    }
+}
+
+impl KeyValueTensors for KeyValueState {
+    fn key(&self) -> &Tensor {
+        &self.prev_key
+    }
+    fn value(&self) -> Option<&Tensor> {
+        self.prev_value.as_ref()
+    }
+}
+
+/// Checks a decoder-only model's per-layer cache (`what` names it in errors) against a model of
+/// `layers` layers and a batch of `batch` rows: every key and value `[batch, heads, past,
+/// head_dim]` with the same `past`, no layer empty unless all are. Returns `past`, the number
+/// of cached tokens (0 for an empty cache).
+pub(crate) fn cached_length<S: KeyValueTensors>(
+    states: &[Option<S>],
+    layers: usize,
+    [batch, heads, head_dim]: [i64; 3],
+    what: &str,
+) -> Result<i64, RustBertError> {
+    if states.len() != layers {
+        return Err(RustBertError::ValueError(format!(
+            "{what} has {} entries; the model has {layers} layers",
+            states.len()
+        )));
+    }
+    let past = match states.first() {
+        Some(Some(state)) => state.key().size().get(2).copied().unwrap_or(-1),
+        _ => 0,
+    };
+    let expected = [batch, heads, past, head_dim];
+    for (i, state) in states.iter().enumerate() {
+        let Some(state) = state else {
+            if past == 0 {
+                continue;
+            }
+            return Err(RustBertError::ValueError(format!(
+                "{what}[{i}] is empty while layer 0 caches {past} tokens"
+            )));
+        };
+        let value = state.value().ok_or_else(|| {
+            RustBertError::ValueError(format!("{what}[{i}] has keys but no cached values"))
+        })?;
+        for size in [state.key().size(), value.size()] {
+            if size.as_slice() != expected {
+                return Err(RustBertError::ValueError(format!(
+                    "{what}[{i}] holds a tensor of shape {size:?}; expected {expected:?}"
+                )));
+            }
+        }
+    }
+    Ok(past)
+}
+
 /// A decoder cache of the encoder-decoder models (BART family, T5): per decoder layer, the
 /// self-attention and cross-attention states.
 pub type DecoderCache = Vec<(Option<LayerState>, Option<LayerState>)>;

@@ -18,7 +18,7 @@ pub use attention::{
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
 pub use feed_forward::{DenseResidualNorm, Intermediate};
-pub use layer_stack::{run_layer_stack, LayerStackOutput, StackOutputs};
+pub use layer_stack::{run_layer_stack, try_run_layer_stack, LayerStackOutput, StackOutputs};
 pub use linear::{linear, linear_no_bias, LinearNoBias};
 pub use relative_position::{relative_position_bucket, RelativePositionBias};
 pub use rotary::RotaryEmbedding;

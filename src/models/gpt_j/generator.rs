@@ -2,7 +2,8 @@
 use crate::common::tokenizer::TokenizerOption;
 use crate::generation::private_generation_utils::GenerativeModel;
 use crate::generation::{
-    Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
+    generator_constructors, Cache, GeneratorSpecials, LMModelOutput, LanguageModelGenerator,
+    StepInput,
 };
 use crate::gpt_j::{GptJConfig, GptJLMHeadModel};
 use crate::{Config, RustBertError};
@@ -30,44 +31,13 @@ fn specials(config: &GptJConfig, tokenizer: &TokenizerOption) -> GeneratorSpecia
     }
 }
 
-fn read_config(path: &std::path::Path) -> Result<GptJConfig, RustBertError> {
-    GptJConfig::try_from_file(path)
-}
-
-impl LanguageModelGenerator<GptJLMHeadModel> {
-    /// Loads GPT-J and its GPT-2 tokenizer from the configuration's resources (in the
-    /// precision of `generate_config.kind`, default the file's).
-    ///
-    /// # Errors
-    /// Invalid settings, and errors of the resources, the configuration, the tokenizer files
-    /// and the weights.
-    pub fn new(generate_config: GenerateConfig) -> Result<Self, RustBertError> {
-        Self::load(
-            generate_config,
-            None,
-            read_config,
-            |p, c| GptJLMHeadModel::try_new(p, c),
-            specials,
-        )
-    }
-
-    /// Loads GPT-J with a tokenizer of your own (the vocabulary resources are then unused).
-    ///
-    /// # Errors
-    /// As [`GptJGenerator::new`].
-    pub fn new_with_tokenizer(
-        generate_config: GenerateConfig,
-        tokenizer: TokenizerOption,
-    ) -> Result<Self, RustBertError> {
-        Self::load(
-            generate_config,
-            Some(tokenizer),
-            read_config,
-            |p, c| GptJLMHeadModel::try_new(p, c),
-            specials,
-        )
-    }
-}
+generator_constructors!(
+    GptJLMHeadModel,
+    "GPT-J",
+    |path: &std::path::Path| GptJConfig::try_from_file(path),
+    |p, c| GptJLMHeadModel::try_new(p, c),
+    specials
+);
 
 impl GenerativeModel for GptJLMHeadModel {
     fn forward_step(

@@ -2,9 +2,9 @@ use crate::common::activations::Activation;
 use crate::common::config::ConfigChecks;
 use crate::common::layers::embeddings::{ids_or_embeds, lookup};
 use crate::common::layers::linear::{embedding_config, linear, project_linear};
-use crate::common::layers::{causal_attention_bias, run_layer_stack, Dropout, RotaryEmbedding};
+use crate::common::layers::{causal_attention_bias, try_run_layer_stack, Dropout, RotaryEmbedding};
 use crate::common::twin::infallible_new;
-use crate::generation::{Cache, LMModelOutput, LayerState};
+use crate::generation::{cached_length, Cache, LMModelOutput, LayerState};
 use crate::gpt2::check_2d;
 use crate::gpt_j::transformer::{GptJBlock, LayerConfig};
 use crate::{Config, RustBertError};
@@ -338,43 +338,6 @@ impl GptJModel {
         })
     }
 
-    /// Checks a cache against the model and the batch; returns its length.
-    fn past_length(&self, states: &[Option<LayerState>], batch: i64) -> Result<i64, RustBertError> {
-        if states.len() != self.h.len() {
-            return Err(RustBertError::ValueError(format!(
-                "layer_past has {} entries; the model has {} layers",
-                states.len(),
-                self.h.len()
-            )));
-        }
-        let past = match states.first() {
-            Some(Some(state)) => state.prev_key.size().get(2).copied().unwrap_or(-1),
-            _ => 0,
-        };
-        let expected = [batch, self.n_head, past, self.head_dim];
-        for (i, state) in states.iter().enumerate() {
-            match state {
-                Some(state) => {
-                    for size in [state.prev_key.size(), state.prev_value.size()] {
-                        if size.as_slice() != expected {
-                            return Err(RustBertError::ValueError(format!(
-                                "layer_past[{i}] holds a tensor of shape {size:?}; expected \
-                                 {expected:?}"
-                            )));
-                        }
-                    }
-                }
-                None if past == 0 => {}
-                None => {
-                    return Err(RustBertError::ValueError(format!(
-                        "layer_past[{i}] is empty while layer 0 caches {past} tokens"
-                    )))
-                }
-            }
-        }
-        Ok(past)
-    }
-
     /// Runs the model (rust-bert 0.23's argument order).
     ///
     /// * `input_ids` `[batch, seq]` or `input_embeds` `[batch, seq, n_embd]` (exactly one);
@@ -404,7 +367,12 @@ impl GptJModel {
             ("input_ids", "input_embeds"),
         )?;
         let past = match &layer_past {
-            Some(states) => self.past_length(states, batch)?,
+            Some(states) => cached_length(
+                states,
+                self.h.len(),
+                [batch, self.n_head, self.head_dim],
+                "layer_past",
+            )?,
             None => 0,
         };
         let device = embeds.device();
@@ -440,17 +408,13 @@ impl GptJModel {
             None => (0..self.h.len()).map(|_| None).collect(),
         };
         let mut next_cache = Vec::with_capacity(self.h.len());
-        let mut failure = None;
-        let stack = run_layer_stack(
+        let stack = try_run_layer_stack(
             &hidden,
             self.h.iter().zip(states.iter()),
             self.output_hidden_states,
             self.output_attentions,
             |(layer, state), x| {
-                if failure.is_some() {
-                    return (x.shallow_clone(), None);
-                }
-                let output = layer.forward_t(
+                let (output, state, probs) = layer.forward_t(
                     x,
                     state.as_ref(),
                     &bias,
@@ -458,31 +422,16 @@ impl GptJModel {
                     &angles,
                     train,
                     self.output_attentions,
-                );
-                match output {
-                    Ok((output, state, probs)) => {
-                        next_cache.push(Some(state));
-                        (output, probs)
-                    }
-                    Err(error) => {
-                        failure = Some(error);
-                        (x.shallow_clone(), None)
-                    }
-                }
+                )?;
+                next_cache.push(Some(state));
+                Ok::<_, RustBertError>((output, probs))
             },
-        );
-        if let Some(error) = failure {
-            return Err(error);
-        }
-        let output = self.ln_f.forward(&stack.hidden_state);
-        let mut all_hidden_states = stack.all_hidden_states;
-        if let Some(last) = all_hidden_states.as_mut().and_then(|h| h.last_mut()) {
-            *last = output.shallow_clone();
-        }
+        )?
+        .with_final_norm(|x| self.ln_f.forward(x));
         Ok(GptJModelOutput {
-            output,
+            output: stack.hidden_state,
             cache: self.use_cache.then_some(next_cache),
-            all_hidden_states,
+            all_hidden_states: stack.all_hidden_states,
             all_attentions: stack.all_attentions,
         })
     }

@@ -2,7 +2,8 @@
 use crate::common::tokenizer::TokenizerOption;
 use crate::generation::private_generation_utils::GenerativeModel;
 use crate::generation::{
-    Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
+    generator_constructors, Cache, GeneratorSpecials, LMModelOutput, LanguageModelGenerator,
+    StepInput,
 };
 use crate::gpt_neo::{GptNeoConfig, GptNeoForCausalLM};
 use crate::{Config, RustBertError};
@@ -28,43 +29,13 @@ fn specials(config: &GptNeoConfig, _tokenizer: &TokenizerOption) -> GeneratorSpe
     }
 }
 
-fn read_config(path: &std::path::Path) -> Result<GptNeoConfig, RustBertError> {
-    GptNeoConfig::try_from_file(path)
-}
-
-impl LanguageModelGenerator<GptNeoForCausalLM> {
-    /// Loads GPT-Neo and its GPT-2 tokenizer from the configuration's resources.
-    ///
-    /// # Errors
-    /// Invalid settings, and errors of the resources, the configuration, the tokenizer files
-    /// and the weights.
-    pub fn new(generate_config: GenerateConfig) -> Result<Self, RustBertError> {
-        Self::load(
-            generate_config,
-            None,
-            read_config,
-            |p, c| GptNeoForCausalLM::new(p, c),
-            specials,
-        )
-    }
-
-    /// Loads GPT-Neo with a tokenizer of your own (the vocabulary resources are then unused).
-    ///
-    /// # Errors
-    /// As [`GptNeoGenerator::new`].
-    pub fn new_with_tokenizer(
-        generate_config: GenerateConfig,
-        tokenizer: TokenizerOption,
-    ) -> Result<Self, RustBertError> {
-        Self::load(
-            generate_config,
-            Some(tokenizer),
-            read_config,
-            |p, c| GptNeoForCausalLM::new(p, c),
-            specials,
-        )
-    }
-}
+generator_constructors!(
+    GptNeoForCausalLM,
+    "GPT-Neo",
+    |path: &std::path::Path| GptNeoConfig::try_from_file(path),
+    |p, c| GptNeoForCausalLM::new(p, c),
+    specials
+);
 
 impl GenerativeModel for GptNeoForCausalLM {
     fn forward_step(

@@ -2,8 +2,10 @@ use crate::common::activations::Activation;
 use crate::common::config::{read_config_file, validated, ConfigChecks};
 use crate::common::layers::embeddings::{ids_or_embeds, lookup};
 use crate::common::layers::linear::{embedding_config, project};
-use crate::common::layers::{causal_attention_bias, run_layer_stack, sliding_window_bias, Dropout};
-use crate::generation::{Cache, KeyValueState, LMModelOutput};
+use crate::common::layers::{
+    causal_attention_bias, sliding_window_bias, try_run_layer_stack, Dropout,
+};
+use crate::generation::{cached_length, Cache, KeyValueState, LMModelOutput};
 use crate::gpt2::{check_2d, position_embeddings};
 use crate::gpt_neo::attention::{GptNeoBlock, LayerConfig};
 use crate::{Config, RustBertError};
@@ -379,45 +381,6 @@ impl GptNeoModel {
         })
     }
 
-    /// Checks a cache against the model and the batch; returns its length.
-    fn past_length(&self, states: &[Option<LayerState>], batch: i64) -> Result<i64, RustBertError> {
-        if states.len() != self.h.len() {
-            return Err(RustBertError::ValueError(format!(
-                "layer_states has {} entries; the model has {} layers",
-                states.len(),
-                self.h.len()
-            )));
-        }
-        let past = match states.first() {
-            Some(Some(state)) => state.prev_key.size().get(2).copied().unwrap_or(-1),
-            _ => 0,
-        };
-        let expected = [batch, self.num_heads, past, self.head_dim];
-        for (i, state) in states.iter().enumerate() {
-            let sizes = match state {
-                Some(state) => vec![
-                    state.prev_key.size(),
-                    state
-                        .prev_value
-                        .as_ref()
-                        .map_or(expected.to_vec(), Tensor::size),
-                ],
-                None if past == 0 => continue,
-                None => {
-                    return Err(RustBertError::ValueError(format!(
-                        "layer_states[{i}] is empty while layer 0 caches {past} tokens"
-                    )))
-                }
-            };
-            if let Some(bad) = sizes.iter().find(|size| size.as_slice() != expected) {
-                return Err(RustBertError::ValueError(format!(
-                    "layer_states[{i}] holds a tensor of shape {bad:?}; expected {expected:?}"
-                )));
-            }
-        }
-        Ok(past)
-    }
-
     /// Runs the model (rust-bert 0.23's argument order).
     ///
     /// * `input_ids` `[batch, seq]` or `input_embeds` `[batch, seq, hidden]` (exactly one);
@@ -451,7 +414,12 @@ impl GptNeoModel {
             ("input_ids", "input_embeds"),
         )?;
         let past = match &layer_states {
-            Some(states) => self.past_length(states, batch)?,
+            Some(states) => cached_length(
+                states,
+                self.h.len(),
+                [batch, self.num_heads, self.head_dim],
+                "layer_states",
+            )?,
             None => 0,
         };
         let mut hidden =
@@ -479,8 +447,7 @@ impl GptNeoModel {
             None => (0..self.h.len()).map(|_| None).collect(),
         };
         let mut next_cache = Vec::with_capacity(self.h.len());
-        let mut failure = None;
-        let stack = run_layer_stack(
+        let stack = try_run_layer_stack(
             &hidden,
             self.h.iter().zip(states.iter()),
             self.output_hidden_states,
@@ -490,33 +457,17 @@ impl GptNeoModel {
                     Some(local) if layer.is_local() => local,
                     _ => &global_bias,
                 };
-                if failure.is_some() {
-                    return (x.shallow_clone(), None);
-                }
-                match layer.forward_t(x, state.as_ref(), bias, train, self.output_attentions) {
-                    Ok((output, state, probs)) => {
-                        next_cache.push(Some(state));
-                        (output, probs)
-                    }
-                    Err(error) => {
-                        failure = Some(error);
-                        (x.shallow_clone(), None)
-                    }
-                }
+                let (output, state, probs) =
+                    layer.forward_t(x, state.as_ref(), bias, train, self.output_attentions)?;
+                next_cache.push(Some(state));
+                Ok::<_, RustBertError>((output, probs))
             },
-        );
-        if let Some(error) = failure {
-            return Err(error);
-        }
-        let output = self.ln_f.forward(&stack.hidden_state);
-        let mut all_hidden_states = stack.all_hidden_states;
-        if let Some(last) = all_hidden_states.as_mut().and_then(|h| h.last_mut()) {
-            *last = output.shallow_clone();
-        }
+        )?
+        .with_final_norm(|x| self.ln_f.forward(x));
         Ok(GptNeoModelOutput {
-            hidden_states: output,
+            hidden_states: stack.hidden_state,
             next_cache: self.output_past.then_some(next_cache),
-            all_hidden_states,
+            all_hidden_states: stack.all_hidden_states,
             all_attentions: stack.all_attentions,
         })
     }
