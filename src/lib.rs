@@ -90,6 +90,7 @@ pub use common::activations::Activation;
 pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
+pub use models::prophetnet;
 pub use models::{
     albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, marian, mpnet, openai_gpt,
     roberta, t5, xlm_roberta, xlnet,

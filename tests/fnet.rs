@@ -381,8 +381,9 @@ fn pipelines_match_hf() {
     eprintln!("fnet pipelines: max |score diff| {worst:.2e}");
 }
 
-/// The token-level pipelines run FNet too (no HF reference here: see above), and a text gets
-/// the same outputs alone as in a padded batch (the pipelines run each text unpadded).
+/// The token-level pipelines give a text the same outputs alone as in a padded batch (they run
+/// each text unpadded); their HF references are in tests/pipeline_tokens.rs (`fnet_ner`),
+/// tests/pipeline_qa.rs (`fnet`) and `pipelines_match_hf` above (fill-mask).
 #[test]
 fn token_level_pipelines_run_and_ignore_batch_padding() {
     use rust_bert::pipelines::common::{ModelResource, ModelType};

@@ -329,6 +329,8 @@ fn sentence_transformers_modules_match_on_tiny_models() {
         "roberta_mean_dense",
         "albert_multi",
         "electra_mean",
+        "bert_mean_dense_gelu",
+        "roberta_cls_dense_silu",
     ] {
         let model = SentenceEmbeddingsBuilder::local(dir().join("st").join(name))
             .with_device(Device::Cpu)
@@ -352,7 +354,8 @@ fn sentence_transformers_modules_match_on_tiny_models() {
         let diff = max_abs_diff(&got.index_select(0, &index), &want.index_select(0, &index));
         let scale = want.abs().max().double_value(&[]);
         println!("{name}: max |diff| {diff:e} (largest value {scale:.2})");
-        assert!(diff <= 1e-5 * scale.max(1.0), "{name}: max |diff| {diff:e}");
+        // Measured ≤ 3e-7 of the largest value (sentence-transformers 6.3's own encode).
+        assert!(diff <= 1e-6 * scale.max(1.0), "{name}: max |diff| {diff:e}");
     }
 }
 
@@ -394,7 +397,8 @@ fn weighted_mean_and_last_token_pooling_match() {
         &rows(&embeddings),
         expected.get("distilbert_max_sqrt.weighted_last.embeddings"),
     );
-    assert!(diff <= 1e-5, "max |diff| {diff:e}");
+    println!("weighted mean + last token: max |diff| {diff:e}");
+    assert!(diff <= 1e-6, "max |diff| {diff:e}");
 }
 
 #[test]

@@ -82,6 +82,12 @@ fn config(model: &str, settings: &Settings) -> QuestionAnsweringConfig {
             Some(local(dir().join("bpe/merges.txt"))),
             false,
         ),
+        "fnet" => (
+            ModelType::FNet,
+            crate::util::fixtures().join("tokenizers/spm/fnet.model"),
+            None,
+            false,
+        ),
         "xlnet" => (
             ModelType::XLNet,
             dir().join("xlnet/spiece.model"),
@@ -263,6 +269,14 @@ fn longformer_matches_hf_with_global_attention_on_the_question() {
 fn mobilebert_matches_hf() {
     parity("mobilebert");
     assert!(load("mobilebert").0.predict(&[], 3, 4).is_empty());
+}
+
+/// FNet: ALBERT's layout on its SentencePiece BPE model; each window runs unpadded (FNet takes
+/// no mask), as the reference runs it.
+#[test]
+fn fnet_matches_hf() {
+    parity("fnet");
+    assert!(load("fnet").0.predict(&[], 3, 4).is_empty());
 }
 
 #[test]

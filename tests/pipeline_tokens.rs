@@ -83,6 +83,15 @@ fn spec(name: &str) -> Spec {
             merges: Some(dir("roberta_ner").join("merges.txt")),
             lower_case: false,
         },
+        // FNet's SentencePiece BPE model (HF's reference tokenizer rebuilt as BPE over it:
+        // utils/fixtures_fnet.py, hf_tokenizer).
+        "fnet_ner" => Spec {
+            model_type: ModelType::FNet,
+            folder: "fnet_ner",
+            vocab: fixtures().join("tokenizers/spm/fnet.model"),
+            merges: None,
+            lower_case: false,
+        },
         "xlnet_ner" => Spec {
             model_type: ModelType::XLNet,
             folder: "xlnet_ner",
@@ -282,7 +291,7 @@ fn compare_entities(
     }
 }
 
-const NER_MODELS: [&str; 7] = [
+const NER_MODELS: [&str; 8] = [
     "bert_ner",
     "distilbert_ner",
     "roberta_ner",
@@ -290,6 +299,7 @@ const NER_MODELS: [&str; 7] = [
     "electra_ner",
     "mobilebert_ner",
     "longformer_ner",
+    "fnet_ner",
 ];
 
 #[test]
@@ -782,7 +792,7 @@ fn bad_inputs_never_panic() {
         }
         let words = model.predict(&[long_word.as_str()], true, false);
         // SentencePiece starts the word with a lone `▁` that HF counts as a word of its own.
-        if name != "roberta_ner" && name != "xlnet_ner" {
+        if !matches!(name, "roberta_ner" | "xlnet_ner" | "fnet_ner") {
             // One WordPiece word across many windows, merged back into one.
             assert_eq!(words[0].len(), 1, "{name}");
             assert_eq!(words[0][0].offset, Some(Offset::new(0, 5000)));

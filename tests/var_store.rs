@@ -226,3 +226,119 @@ fn models_built_without_loading_hold_hf_initial_values() {
         0.0
     );
 }
+
+/// The standard deviation of a model built directly is its configuration's, as HF's: BERT's
+/// `initializer_range`, BART's `init_std`, GPT-2's `initializer_range`; T5 scales each
+/// projection by `initializer_factor` over the square root of its fan-in (queries also by
+/// `d_kv`), its embeddings by `initializer_factor` alone.
+#[test]
+fn initial_weights_follow_the_configuration() {
+    let std_of = |vs: &VarStore, suffix: &str| -> f64 {
+        let variables = vs.variables();
+        let (_, variable) = variables
+            .iter()
+            .find(|(name, _)| name.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no variable ending in {suffix}"));
+        f64::try_from(variable.std(true)).unwrap()
+    };
+    let close = |what: &str, got: f64, want: f64| {
+        assert!(
+            (got / want - 1.0).abs() < 0.15,
+            "{what}: std {got}, want {want}"
+        );
+    };
+    tch::manual_seed(11);
+    let mut config = BertConfig::from_file(fixture("bert/base/config.json"));
+    config.initializer_range = 0.1;
+    let vs = VarStore::new(Device::Cpu);
+    let _ = BertModel::<rust_bert::bert::BertEmbeddings>::new(vs.root(), &config);
+    close(
+        "bert query",
+        std_of(&vs, "layer.0.attention.self.query.weight"),
+        0.1,
+    );
+    close(
+        "bert word embeddings",
+        std_of(&vs, "word_embeddings.weight"),
+        0.1,
+    );
+    // Outside a model constructor the default is HF's 0.02 again.
+    let vs = VarStore::new(Device::Cpu);
+    let plain = rust_bert::common::layers::linear::linear(vs.root() / "x", 64, 64);
+    close(
+        "a bare linear layer",
+        f64::try_from(plain.ws.std(true)).unwrap(),
+        0.02,
+    );
+
+    let mut config = Gpt2Config::from_file(fixture("gpt2/config.json"));
+    config.initializer_range = 0.05;
+    let vs = VarStore::new(Device::Cpu);
+    let _ = GPT2LMHeadModel::new(vs.root(), &config);
+    close("gpt2 c_attn", std_of(&vs, "h.0.attn.c_attn.weight"), 0.05);
+
+    let mut config = BartConfig::from_file(fixture("bart/config.json"));
+    config.init_std = 0.08;
+    let vs = VarStore::new(Device::Cpu);
+    let _ = BartForConditionalGeneration::new(vs.root(), &config);
+    close("bart fc1", std_of(&vs, "encoder.layers.0.fc1.weight"), 0.08);
+
+    let mut config = T5Config::from_file(fixture("t5/config.json"));
+    config.initializer_factor = 2.0;
+    let vs = VarStore::new(Device::Cpu);
+    let _ = T5ForConditionalGeneration::new(vs.root(), &config);
+    let (d_model, d_kv, heads, d_ff) = (
+        config.d_model as f64,
+        config.d_kv as f64,
+        config.num_heads as f64,
+        config.d_ff as f64,
+    );
+    close("t5 shared", std_of(&vs, "shared.weight"), 2.0);
+    close(
+        "t5 q",
+        std_of(&vs, "block.0.layer.0.SelfAttention.q.weight"),
+        2.0 / (d_model * d_kv).sqrt(),
+    );
+    close(
+        "t5 k",
+        std_of(&vs, "block.0.layer.0.SelfAttention.k.weight"),
+        2.0 / d_model.sqrt(),
+    );
+    close(
+        "t5 o",
+        std_of(&vs, "block.0.layer.0.SelfAttention.o.weight"),
+        2.0 / (heads * d_kv).sqrt(),
+    );
+    close(
+        "t5 wo",
+        std_of(&vs, "block.0.layer.1.DenseReluDense.wo.weight"),
+        2.0 / d_ff.sqrt(),
+    );
+}
+
+/// A configuration built in code that no model can be built from is refused by the
+/// constructor with the field's name (rust-bert's `new` returns the model, so it panics with
+/// `Config::validate`'s message), not by a division by zero further in.
+#[test]
+fn constructors_refuse_configurations_validate_refuses() {
+    let mut config = BertConfig::from_file(fixture("bert/base/config.json"));
+    config.num_attention_heads = 0;
+    assert!(config.validate().is_err());
+    let panic = std::panic::catch_unwind(|| {
+        let vs = VarStore::new(Device::Cpu);
+        let _ = BertModel::<rust_bert::bert::BertEmbeddings>::new(vs.root(), &config);
+    })
+    .unwrap_err();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("num_attention_heads"), "{message}");
+
+    let mut config = Gpt2Config::from_file(fixture("gpt2/config.json"));
+    config.n_embd = 30; // not a multiple of the 4 heads
+    let panic = std::panic::catch_unwind(|| {
+        let vs = VarStore::new(Device::Cpu);
+        let _ = GPT2LMHeadModel::new(vs.root(), &config);
+    })
+    .unwrap_err();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("n_embd"), "{message}");
+}

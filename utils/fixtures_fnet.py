@@ -25,7 +25,9 @@ Pipelines: fnet/pipelines/classifier (3 labels, config_nli.json) and expected.js
 text-classification and zero-shot references computed from the HF model's logits as HF's
 pipelines compute them, on sentencepiece's own ids of tests/fixtures/tokenizers/spm/fnet.model
 (a SentencePiece BPE model, as google/fnet-base's): see gen_pipelines for why not through HF's
-tokenizer.
+tokenizer. Token classification (pipeline_tokens/fnet_ner), fill-mask (fnet/pipelines/fill_mask)
+and question answering (pipeline_qa/fnet) go through HF's own pipelines with HF's tokenizer, its
+model rebuilt as BPE (hf_tokenizer says why); gen_hf_pipelines.
 
 expected.safetensors (output_hidden_states=True): inputs `input_ids`, `token_type_ids` (and
 `attention_mask`, for the record only); outputs `hidden_states.<i>` (layers + 1),
@@ -229,6 +231,159 @@ def gen_pipelines():
     print(f"[fnet pipelines] {classification[:2]} / {zero_shot[0]}")
 
 
+def hf_tokenizer():
+    """HF's ALBERT tokenizer on spm/fnet.model with google/fnet-base's options (case and accents
+    kept), as HF converts FNet's tokenizer, with one repair: HF 5.24 turns this SentencePiece BPE
+    model into a Unigram model over the same pieces (its converter reads the scores, not the
+    model type), which segments many words differently from sentencepiece ("▁w as" for "▁was").
+    The model is replaced by a BPE model over the same vocabulary whose merges are every split
+    of every piece into two pieces, ranked by the piece's score: that is sentencepiece's BPE
+    rule (merge the adjacent pair whose union scores highest), and every text used below is
+    checked to give sentencepiece's own ids. Normaliser, pre-tokeniser, specials, offsets and
+    the [CLS] A [SEP] B [SEP] template stay HF's. FNet's forward takes no attention mask: the
+    tokenizer returns none, so HF's pipelines can call the model."""
+    import json
+    import shutil
+    import tempfile
+
+    import sentencepiece
+    from tokenizers import Tokenizer
+    from transformers import AlbertTokenizer
+
+    scratch = tempfile.mkdtemp()
+    shutil.copy(SPM, os.path.join(scratch, "spiece.model"))
+    tok = AlbertTokenizer.from_pretrained(scratch, do_lower_case=False, keep_accents=True, model_max_length=64)
+    tok.model_input_names = ["input_ids", "token_type_ids"]
+    sp = sentencepiece.SentencePieceProcessor(model_file=SPM)
+    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+    vocab = {p: i for i, p in enumerate(pieces)}
+    merges = []
+    for i in sorted(range(len(pieces)), key=lambda i: (-sp.get_score(i), i)):
+        if sp.is_control(i) or sp.is_unknown(i):
+            continue
+        p = pieces[i]
+        merges += [[p[:k], p[k:]] for k in range(1, len(p)) if p[:k] in vocab and p[k:] in vocab]
+    spec = json.loads(tok.backend_tokenizer.to_str())
+    assert spec["model"]["type"] == "Unigram", spec["model"]["type"]
+    spec["model"] = dict(type="BPE", dropout=None, unk_token=sp.id_to_piece(sp.unk_id()), continuing_subword_prefix=None,
+                         end_of_word_suffix=None, fuse_unk=True, byte_fallback=False, ignore_merges=False,
+                         vocab=vocab, merges=merges)
+    tok._tokenizer = Tokenizer.from_str(json.dumps(spec))
+    return tok
+
+
+def agrees(tok, sp, text, pair=None):
+    ours = [2] + sp.encode(text) + [3] + ((sp.encode(pair) + [3]) if pair is not None else [])
+    return tok(text, pair)["input_ids"] == ours
+
+
+FILL_MASK_TEXTS = [
+    "The movie was [MASK].",
+    "I love this [MASK], it was great!",
+    "The food was cold and the [MASK] was slow.",
+]
+
+
+def gen_hf_pipelines():
+    """Token classification, fill-mask and question answering through HF's own pipelines
+    (token-classification, fill-mask) and fixtures_pipeline_qa's transcription of HF's span
+    selection, on texts where HF's tokenizer gives sentencepiece's ids (see hf_tokenizer):
+      - pipeline_tokens/fnet_ner: FNetForTokenClassification, CoNLL labels, fixtures_pipeline_tokens
+        .references on its XLNET_TEXTS;
+      - fnet/pipelines/fill_mask + "fill_mask_texts" / "fill_mask" in fnet/pipelines/expected.json;
+      - pipeline_qa/fnet: FNetForQuestionAnswering, settings 64 / 16 / 40 / 12, XLNet's cases; each
+        window runs alone and unpadded (FNet has no mask).
+    Seeds 1500.. (nothing generated before depends on them)."""
+    import json
+
+    import sentencepiece
+    from transformers import pipeline
+
+    import fixtures_pipeline_qa as fpq
+    import fixtures_pipeline_tokens as fpt
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=SPM)
+    tok = hf_tokenizer()
+    size = dict(vocab_size=sp.get_piece_size(), max_position_embeddings=64)
+
+    # token classification
+    # Without the whitespace-run text: sentencepiece (and HF) collapse the runs, the Rust
+    # SentencePiece tokenizers do not (tests/tokenizers.rs pins the difference), as for XLNet.
+    texts = fpt.XLNET_TEXTS
+    assert all(agrees(tok, sp, t) for t in texts)
+    labels = fpt.NER_LABELS
+    cfg = tiny_config(**size, **fpt.labels_kw(labels))
+
+    def mix(model):  # fixtures_pipeline_tokens.label_mix, each text alone (no padding, no mask)
+        rows = []
+        for t in texts:
+            with torch.no_grad():
+                rows.append([labels[k] for k in model(**tok(t, return_tensors="pt")).logits[0].argmax(-1).tolist()])
+        merges = sum(b.startswith("I-") and a[2:] == b[2:] for row in rows for a, b in zip(row, row[1:]))
+        outside = sum(row.count("O") for row in rows)
+        return min(merges, 40) + min(outside, 40) + 5 * len({x for row in rows for x in row})
+
+    seed = max(range(1500, 1540), key=lambda s: (mix(fpt.build(FNetForTokenClassification, cfg, s)), -s))
+    model = fpt.build(FNetForTokenClassification, cfg, seed).eval()
+    target = os.path.join(fpt.OUT, "fnet_ner")
+    os.makedirs(target, exist_ok=True)
+    fpt.save_model(model, target)
+    fpt.references("fnet_ner", model, tok, labels, texts)
+    gf.WRITTEN.append(os.path.join(target, "expected.json"))
+    print(f"[fnet_ner] seed {seed}")
+
+    # fill-mask, added to the classification references
+    for text in FILL_MASK_TEXTS:
+        print(f"  [fnet fill-mask] {text!r}: {tok.convert_ids_to_tokens(tok(text)['input_ids'])}")
+    masked_lm = build(FNetForMaskedLM, tiny_config(**size), seed=1550)
+    folder = os.path.join(OUT, "pipelines")
+    gf.save_model(masked_lm, os.path.join(folder, "fill_mask"))
+    fill = pipeline("fill-mask", model=masked_lm, tokenizer=tok, device="cpu")
+    path = os.path.join(folder, "expected.json")
+    with open(path, encoding="utf-8") as f:
+        result = json.load(f)
+    result["fill_mask_texts"] = FILL_MASK_TEXTS
+    result["fill_mask"] = []
+    for text in FILL_MASK_TEXTS:
+        out = fill(text, top_k=3)
+        assert isinstance(out[0], dict), "one mask per text"
+        result["fill_mask"].append([{k: o[k] for k in ("token", "token_str", "score")} for o in out])
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(result, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    print(f"[fnet fill-mask] {result['fill_mask'][0][0]}")
+
+    # question answering
+    class NoMask(torch.nn.Module):
+        """The QA transcription passes an attention mask, which FNet's forward does not take."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask=None, token_type_ids=None):
+            return self.inner(input_ids=input_ids, token_type_ids=token_type_ids)
+
+    tok.model_input_names = ["input_ids", "token_type_ids", "attention_mask"]  # the transcription reads the mask
+    cases = fpq.XLNET_CASES  # the unicode context without whitespace runs, as for XLNet
+    assert all(agrees(tok, sp, c[1], c[2]) for c in cases)
+    settings = dict(max_seq_length=64, doc_stride=16, max_query_length=40, max_answer_length=12)
+    fpq.SETTINGS["fnet"] = settings
+    model = build(FNetForQuestionAnswering, tiny_config(**size), seed=1560)
+    with torch.no_grad():
+        model.qa_outputs.weight.normal_(0.0, 0.6, generator=torch.Generator().manual_seed(1561))
+    folder = os.path.join(fpq.OUT, "fnet")
+    gf.save_model(model, folder)
+    out = []
+    for case, question, context, top_k in cases:
+        windows, answers, hf4, _ = fpq.reference(NoMask(model), tok, question, context, top_k, settings, True)
+        out.append({"name": case, "question": question, "context": context, "top_k": top_k,
+                    "windows": windows, "answers": answers, "hf4_answers": hf4})
+        print(f"  [fnet qa] {case}: {len(windows)} window(s), best {answers[0]['answer']!r} {answers[0]['score']:.4f}")
+    assert any(len(c["windows"]) > 2 for c in out)
+    fpq.save_json(os.path.join(folder, "expected.json"), {"settings": settings, "cases": out})
+
+
 def main():
     import transformers
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
@@ -236,6 +391,7 @@ def main():
     gen_base(ids, mask, tt)
     gen_heads(ids, mask, tt)
     gen_pipelines()
+    gen_hf_pipelines()
     print("\n== notes ==")
     for n in gf.NOTES:
         print(" -", n)

@@ -7,9 +7,10 @@ Deterministic (fixed seeds, single-threaded torch). Reuses the helpers of genera
 (randomise, save_tensors, save_json, load_vocab).
 
 Reference: transformers 5.24.0 / torch 2.13.0, CPU, float32, eval(), no_grad, eager attention.
-The sentence-transformers package is not installed: its modules (Transformer -> Pooling ->
-Dense -> Normalize) are reproduced below in torch, line for line with sentence-transformers 3.x/5.x
-(`models.Pooling.forward`, `models.Dense.forward`, `models.Normalize.forward`).
+Expected embeddings come from sentence-transformers 6.3 itself (`SentenceTransformer(folder).encode`)
+and expected keywords from KeyBERT 0.9 itself (`KeyBERT.extract_keywords`), both pinned in
+utils/requirements.txt; a transcription of their maths in torch/numpy (st_encode, keybert_*) is kept
+as a cross-check that must agree with the libraries.
 
 What each fixture follows
 -------------------------
@@ -58,9 +59,12 @@ st/<name>/  sentence-transformers folders written here, in the layout
       sentence-transformers' order cls, max, mean: 96), Normalize.
     - electra_mean: ElectraModel (embedding_size 16 projected to hidden 32, hidden_act silu,
       layer_norm_eps 0.02) on vocab.txt, pooling mean, Normalize; added last, own seed.
+    - bert_mean_dense_gelu: BertModel, pooling mean, Dense 32->20 with bias and GELU, Normalize.
+    - roberta_cls_dense_silu: RobertaModel (tiny BPE), pooling cls, Dense 32->12 with bias and
+      SiLU, no Normalize.
 st/expected.safetensors
-    `<name>.embeddings` [len(ST_SENTENCES), dim]: the sentence-transformers pipeline on ST_SENTENCES
-    in one padded batch (HF tokenizer: padding=True, truncation=True, max_length=max_seq_length).
+    `<name>.embeddings` [len(ST_SENTENCES), dim]: SentenceTransformer(folder).encode(ST_SENTENCES) in
+    one padded batch (its tokenizer: padding=True, truncation=True, max_length=max_seq_length).
     `bert_cls_dense.attentions.<i>.<layer>` [heads, len, len]: the attention probabilities of
     sentence i run alone (unpadded), for i in ATTENTION_SENTENCES.
     `distilbert_max_sqrt.weighted_last.embeddings` [len(ST_SENTENCES), 96]: the distilbert_max_sqrt
@@ -78,14 +82,14 @@ minilm/expected.safetensors, minilm/sentences.json
     1e-7).
 
 keywords/expected.json
-    KeyBERT's three scorers (keybert/_mmr.py, keybert/_maxsum.py, and KeyBERT.extract_keywords'
-    cosine ranking), on candidates made as the Rust pipeline (rust-bert's rules) makes them: words
+    KeyBERT.extract_keywords (cosine ranking, MMR, MaxSum; its 4-decimal rounding shadowed, see
+    keybert_model), on candidates made as the Rust pipeline (rust-bert's rules) makes them: words
     matched by (?u)\\b\\w+\\b, n-grams of consecutive words, lower-cased (MiniLM lower-cases),
     skipped when the n-gram contains one of FORBIDDEN_NGRAM_CHARS, when it is a stop word, or (n > 1)
     when one of its words is a stop word; stop words read from the Rust source
     src/pipelines/keywords_extraction/stopwords.rs. Candidates keep their first-appearance order.
-    Embeddings: MiniLM as above (document truncated to 256 tokens). Scores are the candidates'
-    cosine similarity to the document (not rounded, unlike KeyBERT's 4 decimals). MaxSum considers
+    Embeddings: MiniLM through sentence-transformers (document truncated to 256 tokens). Scores
+    are the candidates' cosine similarity to the document, sorted as rust-bert sorts them. MaxSum considers
     the 2 * num_keywords most similar candidates (rust-bert's default `max_sum_candidates`).
     Entries: {"paragraphs": [...], "runs": [{"scorer", "ngram_range", "num_keywords", "diversity",
     "keywords": [[[text, score, [[begin, end], ...]], ...] per paragraph]}]}; offsets are byte
@@ -610,7 +614,18 @@ ACTIVATIONS = {
     "torch.nn.modules.activation.Tanh": torch.tanh,
     "torch.nn.modules.linear.Identity": lambda x: x,
     "torch.nn.modules.activation.ReLU": torch.relu,
+    "torch.nn.modules.activation.GELU": torch.nn.functional.gelu,
+    "torch.nn.modules.activation.SiLU": torch.nn.functional.silu,
 }
+
+
+def st_library(folder, sentences):
+    """sentence-transformers' own `SentenceTransformer(folder).encode`, all sentences in one
+    padded batch (batch_size = their number), eager attention as the transcription runs."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(folder, device="cpu", model_kwargs={"attn_implementation": "eager"})
+    return model.encode(sentences, batch_size=max(1, len(sentences)), convert_to_tensor=True)
 
 
 def st_encode(folder, model, tokenizer, sentences, pooling_override=None):
@@ -726,6 +741,10 @@ def gen_sentence_transformers():
          True, 24, 604),
         ("electra_mean", ElectraModel, electra_config(wp), bert_tokenizer(), vocab_txt,
          ["pooling_mode_mean_tokens"], None, True, 24, 605),
+        ("bert_mean_dense_gelu", BertModel, bert_config(wp), bert_tokenizer(), vocab_txt,
+         ["pooling_mode_mean_tokens"], (32, 20, True, "torch.nn.modules.activation.GELU"), True, 24, 606),
+        ("roberta_cls_dense_silu", RobertaModel, roberta_config(bpe), roberta_tokenizer(), bpe_files,
+         ["pooling_mode_cls_token"], (32, 12, True, "torch.nn.modules.activation.SiLU"), False, 24, 607),
     ]
     expected = {}
     with torch.no_grad():
@@ -735,8 +754,10 @@ def gen_sentence_transformers():
             model = build(cls, config, seed)
             write_st_folder(folder, model, tokenizer, files, pooling, dense, normalize, max_len,
                             seed + 50)
-            embeddings = st_encode(folder, model, tokenizer, ST_SENTENCES)
+            embeddings = st_library(folder, ST_SENTENCES)
             expected[f"{name}.embeddings"] = embeddings
+            # the transcription below agrees with the library (a check of the folder's layout)
+            assert (st_encode(folder, model, tokenizer, ST_SENTENCES) - embeddings).abs().max() < 1e-5, name
             # batch == one by one
             for i, sentence in enumerate(ST_SENTENCES):
                 single = st_encode(folder, model, tokenizer, [sentence])
@@ -744,7 +765,15 @@ def gen_sentence_transformers():
             if name == "distilbert_max_sqrt":
                 # The same folder with WEIGHTED_LAST_POOLING as 1_Pooling/config.json (the test
                 # writes that file into a copy of the folder).
-                alt = st_encode(folder, model, tokenizer, ST_SENTENCES, WEIGHTED_LAST_POOLING)
+                import tempfile
+
+                alt_folder = os.path.join(tempfile.mkdtemp(), name)
+                shutil.copytree(folder, alt_folder)
+                with open(os.path.join(alt_folder, "1_Pooling", "config.json"), "w") as f:
+                    json.dump(WEIGHTED_LAST_POOLING, f)
+                alt = st_library(alt_folder, ST_SENTENCES)
+                check = st_encode(folder, model, tokenizer, ST_SENTENCES, WEIGHTED_LAST_POOLING)
+                assert (alt - check).abs().max() < 1e-5
                 expected[f"{name}.weighted_last.embeddings"] = alt
             if name == "bert_cls_dense":
                 for i in ATTENTION_SENTENCES:
@@ -783,7 +812,11 @@ class MiniLM:
 
 
 def gen_minilm(minilm):
-    embeddings = minilm.encode(MINILM_SENTENCES)
+    from sentence_transformers import SentenceTransformer
+
+    library = SentenceTransformer(MINILM, device="cpu", model_kwargs={"attn_implementation": "eager"})
+    embeddings = library.encode(MINILM_SENTENCES, batch_size=32, convert_to_tensor=True)
+    assert (minilm.encode(MINILM_SENTENCES) - embeddings).abs().max() < 1e-5
     gf.save_tensors(os.path.join(OUT, "minilm", "expected.safetensors"), {"embeddings": embeddings})
     gf.save_json(os.path.join(OUT, "minilm", "sentences.json"), MINILM_SENTENCES)
     print(f"[minilm] {len(MINILM_SENTENCES)} sentences -> {tuple(embeddings.shape)}")
@@ -857,23 +890,64 @@ def keybert_max_sum(doc, words, top_n, nr_candidates):
     return sorted(scored, key=lambda x: -x[1])
 
 
+def keybert_model():
+    """KeyBERT itself on all-MiniLM-L6-v2 (sentence-transformers' model object). KeyBERT rounds
+    every score to 4 decimals with the builtin `round`; the name is shadowed in its three modules
+    so the expected scores keep full precision (the choice of keywords does not depend on it)."""
+    import keybert._maxsum
+    import keybert._mmr
+    import keybert._model
+    from keybert import KeyBERT
+    from sentence_transformers import SentenceTransformer
+
+    for module in (keybert._maxsum, keybert._mmr, keybert._model):
+        module.round = lambda value, ndigits=None: value
+    model = SentenceTransformer(MINILM, device="cpu", model_kwargs={"attn_implementation": "eager"})
+    return KeyBERT(model=model)
+
+
 def gen_keywords(minilm):
+    """Expected keywords from KeyBERT 0.9's `extract_keywords`, given the Rust pipeline's
+    candidates (rust-bert's rules, `candidates`) through a CountVectorizer whose vocabulary is
+    those candidates and whose tokens are the same words (token_pattern \\b\\w+\\b; KeyBERT's
+    default drops one-letter words). Every candidate is checked to be found in its paragraph, so
+    KeyBERT scores exactly the Rust pipeline's candidates. KeyBERT returns MMR keywords in
+    selection order and MaxSum's in combination order; rust-bert sorts by score, so the expected
+    lists are sorted by score. The numpy transcription below (keybert_cosine / _mmr / _max_sum)
+    must agree with the library: a check of both."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
     stopwords = read_stopwords()
+    kw = keybert_model()
     docs = minilm.encode(PARAGRAPHS).numpy().astype(np.float64)
     runs = []
     for run in KEYWORD_RUNS:
         per_doc = []
         for d, text in enumerate(PARAGRAPHS):
             cands = candidates(text, run["ngram_range"], stopwords)
-            emb = minilm.encode([c for c, _ in cands]).numpy().astype(np.float64)
+            names = [c for c, _ in cands]
             top_n = min(run["num_keywords"], len(cands))
+            vectorizer = CountVectorizer(ngram_range=tuple(run["ngram_range"]), vocabulary=names,
+                                         token_pattern=r"(?u)\b\w+\b")
+            found = vectorizer.fit([text]).transform([text])[0].nonzero()[1]
+            assert len(found) == len(names), [names[i] for i in set(range(len(names))) - set(found)]
+            picked = kw.extract_keywords(
+                text, vectorizer=vectorizer, top_n=top_n,
+                use_mmr=run["scorer"] == "MaximalMarginRelevance", diversity=run.get("diversity") or 0.5,
+                use_maxsum=run["scorer"] == "MaxSum", nr_candidates=min(2 * top_n, len(cands)))
+            picked = sorted(((w, float(score)) for w, score in picked), key=lambda x: -x[1])
+            # the transcription agrees
+            emb = minilm.encode(names).numpy().astype(np.float64)
             if run["scorer"] == "CosineSimilarity":
-                picked = keybert_cosine(docs[d], emb, top_n)
+                check = keybert_cosine(docs[d], emb, top_n)
             elif run["scorer"] == "MaximalMarginRelevance":
-                picked = keybert_mmr(docs[d], emb, top_n, run["diversity"])
+                check = keybert_mmr(docs[d], emb, top_n, run["diversity"])
             else:
-                picked = keybert_max_sum(docs[d], emb, top_n, min(2 * top_n, len(cands)))
-            per_doc.append([[cands[i][0], score, cands[i][1]] for i, score in picked])
+                check = keybert_max_sum(docs[d], emb, top_n, min(2 * top_n, len(cands)))
+            assert [w for w, _ in picked] == [names[i] for i, _ in check], (picked, check)
+            assert all(abs(a[1] - b[1]) < 1e-5 for a, b in zip(picked, check))
+            offsets = dict(cands)
+            per_doc.append([[w, score, offsets[w]] for w, score in picked])
         runs.append(dict(run, ngram_range=list(run["ngram_range"]), keywords=per_doc))
         print(f"[keywords] {run['scorer']} {run['ngram_range']}: "
               + " | ".join(", ".join(k[0] for k in doc) for doc in per_doc))

@@ -21,3 +21,6 @@ for mode in "" real pipelines; do
 done
 echo "== utils/fixtures_cross_encoder.py"
 .venv/bin/python utils/fixtures_cross_encoder.py
+# ProphetNet (after fixtures_tokenizers: its tokenizer reference reads tokenizers/corpus.txt).
+echo "== utils/fixtures_prophetnet.py"
+.venv/bin/python utils/fixtures_prophetnet.py

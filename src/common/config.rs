@@ -43,6 +43,50 @@ where
     fn validate(&self) -> Result<(), RustBertError> {
         Ok(())
     }
+
+    /// The standard deviation HF draws this architecture's weight matrices and embedding
+    /// tables from (`initializer_range`; 0.02 where the configuration has none).
+    fn initializer_std(&self) -> f64 {
+        0.02
+    }
+}
+
+/// What every public model constructor does first: refuses a configuration no model can be
+/// built from, with [`Config::validate`]'s message (instead of a division by zero or a failed
+/// `view` further in), and returns the [`init_std`](crate::common::layers::linear::init_std)
+/// guard that draws the new weights as HF does for this configuration.
+///
+/// # Errors
+/// [`Config::validate`]'s.
+pub fn building<C: Config>(
+    config: &C,
+) -> Result<crate::common::layers::linear::InitStd, RustBertError> {
+    config.validate()?;
+    Ok(crate::common::layers::linear::init_std(
+        config.initializer_std(),
+    ))
+}
+
+/// The [`init_std`](crate::common::layers::linear::init_std) guard of `config` without judging
+/// it: for the models (ALBERT, DistilBERT) whose constructors accept any configuration and
+/// report a bad one as an error of the first forward pass instead of panicking.
+pub fn init_std_of<C: Config>(config: &C) -> crate::common::layers::linear::InitStd {
+    crate::common::layers::linear::init_std(config.initializer_std())
+}
+
+/// [`building`] for the constructors that keep rust-bert's signature (they return the model
+/// itself): a configuration [`Config::validate`] refuses panics here with its message.
+///
+/// # Panics
+/// When [`Config::validate`] refuses the configuration. Call `config.validate()` first (or
+/// load it with [`Config::try_from_file`], which does) to get the error instead.
+// rust-bert's constructors return the model; the fallible path is `validate` (see above).
+#[allow(clippy::panic)]
+pub fn building_or_panic<C: Config>(config: &C) -> crate::common::layers::linear::InitStd {
+    match building(config) {
+        Ok(guard) => guard,
+        Err(error) => panic!("{error}"),
+    }
 }
 
 /// `config` after [`Config::validate`], its error naming `path`.

@@ -3,6 +3,7 @@ pub mod activations;
 pub mod config;
 pub mod error;
 pub(crate) mod few_rows;
+pub mod gguf;
 pub mod kind;
 pub mod language;
 pub mod layers;

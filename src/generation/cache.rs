@@ -19,6 +19,9 @@ pub enum Cache {
     BARTCache(Option<DecoderCache>),
     /// T5: per decoder layer, the self-attention and cross-attention states.
     T5Cache(Option<DecoderCache>),
+    /// ProphetNet: per decoder layer, the main stream's self-attention state and the
+    /// cross-attention state.
+    ProphetNetCache(Option<DecoderCache>),
     /// XLNet: per layer, the memory of the hidden states entering it
     /// (`[length, batch, d_model]`).
     XLNetCache(Option<Vec<Option<MemoryState>>>),
@@ -37,6 +40,7 @@ impl Cache {
         match self {
             Cache::GPT2Cache(layers) => layers.is_none(),
             Cache::BARTCache(layers) | Cache::T5Cache(layers) => layers.is_none(),
+            Cache::ProphetNetCache(layers) => layers.is_none(),
             Cache::XLNetCache(layers) => layers.is_none(),
             Cache::GPTNeoCache(layers) => layers.is_none(),
             Cache::GPTJCache(layers) => layers.is_none(),
@@ -50,6 +54,7 @@ impl Cache {
             Cache::GPT2Cache(_) => "Cache::GPT2Cache",
             Cache::BARTCache(_) => "Cache::BARTCache",
             Cache::T5Cache(_) => "Cache::T5Cache",
+            Cache::ProphetNetCache(_) => "Cache::ProphetNetCache",
             Cache::XLNetCache(_) => "Cache::XLNetCache",
             Cache::GPTNeoCache(_) => "Cache::GPTNeoCache",
             Cache::GPTJCache(_) => "Cache::GPTJCache",
@@ -63,7 +68,9 @@ impl Cache {
     /// beams of the same input (what beam search does) copying them would change nothing.
     pub fn reorder_beams(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
         match self {
-            Cache::BARTCache(Some(layers)) | Cache::T5Cache(Some(layers)) => {
+            Cache::BARTCache(Some(layers))
+            | Cache::T5Cache(Some(layers))
+            | Cache::ProphetNetCache(Some(layers)) => {
                 for (self_attention, _) in layers.iter_mut() {
                     if let Some(state) = self_attention {
                         state.reorder_cache(rows)?;
@@ -85,7 +92,9 @@ impl Cache {
                     *layer = layer.f_index_select(1, rows)?;
                 }
             }
-            Cache::BARTCache(Some(layers)) | Cache::T5Cache(Some(layers)) => {
+            Cache::BARTCache(Some(layers))
+            | Cache::T5Cache(Some(layers))
+            | Cache::ProphetNetCache(Some(layers)) => {
                 for (self_attention, cross_attention) in layers.iter_mut() {
                     for state in [self_attention, cross_attention].into_iter().flatten() {
                         state.reorder_cache(rows)?;
@@ -110,6 +119,7 @@ impl Cache {
             Cache::GPT2Cache(None)
             | Cache::BARTCache(None)
             | Cache::T5Cache(None)
+            | Cache::ProphetNetCache(None)
             | Cache::XLNetCache(None)
             | Cache::GPTNeoCache(None)
             | Cache::GPTJCache(None)

@@ -163,9 +163,12 @@ pub(crate) mod private_generation_utils {
                     if encoder_decoder {
                         let last = row.last().copied();
                         row.truncate(max_len);
-                        // Keep the closing special token, as tokenizers' truncation does.
+                        // Keep the closing special token, as tokenizers' truncation does
+                        // (ProphetNet's is its separator: it declares no end token).
                         if let (Some(last), Some(end)) = (last, row.last_mut()) {
-                            if tokenizer.get_eos_id() == Some(last) {
+                            if tokenizer.get_eos_id().or_else(|| tokenizer.get_sep_id())
+                                == Some(last)
+                            {
                                 *end = last;
                             }
                         }

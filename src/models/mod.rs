@@ -15,6 +15,7 @@ pub mod marian;
 pub mod mobilebert;
 pub mod mpnet;
 pub mod openai_gpt;
+pub mod prophetnet;
 pub mod roberta;
 pub mod t5;
 pub mod xlm_roberta;

@@ -61,6 +61,8 @@ pub enum ConfigOption {
     GPTNeo(crate::gpt_neo::GptNeoConfig),
     /// GPT-J configuration.
     GPTJ(crate::gpt_j::GptJConfig),
+    /// ProphetNet configuration.
+    ProphetNet(crate::prophetnet::ProphetNetConfig),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -115,10 +117,12 @@ impl ConfigOption {
                 ConfigOption::GPTNeo(crate::gpt_neo::GptNeoConfig::try_from_file(path)?)
             }
             ModelType::GPTJ => ConfigOption::GPTJ(crate::gpt_j::GptJConfig::try_from_file(path)?),
+            ModelType::ProphetNet => {
+                ConfigOption::ProphetNet(crate::prophetnet::ProphetNetConfig::try_from_file(path)?)
+            }
             // The other architectures get their configuration types with their models.
             ModelType::LongT5
             | ModelType::Reformer
-            | ModelType::ProphetNet
             | ModelType::Pegasus
             | ModelType::MBart
             | ModelType::M2M100
@@ -148,6 +152,7 @@ impl ConfigOption {
             Self::MPNet(_) => "an MPNet configuration",
             Self::GPTNeo(_) => "a GPT-Neo configuration",
             Self::GPTJ(_) => "a GPT-J configuration",
+            Self::ProphetNet(_) => "a ProphetNet configuration",
         }
     }
 
@@ -175,6 +180,7 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
+            Self::ProphetNet(config) => config.id2label.as_ref(),
             Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) | Self::GPTNeo(_) | Self::GPTJ(_) => {
                 None
             }
@@ -220,6 +226,7 @@ impl ConfigOption {
             Self::MPNet(config) => Some(config.max_position_embeddings - 2),
             Self::GPTNeo(config) => Some(config.max_position_embeddings),
             Self::GPTJ(config) => Some(config.n_positions),
+            Self::ProphetNet(config) => Some(config.max_position_embeddings),
         }
     }
 
@@ -242,6 +249,7 @@ impl ConfigOption {
             Self::MPNet(config) => config.vocab_size,
             Self::GPTNeo(config) => config.vocab_size,
             Self::GPTJ(config) => config.vocab_size,
+            Self::ProphetNet(config) => config.vocab_size,
         }
     }
 
@@ -250,6 +258,7 @@ impl ConfigOption {
         match self {
             Self::Bart(config) | Self::Marian(config) => config.decoder_start_token_id,
             Self::T5(config) => config.decoder_start_token_id.or(config.pad_token_id),
+            Self::ProphetNet(config) => config.decoder_start_token_id,
             _ => None,
         }
     }
@@ -263,6 +272,7 @@ impl ConfigOption {
             Self::XLNet(config) => config.forced_bos_token_id,
             Self::GPTNeo(config) => config.forced_bos_token_id,
             Self::GPTJ(config) => config.forced_bos_token_id,
+            Self::ProphetNet(config) => config.forced_bos_token_id,
             _ => None,
         }
     }
@@ -276,6 +286,7 @@ impl ConfigOption {
             Self::XLNet(config) => config.forced_eos_token_id,
             Self::GPTNeo(config) => config.forced_eos_token_id,
             Self::GPTJ(config) => config.forced_eos_token_id,
+            Self::ProphetNet(config) => config.forced_eos_token_id,
             _ => None,
         }
     }

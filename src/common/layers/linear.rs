@@ -1,9 +1,11 @@
 //! Linear layers named as HF names them (`weight`, `bias`).
 //!
 //! A linear layer built directly (`BertModel::new(vs.root(), &config)`, as rust-bert's users
-//! do) starts as HF initialises it: weights drawn from `normal(0, 0.02)` (HF's
-//! `initializer_range` default), biases zero, so a model used or fine-tuned before (or without)
-//! loading computes on HF's initial distribution, never on uninitialised memory. The crate's
+//! do) starts as HF initialises it: weights drawn from `normal(0, std)` with the configuration's
+//! `initializer_range` (BART's `init_std`; T5 scales each layer by `initializer_factor` as HF
+//! does), biases zero, so a model used or fine-tuned before (or without) loading computes on
+//! HF's initial distribution, never on uninitialised memory. The model constructors set the
+//! standard deviation with [`init_std`] (0.02, HF's default, outside any). The crate's
 //! own loaders (pipelines, generators) build their models inside [`defer_init`]: there
 //! every variable is overwritten by the weight file right after (a tensor the file lacks is a
 //! load error, so none is ever used unloaded), and initialising first would cost a pass over
@@ -19,6 +21,26 @@ use tch::Tensor;
 thread_local! {
     /// Set while [`defer_init`] runs on this thread.
     static DEFERRED: Cell<bool> = const { Cell::new(false) };
+    /// The standard deviation of new weight matrices and embedding tables on this thread.
+    static STD: Cell<f64> = const { Cell::new(0.02) };
+}
+
+/// While alive, weight matrices and embedding tables built on this thread are drawn from
+/// `normal(0, std)` (see [`init_std`]); dropping it restores the previous value, so guards nest
+/// (T5 sets one per kind of layer inside the model's own).
+#[must_use = "the standard deviation applies only while the guard is alive"]
+pub struct InitStd(f64);
+
+/// Draws the weights of the layers built on this thread from `normal(0, std)` until the guard
+/// is dropped: the model constructors call it with their configuration's `initializer_range`.
+pub fn init_std(std: f64) -> InitStd {
+    InitStd(STD.with(|s| s.replace(std)))
+}
+
+impl Drop for InitStd {
+    fn drop(&mut self) {
+        STD.with(|s| s.set(self.0));
+    }
 }
 
 /// While alive, linear layers built on this thread leave their weights as allocated instead of
@@ -42,8 +64,8 @@ impl Drop for DeferredInit {
 }
 
 /// A trainable variable `name` of shape `dims` for a linear layer: HF's initial values (a
-/// matrix from `normal(0, 0.02)`, a vector zero), or, inside [`defer_init`], memory
-/// left as allocated until the weights are loaded into it.
+/// matrix from `normal(0, std)` of [`init_std`], a vector zero), or, inside [`defer_init`],
+/// memory left as allocated until the weights are loaded into it.
 pub fn uninitialized(p: &nn::Path, name: &str, dims: &[i64]) -> Tensor {
     if DEFERRED.with(Cell::get) {
         return p.add(name, Tensor::empty(dims, (p.kind(), p.device())), true);
@@ -51,7 +73,7 @@ pub fn uninitialized(p: &nn::Path, name: &str, dims: &[i64]) -> Tensor {
     let init = if dims.len() >= 2 {
         Init::Randn {
             mean: 0.0,
-            stdev: 0.02,
+            stdev: STD.with(Cell::get),
         }
     } else {
         Init::Const(0.0)
@@ -87,15 +109,15 @@ pub fn project_linear(layer: &nn::Linear, x: &Tensor) -> Tensor {
 }
 
 /// Embedding-table configuration initialised as [`uninitialized`] does a matrix: HF's
-/// `normal(0, 0.02)`, or zeros inside [`defer_init`] (cheap, and overwritten by the
-/// weights loaded right after).
+/// `normal(0, std)` of [`init_std`], or zeros inside [`defer_init`] (cheap, and overwritten by
+/// the weights loaded right after).
 pub fn embedding_config() -> nn::EmbeddingConfig {
     let ws_init = if DEFERRED.with(Cell::get) {
         Init::Const(0.0)
     } else {
         Init::Randn {
             mean: 0.0,
-            stdev: 0.02,
+            stdev: STD.with(Cell::get),
         }
     };
     nn::EmbeddingConfig {

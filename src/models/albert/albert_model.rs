@@ -195,6 +195,10 @@ pub struct AlbertConfig {
 }
 
 impl Config for AlbertConfig {
+    fn initializer_std(&self) -> f64 {
+        f64::from(self.initializer_range)
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         crate::common::config::ConfigChecks::new("ALBERT")
             .positive("vocab_size", self.vocab_size)
@@ -336,6 +340,7 @@ pub type AlbertForSentenceEmbeddings = AlbertModel;
 impl AlbertModel {
     /// Builds the model with its pooler under `p` (variables `embeddings`, `encoder`, `pooler`).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &AlbertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         Self::new_with_optional_pooler(p, config, true)
     }
 
@@ -446,6 +451,7 @@ impl AlbertMLMHead {
         config: &AlbertConfig,
         word_embeddings: &Tensor,
     ) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         let layer_norm_config = nn::LayerNormConfig {
             eps: config.layer_norm_eps(),
@@ -508,6 +514,7 @@ pub struct AlbertForMaskedLM {
 impl AlbertForMaskedLM {
     /// Builds the model under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &AlbertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         let albert = AlbertModel::new_with_optional_pooler(p / "albert", config, false);
         let predictions = AlbertMLMHead::new(
@@ -585,6 +592,7 @@ impl AlbertForSequenceClassification {
         p: P,
         config: &AlbertConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -648,6 +656,7 @@ pub struct AlbertForMultipleChoice {
 impl AlbertForMultipleChoice {
     /// Builds the model under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &AlbertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         Self {
             albert: AlbertModel::new(p / "albert", config),
@@ -716,6 +725,7 @@ impl AlbertForTokenClassification {
         p: P,
         config: &AlbertConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -790,6 +800,7 @@ pub struct AlbertForQuestionAnswering {
 impl AlbertForQuestionAnswering {
     /// Builds the model under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &AlbertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         Self {
             albert: AlbertModel::new_with_optional_pooler(p / "albert", config, false),

@@ -21,6 +21,7 @@ impl AlbertLayer {
     /// Builds the layer under `p` (HF names `attention.{query,key,value,dense,LayerNorm}`,
     /// `ffn`, `ffn_output`, `full_layer_layer_norm`).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &AlbertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         let attention = p / "attention";
         let layer_norm_config = nn::LayerNormConfig {
@@ -133,6 +134,7 @@ pub struct AlbertTransformer {
 impl AlbertTransformer {
     /// Builds the encoder under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &AlbertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         let invalid = config.check_encoder();
         let groups = if invalid.is_none() {

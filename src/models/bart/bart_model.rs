@@ -285,6 +285,10 @@ impl Default for BartConfig {
 }
 
 impl Config for BartConfig {
+    fn initializer_std(&self) -> f64 {
+        self.init_std
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         crate::common::config::ConfigChecks::new("BART")
             .positive("vocab_size", self.vocab_size)
@@ -779,7 +783,12 @@ pub struct BartForConditionalGeneration {
 
 impl BartForConditionalGeneration {
     /// Builds the model under `p` (variables `model.*` and `final_logits_bias`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BartConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self::from_base(p, BartModel::new(p / "model", config), config)
     }
@@ -884,6 +893,7 @@ impl BartClassificationHead {
         p: P,
         config: &BartConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             dense: linear(p / "dense", config.d_model, config.d_model),
@@ -924,6 +934,7 @@ impl BartForSequenceClassification {
         p: P,
         config: &BartConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             base_model: BartModel::new(p / "model", config),

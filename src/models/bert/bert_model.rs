@@ -171,6 +171,10 @@ pub struct BertConfig {
 }
 
 impl Config for BertConfig {
+    fn initializer_std(&self) -> f64 {
+        f64::from(self.initializer_range)
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         crate::common::config::ConfigChecks::new("BERT")
             .positive("vocab_size", self.vocab_size)
@@ -269,16 +273,26 @@ pub type BertForSentenceEmbeddings = BertModel<BertEmbeddings>;
 
 impl<T: BertEmbedding> BertModel<T> {
     /// Builds the model with a pooler under `p` (variables `embeddings`, `encoder`, `pooler`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         Self::new_with_optional_pooler(p, config, true)
     }
 
     /// Builds the model, with or without the pooler.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new_with_optional_pooler<'p, P: Borrow<nn::Path<'p>>>(
         p: P,
         config: &BertConfig,
         add_pooling_layer: bool,
     ) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             embeddings: T::new(p / "embeddings", config),
@@ -375,7 +389,12 @@ pub struct BertPredictionHeadTransform {
 
 impl BertPredictionHeadTransform {
     /// Builds the transform under `p` (variables `dense`, `LayerNorm`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let layer_norm_config = nn::LayerNormConfig {
             eps: config.layer_norm_eps(),
@@ -412,11 +431,16 @@ pub struct BertLMPredictionHead {
 impl BertLMPredictionHead {
     /// Builds the head under `p` (`cls.predictions` in HF checkpoints); `word_embeddings` is
     /// shared with the decoder when weights are tied.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(
         p: P,
         config: &BertConfig,
         word_embeddings: &Tensor,
     ) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         // Tied (HF's default): the word embeddings and `bias` (HF ties `decoder.bias` to it).
         // Untied: HF 5.x ties nothing and reads `decoder.weight` and `decoder.bias`; the
@@ -466,7 +490,12 @@ pub struct BertForMaskedLM {
 
 impl BertForMaskedLM {
     /// Builds the model under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let bert: BertModel<BertEmbeddings> =
             BertModel::new_with_optional_pooler(p / "bert", config, false);
@@ -549,6 +578,7 @@ impl BertForSequenceClassification {
         p: P,
         config: &BertConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -626,7 +656,12 @@ pub type BertForMultipleChoice = BertLikeForMultipleChoice<BertEmbeddings>;
 
 impl<E: BertEmbedding> BertLikeForMultipleChoice<E> {
     /// Builds the model under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             base: BertModel::new(p / E::BASE_MODEL_PREFIX, config),
@@ -733,6 +768,7 @@ impl<E: BertEmbedding> BertLikeForTokenClassification<E> {
         p: P,
         config: &BertConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -812,7 +848,12 @@ pub type BertForQuestionAnswering = BertLikeForQuestionAnswering<BertEmbeddings>
 
 impl<E: BertEmbedding> BertLikeForQuestionAnswering<E> {
     /// Builds the model under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             base: BertModel::new_with_optional_pooler(p / E::BASE_MODEL_PREFIX, config, false),

@@ -71,7 +71,12 @@ pub struct BertLayer {
 impl BertLayer {
     /// Builds the layer under `p` (HF names `attention`, `crossattention`, `intermediate`,
     /// `output`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             attention: BertAttention::new(p / "attention", config),
@@ -154,7 +159,12 @@ pub struct BertEncoder {
 
 impl BertEncoder {
     /// Builds `num_hidden_layers` layers under `p / "layer"`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow() / "layer";
         Self {
             layers: (0..config.num_hidden_layers)
@@ -200,7 +210,12 @@ pub struct BertPooler {
 
 impl BertPooler {
     /// Builds the pooler under `p` (variable `dense`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         Self {
             dense: crate::common::layers::linear(
                 p.borrow() / "dense",

@@ -293,6 +293,10 @@ pub struct DebertaConfig {
 }
 
 impl Config for DebertaConfig {
+    fn initializer_std(&self) -> f64 {
+        self.initializer_range
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         self.check()
     }
@@ -518,6 +522,7 @@ impl DebertaModel {
         p: P,
         config: &DebertaConfig,
     ) -> Result<DebertaModel, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.check()?;
         let p = p.borrow();
         let encoder = p / "encoder";
@@ -663,6 +668,7 @@ impl DebertaLMPredictionHead {
         p: P,
         config: &DebertaConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let legacy = config.legacy.unwrap_or(true);
         let (root, transform, width) = if legacy {

@@ -25,7 +25,12 @@ pub struct DebertaEmbeddings {
 
 impl DebertaEmbeddings {
     /// Builds the embeddings under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DebertaConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let width = config.embedding_size();
         let table =

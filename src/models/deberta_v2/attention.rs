@@ -75,7 +75,12 @@ pub struct DebertaV2DisentangledSelfAttention {
 
 impl DebertaV2DisentangledSelfAttention {
     /// Builds the attention under `p` (`attention.self` in HF checkpoints).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DebertaV2Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let hidden = config.hidden_size;
         let heads = config.num_attention_heads;
@@ -142,13 +147,20 @@ impl DisentangledSelfAttention for DebertaV2DisentangledSelfAttention {
             if self.p2c {
                 if let Some(projection) = self.position_projection(true) {
                     let p2c = positions.p2c_scores(&key, &project(projection, &table));
+                    // In place: the gathered scores are this layer's own tensors.
                     score = Some(match score {
-                        Some(c2p) => c2p + p2c,
+                        Some(mut c2p) => {
+                            c2p += p2c;
+                            c2p
+                        }
                         None => p2c,
                     });
                 }
             }
-            score.map(|s| s / scale)
+            score.map(|mut s| {
+                s /= scale;
+                s
+            })
         });
         attend(
             &query,
@@ -182,7 +194,12 @@ pub struct ConvLayer {
 
 impl ConvLayer {
     /// Builds the layer under `p` (`encoder.conv`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DebertaV2Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let hidden = config.hidden_size;
         let kernel = config.conv_kernel_size.unwrap_or(3);

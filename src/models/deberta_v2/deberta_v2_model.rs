@@ -275,6 +275,10 @@ pub struct DebertaV2Config {
 }
 
 impl Config for DebertaV2Config {
+    fn initializer_std(&self) -> f64 {
+        self.initializer_range
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         self.check()
     }
@@ -459,6 +463,7 @@ impl DebertaV2Model {
         p: P,
         config: &DebertaV2Config,
     ) -> Result<DebertaV2Model, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.check()?;
         let p = p.borrow();
         let base = config.base_config();

@@ -194,6 +194,10 @@ pub struct DistilBertConfig {
 }
 
 impl Config for DistilBertConfig {
+    fn initializer_std(&self) -> f64 {
+        f64::from(self.initializer_range)
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         crate::common::config::ConfigChecks::new("DistilBERT")
             .positive("vocab_size", self.vocab_size)
@@ -289,6 +293,7 @@ pub type DistilBertForSentenceEmbeddings = DistilBertModel;
 impl DistilBertModel {
     /// Builds the model under `p / "distilbert"`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DistilBertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow() / "distilbert";
         Self {
             embeddings: DistilBertEmbedding::new(&p / "embeddings", config),
@@ -372,6 +377,7 @@ impl DistilBertModelMaskedLM {
     /// Builds the model under `p` (variables `distilbert`, `vocab_transform`,
     /// `vocab_layer_norm`, `vocab_projector`).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DistilBertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         let distil_bert_model = DistilBertModel::new(p, config);
         let projector = p / "vocab_projector";
@@ -485,6 +491,7 @@ impl DistilBertModelClassifier {
         p: P,
         config: &DistilBertConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -523,6 +530,7 @@ pub struct DistilBertForMultipleChoice {
 impl DistilBertForMultipleChoice {
     /// Builds the model under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DistilBertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         Self {
             distil_bert_model: DistilBertModel::new(p, config),
@@ -598,6 +606,7 @@ pub struct DistilBertForQuestionAnswering {
 impl DistilBertForQuestionAnswering {
     /// Builds the model under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DistilBertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         Self {
             distil_bert_model: DistilBertModel::new(p, config),
@@ -654,6 +663,7 @@ impl DistilBertForTokenClassification {
         p: P,
         config: &DistilBertConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {

@@ -16,6 +16,7 @@ impl DistilBertEmbedding {
     /// as HF's sinusoids; like any variable it is then overwritten by a loaded checkpoint (HF's
     /// `from_pretrained` keeps the saved table too: the sinusoids are only its initialisation).
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DistilBertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         let inner = TransformerEmbeddings::new(
             p,

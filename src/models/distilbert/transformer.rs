@@ -29,6 +29,7 @@ pub struct TransformerBlock {
 impl TransformerBlock {
     /// Builds the layer under `p`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DistilBertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow();
         let attention = p / "attention";
         Self {
@@ -88,6 +89,7 @@ pub struct Transformer {
 impl Transformer {
     /// Builds `n_layers` layers under `p / "layer"`.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DistilBertConfig) -> Self {
+        let _init = crate::common::config::init_std_of(config);
         let p = p.borrow() / "layer";
         Self {
             layers: (0..config.n_layers)

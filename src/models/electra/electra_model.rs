@@ -173,6 +173,10 @@ pub struct ElectraConfig {
 }
 
 impl Config for ElectraConfig {
+    fn initializer_std(&self) -> f64 {
+        f64::from(self.initializer_range)
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         self.check()
     }
@@ -330,6 +334,7 @@ impl ElectraModel {
         p: P,
         config: &ElectraConfig,
     ) -> Result<ElectraModel, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.check()?;
         let p = p.borrow();
         // HF builds the projection only when the widths differ; its checkpoints follow.
@@ -409,6 +414,7 @@ impl ElectraDiscriminatorHead {
         p: P,
         config: &ElectraConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.check()?;
         let p = p.borrow();
         Ok(Self {
@@ -446,6 +452,7 @@ impl ElectraGeneratorHead {
         p: P,
         config: &ElectraConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.check()?;
         let p = p.borrow();
         let layer_norm_config = nn::LayerNormConfig {
@@ -503,6 +510,7 @@ impl ElectraForMaskedLM {
         p: P,
         config: &ElectraConfig,
     ) -> Result<ElectraForMaskedLM, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let electra = ElectraModel::try_new(p / "electra", config)?;
         let generator_head = ElectraGeneratorHead::try_new(p / "generator_predictions", config)?;
@@ -597,6 +605,7 @@ impl ElectraDiscriminator {
         p: P,
         config: &ElectraConfig,
     ) -> Result<ElectraDiscriminator, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             electra: ElectraModel::try_new(p / "electra", config)?,
@@ -673,6 +682,7 @@ impl ElectraForTokenClassification {
         p: P,
         config: &ElectraConfig,
     ) -> Result<ElectraForTokenClassification, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -740,6 +750,7 @@ impl ElectraClassificationHead {
         p: P,
         config: &ElectraConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -784,6 +795,7 @@ impl ElectraForSequenceClassification {
         p: P,
         config: &ElectraConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             electra: ElectraModel::try_new(p / "electra", config)?,
@@ -857,6 +869,7 @@ impl ElectraForQuestionAnswering {
         p: P,
         config: &ElectraConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             electra: ElectraModel::try_new(p / "electra", config)?,
@@ -923,6 +936,7 @@ impl ElectraForMultipleChoice {
         p: P,
         config: &ElectraConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             electra: ElectraModel::try_new(p / "electra", config)?,

@@ -160,6 +160,10 @@ pub struct FNetConfig {
 }
 
 impl Config for FNetConfig {
+    fn initializer_std(&self) -> f64 {
+        self.initializer_range
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         self.check()
     }
@@ -225,6 +229,10 @@ impl FNetConfig {
             vocab_size: self.vocab_size,
             layer_norm_eps: Some(self.layer_norm_eps()),
             tie_word_embeddings: self.tie_word_embeddings,
+            initializer_range: self.initializer_range as f32,
+            // FNet has no attention; any head count dividing the hidden size keeps the
+            // derived configuration valid.
+            num_attention_heads: 1,
             ..BertConfig::default()
         }
     }
@@ -362,6 +370,7 @@ impl FNetModel {
         config: &FNetConfig,
         add_pooling_layer: bool,
     ) -> Result<FNetModel, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.check()?;
         let p = p.borrow();
         let layers = p / "encoder" / "layer";
@@ -469,6 +478,7 @@ impl FNetForMaskedLM {
         p: P,
         config: &FNetConfig,
     ) -> Result<FNetForMaskedLM, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         // HF keeps the pooler in every FNet head (its weights are in the checkpoints).
         let fnet = FNetModel::try_new(p / "fnet", config, true)?;
@@ -538,6 +548,7 @@ impl FNetForSequenceClassification {
         p: P,
         config: &FNetConfig,
     ) -> Result<FNetForSequenceClassification, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(FNetForSequenceClassification {
@@ -591,6 +602,7 @@ impl FNetForMultipleChoice {
         p: P,
         config: &FNetConfig,
     ) -> Result<FNetForMultipleChoice, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(FNetForMultipleChoice {
             fnet: FNetModel::try_new(p / "fnet", config, true)?,
@@ -648,6 +660,7 @@ impl FNetForTokenClassification {
         p: P,
         config: &FNetConfig,
     ) -> Result<FNetForTokenClassification, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(FNetForTokenClassification {
@@ -710,6 +723,7 @@ impl FNetForQuestionAnswering {
         p: P,
         config: &FNetConfig,
     ) -> Result<FNetForQuestionAnswering, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(FNetForQuestionAnswering {
             fnet: FNetModel::try_new(p / "fnet", config, true)?,

@@ -192,6 +192,10 @@ pub struct Gpt2Config {
 }
 
 impl Config for Gpt2Config {
+    fn initializer_std(&self) -> f64 {
+        self.initializer_range
+    }
+
     /// Loads a configuration; a file without `n_ctx` (HF 5.x) gets `n_ctx = n_positions`.
     fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
         let mut config: Gpt2Config = read_config_file(path.as_ref())?;
@@ -363,7 +367,12 @@ pub struct Gpt2Model {
 
 impl Gpt2Model {
     /// Builds the model under `p / "transformer"` (HF's names).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &Gpt2Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow() / "transformer";
         let norm = nn::LayerNormConfig {
             eps: config.layer_norm_epsilon,
@@ -507,7 +516,12 @@ pub struct GPT2LMHeadModel {
 
 impl GPT2LMHeadModel {
     /// Builds the model under `p` (variables `transformer.*`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &Gpt2Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         Self {
             transformer: Gpt2Model::new(p, config),
         }

@@ -199,6 +199,10 @@ pub struct LongformerConfig {
 }
 
 impl Config for LongformerConfig {
+    fn initializer_std(&self) -> f64 {
+        f64::from(self.initializer_range)
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         crate::common::config::ConfigChecks::new("Longformer")
             .positive("vocab_size", self.vocab_size)
@@ -431,6 +435,7 @@ impl LongformerModel {
         config: &LongformerConfig,
         add_pooling_layer: bool,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let windows = config.layer_windows()?;
         let roberta = config.roberta_config();
@@ -704,6 +709,7 @@ impl LongformerForMaskedLM {
         p: P,
         config: &LongformerConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let longformer = LongformerModel::try_new(p / "longformer", config, false)?;
         let lm_head = RobertaLMHead::new(
@@ -763,6 +769,7 @@ impl LongformerForSequenceClassification {
         p: P,
         config: &LongformerConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             longformer: LongformerModel::try_new(p / "longformer", config, false)?,
@@ -827,6 +834,7 @@ impl LongformerForQuestionAnswering {
         p: P,
         config: &LongformerConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             longformer: LongformerModel::try_new(p / "longformer", config, false)?,
@@ -892,6 +900,7 @@ impl LongformerForTokenClassification {
         p: P,
         config: &LongformerConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let labels = num_labels(config.id2label.as_ref())?;
         Ok(Self {
@@ -954,6 +963,7 @@ impl LongformerForMultipleChoice {
         p: P,
         config: &LongformerConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             longformer: LongformerModel::try_new(p / "longformer", config, true)?,

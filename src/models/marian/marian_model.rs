@@ -173,7 +173,12 @@ pub struct MarianForConditionalGeneration {
 impl MarianForConditionalGeneration {
     /// Builds the model under `p` (variables `model.*` and `final_logits_bias`; the sinusoidal
     /// positions are computed, not loaded).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &MarianConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let options = stack_options(config);
         let positions = || {

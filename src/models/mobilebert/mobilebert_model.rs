@@ -245,6 +245,10 @@ pub struct MobileBertConfig {
 }
 
 impl Config for MobileBertConfig {
+    fn initializer_std(&self) -> f64 {
+        self.initializer_range
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         self.check()
     }
@@ -404,6 +408,7 @@ impl MobileBertModel {
         config: &MobileBertConfig,
         add_pooling_layer: bool,
     ) -> Result<MobileBertModel, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.check()?;
         let p = p.borrow();
         Ok(MobileBertModel {
@@ -573,6 +578,7 @@ impl MobileBertForMaskedLM {
         p: P,
         config: &MobileBertConfig,
     ) -> Result<MobileBertForMaskedLM, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(MobileBertForMaskedLM {
             mobilebert: MobileBertModel::try_new(p / "mobilebert", config, false)?,
@@ -635,6 +641,7 @@ impl MobileBertForSequenceClassification {
         p: P,
         config: &MobileBertConfig,
     ) -> Result<MobileBertForSequenceClassification, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(MobileBertForSequenceClassification {
@@ -707,6 +714,7 @@ impl MobileBertForTokenClassification {
         p: P,
         config: &MobileBertConfig,
     ) -> Result<MobileBertForTokenClassification, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(MobileBertForTokenClassification {
@@ -773,6 +781,7 @@ impl MobileBertForQuestionAnswering {
         p: P,
         config: &MobileBertConfig,
     ) -> Result<MobileBertForQuestionAnswering, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(MobileBertForQuestionAnswering {
             mobilebert: MobileBertModel::try_new(p / "mobilebert", config, false)?,
@@ -825,6 +834,7 @@ impl MobileBertForMultipleChoice {
         p: P,
         config: &MobileBertConfig,
     ) -> Result<MobileBertForMultipleChoice, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(MobileBertForMultipleChoice {
             mobilebert: MobileBertModel::try_new(p / "mobilebert", config, true)?,

@@ -25,7 +25,12 @@ pub struct MPNetLayer {
 
 impl MPNetLayer {
     /// Builds the layer under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &MPNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let attention = p / "attention";
         let eps = config.layer_norm_eps();
@@ -102,7 +107,12 @@ pub struct MPNetEncoder {
 
 impl MPNetEncoder {
     /// Builds the encoder under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &MPNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let layer = p / "layer";
         Self {

@@ -154,6 +154,10 @@ pub struct MPNetConfig {
 }
 
 impl Config for MPNetConfig {
+    fn initializer_std(&self) -> f64 {
+        f64::from(self.initializer_range)
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         self.check()
     }
@@ -281,6 +285,7 @@ impl MPNetModel {
         p: P,
         config: &MPNetConfig,
     ) -> Result<MPNetModel, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         Self::new_with_optional_pooler(p, config, true)
     }
 
@@ -291,6 +296,7 @@ impl MPNetModel {
         config: &MPNetConfig,
         add_pooling_layer: bool,
     ) -> Result<MPNetModel, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.check()?;
         let p = p.borrow();
         let bert_config = config.bert_config();
@@ -368,6 +374,7 @@ impl MPNetForMaskedLM {
         p: P,
         config: &MPNetConfig,
     ) -> Result<MPNetForMaskedLM, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let mpnet = MPNetModel::new_with_optional_pooler(p / "mpnet", config, false)?;
         let lm_head = RobertaLMHead::new(
@@ -425,6 +432,7 @@ impl MPNetForSequenceClassification {
         p: P,
         config: &MPNetConfig,
     ) -> Result<MPNetForSequenceClassification, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             mpnet: MPNetModel::new_with_optional_pooler(p / "mpnet", config, false)?,
@@ -482,6 +490,7 @@ impl MPNetForMultipleChoice {
         p: P,
         config: &MPNetConfig,
     ) -> Result<MPNetForMultipleChoice, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             mpnet: MPNetModel::try_new(p / "mpnet", config)?,
@@ -550,6 +559,7 @@ impl MPNetForTokenClassification {
         p: P,
         config: &MPNetConfig,
     ) -> Result<MPNetForTokenClassification, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -610,6 +620,7 @@ impl MPNetForQuestionAnswering {
         p: P,
         config: &MPNetConfig,
     ) -> Result<MPNetForQuestionAnswering, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             mpnet: MPNetModel::new_with_optional_pooler(p / "mpnet", config, false)?,

@@ -65,7 +65,12 @@ pub struct OpenAiGptModel {
 
 impl OpenAiGptModel {
     /// Builds the model under `p / "transformer"` (HF's names).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &OpenAiGptConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow() / "transformer";
         let h_path = &p / "h";
         Self {
@@ -152,7 +157,12 @@ pub struct OpenAIGPTLMHeadModel {
 
 impl OpenAIGPTLMHeadModel {
     /// Builds the model under `p` (variables `transformer.*`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &OpenAiGptConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         Self {
             transformer: OpenAiGptModel::new(p, config),
         }

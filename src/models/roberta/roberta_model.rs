@@ -134,11 +134,16 @@ pub struct RobertaLMHead {
 impl RobertaLMHead {
     /// Builds the head under `p` (`lm_head` in HF checkpoints); `word_embeddings` is the
     /// decoder weight when tied.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(
         p: P,
         config: &BertConfig,
         word_embeddings: &Tensor,
     ) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let layer_norm_config = nn::LayerNormConfig {
             eps: config.layer_norm_eps(),
@@ -189,7 +194,12 @@ pub struct RobertaForMaskedLM {
 
 impl RobertaForMaskedLM {
     /// Builds the model under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BertConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let roberta = RobertaModel::new_with_optional_pooler(p / "roberta", config, false);
         let lm_head = RobertaLMHead::new(
@@ -263,6 +273,7 @@ impl RobertaClassificationHead {
         p: P,
         config: &BertConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -293,6 +304,7 @@ impl RobertaForSequenceClassification {
         p: P,
         config: &BertConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             classifier: RobertaClassificationHead::new(p / "classifier", config)?,

@@ -1,6 +1,6 @@
 use crate::common::activations::Activation;
 use crate::common::layers::embeddings::ids_or_embeds;
-use crate::common::layers::linear::{embedding_config, project};
+use crate::common::layers::linear::{embedding_config, init_std, project};
 use crate::common::layers::{attention_bias, merge_heads, split_heads, Dropout, StackOutputs};
 use crate::common::twin::infallible_twin;
 use crate::generation::{decoder_states, DecoderCache, LayerState};
@@ -277,6 +277,12 @@ pub struct T5Config {
 }
 
 impl Config for T5Config {
+    /// HF draws T5's embeddings (and untied LM head) from `normal(0, initializer_factor)`; each
+    /// attention and feed-forward projection gets its own scale (see `T5Attention::new`).
+    fn initializer_std(&self) -> f64 {
+        self.initializer_factor
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         crate::common::config::ConfigChecks::new("T5")
             .positive("vocab_size", self.vocab_size)
@@ -355,7 +361,17 @@ impl T5LayerNorm {
     }
 }
 
-fn weight<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> Tensor {
+/// A bias-free projection drawn from `normal(0, factor * scale)`, HF's T5 rule: each kind of
+/// projection has its own `scale` (the inverse square root of its fan-in, the query's also
+/// divided by `sqrt(d_kv)`).
+fn weight<'p, P: Borrow<nn::Path<'p>>>(
+    p: P,
+    in_dim: i64,
+    out_dim: i64,
+    config: &T5Config,
+    scale: i64,
+) -> Tensor {
+    let _init = init_std(config.initializer_factor / (scale as f64).sqrt());
     crate::common::layers::linear::uninitialized(p.borrow(), "weight", &[out_dim, in_dim])
 }
 
@@ -381,11 +397,18 @@ impl T5Attention {
     fn new(p: &nn::Path, config: &T5Config, has_bias: bool, bidirectional: bool) -> Self {
         let inner = config.num_heads * config.d_kv;
         Self {
-            q: weight(p / "q", config.d_model, inner),
-            k: weight(p / "k", config.d_model, inner),
-            v: weight(p / "v", config.d_model, inner),
-            o: weight(p / "o", inner, config.d_model),
+            q: weight(
+                p / "q",
+                config.d_model,
+                inner,
+                config,
+                config.d_model * config.d_kv,
+            ),
+            k: weight(p / "k", config.d_model, inner, config, config.d_model),
+            v: weight(p / "v", config.d_model, inner, config, config.d_model),
+            o: weight(p / "o", inner, config.d_model, config, inner),
             relative_attention_bias: has_bias.then(|| {
+                let _init = init_std(config.initializer_factor / (config.d_model as f64).sqrt());
                 nn::embedding(
                     p / "relative_attention_bias",
                     config.relative_attention_num_buckets,
@@ -510,15 +533,33 @@ impl T5FeedForward {
     fn new(p: &nn::Path, config: &T5Config, gated: bool, activation: Activation) -> Self {
         let wi = if gated {
             vec![
-                weight(p / "wi_0", config.d_model, config.d_ff),
-                weight(p / "wi_1", config.d_model, config.d_ff),
+                weight(
+                    p / "wi_0",
+                    config.d_model,
+                    config.d_ff,
+                    config,
+                    config.d_model,
+                ),
+                weight(
+                    p / "wi_1",
+                    config.d_model,
+                    config.d_ff,
+                    config,
+                    config.d_model,
+                ),
             ]
         } else {
-            vec![weight(p / "wi", config.d_model, config.d_ff)]
+            vec![weight(
+                p / "wi",
+                config.d_model,
+                config.d_ff,
+                config,
+                config.d_model,
+            )]
         };
         Self {
             wi,
-            wo: weight(p / "wo", config.d_ff, config.d_model),
+            wo: weight(p / "wo", config.d_ff, config.d_model, config, config.d_ff),
             activation,
             dropout: Dropout::new(config.dropout_rate),
         }
@@ -811,7 +852,12 @@ pub struct T5Model {
 
 impl T5Model {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &T5Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             encoder: T5Stack::new(&(p / "encoder"), config, false),
@@ -933,12 +979,18 @@ pub struct T5ForConditionalGeneration {
 impl T5ForConditionalGeneration {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`, and
     /// `lm_head.weight` when untied).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &T5Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let scaled = config.scale_decoder_outputs();
         Self {
             base_model: T5Model::new(p, config),
-            lm_head: (!scaled).then(|| weight(p / "lm_head", config.d_model, config.vocab_size)),
+            lm_head: (!scaled)
+                .then(|| weight(p / "lm_head", config.d_model, config.vocab_size, config, 1)),
             scale: scaled.then(|| (config.d_model as f64).powf(-0.5)),
         }
     }
@@ -1034,7 +1086,12 @@ pub struct T5ForSentenceEmbeddings {
 
 impl T5ForSentenceEmbeddings {
     /// Builds the encoder under `p` (variables `shared`, `encoder.*`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &T5Config) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             embeddings: nn::embedding(

@@ -57,7 +57,12 @@ pub struct XLNetRelativeAttention {
 
 impl XLNetRelativeAttention {
     /// Builds the attention under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &XLNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let (d, n, dh) = (config.d_model, config.n_head, config.d_head());
         let zero = Init::Const(0.0);
@@ -223,7 +228,12 @@ pub struct XLNetFeedForward {
 
 impl XLNetFeedForward {
     /// Builds the block under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &XLNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             layer_1: linear(p / "layer_1", config.d_model, config.d_inner),
@@ -260,7 +270,12 @@ pub struct XLNetLayer {
 
 impl XLNetLayer {
     /// Builds the layer under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &XLNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             rel_attn: XLNetRelativeAttention::new(p / "rel_attn", config),

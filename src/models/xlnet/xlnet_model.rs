@@ -217,6 +217,10 @@ pub struct XLNetConfig {
 }
 
 impl Config for XLNetConfig {
+    fn initializer_std(&self) -> f64 {
+        f64::from(self.initializer_range)
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         crate::common::config::ConfigChecks::new("XLNet")
             .positive("vocab_size", self.vocab_size)
@@ -370,7 +374,12 @@ struct Masks {
 impl XLNetModel {
     /// Builds the model under `p` (a configuration whose sizes do not fit together is
     /// reported by `forward_t`; this constructor keeps rust-bert's signature).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &XLNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let word_embedding = nn::embedding(
             p / "word_embedding",
@@ -776,7 +785,12 @@ pub struct XLNetLMHeadModel {
 
 impl XLNetLMHeadModel {
     /// Builds the model under `p`.
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &XLNetConfig) -> Self {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         Self {
             transformer: XLNetModel::new(p / "transformer", config),
@@ -880,6 +894,7 @@ impl XLNetForSequenceClassification {
         p: P,
         config: &XLNetConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -958,6 +973,7 @@ impl XLNetForTokenClassification {
         p: P,
         config: &XLNetConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         let num_labels = config.num_labels()?;
         Ok(Self {
@@ -1031,6 +1047,7 @@ impl XLNetForMultipleChoice {
         p: P,
         config: &XLNetConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             transformer: XLNetModel::new(p / "transformer", config),
@@ -1125,6 +1142,7 @@ impl XLNetForQuestionAnswering {
         p: P,
         config: &XLNetConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             transformer: XLNetModel::new(p / "transformer", config),
