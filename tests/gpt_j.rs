@@ -3,18 +3,18 @@
 //! attention and MLP, an untied head with a bias): padded batches layer by layer, incremental
 //! decoding, HF `generate` token for token (greedy, two beam settings, sampling under a seed),
 //! the text-generation pipeline, and errors instead of panics on bad input.
-use crate::generation::{load_cases, Case};
-use crate::gpt_neo::{run_case, text_fixture};
+use crate::gpt_neo::{
+    check_generate_cases, check_long_and_empty_prompts, check_pipeline_texts,
+    fixture_generate_config,
+};
 use crate::util::{assert_close, assert_close_masked, fixtures, Expected, TOL};
 use rust_bert::common::layers::linear::defer_init;
 use rust_bert::common::weights::{load_weights_from_file, read_tensors, write_tensors};
 use rust_bert::gpt_j::{GptJConfig, GptJGenerator, GptJLMHeadModel, GptJModel, LayerState};
-use rust_bert::pipelines::common::{ConfigOption, ModelResource, ModelType};
+use rust_bert::pipelines::common::{ConfigOption, ModelType};
 use rust_bert::pipelines::generation_utils::{
     Cache, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
-use rust_bert::pipelines::text_generation::{TextGenerationConfig, TextGenerationModel};
-use rust_bert::resources::LocalResource;
 use rust_bert::Config;
 use std::path::{Path, PathBuf};
 use tch::nn::VarStore;
@@ -216,111 +216,26 @@ fn gpt_j_incremental_decoding_matches_hf() {
 }
 
 fn generate_config() -> GenerateConfig {
-    let d = dir();
-    GenerateConfig {
-        model_type: ModelType::GPTJ,
-        model_resource: ModelResource::Torch(Box::new(LocalResource::from(
-            d.join("model.safetensors"),
-        ))),
-        config_resource: Box::new(LocalResource::from(d.join("config.json"))),
-        vocab_resource: Box::new(LocalResource::from(d.join("vocab.json"))),
-        merges_resource: Some(Box::new(LocalResource::from(d.join("merges.txt")))),
-        do_sample: false,
-        num_beams: 1,
-        no_repeat_ngram_size: 0,
-        repetition_penalty: 1.0,
-        device: Device::Cpu,
-        ..Default::default()
-    }
+    fixture_generate_config(ModelType::GPTJ, &dir())
 }
 
 fn generator() -> GptJGenerator {
     GptJGenerator::new(generate_config()).unwrap()
 }
 
-fn cases() -> Vec<Case> {
-    load_cases(dir().join("cases.json"))
-}
-
-fn case(name: &str) -> Case {
-    cases().into_iter().find(|c| c.name == name).unwrap()
-}
-
-/// Greedy, beam search (3 beams with early stopping and two returned sequences; 5 beams with
-/// length penalty 0.5 and no repeated 3-grams), sampling under a seed, generation from the
-/// beginning token alone and the end of a long prompt: token-identical with HF, scores within
-/// 1e-4.
 #[test]
 fn gpt_j_generate_equals_hf() {
-    let generator = generator();
-    let cases = cases();
-    assert_eq!(cases.len(), 6);
-    for case in &cases {
-        run_case(&generator, case);
-    }
-}
-
-fn pipeline() -> TextGenerationModel {
-    let d = dir();
-    let mut config = TextGenerationConfig::new(
-        ModelType::GPTJ,
-        ModelResource::Torch(Box::new(LocalResource::from(d.join("model.safetensors")))),
-        LocalResource::from(d.join("config.json")),
-        LocalResource::from(d.join("vocab.json")),
-        Some(LocalResource::from(d.join("merges.txt"))),
-    );
-    config.device = Device::Cpu;
-    config.do_sample = false;
-    config.num_beams = 1;
-    TextGenerationModel::new(config).unwrap()
+    check_generate_cases(&generator(), &dir());
 }
 
 #[test]
 fn gpt_j_text_generation_pipeline_equals_hf() {
-    let fixture = text_fixture(&dir());
-    let options = GenerateOptions {
-        max_new_tokens: Some(10),
-        ..Default::default()
-    };
-    let texts = pipeline()
-        .generate_with_options(&fixture.prompts, None, Some(options))
-        .unwrap();
-    assert_eq!(texts, fixture.greedy.texts);
+    check_pipeline_texts(ModelType::GPTJ, &dir());
 }
 
-/// A prompt longer than the model's 64 positions keeps its last 63 tokens; an empty prompt
-/// starts from `<|endoftext|>`.
 #[test]
 fn gpt_j_long_and_empty_prompts_give_results() {
-    let fixture = text_fixture(&dir());
-    let generator = generator();
-    let out = generator
-        .generate_indices(
-            Some(&[fixture.long_text.as_str()]),
-            Some(GenerateOptions {
-                max_new_tokens: Some(1),
-                ..Default::default()
-            }),
-        )
-        .unwrap();
-    assert_eq!(out[0].indices, case("greedy_long_prompt_end").sequences[0]);
-    let kept = fixture.long_prompt_ids.len() - 63;
-    assert_eq!(&out[0].indices[..63], &fixture.long_prompt_ids[kept..]);
-    let out = generator
-        .generate_indices(
-            Some(&[""]),
-            Some(GenerateOptions {
-                min_length: Some(6),
-                max_new_tokens: Some(8),
-                ..Default::default()
-            }),
-        )
-        .unwrap();
-    assert_eq!(out[0].indices, case("greedy_bos_only").sequences[0]);
-    let texts = pipeline()
-        .generate(&[fixture.long_text.as_str(), ""], None)
-        .unwrap();
-    assert_eq!(texts.len(), 2);
+    check_long_and_empty_prompts(&generator(), ModelType::GPTJ, &dir());
 }
 
 #[test]

@@ -210,16 +210,17 @@ fn gpt_neo_incremental_decoding_past_the_window_matches_hf() {
     });
 }
 
-fn generate_config() -> GenerateConfig {
-    let d = dir();
+/// A greedy generator configuration (no n-gram ban, unlike rust-bert's default) for a
+/// decoder-only fixture folder (shared with GPT-J's tests).
+pub(crate) fn fixture_generate_config(model_type: ModelType, dir: &Path) -> GenerateConfig {
     GenerateConfig {
-        model_type: ModelType::GPTNeo,
+        model_type,
         model_resource: ModelResource::Torch(Box::new(LocalResource::from(
-            d.join("model.safetensors"),
+            dir.join("model.safetensors"),
         ))),
-        config_resource: Box::new(LocalResource::from(d.join("config.json"))),
-        vocab_resource: Box::new(LocalResource::from(d.join("vocab.json"))),
-        merges_resource: Some(Box::new(LocalResource::from(d.join("merges.txt")))),
+        config_resource: Box::new(LocalResource::from(dir.join("config.json"))),
+        vocab_resource: Box::new(LocalResource::from(dir.join("vocab.json"))),
+        merges_resource: Some(Box::new(LocalResource::from(dir.join("merges.txt")))),
         do_sample: false,
         num_beams: 1,
         no_repeat_ngram_size: 0,
@@ -229,21 +230,21 @@ fn generate_config() -> GenerateConfig {
     }
 }
 
+fn generate_config() -> GenerateConfig {
+    fixture_generate_config(ModelType::GPTNeo, &dir())
+}
+
 fn generator() -> GptNeoGenerator {
     GptNeoGenerator::new(generate_config()).unwrap()
 }
 
-fn cases() -> Vec<Case> {
-    load_cases(dir().join("cases.json"))
+fn case(dir: &Path, name: &str) -> Case {
+    let cases = load_cases(dir.join("cases.json"));
+    cases.into_iter().find(|c| c.name == name).unwrap()
 }
 
-fn case(name: &str) -> Case {
-    cases().into_iter().find(|c| c.name == name).unwrap()
-}
-
-/// Runs an HF `generate` case of a decoder-only fixture and compares the outputs (shared with
-/// GPT-J's tests).
-pub(crate) fn run_case(generator: &impl LanguageGenerator, case: &Case) {
+/// Runs an HF `generate` case of a decoder-only fixture and compares the outputs.
+fn run_case(generator: &impl LanguageGenerator, case: &Case) {
     let bad_words = case_bad_words(case);
     let eos = [case.options["eos_token_id"].as_i64().unwrap()];
     let options = case_options(case, &bad_words, &eos);
@@ -261,46 +262,49 @@ pub(crate) fn run_case(generator: &impl LanguageGenerator, case: &Case) {
     check_outputs(case, &outputs, false);
 }
 
-/// Greedy, beam search (3 beams with early stopping and two returned sequences; 5 beams with
-/// length penalty 0.5 and no repeated 3-grams), sampling under a seed, generation from the
-/// beginning token alone, and the end of a long prompt: token-identical with HF, scores within
-/// 1e-4. Every case generates past the local window.
-#[test]
-fn gpt_neo_generate_equals_hf() {
-    let generator = generator();
-    let cases = cases();
+/// Every case of a decoder-only fixture's `cases.json` (utils/fixtures_gpt_neo.py's six: greedy,
+/// 3 beams with early stopping and two returned sequences, 5 beams with length penalty 0.5 and
+/// no repeated 3-grams, sampling under a seed, the beginning token alone, the end of a long
+/// prompt): token-identical with HF, scores within 1e-4. Shared with GPT-J's tests.
+pub(crate) fn check_generate_cases(generator: &impl LanguageGenerator, dir: &Path) {
+    let cases = load_cases(dir.join("cases.json"));
     assert_eq!(cases.len(), 6);
     for case in &cases {
-        run_case(&generator, case);
+        run_case(generator, case);
     }
 }
 
+/// Every case generates past GPT-Neo's local window (4 tokens).
+#[test]
+fn gpt_neo_generate_equals_hf() {
+    check_generate_cases(&generator(), &dir());
+}
+
 #[derive(Deserialize)]
-pub(crate) struct Greedy {
-    pub texts: Vec<String>,
+struct Greedy {
+    texts: Vec<String>,
 }
 
 /// A fixture's `text.json` (utils/fixtures_gpt_neo.py; GPT-J's has the same layout).
 #[derive(Deserialize)]
-pub(crate) struct TextFixture {
-    pub prompts: Vec<String>,
-    pub greedy: Greedy,
-    pub long_text: String,
-    pub long_prompt_ids: Vec<i64>,
+struct TextFixture {
+    prompts: Vec<String>,
+    greedy: Greedy,
+    long_text: String,
+    long_prompt_ids: Vec<i64>,
 }
 
-pub(crate) fn text_fixture(dir: &Path) -> TextFixture {
+fn text_fixture(dir: &Path) -> TextFixture {
     serde_json::from_str(&std::fs::read_to_string(dir.join("text.json")).unwrap()).unwrap()
 }
 
-fn pipeline() -> TextGenerationModel {
-    let d = dir();
+fn fixture_pipeline(model_type: ModelType, dir: &Path) -> TextGenerationModel {
     let mut config = TextGenerationConfig::new(
-        ModelType::GPTNeo,
-        ModelResource::Torch(Box::new(LocalResource::from(d.join("model.safetensors")))),
-        LocalResource::from(d.join("config.json")),
-        LocalResource::from(d.join("vocab.json")),
-        Some(LocalResource::from(d.join("merges.txt"))),
+        model_type,
+        ModelResource::Torch(Box::new(LocalResource::from(dir.join("model.safetensors")))),
+        LocalResource::from(dir.join("config.json")),
+        LocalResource::from(dir.join("vocab.json")),
+        Some(LocalResource::from(dir.join("merges.txt"))),
     );
     config.device = Device::Cpu;
     config.do_sample = false;
@@ -308,27 +312,34 @@ fn pipeline() -> TextGenerationModel {
     TextGenerationModel::new(config).unwrap()
 }
 
-#[test]
-fn gpt_neo_text_generation_pipeline_equals_hf() {
-    let fixture = text_fixture(&dir());
-    let model = pipeline();
+/// The text-generation pipeline's greedy texts equal HF's `generate` + `decode` (shared with
+/// GPT-J's tests).
+pub(crate) fn check_pipeline_texts(model_type: ModelType, dir: &Path) {
+    let fixture = text_fixture(dir);
     let options = GenerateOptions {
         max_new_tokens: Some(10),
         ..Default::default()
     };
-    let texts = model
+    let texts = fixture_pipeline(model_type, dir)
         .generate_with_options(&fixture.prompts, None, Some(options))
         .unwrap();
     assert_eq!(texts, fixture.greedy.texts);
 }
 
-/// A prompt longer than the model's 64 positions keeps its last 63 tokens (HF's reference is
-/// `generate` on those); an empty prompt starts from `<|endoftext|>`.
 #[test]
-fn gpt_neo_long_and_empty_prompts_give_results() {
-    let fixture = text_fixture(&dir());
-    let generator = generator();
-    let long = case("greedy_long_prompt_end");
+fn gpt_neo_text_generation_pipeline_equals_hf() {
+    check_pipeline_texts(ModelType::GPTNeo, &dir());
+}
+
+/// A prompt longer than the model's 64 positions keeps its last 63 tokens (HF's reference is
+/// `generate` on those); an empty prompt or none starts from `<|endoftext|>`; no prompts give
+/// no outputs; the pipeline answers both (shared with GPT-J's tests).
+pub(crate) fn check_long_and_empty_prompts(
+    generator: &impl LanguageGenerator,
+    model_type: ModelType,
+    dir: &Path,
+) {
+    let fixture = text_fixture(dir);
     let out = generator
         .generate_indices(
             Some(&[fixture.long_text.as_str()]),
@@ -339,13 +350,14 @@ fn gpt_neo_long_and_empty_prompts_give_results() {
         )
         .unwrap();
     assert!(fixture.long_prompt_ids.len() > 64);
-    assert_eq!(out[0].indices, long.sequences[0]);
     assert_eq!(
-        &out[0].indices[..63],
-        &fixture.long_prompt_ids[fixture.long_prompt_ids.len() - 63..]
+        out[0].indices,
+        case(dir, "greedy_long_prompt_end").sequences[0]
     );
+    let kept = fixture.long_prompt_ids.len() - 63;
+    assert_eq!(&out[0].indices[..63], &fixture.long_prompt_ids[kept..]);
 
-    let bos = case("greedy_bos_only");
+    let bos = case(dir, "greedy_bos_only");
     let options = || GenerateOptions {
         min_length: Some(6),
         max_new_tokens: Some(8),
@@ -362,12 +374,15 @@ fn gpt_neo_long_and_empty_prompts_give_results() {
     let none: [&str; 0] = [];
     assert!(generator.generate(Some(&none), None).unwrap().is_empty());
 
-    // Through the pipeline: results, no panic.
-    let model = pipeline();
-    let texts = model
+    let texts = fixture_pipeline(model_type, dir)
         .generate(&[fixture.long_text.as_str(), ""], None)
         .unwrap();
     assert_eq!(texts.len(), 2);
+}
+
+#[test]
+fn gpt_neo_long_and_empty_prompts_give_results() {
+    check_long_and_empty_prompts(&generator(), ModelType::GPTNeo, &dir());
 }
 
 #[test]
