@@ -16,6 +16,8 @@ mod fnet;
 mod generation;
 mod gguf;
 mod gpt2;
+mod gpt_j;
+mod gpt_neo;
 mod layering;
 mod longformer;
 mod marian;

@@ -155,3 +155,37 @@ impl<M> LanguageModelGenerator<M> {
         })
     }
 }
+
+/// Writes a generator's rust-bert constructors, `new(GenerateConfig)` and
+/// `new_with_tokenizer(GenerateConfig, TokenizerOption)`, over
+/// [`LanguageModelGenerator::load`]: `$name` names the model in the docs, `$read_config` reads
+/// its configuration file, `$make` builds the model (`(path, &config) -> Result<model>`) and
+/// `$specials` reads its special tokens.
+macro_rules! generator_constructors {
+    ($model:ty, $name:literal, $read_config:expr, $make:expr, $specials:expr) => {
+        impl $crate::generation::LanguageModelGenerator<$model> {
+            #[doc = concat!("Loads ", $name, " and its tokenizer from the configuration's resources.")]
+            ///
+            /// # Errors
+            /// Invalid settings, and errors of the resources, the configuration, the tokenizer
+            /// files and the weights.
+            pub fn new(
+                generate_config: $crate::generation::GenerateConfig,
+            ) -> Result<Self, $crate::RustBertError> {
+                Self::load(generate_config, None, $read_config, $make, $specials)
+            }
+
+            #[doc = concat!("Loads ", $name, " with a tokenizer of your own (the vocabulary resources are then unused).")]
+            ///
+            /// # Errors
+            /// As `new`.
+            pub fn new_with_tokenizer(
+                generate_config: $crate::generation::GenerateConfig,
+                tokenizer: $crate::common::tokenizer::TokenizerOption,
+            ) -> Result<Self, $crate::RustBertError> {
+                Self::load(generate_config, Some(tokenizer), $read_config, $make, $specials)
+            }
+        }
+    };
+}
+pub(crate) use generator_constructors;

@@ -8,6 +8,8 @@ pub mod distilbert;
 pub mod electra;
 pub mod fnet;
 pub mod gpt2;
+pub mod gpt_j;
+pub mod gpt_neo;
 pub mod longformer;
 pub mod marian;
 pub mod mobilebert;

@@ -57,6 +57,10 @@ pub enum ConfigOption {
     XLNet(crate::xlnet::XLNetConfig),
     /// MPNet configuration.
     MPNet(MPNetConfig),
+    /// GPT-Neo configuration.
+    GPTNeo(crate::gpt_neo::GptNeoConfig),
+    /// GPT-J configuration.
+    GPTJ(crate::gpt_j::GptJConfig),
     /// ProphetNet configuration.
     ProphetNet(crate::prophetnet::ProphetNetConfig),
 }
@@ -109,15 +113,17 @@ impl ConfigOption {
                 ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
             }
             ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
+            ModelType::GPTNeo => {
+                ConfigOption::GPTNeo(crate::gpt_neo::GptNeoConfig::try_from_file(path)?)
+            }
+            ModelType::GPTJ => ConfigOption::GPTJ(crate::gpt_j::GptJConfig::try_from_file(path)?),
             ModelType::ProphetNet => {
                 ConfigOption::ProphetNet(crate::prophetnet::ProphetNetConfig::try_from_file(path)?)
             }
             // The other architectures get their configuration types with their models.
             ModelType::LongT5
-            | ModelType::GPTJ
             | ModelType::Reformer
             | ModelType::Pegasus
-            | ModelType::GPTNeo
             | ModelType::MBart
             | ModelType::M2M100
             | ModelType::NLLB => return Err(unsupported_config(model_type)),
@@ -144,6 +150,8 @@ impl ConfigOption {
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
             Self::XLNet(_) => "an XLNet configuration",
             Self::MPNet(_) => "an MPNet configuration",
+            Self::GPTNeo(_) => "a GPT-Neo configuration",
+            Self::GPTJ(_) => "a GPT-J configuration",
             Self::ProphetNet(_) => "a ProphetNet configuration",
         }
     }
@@ -173,7 +181,9 @@ impl ConfigOption {
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
             Self::ProphetNet(config) => config.id2label.as_ref(),
-            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
+            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) | Self::GPTNeo(_) | Self::GPTJ(_) => {
+                None
+            }
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -214,6 +224,8 @@ impl ConfigOption {
             Self::XLNet(_) => None,
             // RoBERTa's positions: they start after the padding index 1.
             Self::MPNet(config) => Some(config.max_position_embeddings - 2),
+            Self::GPTNeo(config) => Some(config.max_position_embeddings),
+            Self::GPTJ(config) => Some(config.n_positions),
             Self::ProphetNet(config) => Some(config.max_position_embeddings),
         }
     }
@@ -235,6 +247,8 @@ impl ConfigOption {
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
             Self::XLNet(config) => config.vocab_size,
             Self::MPNet(config) => config.vocab_size,
+            Self::GPTNeo(config) => config.vocab_size,
+            Self::GPTJ(config) => config.vocab_size,
             Self::ProphetNet(config) => config.vocab_size,
         }
     }
@@ -256,6 +270,8 @@ impl ConfigOption {
             Self::T5(config) => config.forced_bos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
             Self::XLNet(config) => config.forced_bos_token_id,
+            Self::GPTNeo(config) => config.forced_bos_token_id,
+            Self::GPTJ(config) => config.forced_bos_token_id,
             Self::ProphetNet(config) => config.forced_bos_token_id,
             _ => None,
         }
@@ -268,6 +284,8 @@ impl ConfigOption {
             Self::T5(config) => config.forced_eos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
             Self::XLNet(config) => config.forced_eos_token_id,
+            Self::GPTNeo(config) => config.forced_eos_token_id,
+            Self::GPTJ(config) => config.forced_eos_token_id,
             Self::ProphetNet(config) => config.forced_eos_token_id,
             _ => None,
         }

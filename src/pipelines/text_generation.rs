@@ -1,6 +1,6 @@
 //! # Text generation pipeline
 //!
-//! Continues prompts with a causal language model (GPT-2, OpenAI GPT). Prompts of different
+//! Continues prompts with a causal language model (GPT-2, OpenAI GPT, GPT-Neo, GPT-J, XLNet). Prompts of different
 //! lengths are left-padded and generated together; a prefix (given per call, or the model's
 //! own) is put before every prompt to condition the model and removed from the outputs.
 //!
@@ -27,6 +27,8 @@ use crate::generation::{
     LanguageGenerator,
 };
 use crate::gpt2::{GPT2Generator, OpenAIGenerator};
+use crate::gpt_j::GptJGenerator;
+use crate::gpt_neo::GptNeoGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::xlnet::XLNetGenerator;
@@ -41,7 +43,7 @@ use tch::{Device, Kind};
 /// Configuration of a [`TextGenerationModel`]: the fields of [`GenerateConfig`] (see there for
 /// their meaning), with rust-bert's text-generation defaults.
 pub struct TextGenerationConfig {
-    /// Model architecture (GPT-2 or OpenAI GPT).
+    /// Model architecture (GPT-2, OpenAI GPT, GPT-Neo, GPT-J or XLNet).
     pub model_type: ModelType,
     /// Weights.
     pub model_resource: ModelResource,
@@ -152,6 +154,10 @@ pub enum TextGenerationOption {
     GPT(OpenAIGenerator),
     /// XLNet.
     XLNet(XLNetGenerator),
+    /// GPT-Neo.
+    GPTNeo(GptNeoGenerator),
+    /// GPT-J.
+    GPTJ(GptJGenerator),
 }
 
 /// The text put before XLNet prompts by default (HF's `XL_PREFIX`, on one line as rust-bert
@@ -171,6 +177,8 @@ macro_rules! each_generator {
             TextGenerationOption::GPT2($g) => $body,
             TextGenerationOption::GPT($g) => $body,
             TextGenerationOption::XLNet($g) => $body,
+            TextGenerationOption::GPTNeo($g) => $body,
+            TextGenerationOption::GPTJ($g) => $body,
         }
     };
 }
@@ -212,9 +220,15 @@ impl TextGenerationOption {
             (ModelType::XLNet, Some(t)) => {
                 Self::XLNet(XLNetGenerator::new_with_tokenizer(config, t)?)
             }
+            (ModelType::GPTNeo, None) => Self::GPTNeo(GptNeoGenerator::new(config)?),
+            (ModelType::GPTNeo, Some(t)) => {
+                Self::GPTNeo(GptNeoGenerator::new_with_tokenizer(config, t)?)
+            }
+            (ModelType::GPTJ, None) => Self::GPTJ(GptJGenerator::new(config)?),
+            (ModelType::GPTJ, Some(t)) => Self::GPTJ(GptJGenerator::new_with_tokenizer(config, t)?),
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet are)"
+                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet, GPTNeo, GPTJ are)"
                 )))
             }
         })
@@ -226,6 +240,8 @@ impl TextGenerationOption {
             Self::GPT2(_) => ModelType::GPT2,
             Self::GPT(_) => ModelType::OpenAiGpt,
             Self::XLNet(_) => ModelType::XLNet,
+            Self::GPTNeo(_) => ModelType::GPTNeo,
+            Self::GPTJ(_) => ModelType::GPTJ,
         }
     }
 
@@ -233,7 +249,7 @@ impl TextGenerationOption {
     pub fn get_prefix(&self) -> Option<String> {
         match self {
             Self::XLNet(_) => Some(XLNET_PREFIX.to_string()),
-            Self::GPT2(_) | Self::GPT(_) => None,
+            Self::GPT2(_) | Self::GPT(_) | Self::GPTNeo(_) | Self::GPTJ(_) => None,
         }
     }
 

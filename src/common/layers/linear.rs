@@ -90,6 +90,24 @@ pub fn linear<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> n
     }
 }
 
+/// A linear layer with a `weight` variable only (HF's `bias=False` projections), initialised as
+/// [`linear`]'s weight; apply it with [`project_linear`].
+pub fn linear_without_bias<'p, P: Borrow<nn::Path<'p>>>(
+    p: P,
+    in_dim: i64,
+    out_dim: i64,
+) -> nn::Linear {
+    nn::Linear {
+        ws: uninitialized(p.borrow(), "weight", &[out_dim, in_dim]),
+        bs: None,
+    }
+}
+
+/// Applies an `nn::Linear` through [`project`] (the few-row route generation steps need).
+pub fn project_linear(layer: &nn::Linear, x: &Tensor) -> Tensor {
+    project(x, &layer.ws, layer.bs.as_ref())
+}
+
 /// Embedding-table configuration initialised as [`uninitialized`] does a matrix: HF's
 /// `normal(0, std)` of [`init_std`], or zeros inside [`defer_init`] (cheap, and overwritten by
 /// the weights loaded right after).

@@ -6,19 +6,22 @@ pub mod feed_forward;
 pub mod layer_stack;
 pub mod linear;
 pub mod relative_position;
+pub mod rotary;
 pub mod summary;
 pub mod two_layer_ffn;
 
 pub use attention::{
     attention_bias, causal_attention_bias, causal_mask_bias, encoder_attention_bias, merge_heads,
-    padding_mask_bias, scaled_dot_product, split_heads, MultiHeadAttention,
+    padding_mask_bias, scaled_dot_product, scaled_dot_product_f32_scores, sliding_window_bias,
+    split_heads, MultiHeadAttention,
 };
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
 pub use feed_forward::{DenseResidualNorm, Intermediate};
-pub use layer_stack::{run_layer_stack, LayerStackOutput, StackOutputs};
+pub use layer_stack::{run_layer_stack, try_run_layer_stack, LayerStackOutput, StackOutputs};
 pub use linear::{linear, linear_no_bias, LinearNoBias};
 pub use relative_position::{relative_position_bucket, RelativePositionBias};
+pub use rotary::RotaryEmbedding;
 pub use summary::{
     flatten_choices, num_choices, ChoiceInputs, SequenceSummary, SummaryConfig, SummaryType,
 };
