@@ -22,6 +22,7 @@ mod minilm;
 mod mobilebert;
 mod mpnet;
 mod mpnet_pipelines;
+mod pegasus;
 mod pipeline_classification;
 mod pipeline_deberta;
 mod pipeline_embeddings;

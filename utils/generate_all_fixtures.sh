@@ -21,3 +21,6 @@ for mode in "" real pipelines; do
 done
 echo "== utils/fixtures_cross_encoder.py"
 .venv/bin/python utils/fixtures_cross_encoder.py
+# Pegasus (after fixtures_tokenizers: its tokenizer is tokenizers/spm/t5.model).
+echo "== utils/fixtures_pegasus.py"
+.venv/bin/python utils/fixtures_pegasus.py

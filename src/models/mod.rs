@@ -13,6 +13,7 @@ pub mod marian;
 pub mod mobilebert;
 pub mod mpnet;
 pub mod openai_gpt;
+pub mod pegasus;
 pub mod roberta;
 pub mod t5;
 pub mod xlm_roberta;

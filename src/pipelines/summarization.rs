@@ -2,7 +2,7 @@
 //!
 //! Abstractive summaries with an encoder-decoder model: BART (default: bart-large-cnn with
 //! rust-bert's settings, beam search with 3 beams, 56 to 142 tokens, no repeated trigrams) or
-//! T5 (its `summarize: ` prefix is added to every text). Texts longer than the encoder's
+//! T5 (its `summarize: ` prefix is added to every text) or Pegasus. Texts longer than the encoder's
 //! maximum are truncated; an empty list gives an empty output.
 //!
 //! ```no_run
@@ -23,6 +23,7 @@ use crate::bart::BartGenerator;
 use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
+use crate::pegasus::PegasusConditionalGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::t5::T5Generator;
@@ -37,13 +38,13 @@ use tch::{Device, Kind};
 /// Configuration of a [`SummarizationModel`]: the model files and the generation settings (see
 /// [`GenerateConfig`]), with rust-bert's summarization defaults (BART-CNN's).
 pub struct SummarizationConfig {
-    /// Model architecture (BART or T5).
+    /// Model architecture (BART, T5 or Pegasus).
     pub model_type: ModelType,
     /// Weights.
     pub model_resource: ModelResource,
     /// HF `config.json`.
     pub config_resource: Box<dyn ResourceProvider + Send>,
-    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5).
+    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5 and Pegasus).
     pub vocab_resource: Box<dyn ResourceProvider + Send>,
     /// BPE merges (BART).
     pub merges_resource: Option<Box<dyn ResourceProvider + Send>>,
@@ -149,6 +150,8 @@ pub enum SummarizationOption {
     Bart(BartGenerator),
     /// T5 (with the `summarize: ` prefix).
     T5(T5Generator),
+    /// Pegasus.
+    Pegasus(PegasusConditionalGenerator),
 }
 
 impl SummarizationOption {
@@ -182,9 +185,13 @@ impl SummarizationOption {
             (ModelType::Bart, Some(t)) => Self::Bart(BartGenerator::new_with_tokenizer(config, t)?),
             (ModelType::T5, None) => Self::T5(T5Generator::new(config)?),
             (ModelType::T5, Some(t)) => Self::T5(T5Generator::new_with_tokenizer(config, t)?),
+            (ModelType::Pegasus, None) => Self::Pegasus(PegasusConditionalGenerator::new(config)?),
+            (ModelType::Pegasus, Some(t)) => {
+                Self::Pegasus(PegasusConditionalGenerator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "summarization is not available for {other:?} (Bart, T5 are)"
+                    "summarization is not available for {other:?} (Bart, T5, Pegasus are)"
                 )))
             }
         })
@@ -195,6 +202,7 @@ impl SummarizationOption {
         match self {
             Self::Bart(_) => ModelType::Bart,
             Self::T5(_) => ModelType::T5,
+            Self::Pegasus(_) => ModelType::Pegasus,
         }
     }
 
@@ -213,6 +221,7 @@ impl SummarizationOption {
         let outputs = match self {
             Self::Bart(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
+            Self::Pegasus(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }
