@@ -17,6 +17,7 @@ mod generation;
 mod gpt2;
 mod layering;
 mod longformer;
+mod longt5;
 mod marian;
 mod minilm;
 mod mobilebert;

@@ -9,6 +9,7 @@ pub mod electra;
 pub mod fnet;
 pub mod gpt2;
 pub mod longformer;
+pub mod longt5;
 pub mod marian;
 pub mod mobilebert;
 pub mod mpnet;

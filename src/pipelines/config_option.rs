@@ -51,6 +51,8 @@ pub enum ConfigOption {
     T5(crate::t5::T5Config),
     /// Pegasus configuration (BART's keys).
     Pegasus(crate::pegasus::PegasusConfig),
+    /// LongT5 configuration (T5's keys and the encoder attention's).
+    LongT5(crate::longt5::LongT5Config),
     /// GPT-2 configuration.
     GPT2(crate::gpt2::Gpt2Config),
     /// OpenAI GPT configuration (GPT-2's keys).
@@ -104,6 +106,9 @@ impl ConfigOption {
             ModelType::Pegasus => {
                 ConfigOption::Pegasus(crate::pegasus::PegasusConfig::try_from_file(path)?)
             }
+            ModelType::LongT5 => {
+                ConfigOption::LongT5(crate::longt5::LongT5Config::try_from_file(path)?)
+            }
             ModelType::GPT2 => ConfigOption::GPT2(crate::gpt2::Gpt2Config::try_from_file(path)?),
             ModelType::OpenAiGpt => {
                 ConfigOption::OpenAiGpt(crate::openai_gpt::OpenAiGptConfig::try_from_file(path)?)
@@ -113,8 +118,7 @@ impl ConfigOption {
             }
             ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
             // The other architectures get their configuration types with their models.
-            ModelType::LongT5
-            | ModelType::GPTJ
+            ModelType::GPTJ
             | ModelType::Reformer
             | ModelType::ProphetNet
             | ModelType::GPTNeo
@@ -141,6 +145,7 @@ impl ConfigOption {
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
             Self::Pegasus(_) => "a Pegasus configuration",
+            Self::LongT5(_) => "a LongT5 configuration",
             Self::GPT2(_) => "a GPT-2 configuration",
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
             Self::XLNet(_) => "an XLNet configuration",
@@ -174,7 +179,7 @@ impl ConfigOption {
             }
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
-            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
+            Self::T5(_) | Self::LongT5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -212,6 +217,8 @@ impl ConfigOption {
                 Some(config.max_position_embeddings)
             }
             Self::T5(config) => config.n_positions.or(Some(512)),
+            // Local attention: no limit but the file's.
+            Self::LongT5(config) => config.n_positions,
             Self::GPT2(config) | Self::OpenAiGpt(config) => Some(config.n_positions),
             // Relative positions: no limit (HF's XLNet tokenizer has none either).
             Self::XLNet(_) => None,
@@ -234,6 +241,7 @@ impl ConfigOption {
             Self::DebertaV2(config) => config.vocab_size,
             Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
+            Self::LongT5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
             Self::XLNet(config) => config.vocab_size,
             Self::MPNet(config) => config.vocab_size,
@@ -247,6 +255,7 @@ impl ConfigOption {
                 config.decoder_start_token_id
             }
             Self::T5(config) => config.decoder_start_token_id.or(config.pad_token_id),
+            Self::LongT5(config) => config.decoder_start_token_id.or(config.pad_token_id),
             _ => None,
         }
     }
@@ -258,6 +267,7 @@ impl ConfigOption {
                 config.forced_bos_token_id
             }
             Self::T5(config) => config.forced_bos_token_id,
+            Self::LongT5(config) => config.forced_bos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
             Self::XLNet(config) => config.forced_bos_token_id,
             _ => None,
@@ -271,6 +281,7 @@ impl ConfigOption {
                 config.forced_eos_token_id
             }
             Self::T5(config) => config.forced_eos_token_id,
+            Self::LongT5(config) => config.forced_eos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
             Self::XLNet(config) => config.forced_eos_token_id,
             _ => None,

@@ -2,7 +2,7 @@
 //!
 //! Abstractive summaries with an encoder-decoder model: BART (default: bart-large-cnn with
 //! rust-bert's settings, beam search with 3 beams, 56 to 142 tokens, no repeated trigrams) or
-//! T5 (its `summarize: ` prefix is added to every text) or Pegasus. Texts longer than the encoder's
+//! T5 (its `summarize: ` prefix is added to every text), Pegasus or LongT5. Texts longer than the encoder's
 //! maximum are truncated; an empty list gives an empty output.
 //!
 //! ```no_run
@@ -23,6 +23,7 @@ use crate::bart::BartGenerator;
 use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
+use crate::longt5::LongT5Generator;
 use crate::pegasus::PegasusConditionalGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
@@ -38,13 +39,13 @@ use tch::{Device, Kind};
 /// Configuration of a [`SummarizationModel`]: the model files and the generation settings (see
 /// [`GenerateConfig`]), with rust-bert's summarization defaults (BART-CNN's).
 pub struct SummarizationConfig {
-    /// Model architecture (BART, T5 or Pegasus).
+    /// Model architecture (BART, T5, Pegasus or LongT5).
     pub model_type: ModelType,
     /// Weights.
     pub model_resource: ModelResource,
     /// HF `config.json`.
     pub config_resource: Box<dyn ResourceProvider + Send>,
-    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5 and Pegasus).
+    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5, Pegasus and LongT5).
     pub vocab_resource: Box<dyn ResourceProvider + Send>,
     /// BPE merges (BART).
     pub merges_resource: Option<Box<dyn ResourceProvider + Send>>,
@@ -152,6 +153,8 @@ pub enum SummarizationOption {
     T5(T5Generator),
     /// Pegasus.
     Pegasus(PegasusConditionalGenerator),
+    /// LongT5 (no prefix, as rust-bert).
+    LongT5(LongT5Generator),
 }
 
 impl SummarizationOption {
@@ -189,9 +192,13 @@ impl SummarizationOption {
             (ModelType::Pegasus, Some(t)) => {
                 Self::Pegasus(PegasusConditionalGenerator::new_with_tokenizer(config, t)?)
             }
+            (ModelType::LongT5, None) => Self::LongT5(LongT5Generator::new(config)?),
+            (ModelType::LongT5, Some(t)) => {
+                Self::LongT5(LongT5Generator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "summarization is not available for {other:?} (Bart, T5, Pegasus are)"
+                    "summarization is not available for {other:?} (Bart, T5, Pegasus, LongT5 are)"
                 )))
             }
         })
@@ -203,6 +210,7 @@ impl SummarizationOption {
             Self::Bart(_) => ModelType::Bart,
             Self::T5(_) => ModelType::T5,
             Self::Pegasus(_) => ModelType::Pegasus,
+            Self::LongT5(_) => ModelType::LongT5,
         }
     }
 
@@ -222,6 +230,7 @@ impl SummarizationOption {
             Self::Bart(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
             Self::Pegasus(g) => g.generate(Some(texts), options)?,
+            Self::LongT5(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }
