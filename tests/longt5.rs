@@ -6,7 +6,8 @@
 //! probabilities included); incremental decoding; HF `generate` cases; the summarization
 //! pipeline.
 use crate::bart::{check_generation_cases, dir, generate_config, unforced_config};
-use crate::util::{assert_close, assert_close_masked, Expected, TOL};
+use crate::t5::check_outputs_of_every_layer;
+use crate::util::{assert_close, Expected, TOL};
 use rust_bert::common::weights::load_weights_from_file;
 use rust_bert::longt5::{
     EncoderAttentionType, LongT5Config, LongT5ForConditionalGeneration, LongT5Generator,
@@ -111,39 +112,12 @@ fn longt5_padded_batch_matches_hf_at_every_layer() {
             )
         })
         .unwrap();
-        assert_close(
-            &output.decoder_output,
-            e.get("logits"),
-            TOL,
-            &format!("{name} logits"),
+        check_outputs_of_every_layer(
+            name,
+            &output,
+            &e,
+            Some(&|ours, expected, what| assert_block_probs_close(ours, expected, mask, what)),
         );
-        let encoder = output.encoder_hidden_state.as_ref().unwrap();
-        assert_close_masked(encoder, e.get("encoder_last_hidden_state"), mask, TOL, name);
-        for (key, all) in [
-            ("encoder_hidden_states", &output.all_encoder_hidden_states),
-            ("decoder_hidden_states", &output.all_decoder_hidden_states),
-            ("encoder_attentions", &output.all_encoder_attentions),
-            ("decoder_attentions", &output.all_decoder_attentions),
-            ("cross_attentions", &output.all_cross_attentions),
-        ] {
-            let all = all.as_ref().unwrap();
-            assert_eq!(
-                all.len(),
-                if key.ends_with("states") { 3 } else { 2 },
-                "{key}"
-            );
-            for (i, t) in all.iter().enumerate() {
-                let key = format!("{key}.{i}");
-                let what = format!("{name} {key}");
-                if key.starts_with("encoder_hidden") {
-                    assert_close_masked(t, e.get(&key), mask, TOL, &what);
-                } else if key.starts_with("encoder_attentions") {
-                    assert_block_probs_close(t, e.get(&key), mask, &what);
-                } else {
-                    assert_close(t, e.get(&key), TOL, &what);
-                }
-            }
-        }
         // One row without a mask: HF attends everywhere.
         let nomask = tch::no_grad(|| {
             model.forward_t(
