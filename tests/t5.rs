@@ -97,6 +97,9 @@ fn t5_padded_batch_matches_hf_at_every_layer() {
     }
 }
 
+/// Compares a model's encoder attention probabilities with HF's: `(ours, expected, what)`.
+pub(crate) type CompareAttentions<'a> = &'a dyn Fn(&Tensor, &Tensor, &str);
+
 /// A forward pass of the T5 family (T5, LongT5) on `e`'s padded batch against HF at every
 /// output: logits, encoder and decoder hidden states (encoder ones where `attention_mask` is 1),
 /// decoder and cross-attentions, and the encoder attentions when `encoder_attentions` compares
@@ -105,7 +108,7 @@ pub(crate) fn check_outputs_of_every_layer(
     name: &str,
     output: &T5ModelOutput,
     e: &Expected,
-    encoder_attentions: Option<&dyn Fn(&Tensor, &Tensor, &str)>,
+    encoder_attentions: Option<CompareAttentions>,
 ) {
     let mask = e.get("attention_mask");
     assert_close(
@@ -116,16 +119,16 @@ pub(crate) fn check_outputs_of_every_layer(
     );
     let encoder = output.encoder_hidden_state.as_ref().unwrap();
     assert_close_masked(encoder, e.get("encoder_last_hidden_state"), mask, TOL, name);
-    let mut outputs = vec![
+    for (key, all) in [
         ("encoder_hidden_states", &output.all_encoder_hidden_states),
         ("decoder_hidden_states", &output.all_decoder_hidden_states),
         ("decoder_attentions", &output.all_decoder_attentions),
         ("cross_attentions", &output.all_cross_attentions),
-    ];
-    if encoder_attentions.is_some() {
-        outputs.push(("encoder_attentions", &output.all_encoder_attentions));
-    }
-    for (key, all) in outputs {
+        ("encoder_attentions", &output.all_encoder_attentions),
+    ] {
+        if key == "encoder_attentions" && encoder_attentions.is_none() {
+            continue;
+        }
         let all = all.as_ref().unwrap();
         assert_eq!(
             all.len(),
