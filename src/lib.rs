@@ -41,6 +41,8 @@
 //! | BART | base, conditional generation, sequence classification, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | Marian | conditional generation (BART's stack), generator, OPUS-MT presets | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | T5 | base, conditional generation, sentence-embedding encoder, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | Pegasus | base, conditional generation (BART's stack), generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | LongT5 | base, conditional generation (T5's layers; local and transient-global encoder attention), generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //!
 //! ## Pipelines
 //! Sentiment, sequence classification, zero-shot classification, token classification / NER /
@@ -90,6 +92,8 @@ pub use common::activations::Activation;
 pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
+pub use models::longt5;
+pub use models::pegasus;
 pub use models::prophetnet;
 pub use models::{
     albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, marian, mpnet, openai_gpt,

@@ -24,3 +24,9 @@ echo "== utils/fixtures_cross_encoder.py"
 # ProphetNet (after fixtures_tokenizers: its tokenizer reference reads tokenizers/corpus.txt).
 echo "== utils/fixtures_prophetnet.py"
 .venv/bin/python utils/fixtures_prophetnet.py
+# Pegasus (after fixtures_tokenizers: its tokenizer is tokenizers/spm/t5.model).
+echo "== utils/fixtures_pegasus.py"
+.venv/bin/python utils/fixtures_pegasus.py
+# LongT5 (after fixtures_t5: its tokenizer is t5/spiece.model).
+echo "== utils/fixtures_longt5.py"
+.venv/bin/python utils/fixtures_longt5.py

@@ -246,10 +246,12 @@ pub trait LanguageGenerator: PrivateLanguageGenerator {
         S: AsRef<str> + Sync,
     {
         let outputs = self.generate_indices(prompt_texts, generate_options)?;
+        let tokenizer = self._get_tokenizer();
+        let clean_up = tokenizer.hf_clean_up_tokenization_spaces();
         Ok(outputs
             .into_iter()
             .map(|output| GeneratedTextOutput {
-                text: self._get_tokenizer().decode(&output.indices, true, true),
+                text: tokenizer.decode(&output.indices, true, clean_up),
                 score: output.score,
             })
             .collect())

@@ -49,6 +49,10 @@ pub enum ConfigOption {
     Marian(crate::marian::MarianConfig),
     /// T5 configuration.
     T5(crate::t5::T5Config),
+    /// Pegasus configuration (BART's keys).
+    Pegasus(crate::pegasus::PegasusConfig),
+    /// LongT5 configuration (T5's keys and the encoder attention's).
+    LongT5(crate::longt5::LongT5Config),
     /// GPT-2 configuration.
     GPT2(crate::gpt2::Gpt2Config),
     /// OpenAI GPT configuration (GPT-2's keys).
@@ -105,6 +109,12 @@ impl ConfigOption {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
             }
             ModelType::T5 => ConfigOption::T5(crate::t5::T5Config::try_from_file(path)?),
+            ModelType::Pegasus => {
+                ConfigOption::Pegasus(crate::pegasus::PegasusConfig::try_from_file(path)?)
+            }
+            ModelType::LongT5 => {
+                ConfigOption::LongT5(crate::longt5::LongT5Config::try_from_file(path)?)
+            }
             ModelType::GPT2 => ConfigOption::GPT2(crate::gpt2::Gpt2Config::try_from_file(path)?),
             ModelType::OpenAiGpt => {
                 ConfigOption::OpenAiGpt(crate::openai_gpt::OpenAiGptConfig::try_from_file(path)?)
@@ -121,12 +131,9 @@ impl ConfigOption {
                 ConfigOption::ProphetNet(crate::prophetnet::ProphetNetConfig::try_from_file(path)?)
             }
             // The other architectures get their configuration types with their models.
-            ModelType::LongT5
-            | ModelType::Reformer
-            | ModelType::Pegasus
-            | ModelType::MBart
-            | ModelType::M2M100
-            | ModelType::NLLB => return Err(unsupported_config(model_type)),
+            ModelType::Reformer | ModelType::MBart | ModelType::M2M100 | ModelType::NLLB => {
+                return Err(unsupported_config(model_type))
+            }
         })
     }
 
@@ -146,6 +153,8 @@ impl ConfigOption {
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
+            Self::Pegasus(_) => "a Pegasus configuration",
+            Self::LongT5(_) => "a LongT5 configuration",
             Self::GPT2(_) => "a GPT-2 configuration",
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
             Self::XLNet(_) => "an XLNet configuration",
@@ -177,13 +186,18 @@ impl ConfigOption {
             Self::Longformer(config) => config.id2label.as_ref(),
             Self::Deberta(config) => config.id2label.as_ref(),
             Self::DebertaV2(config) => config.id2label.as_ref(),
-            Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                config.id2label.as_ref()
+            }
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
             Self::ProphetNet(config) => config.id2label.as_ref(),
-            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) | Self::GPTNeo(_) | Self::GPTJ(_) => {
-                None
-            }
+            Self::T5(_)
+            | Self::LongT5(_)
+            | Self::GPT2(_)
+            | Self::OpenAiGpt(_)
+            | Self::GPTNeo(_)
+            | Self::GPTJ(_) => None,
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -217,8 +231,12 @@ impl ConfigOption {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
             }
-            Self::Bart(config) | Self::Marian(config) => Some(config.max_position_embeddings),
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                Some(config.max_position_embeddings)
+            }
             Self::T5(config) => config.n_positions.or(Some(512)),
+            // Local attention: no limit but the file's.
+            Self::LongT5(config) => config.n_positions,
             Self::GPT2(config) | Self::OpenAiGpt(config) => Some(config.n_positions),
             // Relative positions: no limit (HF's XLNet tokenizer has none either).
             Self::XLNet(_) => None,
@@ -242,8 +260,9 @@ impl ConfigOption {
             Self::Longformer(config) => config.vocab_size,
             Self::Deberta(config) => config.vocab_size,
             Self::DebertaV2(config) => config.vocab_size,
-            Self::Bart(config) | Self::Marian(config) => config.vocab_size,
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
+            Self::LongT5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
             Self::XLNet(config) => config.vocab_size,
             Self::MPNet(config) => config.vocab_size,
@@ -256,9 +275,12 @@ impl ConfigOption {
     /// The decoder start token id (`None` for encoder-only models).
     pub fn get_decoder_start_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) => config.decoder_start_token_id,
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                config.decoder_start_token_id
+            }
             Self::T5(config) => config.decoder_start_token_id.or(config.pad_token_id),
             Self::ProphetNet(config) => config.decoder_start_token_id,
+            Self::LongT5(config) => config.decoder_start_token_id.or(config.pad_token_id),
             _ => None,
         }
     }
@@ -266,8 +288,11 @@ impl ConfigOption {
     /// The token generation is forced to start with (`None` for encoder-only models).
     pub fn get_forced_bos_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) => config.forced_bos_token_id,
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                config.forced_bos_token_id
+            }
             Self::T5(config) => config.forced_bos_token_id,
+            Self::LongT5(config) => config.forced_bos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
             Self::XLNet(config) => config.forced_bos_token_id,
             Self::GPTNeo(config) => config.forced_bos_token_id,
@@ -280,8 +305,11 @@ impl ConfigOption {
     /// The token generation is forced to end with (`None` for encoder-only models).
     pub fn get_forced_eos_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) => config.forced_eos_token_id,
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                config.forced_eos_token_id
+            }
             Self::T5(config) => config.forced_eos_token_id,
+            Self::LongT5(config) => config.forced_eos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
             Self::XLNet(config) => config.forced_eos_token_id,
             Self::GPTNeo(config) => config.forced_eos_token_id,

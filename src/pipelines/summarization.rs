@@ -2,8 +2,8 @@
 //!
 //! Abstractive summaries with an encoder-decoder model: BART (default: bart-large-cnn with
 //! rust-bert's settings, beam search with 3 beams, 56 to 142 tokens, no repeated trigrams),
-//! T5 (its `summarize: ` prefix is added to every text) or ProphetNet (the same settings, as
-//! rust-bert; its uncased vocabulary lowercases the texts). Texts longer than the encoder's
+//! T5 (its `summarize: ` prefix is added to every text), ProphetNet (the same settings, as
+//! rust-bert; its uncased vocabulary lowercases the texts), Pegasus or LongT5. Texts longer than the encoder's
 //! maximum are truncated; an empty list gives an empty output.
 //!
 //! ```no_run
@@ -24,6 +24,8 @@ use crate::bart::BartGenerator;
 use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
+use crate::longt5::LongT5Generator;
+use crate::pegasus::PegasusConditionalGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::prophetnet::ProphetNetConditionalGenerator;
 use crate::resources::ResourceProvider;
@@ -39,13 +41,13 @@ use tch::{Device, Kind};
 /// Configuration of a [`SummarizationModel`]: the model files and the generation settings (see
 /// [`GenerateConfig`]), with rust-bert's summarization defaults (BART-CNN's).
 pub struct SummarizationConfig {
-    /// Model architecture (BART, T5 or ProphetNet).
+    /// Model architecture (BART, T5, ProphetNet, Pegasus or LongT5).
     pub model_type: ModelType,
     /// Weights.
     pub model_resource: ModelResource,
     /// HF `config.json`.
     pub config_resource: Box<dyn ResourceProvider + Send>,
-    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5,
+    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5, Pegasus and LongT5,
     /// `prophetnet.tokenizer` for ProphetNet).
     pub vocab_resource: Box<dyn ResourceProvider + Send>,
     /// BPE merges (BART).
@@ -154,6 +156,10 @@ pub enum SummarizationOption {
     T5(T5Generator),
     /// ProphetNet.
     ProphetNet(ProphetNetConditionalGenerator),
+    /// Pegasus.
+    Pegasus(PegasusConditionalGenerator),
+    /// LongT5 (no prefix, as rust-bert).
+    LongT5(LongT5Generator),
 }
 
 impl SummarizationOption {
@@ -193,9 +199,17 @@ impl SummarizationOption {
             (ModelType::ProphetNet, Some(t)) => Self::ProphetNet(
                 ProphetNetConditionalGenerator::new_with_tokenizer(config, t)?,
             ),
+            (ModelType::Pegasus, None) => Self::Pegasus(PegasusConditionalGenerator::new(config)?),
+            (ModelType::Pegasus, Some(t)) => {
+                Self::Pegasus(PegasusConditionalGenerator::new_with_tokenizer(config, t)?)
+            }
+            (ModelType::LongT5, None) => Self::LongT5(LongT5Generator::new(config)?),
+            (ModelType::LongT5, Some(t)) => {
+                Self::LongT5(LongT5Generator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "summarization is not available for {other:?} (Bart, T5, ProphetNet are)"
+                    "summarization is not available for {other:?} (Bart, T5, ProphetNet, Pegasus, LongT5 are)"
                 )))
             }
         })
@@ -207,6 +221,8 @@ impl SummarizationOption {
             Self::Bart(_) => ModelType::Bart,
             Self::T5(_) => ModelType::T5,
             Self::ProphetNet(_) => ModelType::ProphetNet,
+            Self::Pegasus(_) => ModelType::Pegasus,
+            Self::LongT5(_) => ModelType::LongT5,
         }
     }
 
@@ -226,6 +242,8 @@ impl SummarizationOption {
             Self::Bart(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
             Self::ProphetNet(g) => g.generate(Some(texts), options)?,
+            Self::Pegasus(g) => g.generate(Some(texts), options)?,
+            Self::LongT5(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }

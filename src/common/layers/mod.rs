@@ -5,6 +5,7 @@ pub mod embeddings;
 pub mod feed_forward;
 pub mod layer_stack;
 pub mod linear;
+pub mod local_attention;
 pub mod relative_position;
 pub mod rotary;
 pub mod summary;

@@ -230,6 +230,10 @@ impl GptJConfig {
 }
 
 impl Config for GptJConfig {
+    fn initializer_std(&self) -> f64 {
+        self.initializer_range
+    }
+
     fn validate(&self) -> Result<(), RustBertError> {
         let rotated = self.rotated();
         ConfigChecks::new("GPT-J")
@@ -298,6 +302,7 @@ impl GptJModel {
         p: P,
         config: &GptJConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.validate()?;
         let p = p.borrow() / "transformer";
         let norm = nn::LayerNormConfig {
@@ -456,6 +461,7 @@ impl GptJLMHeadModel {
         p: P,
         config: &GptJConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         let p = p.borrow();
         Ok(Self {
             transformer: GptJModel::try_new(p, config)?,

@@ -236,6 +236,10 @@ impl GptNeoConfig {
 }
 
 impl Config for GptNeoConfig {
+    fn initializer_std(&self) -> f64 {
+        self.initializer_range
+    }
+
     /// Loads a configuration; without `attention_layers`, they are expanded from
     /// `attention_types`.
     fn try_from_file<P: AsRef<Path>>(path: P) -> Result<Self, RustBertError> {
@@ -331,6 +335,7 @@ impl GptNeoModel {
         p: P,
         config: &GptNeoConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         config.validate()?;
         let p = p.borrow();
         let norm = nn::LayerNormConfig {
@@ -489,6 +494,7 @@ impl GptNeoForCausalLM {
         p: P,
         config: &GptNeoConfig,
     ) -> Result<Self, RustBertError> {
+        let _init = crate::common::config::building(config)?;
         Ok(Self {
             transformer: GptNeoModel::new(p.borrow() / "transformer", config)?,
         })
