@@ -138,6 +138,12 @@ impl<M> LanguageModelGenerator<M> {
         let specials = specials(&model_config, &tokenizer);
         tokenizer.check_model_vocab(specials.vocab_size)?;
         let mut var_store = VarStore::new(generate_config.device);
+        // Variables are created in the kind asked for: weights stored in that kind then load
+        // without a copy (a bf16 `.safetensors` is mapped, never widened to f32 and narrowed
+        // back), so a model needs about its file's size in memory.
+        if let Some(kind) = generate_config.kind {
+            var_store.set_kind(kind);
+        }
         let _deferred = crate::common::layers::linear::defer_init();
         let model = make(var_store.root(), &model_config)?;
         crate::resources::load_weights(
