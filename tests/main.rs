@@ -18,6 +18,7 @@ mod gpt2;
 mod layering;
 mod longformer;
 mod marian;
+mod mbart;
 mod minilm;
 mod mobilebert;
 mod mpnet;

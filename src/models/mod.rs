@@ -10,6 +10,7 @@ pub mod fnet;
 pub mod gpt2;
 pub mod longformer;
 pub mod marian;
+pub mod mbart;
 pub mod mobilebert;
 pub mod mpnet;
 pub mod openai_gpt;

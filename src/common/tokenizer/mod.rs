@@ -188,12 +188,37 @@ impl TokenizerOption {
     fn sequence(&self, text: &str) -> Sequence {
         dispatch!(self,
             t => {
-                let tokens = t.tokenize_with_offsets(text);
+                let mut tokens = t.tokenize_with_offsets(text);
+                self.drop_blank_after_language_code(text.as_ref(), &mut tokens);
                 let ids = t.convert_tokens_to_ids(&tokens.tokens);
                 Sequence::Rust(hf_offsets(text, tokens, ids, self.trims_offsets()))
             },
             h => Sequence::Hf(h.raw_encoding(text, 0))
         )
+    }
+
+    /// The multilingual SentencePiece tokenizers of rust_tokenizers (mBART-50, M2M100, NLLB)
+    /// read a language code at the start of the text (`>>en<< `) and emit a `▁` when nothing
+    /// follows it; HF encodes an empty text as no token at all.
+    fn drop_blank_after_language_code(&self, text: &str, tokens: &mut TokensWithOffsets) {
+        let multilingual = matches!(self, Self::MBart50(_) | Self::M2M100(_) | Self::NLLB(_));
+        // Only the separator space after the code: an empty text. A text of whitespace is
+        // one `▁` in HF as here.
+        let empty = |code: &str| {
+            text.trim_start()
+                .strip_prefix(code)
+                .is_some_and(|rest| rest.chars().count() <= 1)
+        };
+        if multilingual
+            && tokens.tokens.len() == 2
+            && tokens.tokens[1] == "\u{2581}"
+            && empty(&tokens.tokens[0])
+        {
+            tokens.tokens.truncate(1);
+            tokens.offsets.truncate(1);
+            tokens.reference_offsets.truncate(1);
+            tokens.masks.truncate(1);
+        }
     }
 
     /// Adds the special tokens to one sequence or a pair.
@@ -361,7 +386,8 @@ impl TokenizerOption {
             t => MultiThreadedTokenizer::tokenize_list_with_offsets(t, text_list)
                 .into_iter()
                 .zip(text_list)
-                .map(|(tokens, text)| {
+                .map(|(mut tokens, text)| {
+                    self.drop_blank_after_language_code(text.as_ref(), &mut tokens);
                     let ids = t.convert_tokens_to_ids(&tokens.tokens);
                     Sequence::Rust(hf_offsets(text.as_ref(), tokens, ids, self.trims_offsets()))
                 })
@@ -519,8 +545,13 @@ impl TokenizerOption {
         );
         match self {
             // SentencePiece's decoder drops the space its word-start marker puts before the
-            // first word; rust_tokenizers' Marian, T5 and XLNet decoders keep it (HF does not).
-            Self::Marian(_) | Self::T5(_) | Self::XLNet(_) => match text.strip_prefix(' ') {
+            // first word; rust_tokenizers' Marian, T5, XLNet, mBART-50, M2M100 and NLLB decoders keep it (HF does not).
+            Self::Marian(_)
+            | Self::T5(_)
+            | Self::XLNet(_)
+            | Self::MBart50(_)
+            | Self::M2M100(_)
+            | Self::NLLB(_) => match text.strip_prefix(' ') {
                 Some(stripped) => stripped.to_string(),
                 None => text,
             },

@@ -925,8 +925,17 @@ impl BartForSequenceClassification {
         config: &BartConfig,
     ) -> Result<Self, RustBertError> {
         let p = p.borrow();
+        Self::from_base(p, BartModel::new(p / "model", config), config)
+    }
+
+    /// The head over a base model built with other stack switches (mBART).
+    pub(crate) fn from_base(
+        p: &nn::Path,
+        base_model: BartModel,
+        config: &BartConfig,
+    ) -> Result<Self, RustBertError> {
         Ok(Self {
-            base_model: BartModel::new(p / "model", config),
+            base_model,
             classification_head: BartClassificationHead::new(p / "classification_head", config)?,
             eos_token_id: config.eos_token_id.unwrap_or(2),
         })

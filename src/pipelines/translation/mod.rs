@@ -26,6 +26,7 @@ use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
 use crate::marian::MarianGenerator;
+use crate::mbart::{mbart50_language_code, MBartGenerator};
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::t5::T5Generator;
@@ -149,6 +150,8 @@ pub enum TranslationOption {
     Marian(MarianGenerator),
     /// T5.
     T5(T5Generator),
+    /// mBART-50.
+    MBart(MBartGenerator),
 }
 
 impl TranslationOption {
@@ -184,9 +187,13 @@ impl TranslationOption {
             }
             (ModelType::T5, None) => Self::T5(T5Generator::new(config)?),
             (ModelType::T5, Some(t)) => Self::T5(T5Generator::new_with_tokenizer(config, t)?),
+            (ModelType::MBart, None) => Self::MBart(MBartGenerator::new(config)?),
+            (ModelType::MBart, Some(t)) => {
+                Self::MBart(MBartGenerator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "translation is not available for {other:?} (Marian, T5 are)"
+                    "translation is not available for {other:?} (Marian, T5, MBart are)"
                 )))
             }
         })
@@ -197,6 +204,25 @@ impl TranslationOption {
         match self {
             Self::Marian(_) => ModelType::Marian,
             Self::T5(_) => ModelType::T5,
+            Self::MBart(_) => ModelType::MBart,
+        }
+    }
+
+    /// The tokenizer of the model.
+    pub fn get_tokenizer(&self) -> &TokenizerOption {
+        match self {
+            Self::Marian(g) => g.get_tokenizer(),
+            Self::T5(g) => g.get_tokenizer(),
+            Self::MBart(g) => g.get_tokenizer(),
+        }
+    }
+
+    /// The tokenizer of the model, to change (e.g. add tokens).
+    pub fn get_tokenizer_mut(&mut self) -> &mut TokenizerOption {
+        match self {
+            Self::Marian(g) => g.get_tokenizer_mut(),
+            Self::T5(g) => g.get_tokenizer_mut(),
+            Self::MBart(g) => g.get_tokenizer_mut(),
         }
     }
 
@@ -212,6 +238,30 @@ impl TranslationOption {
         supported_source: &HashSet<Language>,
         supported_target: &HashSet<Language>,
     ) -> Result<Option<String>, RustBertError> {
+        Ok(self
+            .validate_and_get_prefix_and_forced_bos_id(
+                source,
+                target,
+                supported_source,
+                supported_target,
+            )?
+            .0)
+    }
+
+    /// The prefix of [`TranslationOption::validate_and_get_prefix`] and the token generation
+    /// must start with: the target language code of the multilingual models (mBART-50's
+    /// `>>fr<<`, HF's `fr_XX`), whose source language code leads the prefix.
+    ///
+    /// # Errors
+    /// A language the model does not support, a missing language the model needs, or a
+    /// language token the tokenizer lacks.
+    pub fn validate_and_get_prefix_and_forced_bos_id(
+        &self,
+        source: Option<Language>,
+        target: Option<Language>,
+        supported_source: &HashSet<Language>,
+        supported_target: &HashSet<Language>,
+    ) -> Result<(Option<String>, Option<i64>), RustBertError> {
         let check = |language: Option<Language>, supported: &HashSet<Language>, side: &str| {
             match language {
                 Some(language) if !supported.contains(&language) => {
@@ -237,19 +287,48 @@ impl TranslationOption {
                 "this model has several {side} languages: give the {side} language"
             ))),
         };
+        let language_token = |language: Language, side: &str| {
+            let tokenizer = self.get_tokenizer();
+            let code = match self {
+                Self::MBart(_) => mbart50_language_code(language),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                RustBertError::ValueError(format!(
+                    "{side} language {language} has no language token in {:?}",
+                    self.model_type()
+                ))
+            })?;
+            let id = tokenizer
+                .convert_tokens_to_ids(&[code.as_str()])
+                .first()
+                .copied()
+                .filter(|id| *id != tokenizer.get_unk_id())
+                .ok_or_else(|| {
+                    RustBertError::ValueError(format!(
+                        "{side} language {language}: the tokenizer has no token {code}"
+                    ))
+                })?;
+            Ok::<_, RustBertError>((code, id))
+        };
         Ok(match self {
+            Self::MBart(_) => {
+                let (source_code, _) = language_token(only(source, supported_source, "source")?, "source")?;
+                let (_, target_id) = language_token(only(target, supported_target, "target")?, "target")?;
+                (Some(format!("{source_code} ")), Some(target_id))
+            }
             Self::Marian(_) if supported_target.len() > 1 => {
                 let target = only(target, supported_target, "target")?;
                 let code = target
                     .get_iso_639_1_code()
                     .unwrap_or_else(|| target.get_iso_639_3_code());
-                Some(format!(">>{code}<< "))
+                (Some(format!(">>{code}<< ")), None)
             }
-            Self::Marian(_) => None,
+            Self::Marian(_) => (None, None),
             Self::T5(_) => {
                 let source = only(source, supported_source, "source")?;
                 let target = only(target, supported_target, "target")?;
-                Some(format!("translate {source} to {target}: "))
+                (Some(format!("translate {source} to {target}: ")), None)
             }
         })
     }
@@ -269,6 +348,7 @@ impl TranslationOption {
         let outputs = match self {
             Self::Marian(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
+            Self::MBart(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }
@@ -317,6 +397,16 @@ impl TranslationModel {
         })
     }
 
+    /// The tokenizer of the model.
+    pub fn get_tokenizer(&self) -> &TokenizerOption {
+        self.model.get_tokenizer()
+    }
+
+    /// The tokenizer of the model, to change.
+    pub fn get_tokenizer_mut(&mut self) -> &mut TokenizerOption {
+        self.model.get_tokenizer_mut()
+    }
+
     /// Translates `texts` from `source` to `target` (either may be left out when the model has
     /// a single one). Texts longer than the encoder's maximum are truncated.
     ///
@@ -348,12 +438,23 @@ impl TranslationModel {
     where
         S: AsRef<str> + Sync,
     {
-        let prefix = self.model.validate_and_get_prefix(
+        let (prefix, forced_bos_token_id) = self.model.validate_and_get_prefix_and_forced_bos_id(
             source_language.into(),
             target_language.into(),
             &self.supported_source_languages,
             &self.supported_target_languages,
         )?;
+        let options = match (forced_bos_token_id, options) {
+            (None, options) => options,
+            (Some(id), Some(options)) => Some(GenerateOptions {
+                forced_bos_token_id: options.forced_bos_token_id.or(Some(id)),
+                ..options
+            }),
+            (Some(id), None) => Some(GenerateOptions {
+                forced_bos_token_id: Some(id),
+                ..Default::default()
+            }),
+        };
         match prefix {
             Some(prefix) => {
                 let texts: Vec<String> = texts
