@@ -4,7 +4,7 @@
 //! (pre-norm, embedding and final layer norms), mBART's shifted decoder input, incremental
 //! decoding, HF `generate` cases with a forced target language code, the mBART-50 tokenizer on
 //! the tokenizer corpus, and translation through the pipeline.
-use crate::bart::{check_every_layer, check_incremental, check_generation_cases, dir, Forward};
+use crate::bart::{check_every_layer, check_generation_cases, check_incremental, dir, Forward};
 use crate::util::{assert_close, fixtures, Expected, TOL};
 use rust_bert::common::weights::load_weights_from_file;
 use rust_bert::mbart::{
@@ -22,7 +22,10 @@ use tch::nn::VarStore;
 use tch::Device;
 
 fn spm() -> PathBuf {
-    fixtures().join("tokenizers").join("spm").join("xlm_roberta.model")
+    fixtures()
+        .join("tokenizers")
+        .join("spm")
+        .join("xlm_roberta.model")
 }
 
 fn mbart(layers: bool) -> (VarStore, MBartForConditionalGeneration) {
@@ -73,7 +76,12 @@ fn mbart_shifted_decoder_input_matches_hf() {
         )
     })
     .unwrap();
-    assert_close(&output.decoder_output, e.get("shift.logits"), TOL, "shifted");
+    assert_close(
+        &output.decoder_output,
+        e.get("shift.logits"),
+        TOL,
+        "shifted",
+    );
 }
 
 fn generate_config() -> GenerateConfig {
@@ -126,9 +134,15 @@ fn ids(value: &serde_json::Value) -> Vec<i64> {
 /// whitespace the language-code split drops.
 #[test]
 fn mbart50_tokenizer_matches_hf_on_the_corpus() {
-    let tokenizer =
-        TokenizerOption::from_file(ModelType::MBart, spm().to_str().unwrap(), None, false, None, None)
-            .unwrap();
+    let tokenizer = TokenizerOption::from_file(
+        ModelType::MBart,
+        spm().to_str().unwrap(),
+        None,
+        false,
+        None,
+        None,
+    )
+    .unwrap();
     let corpus = json("tokenizer_corpus.json");
     let mut differing = Vec::new();
     let mut decode_differing = Vec::new();
@@ -210,14 +224,16 @@ fn mbart_translation_equals_hf() {
             .iter()
             .map(|v| v.as_str().unwrap().to_string())
             .collect();
-        let ours = model.translate(&sources, Language::English, language).unwrap();
-        let hf_ids = ids(&text["translations"][target]["sequences"][2]);
-        println!("DEBUG {:?} {:?}", hf_ids, model.get_tokenizer().decode(&hf_ids, true, true));
+        let ours = model
+            .translate(&sources, Language::English, language)
+            .unwrap();
         assert_eq!(ours, expected, "{target}");
         // One by one equals the batch.
         for (source, expected) in sources.iter().zip(&expected) {
             assert_eq!(
-                &model.translate(&[source], Language::English, language).unwrap()[0],
+                &model
+                    .translate(&[source], Language::English, language)
+                    .unwrap()[0],
                 expected
             );
         }

@@ -201,24 +201,26 @@ impl TokenizerOption {
     /// read a language code at the start of the text (`>>en<< `) and emit a `▁` when nothing
     /// follows it; HF encodes an empty text as no token at all.
     fn drop_blank_after_language_code(&self, text: &str, tokens: &mut TokensWithOffsets) {
-        let multilingual = matches!(self, Self::MBart50(_) | Self::M2M100(_) | Self::NLLB(_));
-        // Only the separator space after the code: an empty text. A text of whitespace is
-        // one `▁` in HF as here.
-        let empty = |code: &str| {
-            text.trim_start()
-                .strip_prefix(code)
-                .is_some_and(|rest| rest.chars().count() <= 1)
-        };
-        if multilingual
-            && tokens.tokens.len() == 2
-            && tokens.tokens[1] == "\u{2581}"
-            && empty(&tokens.tokens[0])
-        {
+        if self.blank_after_language_code(text, &tokens.tokens) {
             tokens.tokens.truncate(1);
             tokens.offsets.truncate(1);
             tokens.reference_offsets.truncate(1);
             tokens.masks.truncate(1);
         }
+    }
+
+    /// Whether `tokens` of `text` are a language code and the `▁` rust_tokenizers emits for an
+    /// empty text after it (only the separator space follows the code; a text of whitespace
+    /// is one `▁` in HF as here).
+    fn blank_after_language_code(&self, text: &str, tokens: &[String]) -> bool {
+        let multilingual = matches!(self, Self::MBart50(_) | Self::M2M100(_) | Self::NLLB(_));
+        multilingual
+            && tokens.len() == 2
+            && tokens[1] == "\u{2581}"
+            && text
+                .trim_start()
+                .strip_prefix(tokens[0].as_str())
+                .is_some_and(|rest| rest.chars().count() <= 1)
     }
 
     /// Adds the special tokens to one sequence or a pair.
@@ -511,7 +513,11 @@ impl TokenizerOption {
 
     /// Splits a text into tokens (no special tokens).
     pub fn tokenize(&self, text: &str) -> Vec<String> {
-        dispatch!(self, t => t.tokenize(text), h => h.tokenize(text))
+        let mut tokens = dispatch!(self, t => t.tokenize(text), h => h.tokenize(text));
+        if self.blank_after_language_code(text, &tokens) {
+            tokens.truncate(1);
+        }
+        tokens
     }
 
     /// Splits a text into tokens with their character offsets (no special tokens).

@@ -7,9 +7,7 @@ use crate::common::language::Language;
 use crate::common::tokenizer::TokenizerOption;
 use crate::common::twin::infallible_twin;
 use crate::generation::private_generation_utils::GenerativeModel;
-use crate::generation::{
-    Cache, GenerateConfig, LMModelOutput, LanguageModelGenerator, StepInput,
-};
+use crate::generation::{Cache, GenerateConfig, LMModelOutput, LanguageModelGenerator, StepInput};
 use crate::{Config, RustBertError};
 use std::borrow::Borrow;
 use tch::{nn, Kind, Tensor};
@@ -134,8 +132,11 @@ fn shift_tokens_right(input_ids: &Tensor, pad_token_id: i64) -> Tensor {
     if length == 0 {
         return ids;
     }
-    let last = (ids.ne(pad_token_id).sum_dim_intlist([1].as_slice(), true, Kind::Int64) - 1)
-        .clamp_min(0);
+    let last = (ids
+        .ne(pad_token_id)
+        .sum_dim_intlist([1].as_slice(), true, Kind::Int64)
+        - 1)
+    .clamp_min(0);
     let start = ids.gather(1, &last, false);
     Tensor::cat(&[&start, &ids.narrow(1, 0, length - 1)], 1)
 }

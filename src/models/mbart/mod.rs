@@ -31,9 +31,9 @@
 mod mbart_model;
 
 pub use crate::generation::LayerState;
+pub(crate) use mbart_model::mbart50_language_code;
 pub use mbart_model::{
     MBartClassificationHead, MBartConfig, MBartConfigResources, MBartForConditionalGeneration,
     MBartForSequenceClassification, MBartGenerator, MBartModel, MBartModelOutput,
     MBartModelResources, MBartSourceLanguages, MBartTargetLanguages, MBartVocabResources,
 };
-pub(crate) use mbart_model::mbart50_language_code;

@@ -1,8 +1,10 @@
 //! # Translation pipeline
 //!
 //! Translates with Marian (the OPUS-MT models: one per language pair, a few covering several
-//! target languages chosen by a `>>xx<<` prefix) or T5 (English to French, German and
-//! Romanian, chosen by its `translate English to German: ` prefix). [`TranslationModelBuilder`]
+//! target languages chosen by a `>>xx<<` prefix), T5 (English to French, German and
+//! Romanian, chosen by its `translate English to German: ` prefix) or mBART-50 (51 languages:
+//! the source language code leads the input, the target language code is forced as the first
+//! generated token). [`TranslationModelBuilder`]
 //! picks the model for the asked languages; [`TranslationConfig`] sets one explicitly.
 //!
 //! ```no_run
@@ -313,8 +315,10 @@ impl TranslationOption {
         };
         Ok(match self {
             Self::MBart(_) => {
-                let (source_code, _) = language_token(only(source, supported_source, "source")?, "source")?;
-                let (_, target_id) = language_token(only(target, supported_target, "target")?, "target")?;
+                let (source_code, _) =
+                    language_token(only(source, supported_source, "source")?, "source")?;
+                let (_, target_id) =
+                    language_token(only(target, supported_target, "target")?, "target")?;
                 (Some(format!("{source_code} ")), Some(target_id))
             }
             Self::Marian(_) if supported_target.len() > 1 => {
@@ -512,7 +516,7 @@ impl TranslationModelBuilder {
         self
     }
 
-    /// Uses this architecture (Marian or T5).
+    /// Uses this architecture (Marian, T5 or MBart: mBART-50 many-to-many).
     pub fn with_model_type(mut self, model_type: ModelType) -> Self {
         self.model_type = Some(model_type);
         self
@@ -665,6 +669,48 @@ impl TranslationModelBuilder {
                 Some(resource(&table!(MarianSpmResources)).ok_or_else(missing)?),
                 sources,
                 targets,
+                device,
+            );
+            return TranslationModel::new(config);
+        }
+        if self.model_type == Some(ModelType::MBart) {
+            use crate::mbart::{
+                MBartConfigResources, MBartModelResources, MBartSourceLanguages,
+                MBartTargetLanguages, MBartVocabResources,
+            };
+            // rust-bert: every asked language must be one of mBART-50's.
+            for (side, asked, offered) in [
+                (
+                    "source",
+                    &self.source_languages,
+                    &MBartSourceLanguages::MBART50_MANY_TO_MANY[..],
+                ),
+                (
+                    "target",
+                    &self.target_languages,
+                    &MBartTargetLanguages::MBART50_MANY_TO_MANY[..],
+                ),
+            ] {
+                if let Some(missing) = asked
+                    .iter()
+                    .flatten()
+                    .find(|language| !offered.contains(language))
+                {
+                    return Err(RustBertError::ValueError(format!(
+                        "mBART-50 has no {side} language {missing}"
+                    )));
+                }
+            }
+            let config = TranslationConfig::new(
+                ModelType::MBart,
+                ModelResource::Torch(Box::new(RemoteResource::from_pretrained(
+                    MBartModelResources::MBART50_MANY_TO_MANY,
+                ))),
+                RemoteResource::from_pretrained(MBartConfigResources::MBART50_MANY_TO_MANY),
+                RemoteResource::from_pretrained(MBartVocabResources::MBART50_MANY_TO_MANY),
+                None,
+                MBartSourceLanguages::MBART50_MANY_TO_MANY,
+                MBartTargetLanguages::MBART50_MANY_TO_MANY,
                 device,
             );
             return TranslationModel::new(config);
