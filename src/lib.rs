@@ -89,7 +89,7 @@ pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
 pub use models::{
-    albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, marian, mbart, mpnet,
-    openai_gpt, roberta, t5, xlm_roberta, xlnet,
+    albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, m2m_100, marian, mbart,
+    mpnet, openai_gpt, roberta, t5, xlm_roberta, xlnet,
 };
 pub use models::{fnet, longformer, mobilebert};

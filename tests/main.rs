@@ -17,6 +17,7 @@ mod generation;
 mod gpt2;
 mod layering;
 mod longformer;
+mod m2m100;
 mod marian;
 mod mbart;
 mod minilm;

@@ -9,6 +9,7 @@ pub mod electra;
 pub mod fnet;
 pub mod gpt2;
 pub mod longformer;
+pub mod m2m_100;
 pub mod marian;
 pub mod mbart;
 pub mod mobilebert;

@@ -552,15 +552,14 @@ impl TokenizerOption {
         match self {
             // SentencePiece's decoder drops the space its word-start marker puts before the
             // first word; rust_tokenizers' Marian, T5, XLNet, mBART-50, M2M100 and NLLB decoders keep it (HF does not).
-            Self::Marian(_)
-            | Self::T5(_)
-            | Self::XLNet(_)
-            | Self::MBart50(_)
-            | Self::M2M100(_)
-            | Self::NLLB(_) => match text.strip_prefix(' ') {
-                Some(stripped) => stripped.to_string(),
-                None => text,
-            },
+            // HF's M2M100Tokenizer strips the decoded text at both ends.
+            Self::M2M100(_) => text.trim().to_string(),
+            Self::Marian(_) | Self::T5(_) | Self::XLNet(_) | Self::MBart50(_) | Self::NLLB(_) => {
+                match text.strip_prefix(' ') {
+                    Some(stripped) => stripped.to_string(),
+                    None => text,
+                }
+            }
             _ => text,
         }
     }

@@ -27,6 +27,7 @@ pub use crate::marian::{MarianSourceLanguages, MarianTargetLanguages};
 use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
+use crate::m2m_100::{m2m100_language_code, M2M100Generator};
 use crate::marian::MarianGenerator;
 use crate::mbart::{mbart50_language_code, MBartGenerator};
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
@@ -154,6 +155,8 @@ pub enum TranslationOption {
     T5(T5Generator),
     /// mBART-50.
     MBart(MBartGenerator),
+    /// M2M100.
+    M2M100(M2M100Generator),
 }
 
 impl TranslationOption {
@@ -193,9 +196,13 @@ impl TranslationOption {
             (ModelType::MBart, Some(t)) => {
                 Self::MBart(MBartGenerator::new_with_tokenizer(config, t)?)
             }
+            (ModelType::M2M100, None) => Self::M2M100(M2M100Generator::new(config)?),
+            (ModelType::M2M100, Some(t)) => {
+                Self::M2M100(M2M100Generator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "translation is not available for {other:?} (Marian, T5, MBart are)"
+                    "translation is not available for {other:?} (Marian, T5, MBart, M2M100 are)"
                 )))
             }
         })
@@ -207,6 +214,7 @@ impl TranslationOption {
             Self::Marian(_) => ModelType::Marian,
             Self::T5(_) => ModelType::T5,
             Self::MBart(_) => ModelType::MBart,
+            Self::M2M100(_) => ModelType::M2M100,
         }
     }
 
@@ -216,6 +224,7 @@ impl TranslationOption {
             Self::Marian(g) => g.get_tokenizer(),
             Self::T5(g) => g.get_tokenizer(),
             Self::MBart(g) => g.get_tokenizer(),
+            Self::M2M100(g) => g.get_tokenizer(),
         }
     }
 
@@ -225,6 +234,7 @@ impl TranslationOption {
             Self::Marian(g) => g.get_tokenizer_mut(),
             Self::T5(g) => g.get_tokenizer_mut(),
             Self::MBart(g) => g.get_tokenizer_mut(),
+            Self::M2M100(g) => g.get_tokenizer_mut(),
         }
     }
 
@@ -293,6 +303,7 @@ impl TranslationOption {
             let tokenizer = self.get_tokenizer();
             let code = match self {
                 Self::MBart(_) => mbart50_language_code(language),
+                Self::M2M100(_) => m2m100_language_code(language),
                 _ => None,
             }
             .ok_or_else(|| {
@@ -314,7 +325,7 @@ impl TranslationOption {
             Ok::<_, RustBertError>((code, id))
         };
         Ok(match self {
-            Self::MBart(_) => {
+            Self::MBart(_) | Self::M2M100(_) => {
                 let (source_code, _) =
                     language_token(only(source, supported_source, "source")?, "source")?;
                 let (_, target_id) =
@@ -353,6 +364,7 @@ impl TranslationOption {
             Self::Marian(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
             Self::MBart(g) => g.generate(Some(texts), options)?,
+            Self::M2M100(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }
