@@ -489,9 +489,9 @@ impl TranslationModel {
 pub enum ModelSize {
     /// Marian (one model per language pair) or T5-base.
     Medium,
-    /// M2M100-418M (not available yet).
+    /// M2M100-418M.
     Large,
-    /// M2M100-1.2B / NLLB (not available yet).
+    /// M2M100-1.2B.
     XLarge,
 }
 
@@ -546,21 +546,24 @@ impl TranslationModelBuilder {
         self
     }
 
-    /// Medium models (default): Marian, or T5-base.
+    /// Medium models: Marian (as rust-bert, this sets the model type to Marian).
     pub fn with_medium_model(mut self) -> Self {
         self.model_size = ModelSize::Medium;
+        self.model_type = Some(ModelType::Marian);
         self
     }
 
-    /// Large models (M2M100-418M; not available yet: `create_model` says so).
+    /// Large models: M2M100-418M (as rust-bert, this sets the model type to M2M100).
     pub fn with_large_model(mut self) -> Self {
         self.model_size = ModelSize::Large;
+        self.model_type = Some(ModelType::M2M100);
         self
     }
 
-    /// Extra-large models (M2M100-1.2B; not available yet: `create_model` says so).
+    /// Extra-large models: M2M100-1.2B (as rust-bert, this sets the model type to M2M100).
     pub fn with_xlarge_model(mut self) -> Self {
         self.model_size = ModelSize::XLarge;
+        self.model_type = Some(ModelType::M2M100);
         self
     }
 
@@ -604,12 +607,13 @@ impl TranslationModelBuilder {
         )
     }
 
-    /// Loads the model for the asked languages (downloading it on first use).
+    /// Loads the model for the asked languages (downloading it on first use): the model type
+    /// asked for, else a Marian preset serving every language, else T5, else M2M100 (418M, or
+    /// 1.2B for the extra-large size).
     ///
     /// # Errors
-    /// `ValueError` when no available model serves the languages (the message names them),
-    /// `UnsupportedError` for the large sizes (M2M100 / NLLB not implemented yet); loading
-    /// errors.
+    /// `ValueError` when no available model serves the languages (the message names them);
+    /// loading errors.
     #[cfg(feature = "remote")]
     pub fn create_model(self) -> Result<TranslationModel, RustBertError> {
         use crate::marian::{
@@ -618,13 +622,6 @@ impl TranslationModelBuilder {
         use crate::resources::RemoteResource;
         use crate::t5::{T5ConfigResources, T5ModelResources, T5VocabResources};
 
-        if self.model_size != ModelSize::Medium {
-            return Err(RustBertError::UnsupportedError(format!(
-                "{:?} translation models (M2M100, NLLB) are not available yet; use the medium \
-                 size (Marian, T5)",
-                self.model_size
-            )));
-        }
         let device = self.device.unwrap_or_else(Device::cuda_if_available);
         let marian = match self.model_type {
             None | Some(ModelType::Marian) => self.marian_preset(),
@@ -742,13 +739,66 @@ impl TranslationModelBuilder {
             );
             return TranslationModel::new(config);
         }
+        if matches!(self.model_type, None | Some(ModelType::M2M100)) {
+            return self.create_m2m100(device);
+        }
         Err(RustBertError::ValueError(format!(
             "no available translation model ({}) translates {}",
             match self.model_type {
                 Some(model_type) => format!("{model_type:?}"),
-                None => "Marian presets, T5".to_string(),
+                None => "Marian presets, T5, M2M100".to_string(),
             },
             self.describe()
         )))
+    }
+
+    /// M2M100 418M, or 1.2B for the extra-large size, when it has every asked language.
+    #[cfg(feature = "remote")]
+    fn create_m2m100(&self, device: Device) -> Result<TranslationModel, RustBertError> {
+        use crate::m2m_100::{
+            M2M100ConfigResources, M2M100MergesResources, M2M100ModelResources,
+            M2M100SourceLanguages, M2M100VocabResources,
+        };
+        use crate::resources::RemoteResource;
+
+        let languages = &M2M100SourceLanguages::M2M100_418M[..];
+        for (side, asked) in [
+            ("source", &self.source_languages),
+            ("target", &self.target_languages),
+        ] {
+            if let Some(missing) = asked.iter().flatten().find(|l| !languages.contains(l)) {
+                return Err(RustBertError::ValueError(format!(
+                    "no available translation model translates {}: M2M100 has no {side} \
+                     language {missing}",
+                    self.describe()
+                )));
+            }
+        }
+        let (model, config, vocab, merges) = if self.model_size == ModelSize::XLarge {
+            (
+                M2M100ModelResources::M2M100_1_2B,
+                M2M100ConfigResources::M2M100_1_2B,
+                M2M100VocabResources::M2M100_1_2B,
+                M2M100MergesResources::M2M100_1_2B,
+            )
+        } else {
+            (
+                M2M100ModelResources::M2M100_418M,
+                M2M100ConfigResources::M2M100_418M,
+                M2M100VocabResources::M2M100_418M,
+                M2M100MergesResources::M2M100_418M,
+            )
+        };
+        let config = TranslationConfig::new(
+            ModelType::M2M100,
+            ModelResource::Torch(Box::new(RemoteResource::from_pretrained(model))),
+            RemoteResource::from_pretrained(config),
+            RemoteResource::from_pretrained(vocab),
+            Some(RemoteResource::from_pretrained(merges)),
+            languages,
+            languages,
+            device,
+        );
+        TranslationModel::new(config)
     }
 }
