@@ -90,6 +90,6 @@ pub use common::error::RustBertError;
 pub use common::resources;
 pub use models::{
     albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, m2m_100, marian, mbart,
-    mpnet, openai_gpt, roberta, t5, xlm_roberta, xlnet,
+    mpnet, nllb, openai_gpt, roberta, t5, xlm_roberta, xlnet,
 };
 pub use models::{fnet, longformer, mobilebert};

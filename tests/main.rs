@@ -24,6 +24,7 @@ mod minilm;
 mod mobilebert;
 mod mpnet;
 mod mpnet_pipelines;
+mod nllb;
 mod pipeline_classification;
 mod pipeline_deberta;
 mod pipeline_embeddings;

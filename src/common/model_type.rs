@@ -16,9 +16,9 @@ use std::str::FromStr;
 ///
 /// Every rust-bert 0.23 variant exists, so code naming one compiles; models exist for BART,
 /// BERT, DistilBERT, DeBERTa, DeBERTa-v2, RoBERTa, XLM-RoBERTa, ELECTRA, Marian, MobileBERT,
-/// T5, ALBERT, XLNet, GPT-2, OpenAI GPT, Longformer, FNet, MPNet and mBART (generation and
-/// translation). LongT5, GPT-J, Reformer,
-/// ProphetNet, Pegasus, GPT-Neo, M2M100 and NLLB have no model here yet: pipelines refuse
+/// T5, ALBERT, XLNet, GPT-2, OpenAI GPT, Longformer, FNet, MPNet, mBART, M2M100 and NLLB
+/// (generation and translation). LongT5, GPT-J, Reformer, ProphetNet, Pegasus and GPT-Neo
+/// have no model here yet: pipelines refuse
 /// them with `UnsupportedError` before fetching any resource (their tokenizers exist).
 #[derive(Clone, Copy, Serialize, Deserialize, Debug, PartialEq, Eq, Hash)]
 pub enum ModelType {

@@ -14,6 +14,7 @@ pub mod marian;
 pub mod mbart;
 pub mod mobilebert;
 pub mod mpnet;
+pub mod nllb;
 pub mod openai_gpt;
 pub mod roberta;
 pub mod t5;

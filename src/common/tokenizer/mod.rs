@@ -110,6 +110,17 @@ pub enum TokenizerOption {
     HFTokenizer(HFTokenizer),
 }
 
+/// Whether `token` is a FLORES-200 language code of NLLB (`eng_Latn`: three lowercase letters,
+/// `_`, a capitalised four-letter script).
+fn is_nllb_language_code(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    bytes.len() == 8
+        && bytes[..3].iter().all(u8::is_ascii_lowercase)
+        && bytes[3] == b'_'
+        && bytes[4].is_ascii_uppercase()
+        && bytes[5..].iter().all(u8::is_ascii_lowercase)
+}
+
 /// Runs `$rt` with `$t` bound to the `rust_tokenizers` tokenizer of any variant, or `$hf` with
 /// `$h` bound to the HF tokenizer.
 macro_rules! dispatch {
@@ -574,10 +585,28 @@ impl TokenizerOption {
             token_ids_with_offsets_1.ids.len(),
             token_ids_with_offsets_2.as_ref().map(|s| s.ids.len()),
         );
-        let built = dispatch!(self,
+        let leading_language_code = match self {
+            Self::NLLB(t) => token_ids_with_offsets_1
+                .ids
+                .first()
+                .is_some_and(|id| is_nllb_language_code(&Tokenizer::vocab(t).id_to_token(id))),
+            _ => false,
+        };
+        let mut built = dispatch!(self,
             t => t.build_input_with_special_tokens(token_ids_with_offsets_1, token_ids_with_offsets_2),
             h => return h.build_input_with_special_tokens(token_ids_with_offsets_1, token_ids_with_offsets_2)
         );
+        if leading_language_code && built.token_ids.len() >= 2 {
+            // rust_tokenizers' NLLB appends `</s> eng_Latn` (HF's legacy layout) even after a
+            // text that starts with its language code; HF's default (non-legacy) layout is
+            // `[src_lang] tokens </s>`: the appended code goes.
+            built.token_ids.pop();
+            built.segment_ids.pop();
+            built.special_tokens_mask.pop();
+            built.token_offsets.pop();
+            built.reference_offsets.pop();
+            built.mask.pop();
+        }
         let mut segment_ids = built.segment_ids;
         match self {
             // HF gives these models no token types (RoBERTa-style embeddings have a single

@@ -157,6 +157,8 @@ pub enum TranslationOption {
     MBart(MBartGenerator),
     /// M2M100.
     M2M100(M2M100Generator),
+    /// NLLB (M2M100's network with NLLB's tokenizer).
+    NLLB(M2M100Generator),
 }
 
 impl TranslationOption {
@@ -200,10 +202,14 @@ impl TranslationOption {
             (ModelType::M2M100, Some(t)) => {
                 Self::M2M100(M2M100Generator::new_with_tokenizer(config, t)?)
             }
+            (ModelType::NLLB, None) => Self::NLLB(M2M100Generator::new(config)?),
+            (ModelType::NLLB, Some(t)) => {
+                Self::NLLB(M2M100Generator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "translation is not available for {other:?} (Marian, T5, MBart, M2M100 are)"
-                )))
+                "translation is not available for {other:?} (Marian, T5, MBart, M2M100, NLLB are)"
+            )))
             }
         })
     }
@@ -215,6 +221,7 @@ impl TranslationOption {
             Self::T5(_) => ModelType::T5,
             Self::MBart(_) => ModelType::MBart,
             Self::M2M100(_) => ModelType::M2M100,
+            Self::NLLB(_) => ModelType::NLLB,
         }
     }
 
@@ -224,7 +231,7 @@ impl TranslationOption {
             Self::Marian(g) => g.get_tokenizer(),
             Self::T5(g) => g.get_tokenizer(),
             Self::MBart(g) => g.get_tokenizer(),
-            Self::M2M100(g) => g.get_tokenizer(),
+            Self::M2M100(g) | Self::NLLB(g) => g.get_tokenizer(),
         }
     }
 
@@ -234,7 +241,7 @@ impl TranslationOption {
             Self::Marian(g) => g.get_tokenizer_mut(),
             Self::T5(g) => g.get_tokenizer_mut(),
             Self::MBart(g) => g.get_tokenizer_mut(),
-            Self::M2M100(g) => g.get_tokenizer_mut(),
+            Self::M2M100(g) | Self::NLLB(g) => g.get_tokenizer_mut(),
         }
     }
 
@@ -304,6 +311,7 @@ impl TranslationOption {
             let code = match self {
                 Self::MBart(_) => mbart50_language_code(language),
                 Self::M2M100(_) => m2m100_language_code(language),
+                Self::NLLB(_) => language.get_nllb_code().map(str::to_string),
                 _ => None,
             }
             .ok_or_else(|| {
@@ -325,7 +333,7 @@ impl TranslationOption {
             Ok::<_, RustBertError>((code, id))
         };
         Ok(match self {
-            Self::MBart(_) | Self::M2M100(_) => {
+            Self::MBart(_) | Self::M2M100(_) | Self::NLLB(_) => {
                 let (source_code, _) =
                     language_token(only(source, supported_source, "source")?, "source")?;
                 let (_, target_id) =
@@ -364,7 +372,7 @@ impl TranslationOption {
             Self::Marian(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
             Self::MBart(g) => g.generate(Some(texts), options)?,
-            Self::M2M100(g) => g.generate(Some(texts), options)?,
+            Self::M2M100(g) | Self::NLLB(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }
