@@ -8,8 +8,8 @@ use crate::bart::{check_every_layer, check_generation_cases, check_incremental, 
 use crate::util::{assert_close, fixtures, Expected, TOL};
 use rust_bert::common::weights::load_weights_from_file;
 use rust_bert::mbart::{
-    MBartConfig, MBartForConditionalGeneration, MBartGenerator, MBartSourceLanguages,
-    MBartTargetLanguages,
+    MBartConfig, MBartForConditionalGeneration, MBartForSequenceClassification, MBartGenerator,
+    MBartSourceLanguages, MBartTargetLanguages,
 };
 use rust_bert::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use rust_bert::pipelines::generation_utils::GenerateConfig;
@@ -82,6 +82,28 @@ fn mbart_shifted_decoder_input_matches_hf() {
         TOL,
         "shifted",
     );
+}
+
+#[test]
+fn mbart_classification_matches_hf() {
+    let d = dir("mbart_classification");
+    let e = Expected::load(d.join("expected.safetensors"));
+    let config = MBartConfig::try_from_file(d.join("config.json")).unwrap();
+    let vs = VarStore::new(Device::Cpu);
+    let model = MBartForSequenceClassification::new(vs.root(), &config).unwrap();
+    load_weights_from_file(&vs, d.join("model.safetensors")).unwrap();
+    let output = tch::no_grad(|| {
+        model.try_forward_t(
+            e.get("input_ids"),
+            Some(e.get("attention_mask")),
+            None,
+            None,
+            None,
+            false,
+        )
+    })
+    .unwrap();
+    assert_close(&output.decoder_output, e.get("logits"), TOL, "logits");
 }
 
 fn generate_config() -> GenerateConfig {

@@ -46,6 +46,11 @@ text.json
     num_beams 3, early_stopping True, max_length 16), decode(skip_special_tokens=True), for the
     targets in TRANSLATION_TARGETS.
 
+../mbart_classification/{config.json, model.safetensors, expected.safetensors}
+    MBartForSequenceClassification (the same tiny configuration with 3 labels, seed CLS_SEED,
+    every parameter randomised likewise) on expected.safetensors' padded batch with no decoder
+    input (mBART's shifted input): `input_ids`, `attention_mask`, `logits` [3, 3].
+
 tokenizer_corpus.json
     MBart50Tokenizer(src_lang=en_XX) ids of every line of tests/fixtures/tokenizers/corpus.txt,
     and decode(ids, skip_special_tokens=True).
@@ -60,13 +65,20 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import generate_fixtures as gf  # noqa: E402
 from fixtures_generation import BeamRecorder, greedy_gap  # noqa: E402
-from transformers import MBart50Tokenizer, MBartConfig, MBartForConditionalGeneration  # noqa: E402
+from safetensors import safe_open  # noqa: E402
+from transformers import (  # noqa: E402
+    MBart50Tokenizer,
+    MBartConfig,
+    MBartForConditionalGeneration,
+    MBartForSequenceClassification,
+)
 
 OUT = os.path.join(gf.FIX, "mbart")
 SPM = os.path.join(gf.FIX, "tokenizers", "spm", "xlm_roberta.model")
 CORPUS = os.path.join(gf.FIX, "tokenizers", "corpus.txt")
 PAD, BOS, EOS = 1, 0, 2
 MODEL_SEED = int(os.environ.get("MBART_SEED", 34))
+CLS_SEED = 77
 EOS_TARGET_RATE = float(os.environ.get("MBART_EOS_RATE", 0.08))
 
 FORWARD_TEXTS = [
@@ -187,6 +199,32 @@ def gen_forward(model, tok):
     gf.save_tensors(os.path.join(OUT, "expected.safetensors"), res)
 
 
+def gen_classification(vocab_size):
+    labels = {0: "negative", 1: "neutral", 2: "positive"}
+    config = tiny_config(vocab_size)
+    config.num_labels = 3
+    config.id2label, config.label2id = labels, {v: k for k, v in labels.items()}
+    torch.manual_seed(CLS_SEED)
+    config._attn_implementation = "eager"
+    model = MBartForSequenceClassification(config)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if ("layer_norm" in name or "layernorm" in name) and name.endswith(".weight"):
+                p.normal_(1.0, 0.2)
+            else:
+                p.normal_(0.0, 0.2)
+    model.eval()
+    out_dir = os.path.join(gf.FIX, "mbart_classification")
+    gf.save_model(model, out_dir)
+    with safe_open(os.path.join(OUT, "expected.safetensors"), "pt") as f:
+        ids, mask = f.get_tensor("input_ids"), f.get_tensor("attention_mask")
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=mask).logits
+    gf.save_tensors(os.path.join(out_dir, "expected.safetensors"),
+                    {"input_ids": ids, "attention_mask": mask, "logits": logits})
+    print(f"[classification] logits {logits.tolist()}")
+
+
 def base_options(**kw):
     opts = dict(pad_token_id=PAD, eos_token_id=EOS, decoder_start_token_id=EOS, forced_bos_token_id=None,
                 forced_eos_token_id=None, do_sample=False, use_cache=True, num_beams=1, length_penalty=1.0,
@@ -297,6 +335,7 @@ def main():
     print(f"[mbart] seed {MODEL_SEED}: EOS bias {shift}")
     gf.save_model(model, OUT)
     gen_forward(model, tok)
+    gen_classification(len(tok))
     gen_cases(model, tok)
     gen_text(model, tok)
     gen_corpus(tok)
