@@ -204,11 +204,48 @@ def gen_smollm2_tokenizer():
           f"({sum('error' in c for c in chats)} refused); special {special}")
 
 
+GENERATION_CHATS = [
+    [{"role": "user", "content": "Write a short poem about the sea."}],
+    [{"role": "system", "content": "You answer in one sentence."},
+     {"role": "user", "content": "What is the capital of France?"}],
+]
+
+
+def gen_smollm2_generation():
+    """HF's LlamaForCausalLM from the GGUF (from_pretrained(..., gguf_file=...), float32, eager
+    attention): for each chat of GENERATION_CHATS, the prompt rendered by the file's chat
+    template and its ids, the logits of the last prompt position, and the greedy continuation
+    of up to 48 new tokens (stopping at EOS, HF's default)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    real = os.path.realpath(SMOLLM2)
+    d, f = os.path.dirname(real), os.path.basename(real)
+    tok = AutoTokenizer.from_pretrained(d, gguf_file=f)
+    model = AutoModelForCausalLM.from_pretrained(d, gguf_file=f, dtype=torch.float32, attn_implementation="eager").eval()
+    cases, tensors = [], {}
+    for i, messages in enumerate(GENERATION_CHATS):
+        prompt = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        ids = tok(prompt, return_tensors="pt").input_ids
+        with torch.no_grad():
+            logits = model(ids).logits[0, -1]
+            out = model.generate(ids, max_new_tokens=48, do_sample=False)
+        new = out[0, ids.shape[1]:].tolist()
+        tensors[f"chat{i}.last_logits"] = logits.contiguous()
+        cases.append({"messages": messages, "prompt": prompt, "input_ids": ids[0].tolist(), "generated": new,
+                      "text": tok.decode(new, skip_special_tokens=True)})
+        print(f"[smollm2 generation] chat {i}: {len(new)} tokens: {cases[-1]['text']!r}")
+    save_file(tensors, os.path.join(OUT, "smollm2_generation.safetensors"))
+    with open(os.path.join(OUT, "smollm2_generation.json"), "w", encoding="utf-8") as out_file:
+        json.dump(cases, out_file, ensure_ascii=False, indent=1)
+        out_file.write("\n")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     gen_tiny()
     gen_smollm2()
     gen_smollm2_tokenizer()
+    gen_smollm2_generation()
 
 
 if __name__ == "__main__":
