@@ -92,4 +92,4 @@ pub use models::{
     albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, marian, mpnet, openai_gpt,
     roberta, t5, xlm_roberta, xlnet,
 };
-pub use models::{fnet, longformer, mobilebert};
+pub use models::{fnet, llama, longformer, mobilebert};

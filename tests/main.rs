@@ -16,6 +16,7 @@ mod fnet;
 mod generation;
 mod gpt2;
 mod layering;
+mod llama;
 mod longformer;
 mod marian;
 mod minilm;

@@ -8,6 +8,7 @@ pub mod distilbert;
 pub mod electra;
 pub mod fnet;
 pub mod gpt2;
+pub mod llama;
 pub mod longformer;
 pub mod marian;
 pub mod mobilebert;

@@ -57,6 +57,9 @@ pub enum ConfigOption {
     XLNet(crate::xlnet::XLNetConfig),
     /// MPNet configuration.
     MPNet(MPNetConfig),
+    /// Configuration of the decoder LLMs (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2; its
+    /// `model_type` tells them apart).
+    Llama(Box<crate::llama::LlamaConfig>),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -107,6 +110,14 @@ impl ConfigOption {
                 ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
             }
             ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
+            ModelType::Llama
+            | ModelType::Mistral
+            | ModelType::Qwen2
+            | ModelType::Qwen3
+            | ModelType::Phi3
+            | ModelType::Gemma2 => {
+                ConfigOption::Llama(Box::new(crate::llama::LlamaConfig::try_from_file(path)?))
+            }
             // The other architectures get their configuration types with their models.
             ModelType::LongT5
             | ModelType::GPTJ
@@ -140,6 +151,7 @@ impl ConfigOption {
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
             Self::XLNet(_) => "an XLNet configuration",
             Self::MPNet(_) => "an MPNet configuration",
+            Self::Llama(_) => "a Llama-family configuration",
         }
     }
 
@@ -167,7 +179,7 @@ impl ConfigOption {
             Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
-            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) => None,
+            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) | Self::Llama(_) => None,
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -208,6 +220,7 @@ impl ConfigOption {
             Self::XLNet(_) => None,
             // RoBERTa's positions: they start after the padding index 1.
             Self::MPNet(config) => Some(config.max_position_embeddings - 2),
+            Self::Llama(config) => Some(config.max_position_embeddings),
         }
     }
 
@@ -228,6 +241,7 @@ impl ConfigOption {
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
             Self::XLNet(config) => config.vocab_size,
             Self::MPNet(config) => config.vocab_size,
+            Self::Llama(config) => config.vocab_size,
         }
     }
 

@@ -90,6 +90,21 @@ pub fn linear<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> n
     }
 }
 
+/// A linear layer whose bias is optional (`weight`, and `bias` when `bias`), initialised as
+/// [`linear`]: the decoder LLMs switch biases per projection from their configuration.
+pub fn linear_with_bias<'p, P: Borrow<nn::Path<'p>>>(
+    p: P,
+    in_dim: i64,
+    out_dim: i64,
+    bias: bool,
+) -> nn::Linear {
+    let p = p.borrow();
+    nn::Linear {
+        ws: uninitialized(p, "weight", &[out_dim, in_dim]),
+        bs: bias.then(|| uninitialized(p, "bias", &[out_dim])),
+    }
+}
+
 /// Embedding-table configuration initialised as [`uninitialized`] does a matrix: HF's
 /// `normal(0, std)` of [`init_std`], or zeros inside [`defer_init`] (cheap, and overwritten by
 /// the weights loaded right after).

@@ -234,6 +234,14 @@ impl TokenizerOption {
                     .map_err(err)?,
                 )
             }
+            // The decoder LLMs ship an HF `tokenizer.json` (the vocabulary resource), with the
+            // special tokens in `special_tokens_map.json` beside it.
+            ModelType::Llama
+            | ModelType::Mistral
+            | ModelType::Qwen2
+            | ModelType::Qwen3
+            | ModelType::Phi3
+            | ModelType::Gemma2 => tokenizer_json(model_type, vocab_path)?,
             ModelType::FNet => TokenizerOption::FNet(
                 FNetTokenizer::from_file(vocab_path, lower_case, strip_accents.unwrap_or(false))
                     .map_err(err)?,
@@ -277,6 +285,20 @@ impl TokenizerOption {
             add_prefix_space,
         )
     }
+}
+
+#[cfg(feature = "hf-tokenizers")]
+fn tokenizer_json(_model_type: ModelType, path: &str) -> Result<TokenizerOption, RustBertError> {
+    let path = Path::new(path);
+    TokenizerOption::from_hf_tokenizer_file(path, path.with_file_name("special_tokens_map.json"))
+}
+
+#[cfg(not(feature = "hf-tokenizers"))]
+fn tokenizer_json(model_type: ModelType, path: &str) -> Result<TokenizerOption, RustBertError> {
+    Err(RustBertError::UnsupportedError(format!(
+        "{model_type:?} reads its tokenizer from {path} (tokenizer.json): enable the \
+         `hf-tokenizers` feature"
+    )))
 }
 
 /// A path as the `&str` rust_tokenizers takes; a path that is not UTF-8 is an error naming it.
