@@ -1,6 +1,7 @@
 //! # Text generation pipeline
 //!
-//! Continues prompts with a causal language model (GPT-2, OpenAI GPT). Prompts of different
+//! Continues prompts with a causal language model (GPT-2, OpenAI GPT, XLNet, and the decoder
+//! LLMs of [`crate::llama`]: Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2). Prompts of different
 //! lengths are left-padded and generated together; a prefix (given per call, or the model's
 //! own) is put before every prompt to condition the model and removed from the outputs.
 //!
@@ -27,6 +28,7 @@ use crate::generation::{
     LanguageGenerator,
 };
 use crate::gpt2::{GPT2Generator, OpenAIGenerator};
+use crate::llama::LlamaGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::xlnet::XLNetGenerator;
@@ -142,6 +144,19 @@ impl Default for TextGenerationConfig {
 
 impl_into_generate_config!(TextGenerationConfig);
 
+/// Whether `model_type` runs on the decoder stack of [`crate::llama`].
+fn is_decoder_llm(model_type: ModelType) -> bool {
+    matches!(
+        model_type,
+        ModelType::Llama
+            | ModelType::Mistral
+            | ModelType::Qwen2
+            | ModelType::Qwen3
+            | ModelType::Phi3
+            | ModelType::Gemma2
+    )
+}
+
 /// The generators the text-generation pipeline runs.
 // One generator per pipeline: the size difference between variants costs nothing.
 #[allow(clippy::large_enum_variant)]
@@ -152,6 +167,8 @@ pub enum TextGenerationOption {
     GPT(OpenAIGenerator),
     /// XLNet.
     XLNet(XLNetGenerator),
+    /// The decoder LLMs of [`crate::llama`] (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2).
+    Llama(LlamaGenerator),
 }
 
 /// The text put before XLNet prompts by default (HF's `XL_PREFIX`, on one line as rust-bert
@@ -171,6 +188,7 @@ macro_rules! each_generator {
             TextGenerationOption::GPT2($g) => $body,
             TextGenerationOption::GPT($g) => $body,
             TextGenerationOption::XLNet($g) => $body,
+            TextGenerationOption::Llama($g) => $body,
         }
     };
 }
@@ -212,9 +230,14 @@ impl TextGenerationOption {
             (ModelType::XLNet, Some(t)) => {
                 Self::XLNet(XLNetGenerator::new_with_tokenizer(config, t)?)
             }
+            (llm, tokenizer) if is_decoder_llm(llm) => Self::Llama(match tokenizer {
+                None => LlamaGenerator::new(config)?,
+                Some(t) => LlamaGenerator::new_with_tokenizer(config, t)?,
+            }),
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet are)"
+                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet, \
+                     Llama, Mistral, Qwen2, Qwen3, Phi3, Gemma2 are)"
                 )))
             }
         })
@@ -226,6 +249,7 @@ impl TextGenerationOption {
             Self::GPT2(_) => ModelType::GPT2,
             Self::GPT(_) => ModelType::OpenAiGpt,
             Self::XLNet(_) => ModelType::XLNet,
+            Self::Llama(g) => g.generate_config.model_type,
         }
     }
 
@@ -233,7 +257,7 @@ impl TextGenerationOption {
     pub fn get_prefix(&self) -> Option<String> {
         match self {
             Self::XLNet(_) => Some(XLNET_PREFIX.to_string()),
-            Self::GPT2(_) | Self::GPT(_) => None,
+            Self::GPT2(_) | Self::GPT(_) | Self::Llama(_) => None,
         }
     }
 
