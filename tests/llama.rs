@@ -188,28 +188,14 @@ fn tokenizer() -> TokenizerOption {
 
 fn generate_config(name: &str) -> GenerateConfig {
     let tokenizer = dir("tokenizer").join("tokenizer.json");
+    // The generation tests' neutral settings (greedy, no constraints), with this model's files.
     GenerateConfig {
         model_type: ModelType::Llama,
         model_resource: ModelResource::Torch(Box::new(LocalResource::from(weights(name)))),
         config_resource: Box::new(LocalResource::from(dir(name).join("config.json"))),
         vocab_resource: Box::new(LocalResource::from(tokenizer)),
         merges_resource: None,
-        min_length: 0,
-        max_length: None,
-        do_sample: false,
-        early_stopping: false,
-        num_beams: 1,
-        temperature: 1.0,
-        top_k: 0,
-        top_p: 1.0,
-        repetition_penalty: 1.0,
-        length_penalty: 1.0,
-        no_repeat_ngram_size: 0,
-        num_return_sequences: 1,
-        num_beam_groups: None,
-        diversity_penalty: None,
-        device: Device::Cpu,
-        kind: None,
+        ..crate::generation::config("gpt2")
     }
 }
 
@@ -433,4 +419,53 @@ fn text_generation_pipeline_equals_hf() {
         .generate_with_options(&prompts, None, Some(options))
         .unwrap();
     assert_eq!(decoded, texts);
+}
+
+/// A folder as HF 5.x saves a byte-level tokenizer (Qwen, Llama 3): `tokenizer.json` and a
+/// `tokenizer_config.json` naming the special tokens, no `special_tokens_map.json`, no unknown
+/// token. It loads for the decoder model types and encodes as the fixture's tokenizer does.
+#[test]
+fn tokenizer_folders_without_special_tokens_map_or_unknown_token_load() {
+    let folder = tempfile::tempdir().unwrap();
+    let json = folder.path().join("tokenizer.json");
+    std::fs::copy(dir("tokenizer").join("tokenizer.json"), &json).unwrap();
+    std::fs::write(
+        folder.path().join("tokenizer_config.json"),
+        r#"{"bos_token": null, "eos_token": {"content": "</s>", "special": true},
+            "pad_token": "<pad>", "unk_token": null, "model_max_length": 64}"#,
+    )
+    .unwrap();
+    let loaded = TokenizerOption::from_file(
+        ModelType::Qwen2,
+        json.to_str().unwrap(),
+        None,
+        false,
+        None,
+        None,
+    )
+    .unwrap();
+    let reference = tokenizer();
+    let text = "She reads a good book";
+    assert_eq!(
+        loaded.encode_list(
+            &[text],
+            64,
+            &rust_tokenizers::tokenizer::TruncationStrategy::LongestFirst,
+            0
+        )[0]
+        .token_ids,
+        reference.encode_list(
+            &[text],
+            64,
+            &rust_tokenizers::tokenizer::TruncationStrategy::LongestFirst,
+            0
+        )[0]
+        .token_ids
+    );
+    assert_eq!(loaded.get_eos_id(), Some(EOS));
+    assert_eq!(loaded.get_pad_id(), Some(1));
+    // Without the map, the strict loader still asks for `unk_token`.
+    let strict =
+        TokenizerOption::from_hf_tokenizer_file(&json, folder.path().join("tokenizer_config.json"));
+    assert!(strict.is_err());
 }

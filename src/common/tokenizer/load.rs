@@ -287,10 +287,21 @@ impl TokenizerOption {
     }
 }
 
+/// The tokenizer of a decoder LLM's folder: `tokenizer.json`, with the special tokens of
+/// `special_tokens_map.json` beside it, or of `tokenizer_config.json` where HF 5.x wrote only
+/// that; byte-level vocabularies without an unknown token are accepted.
 #[cfg(feature = "hf-tokenizers")]
 fn tokenizer_json(_model_type: ModelType, path: &str) -> Result<TokenizerOption, RustBertError> {
     let path = Path::new(path);
-    TokenizerOption::from_hf_tokenizer_file(path, path.with_file_name("special_tokens_map.json"))
+    let map = path.with_file_name("special_tokens_map.json");
+    let map = if map.is_file() {
+        map
+    } else {
+        path.with_file_name("tokenizer_config.json")
+    };
+    Ok(TokenizerOption::HFTokenizer(
+        HFTokenizer::from_file_without_unk(path, map)?,
+    ))
 }
 
 #[cfg(not(feature = "hf-tokenizers"))]
