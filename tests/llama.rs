@@ -469,3 +469,60 @@ fn tokenizer_folders_without_special_tokens_map_or_unknown_token_load() {
         TokenizerOption::from_hf_tokenizer_file(&json, folder.path().join("tokenizer_config.json"));
     assert!(strict.is_err());
 }
+
+/// Every RoPE scheme's tables equal HF's within the context and past it (dynamic NTK's grown
+/// base, longrope's long factors beyond the original context, llama3's and yarn's smoothing,
+/// Phi-3's partial rotation).
+#[test]
+fn rotary_tables_equal_hf_within_and_beyond_the_context() {
+    for name in FAMILIES {
+        let e = Expected::load(dir(name).join("expected.safetensors"));
+        let rotary = config(name, false).rotary().unwrap();
+        for tag in ["short", "long"] {
+            let positions = e.get(&format!("rope.{tag}.position_ids"));
+            let (cos, sin) = rotary.cos_sin(positions, Kind::Float);
+            let what = format!("{name} rope {tag}");
+            assert_close(
+                &cos.squeeze_dim(1),
+                e.get(&format!("rope.{tag}.cos")),
+                TOL,
+                &what,
+            );
+            assert_close(
+                &sin.squeeze_dim(1),
+                e.get(&format!("rope.{tag}.sin")),
+                TOL,
+                &what,
+            );
+        }
+    }
+}
+
+/// `ConfigOption::from_config_file` tells the families apart by `model_type` and loads the
+/// stack's configuration for each.
+#[test]
+fn config_option_reads_every_family() {
+    use rust_bert::pipelines::common::ConfigOption;
+    let expected = [
+        ("llama", ModelType::Llama),
+        ("llama_yarn", ModelType::Llama),
+        ("mistral", ModelType::Mistral),
+        ("qwen2", ModelType::Qwen2),
+        ("qwen3", ModelType::Qwen3),
+        ("phi3", ModelType::Phi3),
+        ("gemma2", ModelType::Gemma2),
+    ];
+    for (name, model_type) in expected {
+        let path = dir(name).join("config.json");
+        assert_eq!(ModelType::from_config_file(&path).unwrap(), model_type);
+        match ConfigOption::from_config_file(&path).unwrap() {
+            ConfigOption::Llama(config) => {
+                assert_eq!(config.vocab_size, 160);
+                assert!(config.family().is_ok());
+            }
+            _ => panic!("{name}: not a Llama-family configuration"),
+        }
+        let option = ConfigOption::from_file(model_type, &path).unwrap();
+        assert_eq!(option.get_max_len(), Some(64));
+    }
+}

@@ -41,6 +41,9 @@ expected.safetensors keys:
       pad_token_id=1, eos_token_id=3, max_new_tokens=10, use_cache=True) with do_sample=False
       (greedy), num_beams=3 (length_penalty 1, early_stopping False), and do_sample=True,
       top_k=20, top_p=0.9, temperature=0.8 under torch.manual_seed(42) (sampling): full rows.
+  rope.{short,long}.{position_ids, cos, sin}: the model's rotary embedding alone at positions
+      0..20 and 0..100 (past the 64-position context: dynamic NTK's grown base, longrope's long
+      factors), [1, n, rotary_dim].
   text.* (llama only): the TEXT prompts encoded with the tokenizer (no special tokens), left
       padded; gen.text_greedy: greedy max_new_tokens 8 from them; decoded texts in text.json.
 """
@@ -194,6 +197,15 @@ def run(name, cls, config, seed, v, shards=False, extra=None):
         res["gen.sample"] = model.generate(ids, do_sample=True, num_beams=1, **sample)
         if extra:
             res.update(extra(model))
+        # The rotary tables alone, within and beyond the context (dynamic NTK grows its base past
+        # max_position_embeddings, longrope switches to its long factors past the original
+        # context); short first, as HF's dynamic tables are stateful.
+        rotary = model.model.rotary_emb
+        for tag, n in (("short", 20), ("long", 100)):
+            pos = torch.arange(n)[None]
+            cos, sin = rotary(torch.zeros(1), pos)
+            res.update({f"rope.{tag}.position_ids": pos, f"rope.{tag}.cos": cos,
+                        f"rope.{tag}.sin": sin})
     gf.save_tensors(os.path.join(folder, "expected.safetensors"), res)
 
 
