@@ -21,3 +21,5 @@ for mode in "" real pipelines; do
 done
 echo "== utils/fixtures_cross_encoder.py"
 .venv/bin/python utils/fixtures_cross_encoder.py
+echo "== utils/fixtures_llama.py"
+.venv/bin/python utils/fixtures_llama.py
