@@ -526,3 +526,29 @@ fn config_option_reads_every_family() {
         assert_eq!(option.get_max_len(), Some(64));
     }
 }
+
+/// In bfloat16 every family runs (norms, rotary tables, masks and soft-capping follow the
+/// weights' kind) and stays near its float32 logits.
+#[test]
+fn bfloat16_weights_run_every_family() {
+    for name in FAMILIES {
+        let e = Expected::load(dir(name).join("expected.safetensors"));
+        let (mut vs, model) = model(name, false);
+        vs.bfloat16();
+        let out = tch::no_grad(|| {
+            model.forward_t(
+                Some(e.get("left.input_ids")),
+                None,
+                Some(e.get("left.attention_mask")),
+                Some(e.get("left.position_ids")),
+                None,
+            )
+        })
+        .unwrap();
+        assert_eq!(out.lm_logits.kind(), Kind::BFloat16, "{name}");
+        let logits = out.lm_logits.to_kind(Kind::Float);
+        let mask = e.get("left.attention_mask");
+        let scale = e.get("left.logits").abs().max().double_value(&[]);
+        assert_close_masked(&logits, e.get("left.logits"), mask, 0.1 * scale, name);
+    }
+}
