@@ -330,7 +330,7 @@ impl T5Config {
 }
 
 /// T5's layer norm: RMS normalisation (no mean, no bias) in float32, then `weight` (the
-/// shared [`RmsNorm`], which Llama and its descendants use too).
+/// shared [`RmsNorm`](crate::common::layers::RmsNorm), which Llama and its descendants use too).
 pub type T5LayerNorm = crate::common::layers::RmsNorm;
 
 /// A bias-free projection drawn from `normal(0, factor * scale)`, HF's T5 rule: each kind of
