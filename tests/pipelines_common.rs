@@ -84,12 +84,18 @@ fn model_type_from_config_file() {
     assert_eq!(ModelType::from_config_file(m2m).unwrap(), ModelType::M2M100);
 
     let llama = write(&dir, "llama.json", r#"{"model_type": "llama"}"#);
-    assert_eq!(ModelType::from_config_file(llama).unwrap(), ModelType::Llama);
+    assert_eq!(
+        ModelType::from_config_file(llama).unwrap(),
+        ModelType::Llama
+    );
     let unknown = write(&dir, "falcon.json", r#"{"model_type": "falcon"}"#);
     let err = ModelType::from_config_file(&unknown).unwrap_err();
     assert!(matches!(err, RustBertError::UnsupportedError(_)), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("falcon") && msg.contains("falcon.json"), "{msg}");
+    assert!(
+        msg.contains("falcon") && msg.contains("falcon.json"),
+        "{msg}"
+    );
 
     let missing = write(&dir, "none.json", r#"{"hidden_size": 8}"#);
     let msg = ModelType::from_config_file(&missing)
