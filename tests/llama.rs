@@ -552,3 +552,40 @@ fn bfloat16_weights_run_every_family() {
         assert_close_masked(&logits, e.get("left.logits"), mask, 0.1 * scale, name);
     }
 }
+
+/// The command line on a Llama folder laid out as downloaded (config.json,
+/// generation_config.json, model.safetensors, tokenizer.json): HF's greedy texts.
+#[test]
+fn cli_generates_hf_text_from_a_llama_folder() {
+    let folder = tempfile::tempdir().unwrap();
+    for file in ["config.json", "generation_config.json", "model.safetensors"] {
+        std::fs::copy(dir("llama").join(file), folder.path().join(file)).unwrap();
+    }
+    for file in ["tokenizer.json", "special_tokens_map.json"] {
+        std::fs::copy(dir("tokenizer").join(file), folder.path().join(file)).unwrap();
+    }
+    let text: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir("llama").join("text.json")).unwrap())
+            .unwrap();
+    let prompts: Vec<String> = serde_json::from_value(text["prompts"].clone()).unwrap();
+    let texts: Vec<String> = serde_json::from_value(text["texts"].clone()).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rust-bert"))
+        .args(["generate", "--model"])
+        .arg(folder.path())
+        .args(["--no-sample", "--num-beams", "1", "--max-new-tokens", "8"])
+        .args(&prompts)
+        .env("RUSTBERT_OFFLINE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let generated: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            value["generated_text"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(generated, texts);
+}
