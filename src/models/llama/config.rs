@@ -321,15 +321,23 @@ impl LlamaConfig {
     /// The sliding window of layer `layer`, if it slides.
     pub fn layer_window(&self, layer: i64) -> Option<i64> {
         let window = self.sliding_window?;
+        let family = self.family_or_llama();
+        // HF's Qwen configurations drop the window unless `use_sliding_window` (older files keep
+        // a `sliding_window` value that is not in force).
+        if matches!(family, LlamaFamily::Qwen2 | LlamaFamily::Qwen3)
+            && self.use_sliding_window != Some(true)
+        {
+            return None;
+        }
         if let Some(types) = &self.layer_types {
             return (types.get(layer as usize).map(String::as_str) == Some("sliding_attention"))
                 .then_some(window);
         }
-        match self.family_or_llama() {
+        match family {
             LlamaFamily::Mistral | LlamaFamily::Phi3 => Some(window),
-            LlamaFamily::Qwen2 | LlamaFamily::Qwen3 => (self.use_sliding_window == Some(true)
-                && layer >= self.max_window_layers.unwrap_or(28))
-            .then_some(window),
+            LlamaFamily::Qwen2 | LlamaFamily::Qwen3 => {
+                (layer >= self.max_window_layers.unwrap_or(28)).then_some(window)
+            }
             LlamaFamily::Gemma2 => (layer % 2 == 0).then_some(window),
             LlamaFamily::Llama => None,
         }
