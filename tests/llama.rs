@@ -356,6 +356,24 @@ fn bad_configurations_and_inputs_are_errors() {
             .forward_t(Some(&long), None, None, None, None)
             .unwrap_err();
         assert!(err.to_string().contains("context"), "{err}");
+        let prompt = Tensor::from_slice(&[5i64, 6, 7]).unsqueeze(0);
+        let first = model
+            .forward_t(Some(&prompt), None, None, None, None)
+            .unwrap();
+        let mut cache = match first.cache {
+            Cache::GPT2Cache(Some(layers)) => layers,
+            _ => panic!("no cache"),
+        };
+        cache[1] = cache[1].narrow(3, 0, 2);
+        let next = Tensor::from_slice(&[8i64]).unsqueeze(0);
+        let err = model
+            .forward_t(Some(&next), Some(&cache), None, None, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("layer_past[1]"), "{err}");
+        cache.pop();
+        assert!(model
+            .forward_t(Some(&next), Some(&cache), None, None, None)
+            .is_err());
         let out_of_vocab = Tensor::from_slice(&[5i64, 999]).unsqueeze(0);
         assert!(model
             .forward_t(Some(&out_of_vocab), None, None, None, None)

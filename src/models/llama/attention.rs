@@ -64,6 +64,11 @@ impl DecoderAttention {
         }
     }
 
+    /// `(key/value heads, head size)` of the cache entries this layer reads and writes.
+    pub fn cache_dims(&self) -> (i64, i64) {
+        (self.settings.kv_heads, self.settings.head_dim)
+    }
+
     /// The sliding window of this layer, if it slides.
     pub fn window(&self) -> Option<i64> {
         self.settings.window

@@ -161,13 +161,22 @@ impl LlamaModel {
                 self.layers.len()
             )));
         }
-        match layer_past.first().map(Tensor::size).as_deref() {
-            Some([2, b, _, past, _]) if *b == batch => Ok(*past),
-            Some(size) => Err(RustBertError::ValueError(format!(
-                "layer_past[0] has shape {size:?}; expected [2, {batch}, kv_heads, past, head_dim]"
-            ))),
-            None => Ok(0),
+        let past = match layer_past.first().map(Tensor::size).as_deref() {
+            Some([_, _, _, past, _]) => *past,
+            _ => 0,
+        };
+        // Every entry is checked: a mismatch would otherwise abort inside LibTorch's `cat`.
+        for (i, (entry, layer)) in layer_past.iter().zip(&self.layers).enumerate() {
+            let (heads, head_dim) = layer.self_attn.cache_dims();
+            let expected = [2, batch, heads, past, head_dim];
+            if entry.size() != expected {
+                return Err(RustBertError::ValueError(format!(
+                    "layer_past[{i}] has shape {:?}; expected {expected:?}",
+                    entry.size()
+                )));
+            }
         }
+        Ok(past)
     }
 
     /// Runs the stack.
