@@ -36,9 +36,13 @@
 //! | DeBERTa, DeBERTa-v2/v3 | base (disentangled attention; v2: log buckets, shared keys, convolution), masked LM, sequence classification, token classification, question answering, multiple choice (v2) | HF 5.24, ≤ 1e-4 |
 //! | XLNet | base (two-stream relative attention, memory), LM head, sequence classification, multiple choice, token classification, question answering, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | GPT-2, OpenAI GPT | base, LM head with key/value cache, generators | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | GPT-Neo | base (global and local attention), causal LM with key/value cache, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | GPT-J | base (rotary embeddings, parallel attention and MLP), LM head with key/value cache, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | BART | base, conditional generation, sequence classification, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | Marian | conditional generation (BART's stack), generator, OPUS-MT presets | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | T5 | base, conditional generation, sentence-embedding encoder, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | Pegasus | base, conditional generation (BART's stack), generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | LongT5 | base, conditional generation (T5's layers; local and transient-global encoder attention), generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //!
 //! ## Pipelines
 //! Sentiment, sequence classification, zero-shot classification, token classification / NER /
@@ -88,8 +92,12 @@ pub use common::activations::Activation;
 pub use common::config::Config;
 pub use common::error::RustBertError;
 pub use common::resources;
+pub use models::longt5;
+pub use models::pegasus;
+pub use models::prophetnet;
 pub use models::{
     albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, marian, mpnet, openai_gpt,
     roberta, t5, xlm_roberta, xlnet,
 };
 pub use models::{fnet, llama, longformer, mobilebert};
+pub use models::{gpt_j, gpt_neo};

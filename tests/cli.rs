@@ -726,6 +726,36 @@ fn cli_summarize_equals_library() {
 }
 
 #[test]
+fn cli_summarize_prophetnet_equals_library() {
+    // The folder's vocabulary is `prophetnet.tokenizer` (the hub's name); uncased, as the
+    // library's ProphetNet generator reads it.
+    let dir = "tests/fixtures/prophetnet";
+    let texts = [
+        "The City Council voted on Monday to build a new bridge.",
+        "",
+    ];
+    let args = ["summarize", "--model", dir, "--max-length", "8"];
+    let output = ok_both_ways(&args, &texts);
+    let mut config = SummarizationConfig::new(
+        ModelType::ProphetNet,
+        weights(&format!("{dir}/model.safetensors")),
+        local(&format!("{dir}/config.json")),
+        local(&format!("{dir}/prophetnet.tokenizer")),
+        None,
+    );
+    config.device = Device::Cpu;
+    let options = GenerateOptions {
+        max_length: Some(8),
+        ..Default::default()
+    };
+    let expected = SummarizationModel::new(config)
+        .unwrap()
+        .summarize_with_options(&texts, Some(options))
+        .unwrap();
+    assert_same(&output, &wrapped("summary_text", expected));
+}
+
+#[test]
 fn cli_translate_equals_library() {
     let texts = ["The sun is warm.", "The house is very big.", ""];
     // Codes and names are both accepted.

@@ -166,20 +166,22 @@ fn allowed(batch_id: i64, ids: &Tensor) -> Vec<i64> {
         .collect()
 }
 
+/// LibTorch's generator is global to the process and tests run in parallel: a sampling case
+/// (of any model's tests) holds this lock from seeding to its last draw.
+pub fn sampling_lock() -> std::sync::MutexGuard<'static, ()> {
+    static SAMPLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SAMPLING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn run_case(case: &Case) -> Result<Vec<GeneratedIndicesOutput>, RustBertError> {
     let bad_words = case_bad_words(case);
     let eos = [case.options["eos_token_id"].as_i64().unwrap()];
     let options = case_options(case, &bad_words, &eos);
     let ids = tensor(&case.input_ids);
     let mask = tensor(&case.attention_mask);
-    // LibTorch's generator is global to the process and tests run in parallel: a sampling
-    // case holds the lock from seeding to its last draw.
-    static SAMPLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = case.seed.map(|_| {
-        SAMPLING
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    });
+    let _guard = case.seed.map(|_| sampling_lock());
     if let Some(seed) = case.seed {
         tch::manual_seed(seed);
     }

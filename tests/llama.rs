@@ -526,7 +526,7 @@ fn rotary_tables_equal_hf_within_and_beyond_the_context() {
         let rotary = config(name, false).rotary().unwrap();
         for tag in ["short", "long"] {
             let positions = e.get(&format!("rope.{tag}.position_ids"));
-            let (cos, sin) = rotary.cos_sin(positions, Kind::Float);
+            let (sin, cos) = rotary.sin_cos(positions, Kind::Float, Device::Cpu).unwrap();
             let what = format!("{name} rope {tag}");
             assert_close(
                 &cos.squeeze_dim(1),

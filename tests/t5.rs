@@ -14,7 +14,7 @@ use rust_bert::pipelines::translation::{Language, TranslationConfig, Translation
 use rust_bert::resources::LocalResource;
 use rust_bert::t5::{
     relative_position_bucket, T5Config, T5ForConditionalGeneration, T5ForSentenceEmbeddings,
-    T5Generator,
+    T5Generator, T5ModelOutput,
 };
 use rust_bert::Config;
 use serde_json::Value;
@@ -72,35 +72,7 @@ fn t5_padded_batch_matches_hf_at_every_layer() {
             )
         })
         .unwrap();
-        assert_close(
-            &output.decoder_output,
-            e.get("logits"),
-            TOL,
-            &format!("{name} logits"),
-        );
-        let encoder = output.encoder_hidden_state.as_ref().unwrap();
-        assert_close_masked(encoder, e.get("encoder_last_hidden_state"), mask, TOL, name);
-        for (key, all) in [
-            ("encoder_hidden_states", &output.all_encoder_hidden_states),
-            ("decoder_hidden_states", &output.all_decoder_hidden_states),
-            ("decoder_attentions", &output.all_decoder_attentions),
-            ("cross_attentions", &output.all_cross_attentions),
-        ] {
-            let all = all.as_ref().unwrap();
-            assert_eq!(
-                all.len(),
-                if key.ends_with("states") { 3 } else { 2 },
-                "{key}"
-            );
-            for (i, t) in all.iter().enumerate() {
-                let key = format!("{key}.{i}");
-                if key.starts_with("encoder_hidden") {
-                    assert_close_masked(t, e.get(&key), mask, TOL, &format!("{name} {key}"));
-                } else {
-                    assert_close(t, e.get(&key), TOL, &format!("{name} {key}"));
-                }
-            }
-        }
+        check_outputs_of_every_layer(name, &output, &e, None);
         // A sequence longer than the buckets' maximum distance.
         let long = tch::no_grad(|| {
             model.try_forward_t(
@@ -122,6 +94,58 @@ fn t5_padded_batch_matches_hf_at_every_layer() {
             TOL,
             &format!("{name} long"),
         );
+    }
+}
+
+/// Compares a model's encoder attention probabilities with HF's: `(ours, expected, what)`.
+pub(crate) type CompareAttentions<'a> = &'a dyn Fn(&Tensor, &Tensor, &str);
+
+/// A forward pass of the T5 family (T5, LongT5) on `e`'s padded batch against HF at every
+/// output: logits, encoder and decoder hidden states (encoder ones where `attention_mask` is 1),
+/// decoder and cross-attentions, and the encoder attentions when `encoder_attentions` compares
+/// them (their layout depends on the encoder's attention).
+pub(crate) fn check_outputs_of_every_layer(
+    name: &str,
+    output: &T5ModelOutput,
+    e: &Expected,
+    encoder_attentions: Option<CompareAttentions>,
+) {
+    let mask = e.get("attention_mask");
+    assert_close(
+        &output.decoder_output,
+        e.get("logits"),
+        TOL,
+        &format!("{name} logits"),
+    );
+    let encoder = output.encoder_hidden_state.as_ref().unwrap();
+    assert_close_masked(encoder, e.get("encoder_last_hidden_state"), mask, TOL, name);
+    for (key, all) in [
+        ("encoder_hidden_states", &output.all_encoder_hidden_states),
+        ("decoder_hidden_states", &output.all_decoder_hidden_states),
+        ("decoder_attentions", &output.all_decoder_attentions),
+        ("cross_attentions", &output.all_cross_attentions),
+        ("encoder_attentions", &output.all_encoder_attentions),
+    ] {
+        if key == "encoder_attentions" && encoder_attentions.is_none() {
+            continue;
+        }
+        let all = all.as_ref().unwrap();
+        assert_eq!(
+            all.len(),
+            if key.ends_with("states") { 3 } else { 2 },
+            "{key}"
+        );
+        for (i, t) in all.iter().enumerate() {
+            let key = format!("{key}.{i}");
+            let what = format!("{name} {key}");
+            match (key.starts_with("encoder_attentions"), encoder_attentions) {
+                (true, Some(compare)) => compare(t, e.get(&key), &what),
+                _ if key.starts_with("encoder_hidden") => {
+                    assert_close_masked(t, e.get(&key), mask, TOL, &what)
+                }
+                _ => assert_close(t, e.get(&key), TOL, &what),
+            }
+        }
     }
 }
 

@@ -145,6 +145,8 @@ pub(crate) fn tokenizer(name: &str) -> TokenizerOption {
             None,
         ),
         "t5" => t(ModelType::T5, &spm("t5"), None, false, None, None),
+        // Pegasus on the same spiece.model (laid out as Pegasus' own: pad 0, </s> 1, unk 2).
+        "pegasus" => t(ModelType::Pegasus, &spm("t5"), None, false, None, None),
         "xlnet" => t(ModelType::XLNet, &spm("xlnet"), None, false, None, None),
         "mpnet" => t(
             ModelType::MPNet,
@@ -232,7 +234,12 @@ fn differences(name: &str) -> Differences {
 /// Checks a configuration against its known differences: `known_ids` lists, by class, the
 /// corpus lines whose ids differ from HF's (exactly those lines, so a new difference or a fix
 /// both show up), then the offset difference counts.
-fn check(name: &str, known_ids: &[(&str, &[usize])], leading_space: usize, other: usize) {
+pub(crate) fn check(
+    name: &str,
+    known_ids: &[(&str, &[usize])],
+    leading_space: usize,
+    other: usize,
+) {
     let found = differences(name);
     let corpus = corpus();
     let mut expected: Vec<usize> = known_ids
@@ -467,7 +474,7 @@ pub(crate) fn all() -> impl Iterator<Item = &'static str> {
         .filter(|name| cfg!(feature = "hf-tokenizers") || *name != "minilm_tokenizer_json")
 }
 
-const ALL: [&str; 11] = [
+const ALL: [&str; 12] = [
     "bert_uncased",
     "bert_cased",
     "gpt2",
@@ -479,6 +486,7 @@ const ALL: [&str; 11] = [
     "xlnet",
     "minilm_tokenizer_json",
     "mpnet",
+    "pegasus",
 ];
 
 fn type_ids(input: &TokenizedInput) -> Vec<i64> {
@@ -540,10 +548,10 @@ fn question_context_windows_match_hf_only_second_truncation() {
             let ids: Vec<Vec<i64>> = ours.iter().map(|o| o.token_ids.clone()).collect();
             assert_eq!(ids, q.ids, "{name}: windows of {:?}", q.question);
             for (k, (ours, types)) in ours.iter().zip(&q.type_ids).enumerate() {
-                // HF quirk: XLM-R and T5 return all-zero token types for a pair, except in the
-                // overflow windows after the first, which keep segment 1 for the context. Ours
-                // stay 0 (XLM-R has a single token type; 1 would be out of range).
-                let hf_quirk = matches!(name, "xlm_roberta" | "t5") && k > 0;
+                // HF quirk: XLM-R, T5 and Pegasus return all-zero token types for a pair, except
+                // in the overflow windows after the first, which keep segment 1 for the context.
+                // Ours stay 0 (XLM-R has a single token type; 1 would be out of range).
+                let hf_quirk = matches!(name, "xlm_roberta" | "t5" | "pegasus") && k > 0;
                 if hf_quirk {
                     assert!(types.contains(&1) && type_ids(ours).iter().all(|&t| t == 0));
                 } else {

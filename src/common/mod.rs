@@ -1,8 +1,10 @@
 //! Building blocks shared by every model.
 pub mod activations;
+pub mod chat_template;
 pub mod config;
 pub mod error;
 pub(crate) mod few_rows;
+pub mod gguf;
 pub mod kind;
 pub mod language;
 pub mod layers;

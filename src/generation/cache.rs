@@ -19,9 +19,17 @@ pub enum Cache {
     BARTCache(Option<DecoderCache>),
     /// T5: per decoder layer, the self-attention and cross-attention states.
     T5Cache(Option<DecoderCache>),
+    /// ProphetNet: per decoder layer, the main stream's self-attention state and the
+    /// cross-attention state.
+    ProphetNetCache(Option<DecoderCache>),
     /// XLNet: per layer, the memory of the hidden states entering it
     /// (`[length, batch, d_model]`).
     XLNetCache(Option<Vec<Option<MemoryState>>>),
+    /// GPT-Neo: per layer, the keys and values of every token seen so far (local layers keep
+    /// them all too: their window is applied as a mask, as HF does).
+    GPTNeoCache(Option<Vec<Option<KeyValueState>>>),
+    /// GPT-J: per layer, the (rotated) keys and the values of every token seen so far.
+    GPTJCache(Option<Vec<Option<LayerState>>>),
     /// No cache (models without one, or the first step).
     None,
 }
@@ -32,7 +40,10 @@ impl Cache {
         match self {
             Cache::GPT2Cache(layers) => layers.is_none(),
             Cache::BARTCache(layers) | Cache::T5Cache(layers) => layers.is_none(),
+            Cache::ProphetNetCache(layers) => layers.is_none(),
             Cache::XLNetCache(layers) => layers.is_none(),
+            Cache::GPTNeoCache(layers) => layers.is_none(),
+            Cache::GPTJCache(layers) => layers.is_none(),
             Cache::None => true,
         }
     }
@@ -43,7 +54,10 @@ impl Cache {
             Cache::GPT2Cache(_) => "Cache::GPT2Cache",
             Cache::BARTCache(_) => "Cache::BARTCache",
             Cache::T5Cache(_) => "Cache::T5Cache",
+            Cache::ProphetNetCache(_) => "Cache::ProphetNetCache",
             Cache::XLNetCache(_) => "Cache::XLNetCache",
+            Cache::GPTNeoCache(_) => "Cache::GPTNeoCache",
+            Cache::GPTJCache(_) => "Cache::GPTJCache",
             Cache::None => "Cache::None",
         }
     }
@@ -54,7 +68,9 @@ impl Cache {
     /// beams of the same input (what beam search does) copying them would change nothing.
     pub fn reorder_beams(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
         match self {
-            Cache::BARTCache(Some(layers)) | Cache::T5Cache(Some(layers)) => {
+            Cache::BARTCache(Some(layers))
+            | Cache::T5Cache(Some(layers))
+            | Cache::ProphetNetCache(Some(layers)) => {
                 for (self_attention, _) in layers.iter_mut() {
                     if let Some(state) = self_attention {
                         state.reorder_cache(rows)?;
@@ -76,7 +92,9 @@ impl Cache {
                     *layer = layer.f_index_select(1, rows)?;
                 }
             }
-            Cache::BARTCache(Some(layers)) | Cache::T5Cache(Some(layers)) => {
+            Cache::BARTCache(Some(layers))
+            | Cache::T5Cache(Some(layers))
+            | Cache::ProphetNetCache(Some(layers)) => {
                 for (self_attention, cross_attention) in layers.iter_mut() {
                     for state in [self_attention, cross_attention].into_iter().flatten() {
                         state.reorder_cache(rows)?;
@@ -88,10 +106,23 @@ impl Cache {
                     state.reorder_cache(rows)?;
                 }
             }
+            Cache::GPTNeoCache(Some(layers)) => {
+                for state in layers.iter_mut().flatten() {
+                    state.reorder_cache(rows)?;
+                }
+            }
+            Cache::GPTJCache(Some(layers)) => {
+                for state in layers.iter_mut().flatten() {
+                    state.reorder_cache(rows)?;
+                }
+            }
             Cache::GPT2Cache(None)
             | Cache::BARTCache(None)
             | Cache::T5Cache(None)
+            | Cache::ProphetNetCache(None)
             | Cache::XLNetCache(None)
+            | Cache::GPTNeoCache(None)
+            | Cache::GPTJCache(None)
             | Cache::None => {}
         }
         Ok(())
@@ -118,6 +149,37 @@ impl LayerState {
     }
 }
 
+/// Keys and values of a self-attention layer, `[batch, heads, length, head_dim]` each, whose
+/// value slot may be empty: rust-bert's GPT-Neo layout (re-exported as `gpt_neo::LayerState`;
+/// its older local layers cached only keys). The models of this crate always fill both.
+#[derive(Debug)]
+pub struct KeyValueState {
+    /// Keys of the tokens seen so far.
+    pub prev_key: Tensor,
+    /// Values of the tokens seen so far.
+    pub prev_value: Option<Tensor>,
+}
+
+impl Clone for KeyValueState {
+    fn clone(&self) -> Self {
+        Self {
+            prev_key: self.prev_key.copy(),
+            prev_value: self.prev_value.as_ref().map(Tensor::copy),
+        }
+    }
+}
+
+impl KeyValueState {
+    /// Keeps the batch rows `rows` (int64 indices) of the state, in that order.
+    pub fn reorder_cache(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
+        self.prev_key = self.prev_key.f_index_select(0, rows)?;
+        if let Some(value) = self.prev_value.as_mut() {
+            *value = value.f_index_select(0, rows)?;
+        }
+        Ok(())
+    }
+}
+
 /// Memory of a recurrent-memory model (XLNet, re-exported as `xlnet::LayerState`): the hidden
 /// states that entered a layer, `[length, batch, d_model]`, read again by the next segment.
 #[derive(Debug)]
@@ -140,6 +202,74 @@ impl MemoryState {
         self.prev_content = self.prev_content.f_index_select(1, rows)?;
         Ok(())
     }
+}
+
+/// A layer's cached keys and values, as the cache checks read them.
+pub(crate) trait KeyValueTensors {
+    fn key(&self) -> &Tensor;
+    fn value(&self) -> Option<&Tensor>;
+}
+
+impl KeyValueTensors for LayerState {
+    fn key(&self) -> &Tensor {
+        &self.prev_key
+    }
+    fn value(&self) -> Option<&Tensor> {
+        Some(&self.prev_value)
+    }
+}
+
+impl KeyValueTensors for KeyValueState {
+    fn key(&self) -> &Tensor {
+        &self.prev_key
+    }
+    fn value(&self) -> Option<&Tensor> {
+        self.prev_value.as_ref()
+    }
+}
+
+/// Checks a decoder-only model's per-layer cache (`what` names it in errors) against a model of
+/// `layers` layers and a batch of `batch` rows: every key and value `[batch, heads, past,
+/// head_dim]` with the same `past`, no layer empty unless all are. Returns `past`, the number
+/// of cached tokens (0 for an empty cache).
+pub(crate) fn cached_length<S: KeyValueTensors>(
+    states: &[Option<S>],
+    layers: usize,
+    [batch, heads, head_dim]: [i64; 3],
+    what: &str,
+) -> Result<i64, RustBertError> {
+    if states.len() != layers {
+        return Err(RustBertError::ValueError(format!(
+            "{what} has {} entries; the model has {layers} layers",
+            states.len()
+        )));
+    }
+    let past = match states.first() {
+        Some(Some(state)) => state.key().size().get(2).copied().unwrap_or(-1),
+        _ => 0,
+    };
+    let expected = [batch, heads, past, head_dim];
+    for (i, state) in states.iter().enumerate() {
+        let Some(state) = state else {
+            if past == 0 {
+                continue;
+            }
+            return Err(RustBertError::ValueError(format!(
+                "{what}[{i}] is empty while layer 0 caches {past} tokens"
+            )));
+        };
+        let value = state.value().ok_or_else(|| {
+            RustBertError::ValueError(format!("{what}[{i}] has keys but no cached values"))
+        })?;
+        for size in [state.key().size(), value.size()] {
+            if size.as_slice() != expected {
+                return Err(RustBertError::ValueError(format!(
+                    "{what}[{i}] holds a tensor of shape {size:?}; expected {expected:?}"
+                )));
+            }
+        }
+    }
+    Ok(past)
 }
 
 /// A decoder cache of the encoder-decoder models (BART family, T5): per decoder layer, the

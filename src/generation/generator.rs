@@ -138,6 +138,12 @@ impl<M> LanguageModelGenerator<M> {
         let specials = specials(&model_config, &tokenizer);
         tokenizer.check_model_vocab(specials.vocab_size)?;
         let mut var_store = VarStore::new(generate_config.device);
+        // Variables are created in the kind asked for: weights stored in that kind then load
+        // without a copy (a bf16 `.safetensors` is mapped, never widened to f32 and narrowed
+        // back), so a model needs about its file's size in memory.
+        if let Some(kind) = generate_config.kind {
+            var_store.set_kind(kind);
+        }
         let _deferred = crate::common::layers::linear::defer_init();
         let model = make(var_store.root(), &model_config)?;
         crate::resources::load_weights(
@@ -155,3 +161,37 @@ impl<M> LanguageModelGenerator<M> {
         })
     }
 }
+
+/// Writes a generator's rust-bert constructors, `new(GenerateConfig)` and
+/// `new_with_tokenizer(GenerateConfig, TokenizerOption)`, over
+/// [`LanguageModelGenerator::load`]: `$name` names the model in the docs, `$read_config` reads
+/// its configuration file, `$make` builds the model (`(path, &config) -> Result<model>`) and
+/// `$specials` reads its special tokens.
+macro_rules! generator_constructors {
+    ($model:ty, $name:literal, $read_config:expr, $make:expr, $specials:expr) => {
+        impl $crate::generation::LanguageModelGenerator<$model> {
+            #[doc = concat!("Loads ", $name, " and its tokenizer from the configuration's resources.")]
+            ///
+            /// # Errors
+            /// Invalid settings, and errors of the resources, the configuration, the tokenizer
+            /// files and the weights.
+            pub fn new(
+                generate_config: $crate::generation::GenerateConfig,
+            ) -> Result<Self, $crate::RustBertError> {
+                Self::load(generate_config, None, $read_config, $make, $specials)
+            }
+
+            #[doc = concat!("Loads ", $name, " with a tokenizer of your own (the vocabulary resources are then unused).")]
+            ///
+            /// # Errors
+            /// As `new`.
+            pub fn new_with_tokenizer(
+                generate_config: $crate::generation::GenerateConfig,
+                tokenizer: $crate::common::tokenizer::TokenizerOption,
+            ) -> Result<Self, $crate::RustBertError> {
+                Self::load(generate_config, Some(tokenizer), $read_config, $make, $specials)
+            }
+        }
+    };
+}
+pub(crate) use generator_constructors;

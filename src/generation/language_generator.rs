@@ -163,9 +163,12 @@ pub(crate) mod private_generation_utils {
                     if encoder_decoder {
                         let last = row.last().copied();
                         row.truncate(max_len);
-                        // Keep the closing special token, as tokenizers' truncation does.
+                        // Keep the closing special token, as tokenizers' truncation does
+                        // (ProphetNet's is its separator: it declares no end token).
                         if let (Some(last), Some(end)) = (last, row.last_mut()) {
-                            if tokenizer.get_eos_id() == Some(last) {
+                            if tokenizer.get_eos_id().or_else(|| tokenizer.get_sep_id())
+                                == Some(last)
+                            {
                                 *end = last;
                             }
                         }
@@ -243,10 +246,12 @@ pub trait LanguageGenerator: PrivateLanguageGenerator {
         S: AsRef<str> + Sync,
     {
         let outputs = self.generate_indices(prompt_texts, generate_options)?;
+        let tokenizer = self._get_tokenizer();
+        let clean_up = tokenizer.hf_clean_up_tokenization_spaces();
         Ok(outputs
             .into_iter()
             .map(|output| GeneratedTextOutput {
-                text: self._get_tokenizer().decode(&output.indices, true, true),
+                text: tokenizer.decode(&output.indices, true, clean_up),
                 score: output.score,
             })
             .collect())

@@ -62,15 +62,15 @@ mod language_generator;
 pub mod logits_processor;
 mod search;
 
-pub(crate) use cache::decoder_states;
-pub use cache::{Cache, DecoderCache, LMModelOutput, LayerState, MemoryState};
+pub(crate) use cache::{cached_length, decoder_states};
+pub use cache::{Cache, DecoderCache, KeyValueState, LMModelOutput, LayerState, MemoryState};
 pub(crate) use config::impl_into_generate_config;
 pub use config::{
     default_model, GenerateConfig, GenerateOptions, GeneratedIndicesOutput, GeneratedTextOutput,
     GeneratedToken, PrefixAllowedFunction, TokenCallback,
 };
-pub(crate) use generator::GeneratorSpecials;
 pub use generator::LanguageModelGenerator;
+pub(crate) use generator::{generator_constructors, GeneratorSpecials};
 pub(crate) use language_generator::left_pad;
 pub(crate) use language_generator::private_generation_utils;
 pub(crate) use language_generator::PrivateLanguageGenerator;

@@ -49,6 +49,10 @@ pub enum ConfigOption {
     Marian(crate::marian::MarianConfig),
     /// T5 configuration.
     T5(crate::t5::T5Config),
+    /// Pegasus configuration (BART's keys).
+    Pegasus(crate::pegasus::PegasusConfig),
+    /// LongT5 configuration (T5's keys and the encoder attention's).
+    LongT5(crate::longt5::LongT5Config),
     /// GPT-2 configuration.
     GPT2(crate::gpt2::Gpt2Config),
     /// OpenAI GPT configuration (GPT-2's keys).
@@ -57,6 +61,12 @@ pub enum ConfigOption {
     XLNet(crate::xlnet::XLNetConfig),
     /// MPNet configuration.
     MPNet(MPNetConfig),
+    /// GPT-Neo configuration.
+    GPTNeo(crate::gpt_neo::GptNeoConfig),
+    /// GPT-J configuration.
+    GPTJ(crate::gpt_j::GptJConfig),
+    /// ProphetNet configuration.
+    ProphetNet(crate::prophetnet::ProphetNetConfig),
     /// Configuration of the decoder LLMs (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2; its
     /// `model_type` tells them apart).
     Llama(Box<crate::llama::LlamaConfig>),
@@ -102,6 +112,12 @@ impl ConfigOption {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
             }
             ModelType::T5 => ConfigOption::T5(crate::t5::T5Config::try_from_file(path)?),
+            ModelType::Pegasus => {
+                ConfigOption::Pegasus(crate::pegasus::PegasusConfig::try_from_file(path)?)
+            }
+            ModelType::LongT5 => {
+                ConfigOption::LongT5(crate::longt5::LongT5Config::try_from_file(path)?)
+            }
             ModelType::GPT2 => ConfigOption::GPT2(crate::gpt2::Gpt2Config::try_from_file(path)?),
             ModelType::OpenAiGpt => {
                 ConfigOption::OpenAiGpt(crate::openai_gpt::OpenAiGptConfig::try_from_file(path)?)
@@ -110,6 +126,13 @@ impl ConfigOption {
                 ConfigOption::XLNet(crate::xlnet::XLNetConfig::try_from_file(path)?)
             }
             ModelType::MPNet => ConfigOption::MPNet(MPNetConfig::try_from_file(path)?),
+            ModelType::GPTNeo => {
+                ConfigOption::GPTNeo(crate::gpt_neo::GptNeoConfig::try_from_file(path)?)
+            }
+            ModelType::GPTJ => ConfigOption::GPTJ(crate::gpt_j::GptJConfig::try_from_file(path)?),
+            ModelType::ProphetNet => {
+                ConfigOption::ProphetNet(crate::prophetnet::ProphetNetConfig::try_from_file(path)?)
+            }
             ModelType::Llama
             | ModelType::Mistral
             | ModelType::Qwen2
@@ -119,15 +142,9 @@ impl ConfigOption {
                 ConfigOption::Llama(Box::new(crate::llama::LlamaConfig::try_from_file(path)?))
             }
             // The other architectures get their configuration types with their models.
-            ModelType::LongT5
-            | ModelType::GPTJ
-            | ModelType::Reformer
-            | ModelType::ProphetNet
-            | ModelType::Pegasus
-            | ModelType::GPTNeo
-            | ModelType::MBart
-            | ModelType::M2M100
-            | ModelType::NLLB => return Err(unsupported_config(model_type)),
+            ModelType::Reformer | ModelType::MBart | ModelType::M2M100 | ModelType::NLLB => {
+                return Err(unsupported_config(model_type))
+            }
         })
     }
 
@@ -147,10 +164,15 @@ impl ConfigOption {
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
             Self::T5(_) => "a T5 configuration",
+            Self::Pegasus(_) => "a Pegasus configuration",
+            Self::LongT5(_) => "a LongT5 configuration",
             Self::GPT2(_) => "a GPT-2 configuration",
             Self::OpenAiGpt(_) => "an OpenAI GPT configuration",
             Self::XLNet(_) => "an XLNet configuration",
             Self::MPNet(_) => "an MPNet configuration",
+            Self::GPTNeo(_) => "a GPT-Neo configuration",
+            Self::GPTJ(_) => "a GPT-J configuration",
+            Self::ProphetNet(_) => "a ProphetNet configuration",
             Self::Llama(_) => "a Llama-family configuration",
         }
     }
@@ -176,10 +198,19 @@ impl ConfigOption {
             Self::Longformer(config) => config.id2label.as_ref(),
             Self::Deberta(config) => config.id2label.as_ref(),
             Self::DebertaV2(config) => config.id2label.as_ref(),
-            Self::Bart(config) | Self::Marian(config) => config.id2label.as_ref(),
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                config.id2label.as_ref()
+            }
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
-            Self::T5(_) | Self::GPT2(_) | Self::OpenAiGpt(_) | Self::Llama(_) => None,
+            Self::ProphetNet(config) => config.id2label.as_ref(),
+            Self::T5(_)
+            | Self::LongT5(_)
+            | Self::GPT2(_)
+            | Self::OpenAiGpt(_)
+            | Self::GPTNeo(_)
+            | Self::GPTJ(_)
+            | Self::Llama(_) => None,
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -213,13 +244,20 @@ impl ConfigOption {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
             }
-            Self::Bart(config) | Self::Marian(config) => Some(config.max_position_embeddings),
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                Some(config.max_position_embeddings)
+            }
             Self::T5(config) => config.n_positions.or(Some(512)),
+            // Local attention: no limit but the file's.
+            Self::LongT5(config) => config.n_positions,
             Self::GPT2(config) | Self::OpenAiGpt(config) => Some(config.n_positions),
             // Relative positions: no limit (HF's XLNet tokenizer has none either).
             Self::XLNet(_) => None,
             // RoBERTa's positions: they start after the padding index 1.
             Self::MPNet(config) => Some(config.max_position_embeddings - 2),
+            Self::GPTNeo(config) => Some(config.max_position_embeddings),
+            Self::GPTJ(config) => Some(config.n_positions),
+            Self::ProphetNet(config) => Some(config.max_position_embeddings),
             Self::Llama(config) => Some(config.max_position_embeddings),
         }
     }
@@ -236,11 +274,15 @@ impl ConfigOption {
             Self::Longformer(config) => config.vocab_size,
             Self::Deberta(config) => config.vocab_size,
             Self::DebertaV2(config) => config.vocab_size,
-            Self::Bart(config) | Self::Marian(config) => config.vocab_size,
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
+            Self::LongT5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
             Self::XLNet(config) => config.vocab_size,
             Self::MPNet(config) => config.vocab_size,
+            Self::GPTNeo(config) => config.vocab_size,
+            Self::GPTJ(config) => config.vocab_size,
+            Self::ProphetNet(config) => config.vocab_size,
             Self::Llama(config) => config.vocab_size,
         }
     }
@@ -248,8 +290,12 @@ impl ConfigOption {
     /// The decoder start token id (`None` for encoder-only models).
     pub fn get_decoder_start_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) => config.decoder_start_token_id,
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                config.decoder_start_token_id
+            }
             Self::T5(config) => config.decoder_start_token_id.or(config.pad_token_id),
+            Self::ProphetNet(config) => config.decoder_start_token_id,
+            Self::LongT5(config) => config.decoder_start_token_id.or(config.pad_token_id),
             _ => None,
         }
     }
@@ -257,10 +303,16 @@ impl ConfigOption {
     /// The token generation is forced to start with (`None` for encoder-only models).
     pub fn get_forced_bos_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) => config.forced_bos_token_id,
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                config.forced_bos_token_id
+            }
             Self::T5(config) => config.forced_bos_token_id,
+            Self::LongT5(config) => config.forced_bos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
             Self::XLNet(config) => config.forced_bos_token_id,
+            Self::GPTNeo(config) => config.forced_bos_token_id,
+            Self::GPTJ(config) => config.forced_bos_token_id,
+            Self::ProphetNet(config) => config.forced_bos_token_id,
             _ => None,
         }
     }
@@ -268,10 +320,16 @@ impl ConfigOption {
     /// The token generation is forced to end with (`None` for encoder-only models).
     pub fn get_forced_eos_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) => config.forced_eos_token_id,
+            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
+                config.forced_eos_token_id
+            }
             Self::T5(config) => config.forced_eos_token_id,
+            Self::LongT5(config) => config.forced_eos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,
             Self::XLNet(config) => config.forced_eos_token_id,
+            Self::GPTNeo(config) => config.forced_eos_token_id,
+            Self::GPTJ(config) => config.forced_eos_token_id,
+            Self::ProphetNet(config) => config.forced_eos_token_id,
             _ => None,
         }
     }

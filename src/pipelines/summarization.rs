@@ -1,8 +1,9 @@
 //! # Summarization pipeline
 //!
 //! Abstractive summaries with an encoder-decoder model: BART (default: bart-large-cnn with
-//! rust-bert's settings, beam search with 3 beams, 56 to 142 tokens, no repeated trigrams) or
-//! T5 (its `summarize: ` prefix is added to every text). Texts longer than the encoder's
+//! rust-bert's settings, beam search with 3 beams, 56 to 142 tokens, no repeated trigrams),
+//! T5 (its `summarize: ` prefix is added to every text), ProphetNet (the same settings, as
+//! rust-bert; its uncased vocabulary lowercases the texts), Pegasus or LongT5. Texts longer than the encoder's
 //! maximum are truncated; an empty list gives an empty output.
 //!
 //! ```no_run
@@ -23,7 +24,10 @@ use crate::bart::BartGenerator;
 use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
+use crate::longt5::LongT5Generator;
+use crate::pegasus::PegasusConditionalGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
+use crate::prophetnet::ProphetNetConditionalGenerator;
 use crate::resources::ResourceProvider;
 use crate::t5::T5Generator;
 use crate::RustBertError;
@@ -37,13 +41,14 @@ use tch::{Device, Kind};
 /// Configuration of a [`SummarizationModel`]: the model files and the generation settings (see
 /// [`GenerateConfig`]), with rust-bert's summarization defaults (BART-CNN's).
 pub struct SummarizationConfig {
-    /// Model architecture (BART or T5).
+    /// Model architecture (BART, T5, ProphetNet, Pegasus or LongT5).
     pub model_type: ModelType,
     /// Weights.
     pub model_resource: ModelResource,
     /// HF `config.json`.
     pub config_resource: Box<dyn ResourceProvider + Send>,
-    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5).
+    /// Tokenizer vocabulary (`vocab.json` for BART, `spiece.model` for T5, Pegasus and LongT5,
+    /// `prophetnet.tokenizer` for ProphetNet).
     pub vocab_resource: Box<dyn ResourceProvider + Send>,
     /// BPE merges (BART).
     pub merges_resource: Option<Box<dyn ResourceProvider + Send>>,
@@ -149,6 +154,12 @@ pub enum SummarizationOption {
     Bart(BartGenerator),
     /// T5 (with the `summarize: ` prefix).
     T5(T5Generator),
+    /// ProphetNet.
+    ProphetNet(ProphetNetConditionalGenerator),
+    /// Pegasus.
+    Pegasus(PegasusConditionalGenerator),
+    /// LongT5 (no prefix, as rust-bert).
+    LongT5(LongT5Generator),
 }
 
 impl SummarizationOption {
@@ -182,9 +193,23 @@ impl SummarizationOption {
             (ModelType::Bart, Some(t)) => Self::Bart(BartGenerator::new_with_tokenizer(config, t)?),
             (ModelType::T5, None) => Self::T5(T5Generator::new(config)?),
             (ModelType::T5, Some(t)) => Self::T5(T5Generator::new_with_tokenizer(config, t)?),
+            (ModelType::ProphetNet, None) => {
+                Self::ProphetNet(ProphetNetConditionalGenerator::new(config)?)
+            }
+            (ModelType::ProphetNet, Some(t)) => Self::ProphetNet(
+                ProphetNetConditionalGenerator::new_with_tokenizer(config, t)?,
+            ),
+            (ModelType::Pegasus, None) => Self::Pegasus(PegasusConditionalGenerator::new(config)?),
+            (ModelType::Pegasus, Some(t)) => {
+                Self::Pegasus(PegasusConditionalGenerator::new_with_tokenizer(config, t)?)
+            }
+            (ModelType::LongT5, None) => Self::LongT5(LongT5Generator::new(config)?),
+            (ModelType::LongT5, Some(t)) => {
+                Self::LongT5(LongT5Generator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "summarization is not available for {other:?} (Bart, T5 are)"
+                    "summarization is not available for {other:?} (Bart, T5, ProphetNet, Pegasus, LongT5 are)"
                 )))
             }
         })
@@ -195,6 +220,9 @@ impl SummarizationOption {
         match self {
             Self::Bart(_) => ModelType::Bart,
             Self::T5(_) => ModelType::T5,
+            Self::ProphetNet(_) => ModelType::ProphetNet,
+            Self::Pegasus(_) => ModelType::Pegasus,
+            Self::LongT5(_) => ModelType::LongT5,
         }
     }
 
@@ -213,6 +241,9 @@ impl SummarizationOption {
         let outputs = match self {
             Self::Bart(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
+            Self::ProphetNet(g) => g.generate(Some(texts), options)?,
+            Self::Pegasus(g) => g.generate(Some(texts), options)?,
+            Self::LongT5(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }

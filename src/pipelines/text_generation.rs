@@ -1,6 +1,6 @@
 //! # Text generation pipeline
 //!
-//! Continues prompts with a causal language model (GPT-2, OpenAI GPT, XLNet, and the decoder
+//! Continues prompts with a causal language model (GPT-2, OpenAI GPT, GPT-Neo, GPT-J, XLNet, and the decoder
 //! LLMs of [`crate::llama`]: Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2). Prompts of different
 //! lengths are left-padded and generated together; a prefix (given per call, or the model's
 //! own) is put before every prompt to condition the model and removed from the outputs.
@@ -28,6 +28,8 @@ use crate::generation::{
     LanguageGenerator,
 };
 use crate::gpt2::{GPT2Generator, OpenAIGenerator};
+use crate::gpt_j::GptJGenerator;
+use crate::gpt_neo::GptNeoGenerator;
 use crate::llama::LlamaGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
@@ -43,7 +45,7 @@ use tch::{Device, Kind};
 /// Configuration of a [`TextGenerationModel`]: the fields of [`GenerateConfig`] (see there for
 /// their meaning), with rust-bert's text-generation defaults.
 pub struct TextGenerationConfig {
-    /// Model architecture (GPT-2 or OpenAI GPT).
+    /// Model architecture (GPT-2, OpenAI GPT, GPT-Neo, GPT-J or XLNet).
     pub model_type: ModelType,
     /// Weights.
     pub model_resource: ModelResource,
@@ -167,6 +169,10 @@ pub enum TextGenerationOption {
     GPT(OpenAIGenerator),
     /// XLNet.
     XLNet(XLNetGenerator),
+    /// GPT-Neo.
+    GPTNeo(GptNeoGenerator),
+    /// GPT-J.
+    GPTJ(GptJGenerator),
     /// The decoder LLMs of [`crate::llama`] (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2).
     Llama(LlamaGenerator),
 }
@@ -188,6 +194,8 @@ macro_rules! each_generator {
             TextGenerationOption::GPT2($g) => $body,
             TextGenerationOption::GPT($g) => $body,
             TextGenerationOption::XLNet($g) => $body,
+            TextGenerationOption::GPTNeo($g) => $body,
+            TextGenerationOption::GPTJ($g) => $body,
             TextGenerationOption::Llama($g) => $body,
         }
     };
@@ -230,13 +238,19 @@ impl TextGenerationOption {
             (ModelType::XLNet, Some(t)) => {
                 Self::XLNet(XLNetGenerator::new_with_tokenizer(config, t)?)
             }
+            (ModelType::GPTNeo, None) => Self::GPTNeo(GptNeoGenerator::new(config)?),
+            (ModelType::GPTNeo, Some(t)) => {
+                Self::GPTNeo(GptNeoGenerator::new_with_tokenizer(config, t)?)
+            }
+            (ModelType::GPTJ, None) => Self::GPTJ(GptJGenerator::new(config)?),
+            (ModelType::GPTJ, Some(t)) => Self::GPTJ(GptJGenerator::new_with_tokenizer(config, t)?),
             (llm, tokenizer) if is_decoder_llm(llm) => Self::Llama(match tokenizer {
                 None => LlamaGenerator::new(config)?,
                 Some(t) => LlamaGenerator::new_with_tokenizer(config, t)?,
             }),
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet, \
+                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet, GPTNeo, GPTJ, \
                      Llama, Mistral, Qwen2, Qwen3, Phi3, Gemma2 are)"
                 )))
             }
@@ -249,6 +263,8 @@ impl TextGenerationOption {
             Self::GPT2(_) => ModelType::GPT2,
             Self::GPT(_) => ModelType::OpenAiGpt,
             Self::XLNet(_) => ModelType::XLNet,
+            Self::GPTNeo(_) => ModelType::GPTNeo,
+            Self::GPTJ(_) => ModelType::GPTJ,
             Self::Llama(g) => g.generate_config.model_type,
         }
     }
@@ -257,7 +273,7 @@ impl TextGenerationOption {
     pub fn get_prefix(&self) -> Option<String> {
         match self {
             Self::XLNet(_) => Some(XLNET_PREFIX.to_string()),
-            Self::GPT2(_) | Self::GPT(_) | Self::Llama(_) => None,
+            Self::GPT2(_) | Self::GPT(_) | Self::GPTNeo(_) | Self::GPTJ(_) | Self::Llama(_) => None,
         }
     }
 

@@ -118,7 +118,8 @@ impl LocalModel {
         };
         let tokenizer = tokenizer_files(dir, model_type, args)?;
         let lower_case = match case {
-            None => false,
+            // ProphetNet's vocabularies are uncased: its generator lowercases (HF's default).
+            None => model_type == ModelType::ProphetNet,
             Some(case) => match case.explicit() {
                 Some(lower_case) => lower_case,
                 None => configured_lower_case(dir, &tokenizer)?,
@@ -230,8 +231,9 @@ fn tokenizer_file_names(
         | ModelType::DistilBert
         | ModelType::Electra
         | ModelType::MobileBert
-        | ModelType::MPNet
-        | ModelType::ProphetNet => (&["vocab.txt"], None),
+        | ModelType::MPNet => (&["vocab.txt"], None),
+        // The name ProphetNet's hub repositories use for their WordPiece vocabulary.
+        ModelType::ProphetNet => (&["prophetnet.tokenizer", "vocab.txt"], None),
         ModelType::Roberta
         | ModelType::Longformer
         | ModelType::Bart

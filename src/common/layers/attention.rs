@@ -158,6 +158,22 @@ pub fn windowed_causal_attention_bias(
     }
 }
 
+/// Restricts an additive causal bias `[..., query_len, key_len]` (the queries being the last
+/// `query_len` of `key_len` positions, as [`causal_mask_bias`] builds it) to a sliding window:
+/// query `i` keeps the keys `i - window < j <= i` only (HF GPT-Neo's local attention, counted
+/// on the positions of the cache, padding included).
+pub fn sliding_window_bias(bias: &Tensor, window: i64) -> Tensor {
+    let size = bias.size();
+    let (query_len, key_len) = match size.as_slice() {
+        [.., q, k] => (*q, *k),
+        _ => return bias.shallow_clone(),
+    };
+    let offset = key_len - query_len;
+    let too_far = Tensor::ones([query_len, key_len], (Kind::Bool, bias.device()))
+        .tril(offset - window.max(1));
+    bias.masked_fill(&too_far, get_min(bias.kind()))
+}
+
 /// `softmax(q kᵀ · scaling + bias) v` on `[batch, heads, seq, head_dim]` tensors; returns the
 /// context and, when `output_attentions`, the attention probabilities.
 ///
@@ -189,6 +205,46 @@ pub fn scaled_dot_product(
     let probs = scores.softmax(-1, scores.kind());
     let context = dropout.forward_t(&probs, train).matmul(value);
     (context, Some(probs))
+}
+
+/// As [`scaled_dot_product`], with the scores and the softmax in single precision whatever
+/// the inputs' precision (HF's GPT-Neo and GPT-J do this: their scores overflow half
+/// precision); the probabilities then multiply the values in the values' precision. For
+/// single-precision inputs it is [`scaled_dot_product`] itself.
+#[allow(clippy::too_many_arguments)]
+pub fn scaled_dot_product_f32_scores(
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+    bias: Option<&Tensor>,
+    scaling: f64,
+    dropout: &Dropout,
+    train: bool,
+    output_attentions: bool,
+) -> (Tensor, Option<Tensor>) {
+    if query.kind() == Kind::Float {
+        return scaled_dot_product(
+            query,
+            key,
+            value,
+            bias,
+            scaling,
+            dropout,
+            train,
+            output_attentions,
+        );
+    }
+    let scores = query
+        .to_kind(Kind::Float)
+        .matmul(&key.to_kind(Kind::Float).transpose(-1, -2))
+        * scaling;
+    let scores = match bias {
+        Some(bias) => scores + bias.to_kind(Kind::Float),
+        None => scores,
+    };
+    let probs = scores.softmax(-1, Kind::Float).to_kind(value.kind());
+    let context = dropout.forward_t(&probs, train).matmul(value);
+    (context, output_attentions.then_some(probs))
 }
 
 /// Multi-head attention with separate query, key and value projections (HF `BertSelfAttention`

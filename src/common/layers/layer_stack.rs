@@ -23,6 +23,28 @@ pub fn run_layer_stack<L>(
     output_attentions: bool,
     mut forward: impl FnMut(L, &Tensor) -> (Tensor, Option<Tensor>),
 ) -> LayerStackOutput {
+    let infallible = try_run_layer_stack::<L, std::convert::Infallible>(
+        input,
+        layers,
+        output_hidden_states,
+        output_attentions,
+        |layer, hidden| Ok(forward(layer, hidden)),
+    );
+    match infallible {
+        Ok(output) => output,
+        Err(never) => match never {},
+    }
+}
+
+/// As [`run_layer_stack`] for layers whose forward can fail (a mis-shaped cache entry): the
+/// first error stops the stack and is returned.
+pub fn try_run_layer_stack<L, E>(
+    input: &Tensor,
+    layers: impl IntoIterator<Item = L>,
+    output_hidden_states: bool,
+    output_attentions: bool,
+    mut forward: impl FnMut(L, &Tensor) -> Result<(Tensor, Option<Tensor>), E>,
+) -> Result<LayerStackOutput, E> {
     let mut all_hidden_states = output_hidden_states.then(Vec::new);
     let mut all_attentions = output_attentions.then(Vec::new);
     let mut hidden = input.shallow_clone();
@@ -30,7 +52,7 @@ pub fn run_layer_stack<L>(
         if let Some(states) = all_hidden_states.as_mut() {
             states.push(hidden.shallow_clone());
         }
-        let (output, probs) = forward(layer, &hidden);
+        let (output, probs) = forward(layer, &hidden)?;
         hidden = output;
         if let (Some(attentions), Some(probs)) = (all_attentions.as_mut(), probs) {
             attentions.push(probs);
@@ -39,10 +61,23 @@ pub fn run_layer_stack<L>(
     if let Some(states) = all_hidden_states.as_mut() {
         states.push(hidden.shallow_clone());
     }
-    LayerStackOutput {
+    Ok(LayerStackOutput {
         hidden_state: hidden,
         all_hidden_states,
         all_attentions,
+    })
+}
+
+impl LayerStackOutput {
+    /// Applies the stack's final norm to the last hidden state, which then also replaces the
+    /// last of `all_hidden_states` (HF's convention for decoders with a final norm: GPT-2,
+    /// GPT-Neo, GPT-J).
+    pub fn with_final_norm(mut self, norm: impl FnOnce(&Tensor) -> Tensor) -> Self {
+        self.hidden_state = norm(&self.hidden_state);
+        if let Some(last) = self.all_hidden_states.as_mut().and_then(|h| h.last_mut()) {
+            *last = self.hidden_state.shallow_clone();
+        }
+        self
     }
 }
 

@@ -90,18 +90,36 @@ pub fn linear<'p, P: Borrow<nn::Path<'p>>>(p: P, in_dim: i64, out_dim: i64) -> n
     }
 }
 
-/// A linear layer whose bias is optional (`weight`, and `bias` when `bias`), initialised as
-/// [`linear`]: the decoder LLMs switch biases per projection from their configuration.
+/// A linear layer with a `weight` variable only (HF's `bias=False` projections), initialised as
+/// [`linear`]'s weight; apply it with [`project_linear`].
+pub fn linear_without_bias<'p, P: Borrow<nn::Path<'p>>>(
+    p: P,
+    in_dim: i64,
+    out_dim: i64,
+) -> nn::Linear {
+    nn::Linear {
+        ws: uninitialized(p.borrow(), "weight", &[out_dim, in_dim]),
+        bs: None,
+    }
+}
+
+/// Applies an `nn::Linear` through [`project`] (the few-row route generation steps need).
+pub fn project_linear(layer: &nn::Linear, x: &Tensor) -> Tensor {
+    project(x, &layer.ws, layer.bs.as_ref())
+}
+
+/// A linear layer whose bias is optional ([`linear`] or [`linear_without_bias`]): the decoder
+/// LLMs switch biases per projection from their configuration.
 pub fn linear_with_bias<'p, P: Borrow<nn::Path<'p>>>(
     p: P,
     in_dim: i64,
     out_dim: i64,
     bias: bool,
 ) -> nn::Linear {
-    let p = p.borrow();
-    nn::Linear {
-        ws: uninitialized(p, "weight", &[out_dim, in_dim]),
-        bs: bias.then(|| uninitialized(p, "bias", &[out_dim])),
+    if bias {
+        linear(p, in_dim, out_dim)
+    } else {
+        linear_without_bias(p, in_dim, out_dim)
     }
 }
 

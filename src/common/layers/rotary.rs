@@ -1,6 +1,9 @@
-//! Rotary position embeddings (RoPE) with the frequency schemes of HF's `rope_scaling` /
+//! Rotary position embeddings (RoPE, Su et al., 2021) on the first `rotary_dim` dimensions of
+//! each head, in both layouts HF uses: the two halves of the rotated part paired (Llama and its
+//! descendants, GPT-NeoX: `rotate_half`), or neighbouring dimensions `2i`, `2i + 1` paired
+//! (GPT-J: `rotate_every_two`). The frequencies follow the schemes of HF's `rope_scaling` /
 //! `rope_parameters`: `default`, `linear`, `dynamic` (NTK), `llama3`, `yarn` and `longrope`,
-//! `rope_theta`, and `partial_rotary_factor` (only the first part of each head rotates).
+//! with `rope_theta` and `partial_rotary_factor`.
 //!
 //! The inverse frequencies are computed with the same float32 LibTorch operations as HF's
 //! `modeling_rope_utils`, so that positions far into the context keep HF's angles bit for bit.
@@ -96,7 +99,8 @@ enum Schedule {
     Long { long: Tensor, threshold: i64 },
 }
 
-/// Rotary position embedding of one model: inverse frequencies and the factor on cos/sin.
+/// Rotary position embedding of one model: inverse frequencies, the factor on cos/sin, and
+/// how the rotated dimensions are paired.
 #[derive(Debug)]
 pub struct RotaryEmbedding {
     inv_freq: Tensor,
@@ -104,6 +108,9 @@ pub struct RotaryEmbedding {
     rotary_dim: i64,
     max_positions: i64,
     schedule: Schedule,
+    /// GPT-J's layout (neighbours paired); positions past `max_positions` are refused, as its
+    /// fixed table does.
+    interleaved: bool,
 }
 
 fn exponents(dim: i64) -> Tensor {
@@ -123,12 +130,30 @@ fn missing(kind: &str, field: &str) -> RustBertError {
 }
 
 impl RotaryEmbedding {
-    /// Builds the frequencies of `params` (with `rope_theta` and `partial_rotary_factor`
-    /// already merged in) for a model of `dims`.
+    /// GPT-J's rotary embedding: `rotary_dim` (even) dimensions with frequencies
+    /// `base^(-2i / rotary_dim)`, neighbouring dimensions paired, for `max_positions`
+    /// positions. (`device` is where the frequencies live first; they follow the positions.)
+    pub fn new(rotary_dim: i64, max_positions: i64, base: f64, device: Device) -> Self {
+        Self {
+            inv_freq: default_inv_freq(base, rotary_dim).to_device(device),
+            attention_factor: 1.0,
+            rotary_dim,
+            max_positions,
+            schedule: Schedule::Fixed,
+            interleaved: true,
+        }
+    }
+
+    /// The rotary embedding of HF `rope_parameters` (with `rope_theta` and
+    /// `partial_rotary_factor` already merged in) for a model of `dims`, the halves of the
+    /// rotated part paired (Llama's layout).
     ///
     /// # Errors
     /// An unknown scheme, or one missing a parameter it needs, naming it.
-    pub fn new(params: &RopeParameters, dims: RotaryDims) -> Result<Self, RustBertError> {
+    pub fn from_parameters(
+        params: &RopeParameters,
+        dims: RotaryDims,
+    ) -> Result<Self, RustBertError> {
         let base = params.rope_theta.unwrap_or(10000.0);
         let partial = params.partial_rotary_factor.unwrap_or(1.0);
         let dim = (dims.head_dim as f64 * partial) as i64;
@@ -273,6 +298,7 @@ impl RotaryEmbedding {
             rotary_dim: dim,
             max_positions: dims.max_positions,
             schedule,
+            interleaved: false,
         })
     }
 
@@ -307,52 +333,72 @@ impl RotaryEmbedding {
         }
     }
 
-    /// Cosines and sines `[batch, 1, seq, rotary_dim]` for `position_ids` `[batch, seq]`, in
-    /// `kind`.
-    pub fn cos_sin(&self, position_ids: &Tensor, kind: Kind) -> (Tensor, Tensor) {
+    /// Sines and cosines of `position_ids` (`[batch, seq]`), each `[batch, 1, seq,
+    /// rotary_dim]` laid out for [`RotaryEmbedding::apply`], in `kind` on `device`.
+    ///
+    /// # Errors
+    /// In GPT-J's layout, a position past `max_positions` (its table's length).
+    pub fn sin_cos(
+        &self,
+        position_ids: &Tensor,
+        kind: Kind,
+        device: Device,
+    ) -> Result<(Tensor, Tensor), RustBertError> {
         let max_position = if position_ids.numel() == 0 {
             0
         } else {
             position_ids.max().int64_value(&[])
         };
-        let inv = self
-            .frequencies(max_position)
-            .to_device(position_ids.device());
-        let freqs = position_ids.to_kind(Kind::Float).unsqueeze(-1) * inv;
-        let emb = Tensor::cat(&[&freqs, &freqs], -1);
-        let cos = (emb.cos() * self.attention_factor)
-            .to_kind(kind)
-            .unsqueeze(1);
-        let sin = (emb.sin() * self.attention_factor)
-            .to_kind(kind)
-            .unsqueeze(1);
-        (cos, sin)
+        if self.interleaved && max_position >= self.max_positions {
+            return Err(RustBertError::ValueError(format!(
+                "position_ids: position {max_position} is past the table of {} positions",
+                self.max_positions
+            )));
+        }
+        let inv = self.frequencies(max_position).to_device(device);
+        let freqs = position_ids
+            .to_device(device)
+            .to_kind(Kind::Float)
+            .unsqueeze(-1)
+            * inv;
+        let angles = if self.interleaved {
+            freqs.repeat_interleave_self_int(2, -1, None)
+        } else {
+            Tensor::cat(&[&freqs, &freqs], -1)
+        };
+        let table = |t: Tensor| (t * self.attention_factor).to_kind(kind).unsqueeze(1);
+        Ok((table(angles.sin()), table(angles.cos())))
     }
 
     /// Rotates the first `rotary_dim` dimensions of `x` (`[batch, heads, seq, head_dim]`) by
-    /// the angles of `cos_sin`; the rest pass unchanged.
-    pub fn apply(&self, x: &Tensor, cos: &Tensor, sin: &Tensor) -> Tensor {
+    /// the angles of `sin_cos` (from [`RotaryEmbedding::sin_cos`]); the others pass unchanged.
+    pub fn apply(&self, x: &Tensor, (sin, cos): &(Tensor, Tensor)) -> Tensor {
         let head_dim = x.size().last().copied().unwrap_or(0);
-        let rot = x.narrow(-1, 0, self.rotary_dim);
-        let half = self.rotary_dim / 2;
-        let rotated_half = Tensor::cat(
-            &[
-                -rot.narrow(-1, half, self.rotary_dim - half),
-                rot.narrow(-1, 0, half),
-            ],
-            -1,
-        );
-        let out = &rot * cos + rotated_half * sin;
-        if self.rotary_dim == head_dim {
-            out
+        let rotated = self.rotary_dim.min(head_dim);
+        let part = x.narrow(-1, 0, rotated);
+        let turned = if self.interleaved {
+            // (x0, x1, x2, x3, ...) -> (-x1, x0, -x3, x2, ...)
+            let size = part.size();
+            let mut pair_shape = size[..size.len() - 1].to_vec();
+            pair_shape.extend([rotated / 2, 2]);
+            let pairs = part.reshape(pair_shape.as_slice());
+            Tensor::stack(&[-pairs.select(-1, 1), pairs.select(-1, 0)], -1).reshape(size.as_slice())
         } else {
+            // (first half, second half) -> (-second half, first half)
+            let half = rotated / 2;
             Tensor::cat(
                 &[
-                    out,
-                    x.narrow(-1, self.rotary_dim, head_dim - self.rotary_dim),
+                    -part.narrow(-1, half, rotated - half),
+                    part.narrow(-1, 0, half),
                 ],
                 -1,
             )
+        };
+        let part = &part * cos + turned * sin;
+        if rotated == head_dim {
+            part
+        } else {
+            Tensor::cat(&[part, x.narrow(-1, rotated, head_dim - rotated)], -1)
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The position-wise feed-forward block written as one module: expand, activate, project back,
 //! dropout (DistilBERT's `FFN`, and the same shape in XLM, FlauBERT, Marian/BART-style layers).
 //! The residual connection and normalisation stay with the caller, which knows whether the
-//! layer is pre- or post-norm.
+//! layer is pre- or post-norm. Both projections go through `project` (the few-row route of
+//! generation steps).
 use crate::common::activations::Activation;
+use crate::common::layers::linear::project_linear;
 use crate::common::layers::{linear, Dropout};
 use std::borrow::Borrow;
-use tch::nn::{self, Module};
+use tch::nn;
 use tch::Tensor;
 
 /// `dropout(second(activation(first(x))))` with the two linear layers named as the checkpoint
@@ -40,8 +42,8 @@ impl TwoLayerFeedForward {
 
     /// Applies the block to `[..., dim]` inputs.
     pub fn forward_t(&self, input: &Tensor, train: bool) -> Tensor {
-        let expanded = self.activation.apply(&self.first.forward(input));
+        let expanded = self.activation.apply(&project_linear(&self.first, input));
         self.dropout
-            .forward_t(&self.second.forward(&expanded), train)
+            .forward_t(&project_linear(&self.second, &expanded), train)
     }
 }

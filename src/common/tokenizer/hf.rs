@@ -154,6 +154,200 @@ impl HFTokenizer {
                 .additional_special_tokens
                 .map(|tokens| tokens.into_iter().map(String::from).collect()),
         };
+        Self::assemble(tokenizer, special_token_map, || {
+            format!("{} of {}", map_file.display(), tokenizer_file.display())
+        })
+    }
+
+    /// The tokenizer a GGUF file describes in its metadata (`tokenizer.ggml.*`), built as HF's
+    /// GGUF loader builds it (`convert_gguf_tokenizer`) for byte-level BPE vocabularies
+    /// (`tokenizer.ggml.model = gpt2`: GPT-2, Llama 3, Qwen, SmolLM files): the tokens (respelled
+    /// in the byte alphabet where the file writes them as text), the file's merges, GPT-2's
+    /// byte-level pre-tokenizer or the split of the file's `tokenizer.ggml.pre` family (Llama 3,
+    /// Qwen 2), control tokens as special tokens, user-defined ones as added tokens, and the BOS
+    /// / EOS tokens the file asks to add (`tokenizer.ggml.add_bos_token`, `add_eos_token`).
+    ///
+    /// # Errors
+    /// A tokenizer model other than `gpt2` (`UnsupportedError`), missing or malformed
+    /// vocabulary or merges, or special-token ids outside the vocabulary, naming the file.
+    pub fn from_gguf(file: &crate::common::gguf::GgufFile) -> Result<Self, RustBertError> {
+        use crate::common::gguf::GgufValue;
+        use serde_json::json;
+        let path = file.path().display().to_string();
+        let bad = |what: &str| {
+            RustBertError::TokenizerError(format!("{path}: GGUF tokenizer metadata: {what}"))
+        };
+        let meta = |key: &str| file.metadata.get(&format!("tokenizer.ggml.{key}"));
+        let model = meta("model").and_then(GgufValue::as_str).unwrap_or("");
+        if model != "gpt2" {
+            return Err(RustBertError::UnsupportedError(format!(
+                "{path}: GGUF tokenizer model {model:?} is not supported (gpt2, the byte-level BPE \
+                 of GPT-2, Llama 3, Qwen and SmolLM files, is)"
+            )));
+        }
+        let strings = |key: &str| -> Result<Vec<String>, RustBertError> {
+            meta(key)
+                .and_then(GgufValue::as_array)
+                .ok_or_else(|| bad(&format!("no tokenizer.ggml.{key} array")))?
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| bad(&format!("tokenizer.ggml.{key} holds a non-string")))
+                })
+                .collect()
+        };
+        let tokens = strings("tokens")?;
+        let merges = strings("merges")?;
+        let types: Vec<u64> = meta("token_type")
+            .and_then(GgufValue::as_array)
+            .map(|values| values.iter().map(|v| v.as_u64().unwrap_or(1)).collect())
+            .unwrap_or_default();
+        // GPT-2's byte alphabet: each byte as a printable character.
+        let mut shifted = 0u32;
+        let spelling: Vec<char> = (0u32..256)
+            .map(|byte| {
+                let printable = (33..=126).contains(&byte)
+                    || (161..=172).contains(&byte)
+                    || (174..=255).contains(&byte);
+                let code = if printable {
+                    byte
+                } else {
+                    shifted += 1;
+                    255 + shifted
+                };
+                char::from_u32(code).unwrap_or('?')
+            })
+            .collect();
+        let alphabet: HashSet<char> = spelling.iter().copied().collect();
+        let in_alphabet = |token: &str| token.chars().all(|c| alphabet.contains(&c));
+        let mut vocab = serde_json::Map::new();
+        for (id, token) in tokens.iter().enumerate() {
+            let spelled = if in_alphabet(token) {
+                token.clone()
+            } else {
+                token.bytes().map(|b| spelling[b as usize]).collect()
+            };
+            vocab.insert(spelled, json!(id));
+        }
+        let merges: Vec<serde_json::Value> = merges
+            .iter()
+            .map(|merge| {
+                merge
+                    .split_once(' ')
+                    .map(|(a, b)| json!([a, b]))
+                    .ok_or_else(|| bad(&format!("merge {merge:?} is not two tokens")))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut added = Vec::new();
+        for (id, token) in tokens.iter().enumerate() {
+            match types.get(id) {
+                // CONTROL: special, unless it is not written in the byte alphabet (a mislabel,
+                // as HF skips it).
+                Some(3) if in_alphabet(token) => added.push(json!({
+                    "id": id, "content": token, "single_word": false, "lstrip": false,
+                    "rstrip": false, "normalized": false, "special": true
+                })),
+                // USER_DEFINED: an added token that is not special.
+                Some(4) => added.push(json!({
+                    "id": id, "content": token, "single_word": false, "lstrip": false,
+                    "rstrip": false, "normalized": false, "special": false
+                })),
+                _ => {}
+            }
+        }
+        let token_of = |key: &str| -> Result<Option<String>, RustBertError> {
+            match meta(key).and_then(GgufValue::as_u64) {
+                None => Ok(None),
+                Some(id) => tokens.get(id as usize).cloned().map(Some).ok_or_else(|| {
+                    bad(&format!(
+                        "tokenizer.ggml.{key} = {id} is past the vocabulary"
+                    ))
+                }),
+            }
+        };
+        let flag = |key: &str| matches!(meta(key), Some(GgufValue::Bool(true)));
+        let (bos, eos) = (token_of("bos_token_id")?, token_of("eos_token_id")?);
+        let mut single = Vec::new();
+        let mut special_tokens = serde_json::Map::new();
+        let mut piece = |token: &Option<String>, single: &mut Vec<serde_json::Value>| {
+            if let Some(token) = token {
+                single.push(json!({"SpecialToken": {"id": token, "type_id": 0}}));
+                let id = tokens.iter().position(|t| t == token).unwrap_or_default();
+                special_tokens.insert(
+                    token.clone(),
+                    json!({"id": token, "ids": [id], "tokens": [token]}),
+                );
+            }
+        };
+        if flag("add_bos_token") {
+            piece(&bos, &mut single);
+        }
+        single.push(json!({"Sequence": {"id": "A", "type_id": 0}}));
+        if flag("add_eos_token") {
+            piece(&eos, &mut single);
+        }
+        let mut pair = single.clone();
+        pair.extend(single.iter().map(|p| match p.get("Sequence") {
+            Some(_) => json!({"Sequence": {"id": "B", "type_id": 1}}),
+            None => p.clone(),
+        }));
+        let byte_level = |use_regex: bool| json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex});
+        let split = match meta("pre").and_then(GgufValue::as_str) {
+            Some("llama3" | "llama-v3" | "llama-bpe" | "falcon3" | "smaug-bpe" | "dbrx") => Some(
+                r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+            ),
+            Some("qwen2" | "deepseek-r1-qwen") => Some(
+                r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+            ),
+            _ => None,
+        };
+        let pre_tokenizer = match split {
+            Some(regex) => json!({"type": "Sequence", "pretokenizers": [
+                {"type": "Split", "pattern": {"Regex": regex}, "behavior": "Isolated", "invert": false},
+                byte_level(false)
+            ]}),
+            None => byte_level(true),
+        };
+        let spec = json!({
+            "version": "1.0",
+            "truncation": null,
+            "padding": null,
+            "added_tokens": added,
+            "normalizer": null,
+            "pre_tokenizer": pre_tokenizer,
+            "post_processor": {"type": "TemplateProcessing", "single": single, "pair": pair,
+                               "special_tokens": special_tokens},
+            "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+            "model": {"type": "BPE", "dropout": null, "unk_token": null,
+                      "continuing_subword_prefix": "", "end_of_word_suffix": "", "fuse_unk": false,
+                      "byte_fallback": false, "ignore_merges": false, "vocab": vocab, "merges": merges}
+        });
+        let tokenizer: HfBaseTokenizer = spec
+            .to_string()
+            .parse()
+            .map_err(|e| bad(&format!("the tokenizer it describes does not build: {e}")))?;
+        let unk = token_of("unknown_token_id")?;
+        let special_token_map = SpecialTokenMap {
+            unk_token: unk.or_else(|| eos.clone()).unwrap_or_default(),
+            pad_token: token_of("padding_token_id")?,
+            bos_token: bos,
+            sep_token: None,
+            cls_token: None,
+            eos_token: eos,
+            mask_token: None,
+            additional_special_tokens: None,
+        };
+        Self::assemble(tokenizer, special_token_map, || path.clone())
+    }
+
+    /// The tokenizer with its special tokens, each checked to be in the vocabulary
+    /// (`source` names where they come from, for the error).
+    fn assemble(
+        tokenizer: HfBaseTokenizer,
+        special_token_map: SpecialTokenMap,
+        source: impl Fn() -> String,
+    ) -> Result<Self, RustBertError> {
         let named = [
             (
                 "unk_token",
@@ -170,9 +364,8 @@ impl HFTokenizer {
             if let Some(token) = token {
                 if tokenizer.token_to_id(token).is_none() {
                     return Err(RustBertError::TokenizerError(format!(
-                        "special token `{token}` ({role} of {}) is not in the vocabulary of {}",
-                        map_file.display(),
-                        tokenizer_file.display()
+                        "special token `{token}` ({role} of {}) is not in the vocabulary",
+                        source()
                     )));
                 }
             }

@@ -199,7 +199,12 @@ impl TokenizerOption {
                 refuse_option(model_type, "strip_accents", strip_accents)?;
                 refuse_option(model_type, "add_prefix_space", add_prefix_space)?;
                 TokenizerOption::Pegasus(
-                    PegasusTokenizer::from_file(vocab_path, lower_case).map_err(err)?,
+                    pegasus_with_hf_ids(
+                        PegasusTokenizer::from_file(vocab_path, lower_case).map_err(&err)?,
+                        vocab_path,
+                        lower_case,
+                    )
+                    .map_err(err)?,
                 )
             }
             ModelType::MBart => {
@@ -263,6 +268,12 @@ impl TokenizerOption {
         )?))
     }
 
+    /// The tokenizer a GGUF file describes in its metadata (see [`HFTokenizer::from_gguf`]).
+    #[cfg(feature = "hf-tokenizers")]
+    pub fn from_gguf(file: &crate::common::gguf::GgufFile) -> Result<Self, RustBertError> {
+        Ok(TokenizerOption::HFTokenizer(HFTokenizer::from_gguf(file)?))
+    }
+
     /// Loads the tokenizer that a pipeline configuration's resources describe (vocabulary and,
     /// for BPE tokenizers, merges), fetching remote resources first.
     pub fn from_resources(
@@ -317,4 +328,39 @@ pub(crate) fn path_str(path: &Path) -> Result<&str, RustBertError> {
     path.to_str().ok_or_else(|| {
         RustBertError::IOError(format!("path {} is not valid UTF-8", path.display()))
     })
+}
+
+/// Gives Pegasus' offset specials HF's ids: `<mask_1>` 2, `<mask_2>` 3, `<unk_i>` `i + 2`
+/// (`i` = 2 .. 102). rust_tokenizers 8.1 numbers `<mask_2>` 2 and the others in the order of a
+/// hash set, so their ids change from run to run; every other id (`<pad>` 0, `</s>` 1, the
+/// pieces from 105 on) already matches HF's `PegasusConverter`.
+fn pegasus_with_hf_ids(
+    tokenizer: PegasusTokenizer,
+    path: &str,
+    lower_case: bool,
+) -> Result<PegasusTokenizer, rust_tokenizers::error::TokenizerError> {
+    use rust_tokenizers::tokenizer::Tokenizer;
+    use rust_tokenizers::vocab::SentencePieceModel;
+    let mut vocab = Tokenizer::vocab(&tokenizer).clone();
+    let specials = ["<mask_1>".to_string(), "<mask_2>".to_string()]
+        .into_iter()
+        .chain((2..103).map(|i| format!("<unk_{i}>")));
+    for (id, token) in (2i64..).zip(specials) {
+        if vocab.values.contains_key(&token) {
+            vocab.values.insert(token.clone(), id);
+        }
+        if vocab.special_values.contains_key(&token) {
+            vocab.special_values.insert(token, id);
+        }
+    }
+    vocab.indices = vocab.values.iter().map(|(t, &i)| (i, t.clone())).collect();
+    vocab.special_indices = vocab
+        .special_values
+        .iter()
+        .map(|(t, &i)| (i, t.clone()))
+        .collect();
+    let model = SentencePieceModel::from_file(path)?;
+    Ok(PegasusTokenizer::from_existing_vocab_and_model(
+        vocab, model, lower_case,
+    ))
 }

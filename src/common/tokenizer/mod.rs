@@ -228,11 +228,16 @@ impl TokenizerOption {
 
     /// How HF's offsets treat spaces before a token: GPT-2's byte-level BPE keeps them (and
     /// OpenAI GPT's tokens hold none), and so do HF 5.24's DeBERTa tokenizers (v1 and v2: their
-    /// template post-processors do not trim offsets); the others start after them, and place
+    /// template post-processors do not trim offsets) and its Pegasus tokenizer (a word's span
+    /// starts at the space its `▁` stands for); the others start after them, and place
     /// tokens made only of spaces as [`OnlySpace`] says (WordPiece never makes such tokens).
     fn trims_offsets(&self) -> Option<OnlySpace> {
         match self {
-            Self::GPT2(_) | Self::OpenAiGpt(_) | Self::Deberta(_) | Self::DebertaV2(_) => None,
+            Self::GPT2(_)
+            | Self::OpenAiGpt(_)
+            | Self::Deberta(_)
+            | Self::DebertaV2(_)
+            | Self::Pegasus(_) => None,
             Self::Roberta(_) | Self::Bart(_) => Some(OnlySpace::ByteLevel),
             _ => Some(OnlySpace::SentencePiece),
         }
@@ -519,13 +524,23 @@ impl TokenizerOption {
         );
         match self {
             // SentencePiece's decoder drops the space its word-start marker puts before the
-            // first word; rust_tokenizers' Marian, T5 and XLNet decoders keep it (HF does not).
-            Self::Marian(_) | Self::T5(_) | Self::XLNet(_) => match text.strip_prefix(' ') {
-                Some(stripped) => stripped.to_string(),
-                None => text,
-            },
+            // first word; rust_tokenizers' Marian, T5, XLNet and Pegasus decoders keep it (HF
+            // does not).
+            Self::Marian(_) | Self::T5(_) | Self::XLNet(_) | Self::Pegasus(_) => {
+                match text.strip_prefix(' ') {
+                    Some(stripped) => stripped.to_string(),
+                    None => text,
+                }
+            }
             _ => text,
         }
+    }
+
+    /// Whether HF 5.24's tokenizer of this kind cleans up tokenization spaces when decoding by
+    /// default (`clean_up_tokenization_spaces`: only ProphetNet's does; rust-bert always
+    /// did), so that generated texts decode as HF's do (`"a ." stays "a ."`).
+    pub fn hf_clean_up_tokenization_spaces(&self) -> bool {
+        matches!(self, Self::ProphetNet(_))
     }
 
     /// Adds the special tokens around one sequence of ids or a pair.

@@ -34,16 +34,13 @@ impl BartAttention {
         num_heads: i64,
         dropout: f64,
     ) -> Self {
-        let p = p.borrow();
-        Self {
-            q_proj: linear(p / "q_proj", embed_dim, embed_dim),
-            k_proj: linear(p / "k_proj", embed_dim, embed_dim),
-            v_proj: linear(p / "v_proj", embed_dim, embed_dim),
-            out_proj: linear(p / "out_proj", embed_dim, embed_dim),
+        Self::with_names(
+            p,
+            embed_dim,
             num_heads,
-            head_dim: embed_dim / num_heads.max(1),
-            dropout: Dropout::new(dropout),
-        }
+            dropout,
+            ["q_proj", "k_proj", "v_proj", "out_proj"],
+        )
     }
 
     /// Attends from `hidden` `[batch, seq, embed]` to itself, or to `key_value` (the encoder
@@ -476,4 +473,28 @@ pub(crate) fn embed(
 /// The embedding layer norm, when the stack has one.
 pub(crate) fn optional_layer_norm(p: nn::Path, dim: i64, present: bool) -> Option<nn::LayerNorm> {
     present.then(|| layer_norm(p, dim))
+}
+
+impl BartAttention {
+    /// As [`BartAttention::new`] with the projections named as another checkpoint names them,
+    /// in the order query, key, value, output (ProphetNet: `query_proj`, `key_proj`,
+    /// `value_proj`, `out_proj`): the same attention under other variable names.
+    pub fn with_names<'p, P: Borrow<nn::Path<'p>>>(
+        p: P,
+        embed_dim: i64,
+        num_heads: i64,
+        dropout: f64,
+        names: [&str; 4],
+    ) -> Self {
+        let p = p.borrow();
+        Self {
+            q_proj: linear(p / names[0], embed_dim, embed_dim),
+            k_proj: linear(p / names[1], embed_dim, embed_dim),
+            v_proj: linear(p / names[2], embed_dim, embed_dim),
+            out_proj: linear(p / names[3], embed_dim, embed_dim),
+            num_heads,
+            head_dim: embed_dim / num_heads.max(1),
+            dropout: Dropout::new(dropout),
+        }
+    }
 }

@@ -28,6 +28,7 @@
 //! ```
 mod attention;
 mod bart_model;
+mod family_head;
 mod generator;
 
 pub use crate::common::layers::StackOutputs;
@@ -38,5 +39,6 @@ pub use bart_model::{
     BartForConditionalGeneration, BartForSequenceClassification, BartMergesResources, BartModel,
     BartModelOutput, BartModelResources, BartVocabResources,
 };
+pub(crate) use family_head::bart_family_head;
 pub(crate) use generator::seq2seq_specials;
 pub use generator::BartGenerator;

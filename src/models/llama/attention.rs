@@ -82,7 +82,7 @@ impl DecoderAttention {
         &self,
         x: &Tensor,
         layer_past: Option<&Tensor>,
-        rotary: (&RotaryEmbedding, &Tensor, &Tensor),
+        rotary: (&RotaryEmbedding, &(Tensor, Tensor)),
         bias: &Tensor,
         output_attentions: bool,
     ) -> (Tensor, Tensor, Option<Tensor>) {
@@ -110,9 +110,9 @@ impl DecoderAttention {
             q = q_norm.forward(&q);
             k = k_norm.forward(&k);
         }
-        let (rope, cos, sin) = rotary;
-        let q = rope.apply(&q.transpose(1, 2), cos, sin);
-        let k = rope.apply(&k.transpose(1, 2), cos, sin);
+        let (rope, angles) = rotary;
+        let q = rope.apply(&q.transpose(1, 2), angles);
+        let k = rope.apply(&k.transpose(1, 2), angles);
         let v = heads(v, s.kv_heads).transpose(1, 2);
         let current = Tensor::stack(&[&k, &v], 0);
         let present = match layer_past {

@@ -398,9 +398,9 @@ impl LlamaConfig {
     /// The rotary embedding of the model.
     ///
     /// # Errors
-    /// As [`RotaryEmbedding::new`].
+    /// As [`RotaryEmbedding::from_parameters`].
     pub fn rotary(&self) -> Result<RotaryEmbedding, RustBertError> {
-        RotaryEmbedding::new(
+        RotaryEmbedding::from_parameters(
             &self.rope(),
             RotaryDims {
                 head_dim: self.head_dim(),

@@ -60,7 +60,7 @@ impl DecoderLayer {
         &self,
         x: &Tensor,
         layer_past: Option<&Tensor>,
-        rotary: (&RotaryEmbedding, &Tensor, &Tensor),
+        rotary: (&RotaryEmbedding, &(Tensor, Tensor)),
         bias: &Tensor,
         output_attentions: bool,
     ) -> (Tensor, Tensor, Option<Tensor>) {
@@ -234,7 +234,7 @@ impl LlamaModel {
                 self.max_positions
             )));
         }
-        let (cos, sin) = self.rotary.cos_sin(&positions, hidden.kind());
+        let angles = self.rotary.sin_cos(&positions, hidden.kind(), device)?;
         let bias = |window| {
             windowed_causal_attention_bias(
                 attention_mask,
@@ -276,7 +276,7 @@ impl LlamaModel {
                 let (output, present, probs) = layer.forward(
                     x,
                     layer_past,
-                    (&self.rotary, &cos, &sin),
+                    (&self.rotary, &angles),
                     mask,
                     self.output_attentions,
                 );

@@ -1,18 +1,14 @@
 use crate::bart::{
-    seq2seq_specials, BartConfig, BartForConditionalGeneration, BartModel, BartModelOutput,
-    DecoderCache, PositionEmbedding, StackOptions,
+    bart_family_head, seq2seq_specials, BartConfig, BartForConditionalGeneration, BartModel,
+    PositionEmbedding, StackOptions,
 };
 use crate::common::activations::Activation;
 use crate::common::language::Language;
 use crate::common::tokenizer::TokenizerOption;
-use crate::common::twin::infallible_twin;
-use crate::generation::private_generation_utils::GenerativeModel;
-use crate::generation::{
-    Cache, GenerateConfig, GeneratorSpecials, LMModelOutput, LanguageModelGenerator, StepInput,
-};
+use crate::generation::{GenerateConfig, GeneratorSpecials, LanguageModelGenerator};
 use crate::{Config, RustBertError};
 use std::borrow::Borrow;
-use tch::{nn, Tensor};
+use tch::nn;
 
 /// Marian configuration: BART's (HF `MarianConfig` has the same keys).
 pub type MarianConfig = BartConfig;
@@ -195,69 +191,9 @@ impl MarianForConditionalGeneration {
             pad_token_id: config.pad_token_id.unwrap_or(config.vocab_size - 1),
         }
     }
-
-    /// Runs the model (as [`BartForConditionalGeneration::forward_t`]): logits in
-    /// `decoder_output`.
-    ///
-    /// # Errors
-    /// As [`BartForConditionalGeneration::forward_t`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn try_forward_t(
-        &self,
-        input_ids: Option<&Tensor>,
-        attention_mask: Option<&Tensor>,
-        encoder_output: Option<&Tensor>,
-        decoder_input_ids: Option<&Tensor>,
-        decoder_attention_mask: Option<&Tensor>,
-        old_layer_states: Option<DecoderCache>,
-        train: bool,
-    ) -> Result<BartModelOutput, RustBertError> {
-        self.base.try_forward_t(
-            input_ids,
-            attention_mask,
-            encoder_output,
-            decoder_input_ids,
-            decoder_attention_mask,
-            old_layer_states,
-            train,
-        )
-    }
-
-    infallible_twin! {
-        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
-        pub fn forward_t(
-            &self,
-            input_ids: Option<&Tensor>,
-            attention_mask: Option<&Tensor>,
-            encoder_output: Option<&Tensor>,
-            decoder_input_ids: Option<&Tensor>,
-            decoder_attention_mask: Option<&Tensor>,
-            old_layer_states: Option<DecoderCache>,
-            train: bool
-        ) -> BartModelOutput = try_forward_t
-    }
-
-    /// Runs the encoder alone.
-    ///
-    /// # Errors
-    /// As [`BartForConditionalGeneration::encode`].
-    pub fn try_encode(
-        &self,
-        input_ids: &Tensor,
-        attention_mask: Option<&Tensor>,
-    ) -> Result<Tensor, RustBertError> {
-        self.base.try_encode(input_ids, attention_mask)
-    }
-
-    infallible_twin! {
-        /// As [`Self::try_encode`], with rust-bert 0.23's signature: the output itself.
-        pub fn encode(
-            &self,
-            input_ids: &Tensor,
-            attention_mask: Option<&Tensor>
-        ) -> Tensor = try_encode
-    }
 }
+
+bart_family_head!(MarianForConditionalGeneration);
 
 /// Marian translation generator: [`crate::generation::LanguageGenerator`]
 /// over [`MarianForConditionalGeneration`].
@@ -310,24 +246,6 @@ impl LanguageModelGenerator<MarianForConditionalGeneration> {
             |p, c| Ok(MarianForConditionalGeneration::new(p, c)),
             specials,
         )
-    }
-}
-
-impl GenerativeModel for MarianForConditionalGeneration {
-    fn forward_step(
-        &self,
-        input: &StepInput<'_>,
-        cache: Cache,
-    ) -> Result<LMModelOutput, RustBertError> {
-        self.base.decoder_step(input, cache)
-    }
-
-    fn encode(
-        &self,
-        input_ids: &Tensor,
-        attention_mask: &Tensor,
-    ) -> Result<Option<Tensor>, RustBertError> {
-        Ok(Some(self.base.try_encode(input_ids, Some(attention_mask))?))
     }
 }
 

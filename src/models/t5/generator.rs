@@ -13,7 +13,7 @@ use tch::Tensor;
 pub type T5Generator = LanguageModelGenerator<T5ForConditionalGeneration>;
 
 /// T5's special tokens: pad 0 (also the decoder start), end 1, no beginning token.
-fn specials(config: &T5Config, tokenizer: &TokenizerOption) -> GeneratorSpecials {
+pub(crate) fn t5_specials(config: &T5Config, tokenizer: &TokenizerOption) -> GeneratorSpecials {
     let pad = config
         .pad_token_id
         .or_else(|| tokenizer.get_pad_id())
@@ -51,7 +51,7 @@ impl LanguageModelGenerator<T5ForConditionalGeneration> {
     /// Invalid settings, and errors of the resources, the configuration, the tokenizer files
     /// and the weights.
     pub fn new(generate_config: GenerateConfig) -> Result<Self, RustBertError> {
-        Self::load(generate_config, None, read_config, build, specials)
+        Self::load(generate_config, None, read_config, build, t5_specials)
     }
 
     /// Loads T5 with a tokenizer of your own.
@@ -67,7 +67,7 @@ impl LanguageModelGenerator<T5ForConditionalGeneration> {
             Some(tokenizer),
             read_config,
             build,
-            specials,
+            t5_specials,
         )
     }
 }

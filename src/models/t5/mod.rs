@@ -22,11 +22,14 @@
 //! # }
 //! ```
 mod generator;
+mod long_attention;
 mod t5_model;
 
 pub use crate::common::layers::StackOutputs;
 pub use crate::generation::{DecoderCache, LayerState};
+pub(crate) use generator::t5_specials;
 pub use generator::T5Generator;
+pub(crate) use t5_model::EncoderAttention;
 pub use t5_model::{
     relative_position_bucket, T5Attention, T5Block, T5Config, T5ConfigResources,
     T5ForConditionalGeneration, T5ForSentenceEmbeddings, T5LayerNorm, T5Model, T5ModelOutput,

@@ -1,3 +1,4 @@
+pub(crate) use super::long_attention::{BlockAttention, EncoderAttention};
 use crate::common::activations::Activation;
 use crate::common::layers::embeddings::ids_or_embeds;
 use crate::common::layers::linear::{embedding_config, init_std, project};
@@ -352,23 +353,36 @@ pub use crate::common::layers::relative_position_bucket;
 /// T5 attention (no scaling of the scores; a relative position bias in the first layer).
 #[derive(Debug)]
 pub struct T5Attention {
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
-    o: Tensor,
-    relative_attention_bias: Option<nn::Embedding>,
-    num_heads: i64,
-    d_kv: i64,
-    num_buckets: i64,
-    max_distance: i64,
-    bidirectional: bool,
-    dropout: Dropout,
+    pub(super) q: Tensor,
+    pub(super) k: Tensor,
+    pub(super) v: Tensor,
+    pub(super) o: Tensor,
+    pub(super) relative_attention_bias: Option<nn::Embedding>,
+    pub(super) num_heads: i64,
+    pub(super) d_kv: i64,
+    pub(super) num_buckets: i64,
+    pub(super) max_distance: i64,
+    pub(super) bidirectional: bool,
+    pub(super) dropout: Dropout,
+    /// LongT5's block-local encoder attention, when this is one.
+    pub(super) blocks: Option<BlockAttention>,
 }
 
 impl T5Attention {
     fn new(p: &nn::Path, config: &T5Config, has_bias: bool, bidirectional: bool) -> Self {
+        Self::with_blocks(p, config, has_bias, bidirectional, EncoderAttention::Full)
+    }
+
+    fn with_blocks(
+        p: &nn::Path,
+        config: &T5Config,
+        has_bias: bool,
+        bidirectional: bool,
+        attention: EncoderAttention,
+    ) -> Self {
         let inner = config.num_heads * config.d_kv;
         Self {
+            blocks: BlockAttention::new(p, config, has_bias, attention),
             q: weight(
                 p / "q",
                 config.d_model,
@@ -574,6 +588,7 @@ impl T5Block {
         first: bool,
         decoder: bool,
         (gated, activation): (bool, Activation),
+        attention: EncoderAttention,
     ) -> Self {
         let layer = p / "layer";
         let eps = config.layer_norm_epsilon;
@@ -585,11 +600,12 @@ impl T5Block {
         });
         let ff = if decoder { 2 } else { 1 };
         Self {
-            self_attention: T5Attention::new(
-                &(&layer / 0 / "SelfAttention"),
+            self_attention: T5Attention::with_blocks(
+                &(&layer / 0 / attention.variable_name()),
                 config,
                 first,
                 !decoder,
+                attention,
             ),
             self_norm: T5LayerNorm::new(&layer / 0 / "layer_norm", config.d_model, eps),
             cross_attention,
@@ -617,16 +633,31 @@ impl T5Block {
         train: bool,
     ) -> BlockOutput {
         let (self_state, cross_state) = state;
-        let (out, self_bias, self_probs, next_self) = self.self_attention.forward_t(
-            &self.self_norm.forward(x),
-            None,
-            mask,
-            position_bias,
-            self_state,
-            keep_state,
-            output_attentions,
-            train,
-        );
+        let normed = self.self_norm.forward(x);
+        let (out, self_bias, self_probs, next_self) = match (&self.self_attention.blocks, mask) {
+            // LongT5's encoder: `mask` is the padding mask itself `[batch, seq]`.
+            (Some(blocks), Some(mask)) => {
+                let (out, bias, probs) = self.self_attention.forward_blocks(
+                    blocks,
+                    &normed,
+                    mask,
+                    position_bias,
+                    output_attentions,
+                    train,
+                );
+                (out, bias, probs, None)
+            }
+            _ => self.self_attention.forward_t(
+                &normed,
+                None,
+                mask,
+                position_bias,
+                self_state,
+                keep_state,
+                output_attentions,
+                train,
+            ),
+        };
         let mut hidden = x + self.dropout.forward_t(&out, train);
         let (mut cross_bias, mut cross_probs, mut next_cross) = (None, None, None);
         if let (Some((attention, norm)), Some((encoder_hidden, encoder_mask, encoder_bias))) =
@@ -665,6 +696,7 @@ impl T5Block {
 #[derive(Debug)]
 pub struct T5Stack {
     blocks: Vec<T5Block>,
+    attention: EncoderAttention,
     final_layer_norm: T5LayerNorm,
     dropout: Dropout,
     decoder: bool,
@@ -675,6 +707,21 @@ pub struct T5Stack {
 
 impl T5Stack {
     fn new(p: &nn::Path, config: &T5Config, decoder: bool) -> Self {
+        Self::build(p, config, decoder, EncoderAttention::Full)
+    }
+
+    /// A stack whose encoder self-attention is `attention` (the decoder's is always full).
+    pub(crate) fn build(
+        p: &nn::Path,
+        config: &T5Config,
+        decoder: bool,
+        attention: EncoderAttention,
+    ) -> Self {
+        let attention = if decoder {
+            EncoderAttention::Full
+        } else {
+            attention
+        };
         let layers = if decoder {
             config.num_decoder_layers.unwrap_or(config.num_layers)
         } else {
@@ -684,8 +731,18 @@ impl T5Stack {
         let block = p / "block";
         Self {
             blocks: (0..layers)
-                .map(|i| T5Block::new(&(&block / i), config, i == 0, decoder, feed_forward))
+                .map(|i| {
+                    T5Block::new(
+                        &(&block / i),
+                        config,
+                        i == 0,
+                        decoder,
+                        feed_forward,
+                        attention,
+                    )
+                })
                 .collect(),
+            attention,
             final_layer_norm: T5LayerNorm::new(
                 p / "final_layer_norm",
                 config.d_model,
@@ -735,9 +792,21 @@ impl T5Stack {
                 kind,
                 embedded.device(),
             )?)
-        } else {
+        } else if self.attention == EncoderAttention::Full {
             mask.map(|m| attention_bias(m, batch, seq, seq, kind, "attention_mask"))
                 .transpose()?
+        } else {
+            // Block-local attention builds its biases from the padding mask itself.
+            Some(match mask {
+                Some(m) if m.size() == [batch, seq] => m.shallow_clone(),
+                Some(m) => {
+                    return Err(RustBertError::ValueError(format!(
+                        "attention_mask has shape {:?}; the input is [{batch}, {seq}]",
+                        m.size()
+                    )))
+                }
+                None => Tensor::ones([batch, seq], (Kind::Int64, embedded.device())),
+            })
         };
         let encoder = match encoder {
             Some((hidden, encoder_mask)) => {
@@ -830,9 +899,13 @@ impl T5Model {
     /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &T5Config) -> Self {
         let _init = crate::common::config::building_or_panic(config);
-        let p = p.borrow();
+        Self::build(p.borrow(), config, EncoderAttention::Full)
+    }
+
+    /// The model with the encoder self-attention `attention` (LongT5's).
+    pub(crate) fn build(p: &nn::Path, config: &T5Config, attention: EncoderAttention) -> Self {
         Self {
-            encoder: T5Stack::new(&(p / "encoder"), config, false),
+            encoder: T5Stack::build(&(p / "encoder"), config, false, attention),
             decoder: T5Stack::new(&(p / "decoder"), config, true),
             embeddings: nn::embedding(
                 p / "shared",
@@ -957,10 +1030,14 @@ impl T5ForConditionalGeneration {
     /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &T5Config) -> Self {
         let _init = crate::common::config::building_or_panic(config);
-        let p = p.borrow();
+        Self::build(p.borrow(), config, EncoderAttention::Full)
+    }
+
+    /// The model with the encoder self-attention `attention` (LongT5's).
+    pub(crate) fn build(p: &nn::Path, config: &T5Config, attention: EncoderAttention) -> Self {
         let scaled = config.scale_decoder_outputs();
         Self {
-            base_model: T5Model::new(p, config),
+            base_model: T5Model::build(p, config, attention),
             lm_head: (!scaled)
                 .then(|| weight(p / "lm_head", config.d_model, config.vocab_size, config, 1)),
             scale: scaled.then(|| (config.d_model as f64).powf(-0.5)),
