@@ -88,25 +88,8 @@ pub fn encoder_attention_bias(
 /// Additive causal bias `[1, 1, query_len, key_len]`: query `i` (the last `query_len` of
 /// `key_len` positions) may attend keys `0..=key_len - query_len + i`.
 pub fn causal_mask_bias(query_len: i64, key_len: i64, kind: Kind, device: Device) -> Tensor {
-    windowed_causal_mask_bias(query_len, key_len, None, kind, device)
-}
-
-/// [`causal_mask_bias`] restricted, with `window`, to the last `window` keys up to each query
-/// (query at cache position `q` attends keys `k` with `q - window < k <= q`: HF's sliding-window
-/// attention, counted in cache positions, padding included).
-pub fn windowed_causal_mask_bias(
-    query_len: i64,
-    key_len: i64,
-    window: Option<i64>,
-    kind: Kind,
-    device: Device,
-) -> Tensor {
     let offset = key_len - query_len;
-    let ones = Tensor::ones([query_len, key_len], (Kind::Bool, device));
-    let mut allowed = ones.tril(offset);
-    if let Some(window) = window {
-        allowed = allowed.logical_and(&ones.tril(offset - window).logical_not());
-    }
+    let allowed = Tensor::ones([query_len, key_len], (Kind::Bool, device)).tril(offset);
     Tensor::zeros([query_len, key_len], (kind, device))
         .masked_fill(&allowed.logical_not(), get_min(kind))
         .view([1, 1, query_len, key_len])
@@ -126,22 +109,8 @@ pub fn causal_attention_bias(
     kind: Kind,
     device: Device,
 ) -> Result<Tensor, RustBertError> {
-    windowed_causal_attention_bias(attention_mask, batch, seq, past, None, kind, device)
-}
-
-/// [`causal_attention_bias`] with an optional sliding window (see
-/// [`windowed_causal_mask_bias`]).
-pub fn windowed_causal_attention_bias(
-    attention_mask: Option<&Tensor>,
-    batch: i64,
-    seq: i64,
-    past: i64,
-    window: Option<i64>,
-    kind: Kind,
-    device: Device,
-) -> Result<Tensor, RustBertError> {
     let key_len = past + seq;
-    let causal = windowed_causal_mask_bias(seq, key_len, window, kind, device);
+    let causal = causal_mask_bias(seq, key_len, kind, device);
     match attention_mask {
         None => Ok(causal),
         Some(mask) => {

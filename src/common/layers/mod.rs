@@ -16,7 +16,7 @@ pub mod two_layer_ffn;
 pub use attention::{
     attention_bias, causal_attention_bias, causal_mask_bias, encoder_attention_bias, merge_heads,
     padding_mask_bias, scaled_dot_product, scaled_dot_product_f32_scores, sliding_window_bias,
-    split_heads, windowed_causal_attention_bias, windowed_causal_mask_bias, MultiHeadAttention,
+    split_heads, MultiHeadAttention,
 };
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};

@@ -4,7 +4,7 @@ use super::config::LlamaConfig;
 use crate::common::layers::embeddings::{check_ids, ids_or_embeds};
 use crate::common::layers::linear::{embedding_config, project, uninitialized};
 use crate::common::layers::{
-    run_layer_stack, windowed_causal_attention_bias, GatedMlp, RmsNorm, RotaryEmbedding,
+    causal_attention_bias, run_layer_stack, sliding_window_bias, GatedMlp, RmsNorm, RotaryEmbedding,
 };
 use crate::generation::{Cache, LMModelOutput};
 use crate::RustBertError;
@@ -235,23 +235,13 @@ impl LlamaModel {
             )));
         }
         let angles = self.rotary.sin_cos(&positions, hidden.kind(), device)?;
-        let bias = |window| {
-            windowed_causal_attention_bias(
-                attention_mask,
-                batch,
-                seq,
-                past,
-                window,
-                hidden.kind(),
-                device,
-            )
-        };
-        let full = bias(None)?;
+        let full = causal_attention_bias(attention_mask, batch, seq, past, hidden.kind(), device)?;
+        // One bias per window length among the sliding layers (Gemma 2 alternates one).
         let mut windowed: Vec<(i64, Tensor)> = Vec::new();
         for layer in &self.layers {
             if let Some(window) = layer.self_attn.window() {
                 if !windowed.iter().any(|(w, _)| *w == window) {
-                    windowed.push((window, bias(Some(window))?));
+                    windowed.push((window, sliding_window_bias(&full, window)));
                 }
             }
         }
