@@ -2,7 +2,7 @@
 //! `down(activation(gate(x)) * up(x))`, with separate `gate_proj` / `up_proj` (Llama, Mistral,
 //! Qwen, Gemma) or one fused `gate_up_proj` (Phi-3, gate rows first).
 use crate::common::activations::Activation;
-use crate::common::layers::linear::{linear_with_bias, project};
+use crate::common::layers::linear::{linear_with_bias, project_linear};
 use std::borrow::Borrow;
 use tch::nn;
 use tch::Tensor;
@@ -57,17 +57,14 @@ impl GatedMlp {
     /// Applies the block.
     pub fn forward(&self, x: &Tensor) -> Tensor {
         let (gate, up) = match &self.gate_up {
-            GateUp::Separate { gate, up } => (
-                project(x, &gate.ws, gate.bs.as_ref()),
-                project(x, &up.ws, up.bs.as_ref()),
-            ),
+            GateUp::Separate { gate, up } => (project_linear(gate, x), project_linear(up, x)),
             GateUp::Fused(both) => {
-                let out = project(x, &both.ws, both.bs.as_ref());
+                let out = project_linear(both, x);
                 let half = out.size().last().copied().unwrap_or(0) / 2;
                 (out.narrow(-1, 0, half), out.narrow(-1, half, half))
             }
         };
         let hidden = self.activation.apply(&gate) * up;
-        project(&hidden, &self.down.ws, self.down.bs.as_ref())
+        project_linear(&self.down, &hidden)
     }
 }

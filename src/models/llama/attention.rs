@@ -2,7 +2,7 @@
 //! per-head q/k norms (Qwen3), Phi-3's fused projection, soft-capped scores (Gemma 2), and a
 //! key/value cache.
 use super::config::AttentionSettings;
-use crate::common::layers::linear::{linear_with_bias, project};
+use crate::common::layers::linear::{linear_with_bias, project_linear};
 use crate::common::layers::{RmsNorm, RotaryEmbedding};
 use std::borrow::Borrow;
 use tch::nn;
@@ -91,12 +91,12 @@ impl DecoderAttention {
         let (q_dim, kv_dim) = (s.heads * s.head_dim, s.kv_heads * s.head_dim);
         let (q, k, v) = match &self.projections {
             Projections::Separate { q, k, v } => (
-                project(x, &q.ws, q.bs.as_ref()),
-                project(x, &k.ws, k.bs.as_ref()),
-                project(x, &v.ws, v.bs.as_ref()),
+                project_linear(q, x),
+                project_linear(k, x),
+                project_linear(v, x),
             ),
             Projections::Fused(qkv) => {
-                let all = project(x, &qkv.ws, qkv.bs.as_ref());
+                let all = project_linear(qkv, x);
                 (
                     all.narrow(-1, 0, q_dim),
                     all.narrow(-1, q_dim, kv_dim),
@@ -152,10 +152,6 @@ impl DecoderAttention {
             (context, output_attentions.then_some(probs))
         };
         let context = context.transpose(1, 2).reshape([batch, seq, q_dim]);
-        (
-            project(&context, &self.o.ws, self.o.bs.as_ref()),
-            present,
-            probs,
-        )
+        (project_linear(&self.o, &context), present, probs)
     }
 }
