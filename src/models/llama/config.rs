@@ -211,7 +211,7 @@ pub struct LlamaConfig {
     /// `full_attention` / `sliding_attention` per layer.
     #[serde(default)]
     pub layer_types: Option<Vec<String>>,
-    /// Gemma 2: the scores are scaled by `query_pre_attn_scalar^-0.5` (default head_dim).
+    /// Gemma 2: the scores are scaled by `query_pre_attn_scalar^-0.5` (default 256).
     #[serde(default)]
     pub query_pre_attn_scalar: Option<f64>,
     /// Gemma 2: `tanh(scores / cap) * cap` on attention scores.
@@ -347,8 +347,10 @@ impl LlamaConfig {
         let family = self.family_or_llama();
         let head_dim = self.head_dim();
         let bias = self.attention_bias.unwrap_or(false);
-        let scaling = match (family, self.query_pre_attn_scalar) {
-            (LlamaFamily::Gemma2, Some(scalar)) => scalar.powf(-0.5),
+        // Gemma 2 scales by `query_pre_attn_scalar` (HF's default 256), the others by the head
+        // size.
+        let scaling = match family {
+            LlamaFamily::Gemma2 => self.query_pre_attn_scalar.unwrap_or(256.0).powf(-0.5),
             _ => (head_dim as f64).powf(-0.5),
         };
         AttentionSettings {
