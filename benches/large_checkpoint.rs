@@ -13,14 +13,15 @@
 use rust_bert::pipelines::common::{ModelResource, ModelType};
 use rust_bert::pipelines::text_generation::{TextGenerationConfig, TextGenerationModel};
 use rust_bert::resources::LocalResource;
-use std::io::Write;
+#[path = "common/synthetic_gptj.rs"]
+mod synthetic_gptj;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use synthetic_gptj::{write_checkpoint, GptJShape};
 use tch::{Device, Kind, Tensor};
 
 const WIDTH: usize = 4096;
-const INNER: usize = 16384;
-const VOCAB: usize = 50400;
 
 fn proc_status(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -31,93 +32,6 @@ fn proc_status(field: &str) -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
-}
-
-/// The checkpoint's tensors: name and shape, in file order.
-fn tensors(layers: usize) -> Vec<(String, Vec<usize>)> {
-    let mut out = vec![("transformer.wte.weight".to_string(), vec![VOCAB, WIDTH])];
-    for i in 0..layers {
-        let h = |s: &str| format!("transformer.h.{i}.{s}");
-        out.push((h("ln_1.weight"), vec![WIDTH]));
-        out.push((h("ln_1.bias"), vec![WIDTH]));
-        for proj in ["q_proj", "k_proj", "v_proj", "out_proj"] {
-            out.push((h(&format!("attn.{proj}.weight")), vec![WIDTH, WIDTH]));
-        }
-        out.push((h("mlp.fc_in.weight"), vec![INNER, WIDTH]));
-        out.push((h("mlp.fc_in.bias"), vec![INNER]));
-        out.push((h("mlp.fc_out.weight"), vec![WIDTH, INNER]));
-        out.push((h("mlp.fc_out.bias"), vec![WIDTH]));
-    }
-    out.push(("transformer.ln_f.weight".to_string(), vec![WIDTH]));
-    out.push(("transformer.ln_f.bias".to_string(), vec![WIDTH]));
-    out.push(("lm_head.weight".to_string(), vec![VOCAB, WIDTH]));
-    out.push(("lm_head.bias".to_string(), vec![VOCAB]));
-    out
-}
-
-/// Writes the `.safetensors` file tensor by tensor (bf16 values of a small normal-like spread;
-/// norms at one), never holding more than a megabyte of it in memory.
-fn write_checkpoint(dir: &Path, layers: usize) -> PathBuf {
-    let path = dir.join("model.safetensors");
-    let specs = tensors(layers);
-    let mut header = serde_json::Map::new();
-    let mut offset = 0usize;
-    for (name, shape) in &specs {
-        let bytes = shape.iter().product::<usize>() * 2;
-        header.insert(
-            name.clone(),
-            serde_json::json!({"dtype": "BF16", "shape": shape, "data_offsets": [offset, offset + bytes]}),
-        );
-        offset += bytes;
-    }
-    if std::fs::metadata(&path).is_ok_and(|m| m.len() as usize > offset) {
-        return path;
-    }
-    std::fs::create_dir_all(dir).unwrap();
-    let mut text = serde_json::Value::Object(header).to_string();
-    while !text.len().is_multiple_of(8) {
-        text.push(' ');
-    }
-    let mut file =
-        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
-    file.write_all(&(text.len() as u64).to_le_bytes()).unwrap();
-    file.write_all(text.as_bytes()).unwrap();
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut chunk = Vec::with_capacity(1 << 20);
-    for (name, shape) in &specs {
-        let n: usize = shape.iter().product();
-        let norm = name.contains("ln_") && name.ends_with("weight");
-        for _ in 0..n {
-            let value = if norm {
-                1.0f32
-            } else {
-                // xorshift: a uniform value in [-0.03, 0.03)
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.06
-            };
-            chunk.extend_from_slice(&half::bf16::from_f32(value).to_le_bytes());
-            if chunk.len() >= 1 << 20 {
-                file.write_all(&chunk).unwrap();
-                chunk.clear();
-            }
-        }
-    }
-    file.write_all(&chunk).unwrap();
-    file.flush().unwrap();
-    std::fs::write(
-        dir.join("config.json"),
-        serde_json::json!({
-            "model_type": "gptj", "n_embd": WIDTH, "n_head": 16, "n_layer": layers,
-            "n_inner": INNER, "n_positions": 2048, "rotary_dim": 64, "vocab_size": VOCAB,
-            "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
-            "bos_token_id": 50256, "eos_token_id": 50256, "tie_word_embeddings": false
-        })
-        .to_string(),
-    )
-    .unwrap();
-    path
 }
 
 /// In the child process: loads the checkpoint in bf16 and generates 8 tokens.
@@ -208,7 +122,14 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(4);
     let start = Instant::now();
-    let path = write_checkpoint(&dir, layers);
+    let shape = GptJShape {
+        width: WIDTH,
+        heads: 16,
+        inner: 16384,
+        vocab: 50400,
+        layers,
+    };
+    let path = write_checkpoint(&dir, &shape);
     let size_mb = std::fs::metadata(&path).unwrap().len() as f64 / (1 << 20) as f64;
     println!(
         "checkpoint {} ({size_mb:.0} MB, {layers} GPT-J layers of width {WIDTH}) ready in {:.1} s",

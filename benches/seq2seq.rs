@@ -1,11 +1,12 @@
 //! Encoder-decoder generation at fixed lengths (random weights of real sizes, end token banned
 //! until the last step through min length = max length, 40 new tokens):
 //! Marian (opus-mt-en-fr sizes) beam 6 on 4 x 32 source tokens, BART-base beam 3 on 2 x 256,
-//! T5-small beam 4 on 2 x 128. Python twins: utils/bench_{marian,bart,t5}.py; all together:
-//! utils/bench_seq2seq.sh.
+//! T5-small beam 4 on 2 x 128, M2M100-418M beam 4 on 4 x 32. Python twins:
+//! utils/bench_{marian,bart,t5,m2m100}.py; all together: utils/bench_seq2seq.sh.
 use criterion::{criterion_group, criterion_main, Criterion};
 use rust_bert::bart::{BartConfig, BartForConditionalGeneration, BartGenerator};
 use rust_bert::common::weights::write_tensors;
+use rust_bert::m2m_100::{M2M100ForConditionalGeneration, M2M100Generator};
 use rust_bert::marian::{MarianForConditionalGeneration, MarianGenerator};
 use rust_bert::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use rust_bert::pipelines::generation_utils::{GenerateConfig, GenerateOptions, LanguageGenerator};
@@ -187,6 +188,31 @@ fn bench(c: &mut Criterion) {
             .expect("t5");
     let t5_input = source(2, 128, 3, 32000, 1);
     group.bench_function("t5_beam4_40", |b| b.iter(|| run(&t5, &t5_input, 4)));
+    drop(t5);
+
+    let m2m100_dir = tempfile::tempdir().expect("tempdir");
+    let m2m100_config = json!({
+        "vocab_size": 128112, "d_model": 1024, "encoder_layers": 12, "decoder_layers": 12,
+        "encoder_attention_heads": 16, "decoder_attention_heads": 16, "encoder_ffn_dim": 4096,
+        "decoder_ffn_dim": 4096, "max_position_embeddings": 1024, "pad_token_id": 1,
+        "bos_token_id": 0, "eos_token_id": 2, "decoder_start_token_id": 2,
+        "scale_embedding": true, "activation_function": "relu", "dropout": 0.0
+    });
+    {
+        let vs = VarStore::new(Device::Cpu);
+        let config: BartConfig = serde_json::from_value(m2m100_config.clone()).expect("config");
+        let _model = M2M100ForConditionalGeneration::new(vs.root(), &config);
+        write_model(&vs, &m2m100_config, m2m100_dir.path());
+    }
+    let m2m100 = M2M100Generator::new_with_tokenizer(
+        generate_config(ModelType::M2M100, m2m100_dir.path()),
+        tokenizer(),
+    )
+    .expect("m2m100");
+    let m2m100_input = source(4, 32, 4, 128000, 2);
+    group.bench_function("m2m100_beam4_40", |b| {
+        b.iter(|| run(&m2m100, &m2m100_input, 4))
+    });
     group.finish();
 }
 

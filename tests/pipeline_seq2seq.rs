@@ -104,19 +104,30 @@ fn translation_builder_picks_models_and_names_unserved_pairs() {
         .with_source_languages([Language::English])
         .with_target_languages([Language::French]);
     assert_eq!(builder.marian_preset(), Some("ENGLISH2FRENCH"));
+    // No Marian preset, not T5's, not M2M100's: refused before any download, naming it.
     let error = TranslationModelBuilder::new()
-        .with_source_languages([Language::Zulu])
+        .with_source_languages([Language::Tigrinya])
         .with_target_languages([Language::Thai])
         .create_model()
         .err()
         .unwrap();
-    assert!(error.to_string().contains("Zulu"), "{error}");
-    assert!(TranslationModelBuilder::new()
+    assert!(error.to_string().contains("Tigrinya"), "{error}");
+    let error = TranslationModelBuilder::new()
         .with_source_languages([Language::English])
-        .with_target_languages([Language::French])
+        .with_target_languages([Language::Tigrinya])
         .with_large_model()
         .create_model()
-        .is_err());
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("M2M100"), "{error}");
+    let error = TranslationModelBuilder::new()
+        .with_model_type(ModelType::MBart)
+        .with_source_languages([Language::English])
+        .with_target_languages([Language::Zulu])
+        .create_model()
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("Zulu"), "{error}");
     assert_eq!(Language::French.get_iso_639_1_code(), Some("fr"));
     assert_eq!(Language::French.get_iso_639_3_code(), "fra");
     assert_eq!(Language::from_code("deu"), Some(Language::German));

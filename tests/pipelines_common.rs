@@ -152,6 +152,26 @@ fn config_option_loads_and_reports() {
     assert!(matches!(config, ConfigOption::Roberta(_)));
     assert_eq!(config.get_max_len(), Some(512));
 
+    // mBART's and M2M100's configurations (BART's keys); NLLB reads M2M100's.
+    for (name, model_type) in [
+        ("mbart", ModelType::MBart),
+        ("m2m100", ModelType::M2M100),
+        ("nllb", ModelType::NLLB),
+    ] {
+        let file = crate::util::fixtures().join(name).join("config.json");
+        let config = ConfigOption::from_file(model_type, &file).unwrap();
+        let expected = if name == "mbart" {
+            "an mBART configuration"
+        } else {
+            "an M2M100 configuration"
+        };
+        assert_eq!(config.description(), expected, "{name}");
+        assert!(config.get_vocab_size() > 0);
+        assert_eq!(
+            ConfigOption::from_config_file(&file).unwrap().description(),
+            expected
+        );
+    }
     let err = ConfigOption::from_file(ModelType::Reformer, &path).unwrap_err();
     assert!(matches!(err, RustBertError::UnsupportedError(_)));
     assert!(err.to_string().contains("Reformer"), "{err}");

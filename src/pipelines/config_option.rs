@@ -47,6 +47,10 @@ pub enum ConfigOption {
     Bart(crate::bart::BartConfig),
     /// Marian configuration (BART's keys).
     Marian(crate::marian::MarianConfig),
+    /// mBART / mBART-50 configuration (BART's keys).
+    MBart(crate::mbart::MBartConfig),
+    /// M2M100 configuration (BART's keys), also NLLB's.
+    M2M100(crate::m2m_100::M2M100Config),
     /// T5 configuration.
     T5(crate::t5::T5Config),
     /// Pegasus configuration (BART's keys).
@@ -108,6 +112,12 @@ impl ConfigOption {
             ModelType::Deberta => ConfigOption::Deberta(DebertaConfig::try_from_file(path)?),
             ModelType::DebertaV2 => ConfigOption::DebertaV2(DebertaV2Config::try_from_file(path)?),
             ModelType::Bart => ConfigOption::Bart(crate::bart::BartConfig::try_from_file(path)?),
+            ModelType::MBart => {
+                ConfigOption::MBart(crate::mbart::MBartConfig::try_from_file(path)?)
+            }
+            ModelType::M2M100 | ModelType::NLLB => {
+                ConfigOption::M2M100(crate::m2m_100::M2M100Config::try_from_file(path)?)
+            }
             ModelType::Marian => {
                 ConfigOption::Marian(crate::marian::MarianConfig::try_from_file(path)?)
             }
@@ -142,9 +152,7 @@ impl ConfigOption {
                 ConfigOption::Llama(Box::new(crate::llama::LlamaConfig::try_from_file(path)?))
             }
             // The other architectures get their configuration types with their models.
-            ModelType::Reformer | ModelType::MBart | ModelType::M2M100 | ModelType::NLLB => {
-                return Err(unsupported_config(model_type))
-            }
+            ModelType::Reformer => return Err(unsupported_config(model_type)),
         })
     }
 
@@ -163,6 +171,8 @@ impl ConfigOption {
             Self::DebertaV2(_) => "a DeBERTa-v2 configuration",
             Self::Bart(_) => "a BART configuration",
             Self::Marian(_) => "a Marian configuration",
+            Self::MBart(_) => "an mBART configuration",
+            Self::M2M100(_) => "an M2M100 configuration",
             Self::T5(_) => "a T5 configuration",
             Self::Pegasus(_) => "a Pegasus configuration",
             Self::LongT5(_) => "a LongT5 configuration",
@@ -198,9 +208,11 @@ impl ConfigOption {
             Self::Longformer(config) => config.id2label.as_ref(),
             Self::Deberta(config) => config.id2label.as_ref(),
             Self::DebertaV2(config) => config.id2label.as_ref(),
-            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
-                config.id2label.as_ref()
-            }
+            Self::Bart(config)
+            | Self::Marian(config)
+            | Self::Pegasus(config)
+            | Self::MBart(config)
+            | Self::M2M100(config) => config.id2label.as_ref(),
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
             Self::ProphetNet(config) => config.id2label.as_ref(),
@@ -244,9 +256,11 @@ impl ConfigOption {
                 let offset = config.pad_token_id.unwrap_or(1) + 1;
                 Some(config.max_position_embeddings - offset)
             }
-            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
-                Some(config.max_position_embeddings)
-            }
+            Self::Bart(config)
+            | Self::Marian(config)
+            | Self::Pegasus(config)
+            | Self::MBart(config)
+            | Self::M2M100(config) => Some(config.max_position_embeddings),
             Self::T5(config) => config.n_positions.or(Some(512)),
             // Local attention: no limit but the file's.
             Self::LongT5(config) => config.n_positions,
@@ -274,7 +288,11 @@ impl ConfigOption {
             Self::Longformer(config) => config.vocab_size,
             Self::Deberta(config) => config.vocab_size,
             Self::DebertaV2(config) => config.vocab_size,
-            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => config.vocab_size,
+            Self::Bart(config)
+            | Self::Marian(config)
+            | Self::Pegasus(config)
+            | Self::MBart(config)
+            | Self::M2M100(config) => config.vocab_size,
             Self::T5(config) => config.vocab_size,
             Self::LongT5(config) => config.vocab_size,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.vocab_size,
@@ -290,9 +308,11 @@ impl ConfigOption {
     /// The decoder start token id (`None` for encoder-only models).
     pub fn get_decoder_start_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
-                config.decoder_start_token_id
-            }
+            Self::Bart(config)
+            | Self::Marian(config)
+            | Self::Pegasus(config)
+            | Self::MBart(config)
+            | Self::M2M100(config) => config.decoder_start_token_id,
             Self::T5(config) => config.decoder_start_token_id.or(config.pad_token_id),
             Self::ProphetNet(config) => config.decoder_start_token_id,
             Self::LongT5(config) => config.decoder_start_token_id.or(config.pad_token_id),
@@ -303,9 +323,11 @@ impl ConfigOption {
     /// The token generation is forced to start with (`None` for encoder-only models).
     pub fn get_forced_bos_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
-                config.forced_bos_token_id
-            }
+            Self::Bart(config)
+            | Self::Marian(config)
+            | Self::Pegasus(config)
+            | Self::MBart(config)
+            | Self::M2M100(config) => config.forced_bos_token_id,
             Self::T5(config) => config.forced_bos_token_id,
             Self::LongT5(config) => config.forced_bos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_bos_token_id,
@@ -320,9 +342,11 @@ impl ConfigOption {
     /// The token generation is forced to end with (`None` for encoder-only models).
     pub fn get_forced_eos_token_id(&self) -> Option<i64> {
         match self {
-            Self::Bart(config) | Self::Marian(config) | Self::Pegasus(config) => {
-                config.forced_eos_token_id
-            }
+            Self::Bart(config)
+            | Self::Marian(config)
+            | Self::Pegasus(config)
+            | Self::MBart(config)
+            | Self::M2M100(config) => config.forced_eos_token_id,
             Self::T5(config) => config.forced_eos_token_id,
             Self::LongT5(config) => config.forced_eos_token_id,
             Self::GPT2(config) | Self::OpenAiGpt(config) => config.forced_eos_token_id,

@@ -110,6 +110,17 @@ pub enum TokenizerOption {
     HFTokenizer(HFTokenizer),
 }
 
+/// Whether `token` is a FLORES-200 language code of NLLB (`eng_Latn`: three lowercase letters,
+/// `_`, a capitalised four-letter script).
+fn is_nllb_language_code(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    bytes.len() == 8
+        && bytes[..3].iter().all(u8::is_ascii_lowercase)
+        && bytes[3] == b'_'
+        && bytes[4].is_ascii_uppercase()
+        && bytes[5..].iter().all(u8::is_ascii_lowercase)
+}
+
 /// Runs `$rt` with `$t` bound to the `rust_tokenizers` tokenizer of any variant, or `$hf` with
 /// `$h` bound to the HF tokenizer.
 macro_rules! dispatch {
@@ -188,12 +199,39 @@ impl TokenizerOption {
     fn sequence(&self, text: &str) -> Sequence {
         dispatch!(self,
             t => {
-                let tokens = t.tokenize_with_offsets(text);
+                let mut tokens = t.tokenize_with_offsets(text);
+                self.drop_blank_after_language_code(text.as_ref(), &mut tokens);
                 let ids = t.convert_tokens_to_ids(&tokens.tokens);
                 Sequence::Rust(hf_offsets(text, tokens, ids, self.trims_offsets()))
             },
             h => Sequence::Hf(h.raw_encoding(text, 0))
         )
+    }
+
+    /// The multilingual SentencePiece tokenizers of rust_tokenizers (mBART-50, M2M100, NLLB)
+    /// read a language code at the start of the text (`>>en<< `) and emit a `▁` when nothing
+    /// follows it; HF encodes an empty text as no token at all.
+    fn drop_blank_after_language_code(&self, text: &str, tokens: &mut TokensWithOffsets) {
+        if self.blank_after_language_code(text, &tokens.tokens) {
+            tokens.tokens.truncate(1);
+            tokens.offsets.truncate(1);
+            tokens.reference_offsets.truncate(1);
+            tokens.masks.truncate(1);
+        }
+    }
+
+    /// Whether `tokens` of `text` are a language code and the `▁` rust_tokenizers emits for an
+    /// empty text after it (only the separator space follows the code; a text of whitespace
+    /// is one `▁` in HF as here).
+    fn blank_after_language_code(&self, text: &str, tokens: &[String]) -> bool {
+        let multilingual = matches!(self, Self::MBart50(_) | Self::M2M100(_) | Self::NLLB(_));
+        multilingual
+            && tokens.len() == 2
+            && tokens[1] == "\u{2581}"
+            && text
+                .trim_start()
+                .strip_prefix(tokens[0].as_str())
+                .is_some_and(|rest| rest.chars().count() <= 1)
     }
 
     /// Adds the special tokens to one sequence or a pair.
@@ -366,7 +404,8 @@ impl TokenizerOption {
             t => MultiThreadedTokenizer::tokenize_list_with_offsets(t, text_list)
                 .into_iter()
                 .zip(text_list)
-                .map(|(tokens, text)| {
+                .map(|(mut tokens, text)| {
+                    self.drop_blank_after_language_code(text.as_ref(), &mut tokens);
                     let ids = t.convert_tokens_to_ids(&tokens.tokens);
                     Sequence::Rust(hf_offsets(text.as_ref(), tokens, ids, self.trims_offsets()))
                 })
@@ -490,7 +529,11 @@ impl TokenizerOption {
 
     /// Splits a text into tokens (no special tokens).
     pub fn tokenize(&self, text: &str) -> Vec<String> {
-        dispatch!(self, t => t.tokenize(text), h => h.tokenize(text))
+        let mut tokens = dispatch!(self, t => t.tokenize(text), h => h.tokenize(text));
+        if self.blank_after_language_code(text, &tokens) {
+            tokens.truncate(1);
+        }
+        tokens
     }
 
     /// Splits a text into tokens with their character offsets (no special tokens).
@@ -524,14 +567,18 @@ impl TokenizerOption {
         );
         match self {
             // SentencePiece's decoder drops the space its word-start marker puts before the
-            // first word; rust_tokenizers' Marian, T5, XLNet and Pegasus decoders keep it (HF
-            // does not).
-            Self::Marian(_) | Self::T5(_) | Self::XLNet(_) | Self::Pegasus(_) => {
-                match text.strip_prefix(' ') {
-                    Some(stripped) => stripped.to_string(),
-                    None => text,
-                }
-            }
+            // first word; rust_tokenizers' Marian, T5, XLNet, Pegasus, mBART-50, M2M100 and NLLB
+            // decoders keep it (HF does not). HF's M2M100Tokenizer strips both ends.
+            Self::M2M100(_) => text.trim().to_string(),
+            Self::Marian(_)
+            | Self::T5(_)
+            | Self::XLNet(_)
+            | Self::Pegasus(_)
+            | Self::MBart50(_)
+            | Self::NLLB(_) => match text.strip_prefix(' ') {
+                Some(stripped) => stripped.to_string(),
+                None => text,
+            },
             _ => text,
         }
     }
@@ -553,10 +600,28 @@ impl TokenizerOption {
             token_ids_with_offsets_1.ids.len(),
             token_ids_with_offsets_2.as_ref().map(|s| s.ids.len()),
         );
-        let built = dispatch!(self,
+        let leading_language_code = match self {
+            Self::NLLB(t) => token_ids_with_offsets_1
+                .ids
+                .first()
+                .is_some_and(|id| is_nllb_language_code(&Tokenizer::vocab(t).id_to_token(id))),
+            _ => false,
+        };
+        let mut built = dispatch!(self,
             t => t.build_input_with_special_tokens(token_ids_with_offsets_1, token_ids_with_offsets_2),
             h => return h.build_input_with_special_tokens(token_ids_with_offsets_1, token_ids_with_offsets_2)
         );
+        if leading_language_code && built.token_ids.len() >= 2 {
+            // rust_tokenizers' NLLB appends `</s> eng_Latn` (HF's legacy layout) even after a
+            // text that starts with its language code; HF's default (non-legacy) layout is
+            // `[src_lang] tokens </s>`: the appended code goes.
+            built.token_ids.pop();
+            built.segment_ids.pop();
+            built.special_tokens_mask.pop();
+            built.token_offsets.pop();
+            built.reference_offsets.pop();
+            built.mask.pop();
+        }
         let mut segment_ids = built.segment_ids;
         match self {
             // HF gives these models no token types (RoBERTa-style embeddings have a single

@@ -112,6 +112,16 @@ pub enum PositionEmbedding {
     /// A fixed sinusoidal table (Marian, Pegasus): sines in the first half of the features,
     /// cosines in the second, not loaded.
     Sinusoidal(Tensor),
+    /// M2M100's sinusoidal positions, computed from the token ids: each non-pad token's
+    /// position is its count of non-pad tokens so far plus `padding_idx` (padding sits at
+    /// `padding_idx`, whose embedding is zero); frequencies `exp(-ln(10000) * i / (dim/2 - 1))`,
+    /// sines then cosines. Not a table: HF grows it for any length.
+    SinusoidalFromIds {
+        /// The pad token id (positions start after it).
+        padding_idx: i64,
+        /// Embedding size.
+        embed_dim: i64,
+    },
 }
 
 impl PositionEmbedding {
@@ -156,21 +166,70 @@ impl PositionEmbedding {
         )
     }
 
-    /// Longest sequence the table covers.
+    /// Longest sequence the table covers (unbounded for positions computed from ids).
     pub fn max_positions(&self) -> i64 {
         match self {
             Self::Learned { table, offset } => table.ws.size()[0] - offset,
             Self::Sinusoidal(table) => table.size()[0],
+            Self::SinusoidalFromIds { .. } => i64::MAX,
         }
     }
 
-    /// Embeddings of positions `past..past + seq`, `[seq, embed]`.
+    /// Embeddings of positions `past..past + seq`, `[seq, embed]` (for
+    /// [`PositionEmbedding::SinusoidalFromIds`], the positions of `past` non-pad tokens followed
+    /// by `seq` of them).
     pub fn forward(&self, past: i64, seq: i64) -> Tensor {
         match self {
             Self::Learned { table, offset } => table.ws.narrow(0, past + offset, seq),
             Self::Sinusoidal(table) => table.narrow(0, past, seq),
+            Self::SinusoidalFromIds {
+                padding_idx,
+                embed_dim,
+            } => {
+                let positions = Tensor::arange(seq, (tch::Kind::Int64, tch::Device::Cpu))
+                    + (past + padding_idx + 1);
+                sinusoids(&positions, *padding_idx, *embed_dim)
+            }
         }
     }
+
+    /// Embeddings of the positions of `input_ids` `[batch, seq]` after `past` cached tokens:
+    /// `[batch, seq, embed]` for positions computed from ids, else [`PositionEmbedding::forward`]'s
+    /// `[seq, embed]` (broadcast over the batch).
+    pub fn forward_ids(&self, input_ids: &Tensor, past: i64) -> Tensor {
+        match self {
+            Self::SinusoidalFromIds {
+                padding_idx,
+                embed_dim,
+            } => {
+                // HF's create_position_ids_from_input_ids: (cumsum(mask) + past) * mask + pad.
+                let mask = input_ids.ne(*padding_idx).to_kind(tch::Kind::Int64);
+                let positions = (mask.cumsum(1, tch::Kind::Int64) + past) * &mask + *padding_idx;
+                sinusoids(&positions, *padding_idx, *embed_dim)
+            }
+            _ => self.forward(past, input_ids.size().last().copied().unwrap_or(0)),
+        }
+    }
+}
+
+/// M2M100's sinusoids of integer `positions` (any shape; the embedding is appended as the last
+/// dimension), computed in float32 by the same operations as HF's `get_embedding`, so the
+/// values are identical: `position * exp(i * -ln(10000) / (half - 1))`, sines then cosines, a
+/// zero column for an odd size, zeros at `padding_idx`.
+fn sinusoids(positions: &Tensor, padding_idx: i64, embed_dim: i64) -> Tensor {
+    let half = embed_dim / 2;
+    let step = (10000f64).ln() / ((half - 1).max(1) as f64);
+    let frequencies = (Tensor::arange(half, (tch::Kind::Int64, positions.device()))
+        .to_kind(tch::Kind::Float)
+        * -step)
+        .exp();
+    let angles = positions.to_kind(tch::Kind::Float).unsqueeze(-1) * frequencies;
+    let mut parts = vec![angles.sin(), angles.cos()];
+    if embed_dim % 2 == 1 {
+        parts.push(angles.zeros_like().narrow(-1, 0, 1));
+    }
+    let embeddings = Tensor::cat(&parts, -1);
+    embeddings.masked_fill(&positions.eq(padding_idx).unsqueeze(-1), 0.0)
 }
 
 /// How a stack of the family is built.
@@ -446,9 +505,12 @@ impl DecoderLayer {
     }
 }
 
-/// Embeds tokens (scaled) plus positions, then the optional embedding layer norm and dropout.
+/// Embeds tokens (scaled) plus the positions of `input_ids`, then the optional embedding layer
+/// norm and dropout.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn embed(
     tokens: &Tensor,
+    input_ids: &Tensor,
     embed_scale: f64,
     positions: &PositionEmbedding,
     past: i64,
@@ -456,13 +518,16 @@ pub(crate) fn embed(
     dropout: &Dropout,
     train: bool,
 ) -> Tensor {
-    let seq = tokens.size()[1];
     let scaled = if embed_scale != 1.0 {
         tokens * embed_scale
     } else {
         tokens.shallow_clone()
     };
-    let hidden = scaled + positions.forward(past, seq).to_kind(tokens.kind());
+    let position_embeddings = positions
+        .forward_ids(input_ids, past)
+        .to_device(tokens.device())
+        .to_kind(tokens.kind());
+    let hidden = scaled + position_embeddings;
     let hidden = match layernorm_embedding {
         Some(norm) => norm.forward(&hidden),
         None => hidden,

@@ -419,6 +419,7 @@ impl BartEncoder {
         let tokens = lookup(&embed_tokens.ws, input_ids, "input_ids")?;
         let hidden = embed(
             &tokens,
+            input_ids,
             self.embed_scale,
             &self.positions,
             0,
@@ -539,6 +540,7 @@ impl BartDecoder {
         let tokens = lookup(&embed_tokens.ws, input_ids, "decoder_input_ids")?;
         let mut hidden = embed(
             &tokens,
+            input_ids,
             self.embed_scale,
             &self.positions,
             past,
@@ -778,7 +780,7 @@ impl BartModel {
 #[derive(Debug)]
 pub struct BartForConditionalGeneration {
     pub(crate) base_model: BartModel,
-    final_logits_bias: Tensor,
+    final_logits_bias: Option<Tensor>,
 }
 
 impl BartForConditionalGeneration {
@@ -794,13 +796,26 @@ impl BartForConditionalGeneration {
     }
 
     pub(crate) fn from_base(p: &nn::Path, base_model: BartModel, config: &BartConfig) -> Self {
+        Self::from_base_with_bias(p, base_model, config, true)
+    }
+
+    /// The head over a base model, with or without `final_logits_bias` (M2M100's head has
+    /// none).
+    pub(crate) fn from_base_with_bias(
+        p: &nn::Path,
+        base_model: BartModel,
+        config: &BartConfig,
+        with_bias: bool,
+    ) -> Self {
         Self {
             base_model,
-            final_logits_bias: p.var(
-                "final_logits_bias",
-                &[1, config.vocab_size],
-                Init::Const(0.0),
-            ),
+            final_logits_bias: with_bias.then(|| {
+                p.var(
+                    "final_logits_bias",
+                    &[1, config.vocab_size],
+                    Init::Const(0.0),
+                )
+            }),
         }
     }
 
@@ -849,7 +864,11 @@ impl BartForConditionalGeneration {
 
     /// Vocabulary logits of decoder hidden states.
     pub(crate) fn logits(&self, hidden: &Tensor) -> Tensor {
-        project(hidden, &self.base_model.embeddings.ws, None) + &self.final_logits_bias
+        let logits = project(hidden, &self.base_model.embeddings.ws, None);
+        match &self.final_logits_bias {
+            Some(bias) => logits + bias,
+            None => logits,
+        }
     }
 
     /// Runs the encoder alone: `[batch, source, d_model]`.
@@ -936,8 +955,17 @@ impl BartForSequenceClassification {
     ) -> Result<Self, RustBertError> {
         let _init = crate::common::config::building(config)?;
         let p = p.borrow();
+        Self::from_base(p, BartModel::new(p / "model", config), config)
+    }
+
+    /// The head over a base model built with other stack switches (mBART).
+    pub(crate) fn from_base(
+        p: &nn::Path,
+        base_model: BartModel,
+        config: &BartConfig,
+    ) -> Result<Self, RustBertError> {
         Ok(Self {
-            base_model: BartModel::new(p / "model", config),
+            base_model,
             classification_head: BartClassificationHead::new(p / "classification_head", config)?,
             eos_token_id: config.eos_token_id.unwrap_or(2),
         })

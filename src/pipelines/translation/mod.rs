@@ -1,8 +1,10 @@
 //! # Translation pipeline
 //!
 //! Translates with Marian (the OPUS-MT models: one per language pair, a few covering several
-//! target languages chosen by a `>>xx<<` prefix) or T5 (English to French, German and
-//! Romanian, chosen by its `translate English to German: ` prefix). [`TranslationModelBuilder`]
+//! target languages chosen by a `>>xx<<` prefix), T5 (English to French, German and
+//! Romanian, chosen by its `translate English to German: ` prefix) or mBART-50 (51 languages:
+//! the source language code leads the input, the target language code is forced as the first
+//! generated token). [`TranslationModelBuilder`]
 //! picks the model for the asked languages; [`TranslationConfig`] sets one explicitly.
 //!
 //! ```no_run
@@ -25,7 +27,9 @@ pub use crate::marian::{MarianSourceLanguages, MarianTargetLanguages};
 use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
 };
+use crate::m2m_100::{m2m100_language_code, M2M100Generator};
 use crate::marian::MarianGenerator;
+use crate::mbart::{mbart50_language_code, MBartGenerator};
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::t5::T5Generator;
@@ -149,6 +153,12 @@ pub enum TranslationOption {
     Marian(MarianGenerator),
     /// T5.
     T5(T5Generator),
+    /// mBART-50.
+    MBart(MBartGenerator),
+    /// M2M100.
+    M2M100(M2M100Generator),
+    /// NLLB (M2M100's network with NLLB's tokenizer).
+    NLLB(M2M100Generator),
 }
 
 impl TranslationOption {
@@ -184,10 +194,22 @@ impl TranslationOption {
             }
             (ModelType::T5, None) => Self::T5(T5Generator::new(config)?),
             (ModelType::T5, Some(t)) => Self::T5(T5Generator::new_with_tokenizer(config, t)?),
+            (ModelType::MBart, None) => Self::MBart(MBartGenerator::new(config)?),
+            (ModelType::MBart, Some(t)) => {
+                Self::MBart(MBartGenerator::new_with_tokenizer(config, t)?)
+            }
+            (ModelType::M2M100, None) => Self::M2M100(M2M100Generator::new(config)?),
+            (ModelType::M2M100, Some(t)) => {
+                Self::M2M100(M2M100Generator::new_with_tokenizer(config, t)?)
+            }
+            (ModelType::NLLB, None) => Self::NLLB(M2M100Generator::new(config)?),
+            (ModelType::NLLB, Some(t)) => {
+                Self::NLLB(M2M100Generator::new_with_tokenizer(config, t)?)
+            }
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "translation is not available for {other:?} (Marian, T5 are)"
-                )))
+                "translation is not available for {other:?} (Marian, T5, MBart, M2M100, NLLB are)"
+            )))
             }
         })
     }
@@ -197,6 +219,29 @@ impl TranslationOption {
         match self {
             Self::Marian(_) => ModelType::Marian,
             Self::T5(_) => ModelType::T5,
+            Self::MBart(_) => ModelType::MBart,
+            Self::M2M100(_) => ModelType::M2M100,
+            Self::NLLB(_) => ModelType::NLLB,
+        }
+    }
+
+    /// The tokenizer of the model.
+    pub fn get_tokenizer(&self) -> &TokenizerOption {
+        match self {
+            Self::Marian(g) => g.get_tokenizer(),
+            Self::T5(g) => g.get_tokenizer(),
+            Self::MBart(g) => g.get_tokenizer(),
+            Self::M2M100(g) | Self::NLLB(g) => g.get_tokenizer(),
+        }
+    }
+
+    /// The tokenizer of the model, to change (e.g. add tokens).
+    pub fn get_tokenizer_mut(&mut self) -> &mut TokenizerOption {
+        match self {
+            Self::Marian(g) => g.get_tokenizer_mut(),
+            Self::T5(g) => g.get_tokenizer_mut(),
+            Self::MBart(g) => g.get_tokenizer_mut(),
+            Self::M2M100(g) | Self::NLLB(g) => g.get_tokenizer_mut(),
         }
     }
 
@@ -212,6 +257,30 @@ impl TranslationOption {
         supported_source: &HashSet<Language>,
         supported_target: &HashSet<Language>,
     ) -> Result<Option<String>, RustBertError> {
+        Ok(self
+            .validate_and_get_prefix_and_forced_bos_id(
+                source,
+                target,
+                supported_source,
+                supported_target,
+            )?
+            .0)
+    }
+
+    /// The prefix of [`TranslationOption::validate_and_get_prefix`] and the token generation
+    /// must start with: the target language code of the multilingual models (mBART-50's
+    /// `>>fr<<`, HF's `fr_XX`), whose source language code leads the prefix.
+    ///
+    /// # Errors
+    /// A language the model does not support, a missing language the model needs, or a
+    /// language token the tokenizer lacks.
+    pub fn validate_and_get_prefix_and_forced_bos_id(
+        &self,
+        source: Option<Language>,
+        target: Option<Language>,
+        supported_source: &HashSet<Language>,
+        supported_target: &HashSet<Language>,
+    ) -> Result<(Option<String>, Option<i64>), RustBertError> {
         let check = |language: Option<Language>, supported: &HashSet<Language>, side: &str| {
             match language {
                 Some(language) if !supported.contains(&language) => {
@@ -237,19 +306,52 @@ impl TranslationOption {
                 "this model has several {side} languages: give the {side} language"
             ))),
         };
+        let language_token = |language: Language, side: &str| {
+            let tokenizer = self.get_tokenizer();
+            let code = match self {
+                Self::MBart(_) => mbart50_language_code(language),
+                Self::M2M100(_) => m2m100_language_code(language),
+                Self::NLLB(_) => language.get_nllb_code().map(str::to_string),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                RustBertError::ValueError(format!(
+                    "{side} language {language} has no language token in {:?}",
+                    self.model_type()
+                ))
+            })?;
+            let id = tokenizer
+                .convert_tokens_to_ids(&[code.as_str()])
+                .first()
+                .copied()
+                .filter(|id| *id != tokenizer.get_unk_id())
+                .ok_or_else(|| {
+                    RustBertError::ValueError(format!(
+                        "{side} language {language}: the tokenizer has no token {code}"
+                    ))
+                })?;
+            Ok::<_, RustBertError>((code, id))
+        };
         Ok(match self {
+            Self::MBart(_) | Self::M2M100(_) | Self::NLLB(_) => {
+                let (source_code, _) =
+                    language_token(only(source, supported_source, "source")?, "source")?;
+                let (_, target_id) =
+                    language_token(only(target, supported_target, "target")?, "target")?;
+                (Some(format!("{source_code} ")), Some(target_id))
+            }
             Self::Marian(_) if supported_target.len() > 1 => {
                 let target = only(target, supported_target, "target")?;
                 let code = target
                     .get_iso_639_1_code()
                     .unwrap_or_else(|| target.get_iso_639_3_code());
-                Some(format!(">>{code}<< "))
+                (Some(format!(">>{code}<< ")), None)
             }
-            Self::Marian(_) => None,
+            Self::Marian(_) => (None, None),
             Self::T5(_) => {
                 let source = only(source, supported_source, "source")?;
                 let target = only(target, supported_target, "target")?;
-                Some(format!("translate {source} to {target}: "))
+                (Some(format!("translate {source} to {target}: ")), None)
             }
         })
     }
@@ -269,6 +371,8 @@ impl TranslationOption {
         let outputs = match self {
             Self::Marian(g) => g.generate(Some(texts), options)?,
             Self::T5(g) => g.generate(Some(texts), options)?,
+            Self::MBart(g) => g.generate(Some(texts), options)?,
+            Self::M2M100(g) | Self::NLLB(g) => g.generate(Some(texts), options)?,
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }
@@ -317,6 +421,16 @@ impl TranslationModel {
         })
     }
 
+    /// The tokenizer of the model.
+    pub fn get_tokenizer(&self) -> &TokenizerOption {
+        self.model.get_tokenizer()
+    }
+
+    /// The tokenizer of the model, to change.
+    pub fn get_tokenizer_mut(&mut self) -> &mut TokenizerOption {
+        self.model.get_tokenizer_mut()
+    }
+
     /// Translates `texts` from `source` to `target` (either may be left out when the model has
     /// a single one). Texts longer than the encoder's maximum are truncated.
     ///
@@ -348,12 +462,23 @@ impl TranslationModel {
     where
         S: AsRef<str> + Sync,
     {
-        let prefix = self.model.validate_and_get_prefix(
+        let (prefix, forced_bos_token_id) = self.model.validate_and_get_prefix_and_forced_bos_id(
             source_language.into(),
             target_language.into(),
             &self.supported_source_languages,
             &self.supported_target_languages,
         )?;
+        let options = match (forced_bos_token_id, options) {
+            (None, options) => options,
+            (Some(id), Some(options)) => Some(GenerateOptions {
+                forced_bos_token_id: options.forced_bos_token_id.or(Some(id)),
+                ..options
+            }),
+            (Some(id), None) => Some(GenerateOptions {
+                forced_bos_token_id: Some(id),
+                ..Default::default()
+            }),
+        };
         match prefix {
             Some(prefix) => {
                 let texts: Vec<String> = texts
@@ -372,9 +497,9 @@ impl TranslationModel {
 pub enum ModelSize {
     /// Marian (one model per language pair) or T5-base.
     Medium,
-    /// M2M100-418M (not available yet).
+    /// M2M100-418M.
     Large,
-    /// M2M100-1.2B / NLLB (not available yet).
+    /// M2M100-1.2B.
     XLarge,
 }
 
@@ -411,7 +536,7 @@ impl TranslationModelBuilder {
         self
     }
 
-    /// Uses this architecture (Marian or T5).
+    /// Uses this architecture (Marian, T5 or MBart: mBART-50 many-to-many).
     pub fn with_model_type(mut self, model_type: ModelType) -> Self {
         self.model_type = Some(model_type);
         self
@@ -429,21 +554,24 @@ impl TranslationModelBuilder {
         self
     }
 
-    /// Medium models (default): Marian, or T5-base.
+    /// Medium models: Marian (as rust-bert, this sets the model type to Marian).
     pub fn with_medium_model(mut self) -> Self {
         self.model_size = ModelSize::Medium;
+        self.model_type = Some(ModelType::Marian);
         self
     }
 
-    /// Large models (M2M100-418M; not available yet: `create_model` says so).
+    /// Large models: M2M100-418M (as rust-bert, this sets the model type to M2M100).
     pub fn with_large_model(mut self) -> Self {
         self.model_size = ModelSize::Large;
+        self.model_type = Some(ModelType::M2M100);
         self
     }
 
-    /// Extra-large models (M2M100-1.2B; not available yet: `create_model` says so).
+    /// Extra-large models: M2M100-1.2B (as rust-bert, this sets the model type to M2M100).
     pub fn with_xlarge_model(mut self) -> Self {
         self.model_size = ModelSize::XLarge;
+        self.model_type = Some(ModelType::M2M100);
         self
     }
 
@@ -487,12 +615,13 @@ impl TranslationModelBuilder {
         )
     }
 
-    /// Loads the model for the asked languages (downloading it on first use).
+    /// Loads the model for the asked languages (downloading it on first use): the model type
+    /// asked for, else a Marian preset serving every language, else T5, else M2M100 (418M, or
+    /// 1.2B for the extra-large size).
     ///
     /// # Errors
-    /// `ValueError` when no available model serves the languages (the message names them),
-    /// `UnsupportedError` for the large sizes (M2M100 / NLLB not implemented yet); loading
-    /// errors.
+    /// `ValueError` when no available model serves the languages (the message names them);
+    /// loading errors.
     #[cfg(feature = "remote")]
     pub fn create_model(self) -> Result<TranslationModel, RustBertError> {
         use crate::marian::{
@@ -501,13 +630,6 @@ impl TranslationModelBuilder {
         use crate::resources::RemoteResource;
         use crate::t5::{T5ConfigResources, T5ModelResources, T5VocabResources};
 
-        if self.model_size != ModelSize::Medium {
-            return Err(RustBertError::UnsupportedError(format!(
-                "{:?} translation models (M2M100, NLLB) are not available yet; use the medium \
-                 size (Marian, T5)",
-                self.model_size
-            )));
-        }
         let device = self.device.unwrap_or_else(Device::cuda_if_available);
         let marian = match self.model_type {
             None | Some(ModelType::Marian) => self.marian_preset(),
@@ -568,6 +690,48 @@ impl TranslationModelBuilder {
             );
             return TranslationModel::new(config);
         }
+        if self.model_type == Some(ModelType::MBart) {
+            use crate::mbart::{
+                MBartConfigResources, MBartModelResources, MBartSourceLanguages,
+                MBartTargetLanguages, MBartVocabResources,
+            };
+            // rust-bert: every asked language must be one of mBART-50's.
+            for (side, asked, offered) in [
+                (
+                    "source",
+                    &self.source_languages,
+                    &MBartSourceLanguages::MBART50_MANY_TO_MANY[..],
+                ),
+                (
+                    "target",
+                    &self.target_languages,
+                    &MBartTargetLanguages::MBART50_MANY_TO_MANY[..],
+                ),
+            ] {
+                if let Some(missing) = asked
+                    .iter()
+                    .flatten()
+                    .find(|language| !offered.contains(language))
+                {
+                    return Err(RustBertError::ValueError(format!(
+                        "mBART-50 has no {side} language {missing}"
+                    )));
+                }
+            }
+            let config = TranslationConfig::new(
+                ModelType::MBart,
+                ModelResource::Torch(Box::new(RemoteResource::from_pretrained(
+                    MBartModelResources::MBART50_MANY_TO_MANY,
+                ))),
+                RemoteResource::from_pretrained(MBartConfigResources::MBART50_MANY_TO_MANY),
+                RemoteResource::from_pretrained(MBartVocabResources::MBART50_MANY_TO_MANY),
+                None,
+                MBartSourceLanguages::MBART50_MANY_TO_MANY,
+                MBartTargetLanguages::MBART50_MANY_TO_MANY,
+                device,
+            );
+            return TranslationModel::new(config);
+        }
         if matches!(self.model_type, None | Some(ModelType::T5)) && self.serves_t5() {
             let config = TranslationConfig::new(
                 ModelType::T5,
@@ -583,13 +747,66 @@ impl TranslationModelBuilder {
             );
             return TranslationModel::new(config);
         }
+        if matches!(self.model_type, None | Some(ModelType::M2M100)) {
+            return self.create_m2m100(device);
+        }
         Err(RustBertError::ValueError(format!(
             "no available translation model ({}) translates {}",
             match self.model_type {
                 Some(model_type) => format!("{model_type:?}"),
-                None => "Marian presets, T5".to_string(),
+                None => "Marian presets, T5, M2M100".to_string(),
             },
             self.describe()
         )))
+    }
+
+    /// M2M100 418M, or 1.2B for the extra-large size, when it has every asked language.
+    #[cfg(feature = "remote")]
+    fn create_m2m100(&self, device: Device) -> Result<TranslationModel, RustBertError> {
+        use crate::m2m_100::{
+            M2M100ConfigResources, M2M100MergesResources, M2M100ModelResources,
+            M2M100SourceLanguages, M2M100VocabResources,
+        };
+        use crate::resources::RemoteResource;
+
+        let languages = &M2M100SourceLanguages::M2M100_418M[..];
+        for (side, asked) in [
+            ("source", &self.source_languages),
+            ("target", &self.target_languages),
+        ] {
+            if let Some(missing) = asked.iter().flatten().find(|l| !languages.contains(l)) {
+                return Err(RustBertError::ValueError(format!(
+                    "no available translation model translates {}: M2M100 has no {side} \
+                     language {missing}",
+                    self.describe()
+                )));
+            }
+        }
+        let (model, config, vocab, merges) = if self.model_size == ModelSize::XLarge {
+            (
+                M2M100ModelResources::M2M100_1_2B,
+                M2M100ConfigResources::M2M100_1_2B,
+                M2M100VocabResources::M2M100_1_2B,
+                M2M100MergesResources::M2M100_1_2B,
+            )
+        } else {
+            (
+                M2M100ModelResources::M2M100_418M,
+                M2M100ConfigResources::M2M100_418M,
+                M2M100VocabResources::M2M100_418M,
+                M2M100MergesResources::M2M100_418M,
+            )
+        };
+        let config = TranslationConfig::new(
+            ModelType::M2M100,
+            ModelResource::Torch(Box::new(RemoteResource::from_pretrained(model))),
+            RemoteResource::from_pretrained(config),
+            RemoteResource::from_pretrained(vocab),
+            Some(RemoteResource::from_pretrained(merges)),
+            languages,
+            languages,
+            device,
+        );
+        TranslationModel::new(config)
     }
 }
