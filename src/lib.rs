@@ -99,5 +99,5 @@ pub use models::{
     albert, bart, bert, deberta, deberta_v2, distilbert, electra, gpt2, m2m_100, marian, mbart,
     mpnet, nllb, openai_gpt, roberta, t5, xlm_roberta, xlnet,
 };
-pub use models::{fnet, longformer, mobilebert};
+pub use models::{fnet, llama, longformer, mobilebert};
 pub use models::{gpt_j, gpt_neo};

@@ -20,6 +20,7 @@ mod gpt_j;
 mod gpt_neo;
 mod large_checkpoint;
 mod layering;
+mod llama;
 mod longformer;
 mod longt5;
 mod m2m100;

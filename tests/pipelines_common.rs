@@ -47,7 +47,7 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn model_type_serde_names_are_hf_model_types() {
-    assert_eq!(ModelType::ALL.len(), 27);
+    assert_eq!(ModelType::ALL.len(), 33);
     for m in ModelType::ALL {
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(json, format!("\"{}\"", m.hf_model_type()));
@@ -83,11 +83,19 @@ fn model_type_from_config_file() {
     let m2m = write(&dir, "m2m.json", r#"{"model_type": "m2m_100"}"#);
     assert_eq!(ModelType::from_config_file(m2m).unwrap(), ModelType::M2M100);
 
-    let unknown = write(&dir, "llama.json", r#"{"model_type": "llama"}"#);
+    let llama = write(&dir, "llama.json", r#"{"model_type": "llama"}"#);
+    assert_eq!(
+        ModelType::from_config_file(llama).unwrap(),
+        ModelType::Llama
+    );
+    let unknown = write(&dir, "falcon.json", r#"{"model_type": "falcon"}"#);
     let err = ModelType::from_config_file(&unknown).unwrap_err();
     assert!(matches!(err, RustBertError::UnsupportedError(_)), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("llama") && msg.contains("llama.json"), "{msg}");
+    assert!(
+        msg.contains("falcon") && msg.contains("falcon.json"),
+        "{msg}"
+    );
 
     let missing = write(&dir, "none.json", r#"{"hidden_size": 8}"#);
     let msg = ModelType::from_config_file(&missing)

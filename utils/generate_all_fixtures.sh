@@ -30,3 +30,5 @@ echo "== utils/fixtures_pegasus.py"
 # LongT5 (after fixtures_t5: its tokenizer is t5/spiece.model).
 echo "== utils/fixtures_longt5.py"
 .venv/bin/python utils/fixtures_longt5.py
+echo "== utils/fixtures_llama.py"
+.venv/bin/python utils/fixtures_llama.py

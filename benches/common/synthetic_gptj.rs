@@ -70,7 +70,7 @@ pub fn write_checkpoint(dir: &Path, shape: &GptJShape) -> PathBuf {
     }
     std::fs::create_dir_all(dir).unwrap();
     let mut text = serde_json::Value::Object(header).to_string();
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(' ');
     }
     let mut file =

@@ -17,8 +17,9 @@ use std::str::FromStr;
 /// Every rust-bert 0.23 variant exists, so code naming one compiles; models exist for BART,
 /// BERT, DistilBERT, DeBERTa, DeBERTa-v2, RoBERTa, XLM-RoBERTa, ELECTRA, Marian, MobileBERT,
 /// T5, LongT5, ALBERT, XLNet, GPT-2, OpenAI GPT, GPT-Neo, GPT-J, Longformer, FNet, MPNet,
-/// ProphetNet, Pegasus, mBART, M2M100 and NLLB (generation and translation). Reformer has no
-/// model here yet: pipelines refuse it with `UnsupportedError` before fetching any resource
+/// ProphetNet, Pegasus, mBART, M2M100 and NLLB (generation and translation), and Llama,
+/// Mistral, Qwen2, Qwen3, Phi-3 and Gemma 2 (one decoder stack, [`crate::llama`]). Reformer has
+/// no model here yet: pipelines refuse it with `UnsupportedError` before fetching any resource
 /// (its tokenizer exists).
 #[derive(Clone, Copy, Serialize, Deserialize, Debug, PartialEq, Eq, Hash)]
 pub enum ModelType {
@@ -104,11 +105,29 @@ pub enum ModelType {
     /// MPNet (`mpnet`).
     #[serde(rename = "mpnet", alias = "MPNet")]
     MPNet,
+    /// Llama 1-3 (`llama`): the decoder stack of [`crate::llama`].
+    #[serde(rename = "llama", alias = "Llama")]
+    Llama,
+    /// Mistral (`mistral`), on the stack of [`crate::llama`].
+    #[serde(rename = "mistral", alias = "Mistral")]
+    Mistral,
+    /// Qwen2 / Qwen2.5 (`qwen2`), on the stack of [`crate::llama`].
+    #[serde(rename = "qwen2", alias = "Qwen2")]
+    Qwen2,
+    /// Qwen3 (`qwen3`), on the stack of [`crate::llama`].
+    #[serde(rename = "qwen3", alias = "Qwen3")]
+    Qwen3,
+    /// Phi-3 (`phi3`), on the stack of [`crate::llama`].
+    #[serde(rename = "phi3", alias = "Phi3")]
+    Phi3,
+    /// Gemma 2 (`gemma2`), on the stack of [`crate::llama`].
+    #[serde(rename = "gemma2", alias = "Gemma2")]
+    Gemma2,
 }
 
 impl ModelType {
     /// Every model type, in declaration order.
-    pub const ALL: [ModelType; 27] = [
+    pub const ALL: [ModelType; 33] = [
         ModelType::Bart,
         ModelType::Bert,
         ModelType::DistilBert,
@@ -136,6 +155,12 @@ impl ModelType {
         ModelType::NLLB,
         ModelType::FNet,
         ModelType::MPNet,
+        ModelType::Llama,
+        ModelType::Mistral,
+        ModelType::Qwen2,
+        ModelType::Qwen3,
+        ModelType::Phi3,
+        ModelType::Gemma2,
     ];
 
     /// The `model_type` string HF writes in `config.json` for this architecture (`"nllb"` for
@@ -169,6 +194,12 @@ impl ModelType {
             ModelType::NLLB => "nllb",
             ModelType::FNet => "fnet",
             ModelType::MPNet => "mpnet",
+            ModelType::Llama => "llama",
+            ModelType::Mistral => "mistral",
+            ModelType::Qwen2 => "qwen2",
+            ModelType::Qwen3 => "qwen3",
+            ModelType::Phi3 => "phi3",
+            ModelType::Gemma2 => "gemma2",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod fnet;
 pub mod gpt2;
 pub mod gpt_j;
 pub mod gpt_neo;
+pub mod llama;
 pub mod longformer;
 pub mod longt5;
 pub mod m2m_100;

@@ -71,6 +71,9 @@ pub enum ConfigOption {
     GPTJ(crate::gpt_j::GptJConfig),
     /// ProphetNet configuration.
     ProphetNet(crate::prophetnet::ProphetNetConfig),
+    /// Configuration of the decoder LLMs (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2; its
+    /// `model_type` tells them apart).
+    Llama(Box<crate::llama::LlamaConfig>),
 }
 
 fn unsupported_config(model_type: ModelType) -> RustBertError {
@@ -140,6 +143,14 @@ impl ConfigOption {
             ModelType::ProphetNet => {
                 ConfigOption::ProphetNet(crate::prophetnet::ProphetNetConfig::try_from_file(path)?)
             }
+            ModelType::Llama
+            | ModelType::Mistral
+            | ModelType::Qwen2
+            | ModelType::Qwen3
+            | ModelType::Phi3
+            | ModelType::Gemma2 => {
+                ConfigOption::Llama(Box::new(crate::llama::LlamaConfig::try_from_file(path)?))
+            }
             // The other architectures get their configuration types with their models.
             ModelType::Reformer => return Err(unsupported_config(model_type)),
         })
@@ -172,6 +183,7 @@ impl ConfigOption {
             Self::GPTNeo(_) => "a GPT-Neo configuration",
             Self::GPTJ(_) => "a GPT-J configuration",
             Self::ProphetNet(_) => "a ProphetNet configuration",
+            Self::Llama(_) => "a Llama-family configuration",
         }
     }
 
@@ -209,7 +221,8 @@ impl ConfigOption {
             | Self::GPT2(_)
             | Self::OpenAiGpt(_)
             | Self::GPTNeo(_)
-            | Self::GPTJ(_) => None,
+            | Self::GPTJ(_)
+            | Self::Llama(_) => None,
         };
         labels.ok_or_else(|| {
             RustBertError::InvalidConfigurationError(
@@ -259,6 +272,7 @@ impl ConfigOption {
             Self::GPTNeo(config) => Some(config.max_position_embeddings),
             Self::GPTJ(config) => Some(config.n_positions),
             Self::ProphetNet(config) => Some(config.max_position_embeddings),
+            Self::Llama(config) => Some(config.max_position_embeddings),
         }
     }
 
@@ -287,6 +301,7 @@ impl ConfigOption {
             Self::GPTNeo(config) => config.vocab_size,
             Self::GPTJ(config) => config.vocab_size,
             Self::ProphetNet(config) => config.vocab_size,
+            Self::Llama(config) => config.vocab_size,
         }
     }
 

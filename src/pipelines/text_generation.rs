@@ -1,6 +1,7 @@
 //! # Text generation pipeline
 //!
-//! Continues prompts with a causal language model (GPT-2, OpenAI GPT, GPT-Neo, GPT-J, XLNet). Prompts of different
+//! Continues prompts with a causal language model (GPT-2, OpenAI GPT, GPT-Neo, GPT-J, XLNet, and the decoder
+//! LLMs of [`crate::llama`]: Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2). Prompts of different
 //! lengths are left-padded and generated together; a prefix (given per call, or the model's
 //! own) is put before every prompt to condition the model and removed from the outputs.
 //!
@@ -29,6 +30,7 @@ use crate::generation::{
 use crate::gpt2::{GPT2Generator, OpenAIGenerator};
 use crate::gpt_j::GptJGenerator;
 use crate::gpt_neo::GptNeoGenerator;
+use crate::llama::LlamaGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use crate::resources::ResourceProvider;
 use crate::xlnet::XLNetGenerator;
@@ -144,6 +146,19 @@ impl Default for TextGenerationConfig {
 
 impl_into_generate_config!(TextGenerationConfig);
 
+/// Whether `model_type` runs on the decoder stack of [`crate::llama`].
+fn is_decoder_llm(model_type: ModelType) -> bool {
+    matches!(
+        model_type,
+        ModelType::Llama
+            | ModelType::Mistral
+            | ModelType::Qwen2
+            | ModelType::Qwen3
+            | ModelType::Phi3
+            | ModelType::Gemma2
+    )
+}
+
 /// The generators the text-generation pipeline runs.
 // One generator per pipeline: the size difference between variants costs nothing.
 #[allow(clippy::large_enum_variant)]
@@ -158,6 +173,8 @@ pub enum TextGenerationOption {
     GPTNeo(GptNeoGenerator),
     /// GPT-J.
     GPTJ(GptJGenerator),
+    /// The decoder LLMs of [`crate::llama`] (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2).
+    Llama(LlamaGenerator),
 }
 
 /// The text put before XLNet prompts by default (HF's `XL_PREFIX`, on one line as rust-bert
@@ -179,6 +196,7 @@ macro_rules! each_generator {
             TextGenerationOption::XLNet($g) => $body,
             TextGenerationOption::GPTNeo($g) => $body,
             TextGenerationOption::GPTJ($g) => $body,
+            TextGenerationOption::Llama($g) => $body,
         }
     };
 }
@@ -226,9 +244,14 @@ impl TextGenerationOption {
             }
             (ModelType::GPTJ, None) => Self::GPTJ(GptJGenerator::new(config)?),
             (ModelType::GPTJ, Some(t)) => Self::GPTJ(GptJGenerator::new_with_tokenizer(config, t)?),
+            (llm, tokenizer) if is_decoder_llm(llm) => Self::Llama(match tokenizer {
+                None => LlamaGenerator::new(config)?,
+                Some(t) => LlamaGenerator::new_with_tokenizer(config, t)?,
+            }),
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet, GPTNeo, GPTJ are)"
+                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet, GPTNeo, GPTJ, \
+                     Llama, Mistral, Qwen2, Qwen3, Phi3, Gemma2 are)"
                 )))
             }
         })
@@ -242,6 +265,7 @@ impl TextGenerationOption {
             Self::XLNet(_) => ModelType::XLNet,
             Self::GPTNeo(_) => ModelType::GPTNeo,
             Self::GPTJ(_) => ModelType::GPTJ,
+            Self::Llama(g) => g.generate_config.model_type,
         }
     }
 
@@ -249,7 +273,7 @@ impl TextGenerationOption {
     pub fn get_prefix(&self) -> Option<String> {
         match self {
             Self::XLNet(_) => Some(XLNET_PREFIX.to_string()),
-            Self::GPT2(_) | Self::GPT(_) | Self::GPTNeo(_) | Self::GPTJ(_) => None,
+            Self::GPT2(_) | Self::GPT(_) | Self::GPTNeo(_) | Self::GPTJ(_) | Self::Llama(_) => None,
         }
     }
 

@@ -99,8 +99,9 @@ pub enum Task {
     Translate(TranslateArgs),
     /// Text generation: {"generated_text"} (the prompt followed by its continuation).
     ///
-    /// GPT-2, OpenAI GPT or XLNet. Default model: GPT-2 (124M), which samples unless
-    /// --no-sample is given (--seed makes sampling reproducible).
+    /// GPT-2, OpenAI GPT, XLNet, or a Llama, Mistral, Qwen2, Qwen3, Phi-3 or Gemma 2 folder
+    /// (config.json, weights, tokenizer.json). Default model: GPT-2 (124M), which samples
+    /// unless --no-sample is given (--seed makes sampling reproducible).
     Generate(GenerateArgs),
 }
 

@@ -254,6 +254,12 @@ fn tokenizer_file_names(
         ModelType::Marian => (&["vocab.json"], Some(&["source.spm"])),
         ModelType::M2M100 => (&["vocab.json"], Some(&["sentencepiece.bpe.model"])),
         ModelType::NLLB => (&["tokenizer.json"], Some(&["sentencepiece.bpe.model"])),
+        ModelType::Llama
+        | ModelType::Mistral
+        | ModelType::Qwen2
+        | ModelType::Qwen3
+        | ModelType::Phi3
+        | ModelType::Gemma2 => (&["tokenizer.json"], None),
     }
 }
 

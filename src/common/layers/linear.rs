@@ -108,6 +108,21 @@ pub fn project_linear(layer: &nn::Linear, x: &Tensor) -> Tensor {
     project(x, &layer.ws, layer.bs.as_ref())
 }
 
+/// A linear layer whose bias is optional ([`linear`] or [`linear_without_bias`]): the decoder
+/// LLMs switch biases per projection from their configuration.
+pub fn linear_with_bias<'p, P: Borrow<nn::Path<'p>>>(
+    p: P,
+    in_dim: i64,
+    out_dim: i64,
+    bias: bool,
+) -> nn::Linear {
+    if bias {
+        linear(p, in_dim, out_dim)
+    } else {
+        linear_without_bias(p, in_dim, out_dim)
+    }
+}
+
 /// Embedding-table configuration initialised as [`uninitialized`] does a matrix: HF's
 /// `normal(0, std)` of [`init_std`], or zeros inside [`defer_init`] (cheap, and overwritten by
 /// the weights loaded right after).

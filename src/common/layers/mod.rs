@@ -3,10 +3,12 @@ pub mod attention;
 pub mod dropout;
 pub mod embeddings;
 pub mod feed_forward;
+pub mod gated_mlp;
 pub mod layer_stack;
 pub mod linear;
 pub mod local_attention;
 pub mod relative_position;
+pub mod rms_norm;
 pub mod rotary;
 pub mod summary;
 pub mod two_layer_ffn;
@@ -19,10 +21,12 @@ pub use attention::{
 pub use dropout::Dropout;
 pub use embeddings::{TransformerEmbeddings, TransformerEmbeddingsConfig};
 pub use feed_forward::{DenseResidualNorm, Intermediate};
+pub use gated_mlp::GatedMlp;
 pub use layer_stack::{run_layer_stack, try_run_layer_stack, LayerStackOutput, StackOutputs};
-pub use linear::{linear, linear_no_bias, LinearNoBias};
+pub use linear::{linear, linear_no_bias, linear_with_bias, LinearNoBias};
 pub use relative_position::{relative_position_bucket, RelativePositionBias};
-pub use rotary::RotaryEmbedding;
+pub use rms_norm::RmsNorm;
+pub use rotary::{RopeParameters, RotaryDims, RotaryEmbedding};
 pub use summary::{
     flatten_choices, num_choices, ChoiceInputs, SequenceSummary, SummaryConfig, SummaryType,
 };

@@ -86,8 +86,29 @@ impl HFTokenizer {
         tokenizer_file: P,
         special_token_map: S,
     ) -> Result<Self, RustBertError> {
-        let tokenizer_file = tokenizer_file.as_ref();
-        let map_file = special_token_map.as_ref();
+        Self::load(tokenizer_file.as_ref(), special_token_map.as_ref(), true)
+    }
+
+    /// As [`HFTokenizer::from_file`], for the byte-level vocabularies of decoder LLMs (Qwen,
+    /// Llama 3) that have no unknown token: the map may omit `unk_token` (then no id is marked
+    /// unknown, and a token missing from the vocabulary converts to -1, which the models refuse
+    /// as out of range), and may be a `tokenizer_config.json` (same keys) instead of a
+    /// `special_tokens_map.json`.
+    ///
+    /// # Errors
+    /// As [`HFTokenizer::from_file`], but for the missing `unk_token`.
+    pub fn from_file_without_unk<P: AsRef<Path>, S: AsRef<Path>>(
+        tokenizer_file: P,
+        special_token_map: S,
+    ) -> Result<Self, RustBertError> {
+        Self::load(tokenizer_file.as_ref(), special_token_map.as_ref(), false)
+    }
+
+    fn load(
+        tokenizer_file: &Path,
+        map_file: &Path,
+        require_unk: bool,
+    ) -> Result<Self, RustBertError> {
         let mut tokenizer = HfBaseTokenizer::from_file(tokenizer_file).map_err(|error| {
             RustBertError::TokenizerError(format!(
                 "cannot load HF tokenizer file {}: {error}",
@@ -111,12 +132,16 @@ impl HFTokenizer {
                 map_file.display()
             ))
         })?;
-        let unk_token: String = raw.unk_token.map(String::from).ok_or_else(|| {
-            RustBertError::InvalidConfigurationError(format!(
-                "special token map {} has no `unk_token`",
-                map_file.display()
-            ))
-        })?;
+        let unk_token: String = match raw.unk_token.map(String::from) {
+            Some(token) => token,
+            None if !require_unk => String::new(),
+            None => {
+                return Err(RustBertError::InvalidConfigurationError(format!(
+                    "special token map {} has no `unk_token`",
+                    map_file.display()
+                )))
+            }
+        };
         let special_token_map = SpecialTokenMap {
             unk_token,
             pad_token: raw.pad_token.map(String::from),
@@ -324,7 +349,10 @@ impl HFTokenizer {
         source: impl Fn() -> String,
     ) -> Result<Self, RustBertError> {
         let named = [
-            ("unk_token", Some(&special_token_map.unk_token)),
+            (
+                "unk_token",
+                Some(&special_token_map.unk_token).filter(|token| !token.is_empty()),
+            ),
             ("pad_token", special_token_map.pad_token.as_ref()),
             ("bos_token", special_token_map.bos_token.as_ref()),
             ("sep_token", special_token_map.sep_token.as_ref()),
@@ -342,10 +370,11 @@ impl HFTokenizer {
                 }
             }
         }
-        let unk_id = tokenizer
-            .token_to_id(&special_token_map.unk_token)
-            .map(i64::from)
-            .unwrap_or_default();
+        let unk_id = match tokenizer.token_to_id(&special_token_map.unk_token) {
+            Some(id) => i64::from(id),
+            None if special_token_map.unk_token.is_empty() => -1,
+            None => 0,
+        };
         Ok(HFTokenizer {
             tokenizer,
             special_token_map,

@@ -239,6 +239,14 @@ impl TokenizerOption {
                     .map_err(err)?,
                 )
             }
+            // The decoder LLMs ship an HF `tokenizer.json` (the vocabulary resource), with the
+            // special tokens in `special_tokens_map.json` beside it.
+            ModelType::Llama
+            | ModelType::Mistral
+            | ModelType::Qwen2
+            | ModelType::Qwen3
+            | ModelType::Phi3
+            | ModelType::Gemma2 => tokenizer_json(model_type, vocab_path)?,
             ModelType::FNet => TokenizerOption::FNet(
                 FNetTokenizer::from_file(vocab_path, lower_case, strip_accents.unwrap_or(false))
                     .map_err(err)?,
@@ -288,6 +296,31 @@ impl TokenizerOption {
             add_prefix_space,
         )
     }
+}
+
+/// The tokenizer of a decoder LLM's folder: `tokenizer.json`, with the special tokens of
+/// `special_tokens_map.json` beside it, or of `tokenizer_config.json` where HF 5.x wrote only
+/// that; byte-level vocabularies without an unknown token are accepted.
+#[cfg(feature = "hf-tokenizers")]
+fn tokenizer_json(_model_type: ModelType, path: &str) -> Result<TokenizerOption, RustBertError> {
+    let path = Path::new(path);
+    let map = path.with_file_name("special_tokens_map.json");
+    let map = if map.is_file() {
+        map
+    } else {
+        path.with_file_name("tokenizer_config.json")
+    };
+    Ok(TokenizerOption::HFTokenizer(
+        HFTokenizer::from_file_without_unk(path, map)?,
+    ))
+}
+
+#[cfg(not(feature = "hf-tokenizers"))]
+fn tokenizer_json(model_type: ModelType, path: &str) -> Result<TokenizerOption, RustBertError> {
+    Err(RustBertError::UnsupportedError(format!(
+        "{model_type:?} reads its tokenizer from {path} (tokenizer.json): enable the \
+         `hf-tokenizers` feature"
+    )))
 }
 
 /// A path as the `&str` rust_tokenizers takes; a path that is not UTF-8 is an error naming it.

@@ -9,7 +9,7 @@ use crate::{Config, RustBertError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use tch::nn::{self, Init};
+use tch::nn;
 use tch::{Kind, Tensor};
 
 /// Pretrained T5 weights on the hub, as `(cache subdirectory, URL)`.
@@ -330,37 +330,9 @@ impl T5Config {
     }
 }
 
-/// T5's layer norm: RMS normalisation (no mean, no bias) in float32, then `weight`.
-#[derive(Debug)]
-pub struct T5LayerNorm {
-    weight: Tensor,
-    epsilon: f64,
-}
-
-impl T5LayerNorm {
-    /// Variable `weight` under `p`.
-    pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, dim: i64, epsilon: f64) -> Self {
-        Self {
-            weight: p.borrow().var("weight", &[dim], Init::Const(1.0)),
-            epsilon,
-        }
-    }
-
-    /// Normalises the last dimension.
-    pub fn forward(&self, x: &Tensor) -> Tensor {
-        let variance = x.to_kind(Kind::Float).pow_tensor_scalar(2).mean_dim(
-            [-1].as_slice(),
-            true,
-            Kind::Float,
-        );
-        let normed = x * (variance + self.epsilon).rsqrt();
-        let normed = match self.weight.kind() {
-            Kind::Half | Kind::BFloat16 => normed.to_kind(self.weight.kind()),
-            _ => normed,
-        };
-        &self.weight * normed
-    }
-}
+/// T5's layer norm: RMS normalisation (no mean, no bias) in float32, then `weight` (the
+/// shared [`RmsNorm`](crate::common::layers::RmsNorm), which Llama and its descendants use too).
+pub type T5LayerNorm = crate::common::layers::RmsNorm;
 
 /// A bias-free projection drawn from `normal(0, factor * scale)`, HF's T5 rule: each kind of
 /// projection has its own `scale` (the inverse square root of its fan-in, the query's also
