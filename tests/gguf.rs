@@ -386,3 +386,91 @@ fn chat_templates_render_as_hf() {
     assert!(refused >= 2);
     assert!(ChatTemplate::new("{% for %}").is_err());
 }
+
+/// The real SmolLM2-135M-Instruct Q4_1 file runs as HF runs it (`from_pretrained(...,
+/// gguf_file=...)`, which dequantises the same file): the chat prompt rendered from the file's
+/// own template, its tokens, the logits of its last position, and the greedy reply of up to 48
+/// tokens, token for token, through `LlamaGenerator::from_gguf`.
+#[test]
+fn smollm2_gguf_chats_as_hf() {
+    use rust_bert::common::chat_template::{ChatMessage, ChatTemplate};
+    use rust_bert::llama::{LlamaConfig, LlamaForCausalLM, LlamaGenerator};
+    use rust_bert::pipelines::generation_utils::{
+        GenerateConfig, GenerateOptions, LanguageGenerator,
+    };
+    use std::collections::BTreeMap;
+    use tch::nn::VarStore;
+    use tch::Device;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let file = GgufFile::open(&path).unwrap();
+    let template = ChatTemplate::new(file.chat_template().unwrap()).unwrap();
+    let special: BTreeMap<String, String> =
+        serde_json::from_value(smollm2_tokenizer_fixture()["special_tokens"].clone()).unwrap();
+    let cases: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(dir().join("smollm2_generation.json")).unwrap(),
+    )
+    .unwrap();
+    let logits = load(dir().join("smollm2_generation.safetensors"));
+
+    // The model alone, loaded from the file's metadata and tensors.
+    let config: LlamaConfig =
+        rust_bert::common::config::parse_config(&file.hf_config().to_string(), "SmolLM2").unwrap();
+    let vs = VarStore::new(Device::Cpu);
+    let model = LlamaForCausalLM::new(vs.root(), &config).unwrap();
+    file.load_into(&vs).unwrap();
+
+    let generator = LlamaGenerator::from_gguf(
+        &path,
+        GenerateConfig {
+            device: Device::Cpu,
+            do_sample: false,
+            num_beams: 1,
+            max_length: None,
+            // HF's generate defaults (rust-bert's GenerateConfig bans repeated 3-grams).
+            no_repeat_ngram_size: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for (i, case) in cases.iter().enumerate() {
+        let messages: Vec<ChatMessage> = case["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| ChatMessage::new(m["role"].as_str().unwrap(), m["content"].as_str().unwrap()))
+            .collect();
+        let prompt = template.render(&messages, true, &special).unwrap();
+        assert_eq!(prompt, case["prompt"].as_str().unwrap(), "chat {i}: prompt");
+        let ids: Vec<i64> = serde_json::from_value(case["input_ids"].clone()).unwrap();
+        let input = Tensor::from_slice(&ids).unsqueeze(0);
+        let ours = tch::no_grad(|| model.forward_t(Some(&input), None, None, None, None))
+            .unwrap()
+            .lm_logits
+            .get(0)
+            .get(-1);
+        let theirs = &logits[&format!("chat{i}.last_logits")];
+        let diff = max_diff(&ours, theirs);
+        println!("SmolLM2 chat {i}: last-position logits max |diff| {diff:.2e}");
+        assert!(diff <= 1e-4, "chat {i}: logits max |diff| {diff:e}");
+
+        let options = GenerateOptions {
+            max_new_tokens: Some(48),
+            ..Default::default()
+        };
+        let out = generator
+            .generate_indices(Some(&[prompt.as_str()]), Some(options))
+            .unwrap();
+        let want: Vec<i64> = serde_json::from_value(case["generated"].clone()).unwrap();
+        assert_eq!(
+            &out[0].indices[..ids.len()],
+            ids.as_slice(),
+            "chat {i}: prompt ids"
+        );
+        assert_eq!(
+            &out[0].indices[ids.len()..],
+            want.as_slice(),
+            "chat {i}: reply"
+        );
+    }
+}

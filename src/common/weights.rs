@@ -25,6 +25,9 @@ pub enum WeightFormat {
     ShardedIndex,
     /// A `torch.save` zip archive of a state dict (`pytorch_model.bin`, `.pt`).
     PyTorch,
+    /// llama.cpp's GGUF (read only): tensors dequantised under HF's names
+    /// ([`crate::common::gguf::GgufFile`]).
+    Gguf,
 }
 
 impl WeightFormat {
@@ -41,9 +44,10 @@ impl WeightFormat {
             Some("ot") => Ok(WeightFormat::Ot),
             Some("safetensors") => Ok(WeightFormat::SafeTensors),
             Some("bin") | Some("pt") | Some("pth") => Ok(WeightFormat::PyTorch),
+            Some("gguf") => Ok(WeightFormat::Gguf),
             _ => Err(RustBertError::UnsupportedError(format!(
-                "unknown weight file format for {} (expected .ot, .safetensors, .bin, .pt or \
-                 *.index.json)",
+                "unknown weight file format for {} (expected .ot, .safetensors, .bin, .pt, \
+                 .gguf or *.index.json)",
                 path.display()
             ))),
         }
@@ -89,6 +93,7 @@ pub fn read_tensors<P: AsRef<Path>>(path: P) -> Result<Vec<(String, Tensor)>, Ru
             safetensors_from_bytes(&bytes, path)
         }
         WeightFormat::PyTorch => crate::common::torch_pickle::read_state_dict(path),
+        WeightFormat::Gguf => crate::common::gguf::GgufFile::open(path)?.hf_tensors(Kind::Float),
         WeightFormat::ShardedIndex => {
             let mut tensors = Vec::new();
             for shard in shard_files(path)? {
@@ -177,10 +182,12 @@ pub fn write_tensors<P: AsRef<Path>>(
             Tensor::write_safetensors(&dense, path).map_err(write_error)
         }
         WeightFormat::PyTorch => crate::common::torch_pickle::write_state_dict(tensors, path),
-        WeightFormat::ShardedIndex => Err(RustBertError::UnsupportedError(format!(
-            "writing sharded checkpoints ({}) is not supported",
-            path.display()
-        ))),
+        WeightFormat::ShardedIndex | WeightFormat::Gguf => {
+            Err(RustBertError::UnsupportedError(format!(
+                "writing sharded checkpoints or GGUF files ({}) is not supported",
+                path.display()
+            )))
+        }
     }
 }
 
@@ -442,6 +449,11 @@ pub fn load_weights_from_file<P: AsRef<Path>>(
     let path = path.as_ref();
     let origin = path.display().to_string();
     let safetensors_files = match WeightFormat::from_path(path)? {
+        // Dequantised one tensor at a time straight into the variables.
+        WeightFormat::Gguf => {
+            crate::common::gguf::GgufFile::open(path)?.load_into(vs)?;
+            return Ok(LoadReport::default());
+        }
         WeightFormat::SafeTensors => vec![path.to_path_buf()],
         WeightFormat::ShardedIndex => shard_files(path)?,
         _ => Vec::new(),

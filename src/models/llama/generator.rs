@@ -79,6 +79,51 @@ impl LanguageModelGenerator<LlamaForCausalLM> {
     }
 }
 
+impl LanguageModelGenerator<LlamaForCausalLM> {
+    /// Loads a GGUF file (llama.cpp's format, as people download quantised models): the
+    /// configuration from its metadata ([`GgufFile::hf_config`]), its weights dequantised into
+    /// the generator's kind ([`GgufFile::load_into`]) and the byte-level BPE tokenizer it
+    /// describes ([`TokenizerOption::from_gguf`]). `generate_config`'s settings (lengths,
+    /// sampling, device, kind) are kept; its model type and resources become the file's.
+    ///
+    /// # Errors
+    /// A file that is not a valid GGUF, an architecture or tokenizer this crate does not read,
+    /// or a configuration the metadata does not complete, naming the file.
+    #[cfg(feature = "hf-tokenizers")]
+    pub fn from_gguf<P: AsRef<std::path::Path>>(
+        path: P,
+        mut generate_config: GenerateConfig,
+    ) -> Result<Self, RustBertError> {
+        use crate::common::gguf::GgufFile;
+        use crate::common::model_resource::ModelResource;
+        use crate::common::model_type::ModelType;
+        use crate::resources::LocalResource;
+        let path = path.as_ref();
+        let file = GgufFile::open(path)?;
+        let tokenizer = TokenizerOption::from_gguf(&file)?;
+        let config: LlamaConfig = crate::common::config::parse_config(
+            &file.hf_config().to_string(),
+            &path.display().to_string(),
+        )?;
+        let config = crate::common::config::validated(config, path)?;
+        generate_config.model_type = file
+            .architecture()
+            .and_then(ModelType::from_hf_model_type)
+            .unwrap_or(ModelType::Llama);
+        generate_config.model_resource =
+            ModelResource::Torch(Box::new(LocalResource::from(path.to_path_buf())));
+        generate_config.config_resource = Box::new(LocalResource::from(path.to_path_buf()));
+        drop(file);
+        Self::load(
+            generate_config,
+            Some(tokenizer),
+            move |_| Ok(config),
+            |p, c| LlamaForCausalLM::new(p, c),
+            specials,
+        )
+    }
+}
+
 impl GenerativeModel for LlamaForCausalLM {
     fn forward_step(
         &self,
