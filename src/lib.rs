@@ -43,6 +43,10 @@
 //! | T5 | base, conditional generation, sentence-embedding encoder, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | Pegasus | base, conditional generation (BART's stack), generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | LongT5 | base, conditional generation (T5's layers; local and transient-global encoder attention), generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | ProphetNet | base, conditional generation (n-stream self-attention, main and predict streams), causal generation, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | mBART, mBART-50 | base, conditional generation, sequence classification, generator (BART's stack) | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | M2M100, NLLB | base, conditional generation, generators (sinusoidal positions from the ids) | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2 | one decoder stack: base, causal LM, generator (HF folders or GGUF files) | HF 5.24, ≤ 1e-4; `generate` token-identical; real SmolLM2 GGUF |
 //!
 //! ## Pipelines
 //! Sentiment, sequence classification, zero-shot classification, token classification / NER /
