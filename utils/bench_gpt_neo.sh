@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench --bench gpt_neo -- --noplot >/dev/null
 python_json=$(.venv/bin/python utils/bench_gpt_neo.py "${1:-5}" 2>/dev/null | tail -n 1)
-.venv/bin/python - "$python_json" <<'PY'
+.venv/bin/python - "$python_json" "${CARGO_TARGET_DIR:-target}" <<'PY'
 import json, sys
 py = json.loads(sys.argv[1])
 def rust(name):
-    with open(f"target/criterion/gpt_neo/{name}/new/estimates.json") as f:
+    with open(f"{sys.argv[2]}/criterion/gpt_neo/{name}/new/estimates.json") as f:
         return json.load(f)["median"]["point_estimate"] / 1e9
 print(f"torch threads: {py['torch_threads']}, HF attention: {py['attn_implementation']}")
 print("| benchmark | Rust median | Python (HF) median | Rust / Python |")
