@@ -32,3 +32,7 @@ echo "== utils/fixtures_longt5.py"
 .venv/bin/python utils/fixtures_longt5.py
 echo "== utils/fixtures_llama.py"
 .venv/bin/python utils/fixtures_llama.py
+# GGUF (after fixtures_tokenizers: the SmolLM2 tokenizer reference reads tokenizers/corpus.txt;
+# needs the real SmolLM2 file utils/setup.sh installs).
+echo "== utils/fixtures_gguf.py"
+.venv/bin/python utils/fixtures_gguf.py
