@@ -32,6 +32,11 @@ echo "== utils/fixtures_longt5.py"
 .venv/bin/python utils/fixtures_longt5.py
 echo "== utils/fixtures_llama.py"
 .venv/bin/python utils/fixtures_llama.py
+# mBART-50, M2M100, NLLB (after fixtures_tokenizers and fixtures_bart).
+for script in fixtures_mbart fixtures_m2m100 fixtures_nllb; do
+  echo "== utils/$script.py"
+  .venv/bin/python "utils/$script.py"
+done
 # GGUF (after fixtures_tokenizers: the SmolLM2 tokenizer reference reads tokenizers/corpus.txt;
 # needs the real SmolLM2 file utils/setup.sh installs).
 echo "== utils/fixtures_gguf.py"
