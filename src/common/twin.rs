@@ -22,7 +22,8 @@ macro_rules! infallible_twin {
             "inputs, an input past the model's limits); call it to get the `RustBertError` ",
             "instead. This signature is rust-bert 0.23's."
         )]
-        #[allow(clippy::too_many_arguments, clippy::panic)]
+        #[allow(clippy::too_many_arguments)]
+        #[allow(clippy::panic)]
         $vis fn $name(&self $(, $arg: $ty)*) -> $out {
             match self.$twin($($arg),*) {
                 Ok(output) => output,

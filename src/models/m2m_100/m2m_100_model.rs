@@ -5,8 +5,7 @@ use crate::bart::{
 use crate::common::language::Language;
 use crate::common::tokenizer::TokenizerOption;
 use crate::common::twin::infallible_twin;
-use crate::generation::private_generation_utils::GenerativeModel;
-use crate::generation::{Cache, GenerateConfig, LMModelOutput, LanguageModelGenerator, StepInput};
+use crate::generation::{GenerateConfig, LanguageModelGenerator};
 use crate::{Config, RustBertError};
 use std::borrow::Borrow;
 use tch::{nn, Tensor};
@@ -214,69 +213,10 @@ impl M2M100ForConditionalGeneration {
             ),
         }
     }
-
-    /// Runs the model (arguments in rust-bert's order): logits `[batch, target, vocab]` in
-    /// `decoder_output`.
-    ///
-    /// # Errors
-    /// As [`BartForConditionalGeneration::forward_t`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn try_forward_t(
-        &self,
-        input_ids: Option<&Tensor>,
-        attention_mask: Option<&Tensor>,
-        encoder_output: Option<&Tensor>,
-        decoder_input_ids: Option<&Tensor>,
-        decoder_attention_mask: Option<&Tensor>,
-        old_layer_states: Option<DecoderCache>,
-        train: bool,
-    ) -> Result<M2M100ModelOutput, RustBertError> {
-        self.base.try_forward_t(
-            input_ids,
-            attention_mask,
-            encoder_output,
-            decoder_input_ids,
-            decoder_attention_mask,
-            old_layer_states,
-            train,
-        )
-    }
-
-    infallible_twin! {
-        /// As [`Self::try_forward_t`], with rust-bert 0.23's signature: the output itself.
-        pub fn forward_t(
-            &self,
-            input_ids: Option<&Tensor>,
-            attention_mask: Option<&Tensor>,
-            encoder_output: Option<&Tensor>,
-            decoder_input_ids: Option<&Tensor>,
-            decoder_attention_mask: Option<&Tensor>,
-            old_layer_states: Option<DecoderCache>,
-            train: bool
-        ) -> M2M100ModelOutput = try_forward_t
-    }
-
-    /// Runs the encoder alone: `[batch, source, d_model]`.
-    ///
-    /// # Errors
-    /// As [`BartForConditionalGeneration::encode`].
-    pub fn try_encode(
-        &self,
-        input_ids: &Tensor,
-        attention_mask: Option<&Tensor>,
-    ) -> Result<Tensor, RustBertError> {
-        self.base.try_encode(input_ids, attention_mask)
-    }
-
-    infallible_twin! {
-        /// As [`Self::try_encode`], with rust-bert 0.23's signature: the output itself.
-        pub fn encode(
-            &self,
-            input_ids: &Tensor,
-            attention_mask: Option<&Tensor>
-        ) -> Tensor = try_encode
-    }
 }
+
+// rust-bert's forward_t / encode (with try_ twins) and the generation step, as Marian's.
+crate::bart::bart_family_head!(M2M100ForConditionalGeneration);
 
 /// M2M100 translation generator: [`crate::generation::LanguageGenerator`] over
 /// [`M2M100ForConditionalGeneration`] (the translation pipeline forces the target language
@@ -319,23 +259,5 @@ impl LanguageModelGenerator<M2M100ForConditionalGeneration> {
             |p, c| Ok(M2M100ForConditionalGeneration::new(p, c)),
             crate::bart::seq2seq_specials,
         )
-    }
-}
-
-impl GenerativeModel for M2M100ForConditionalGeneration {
-    fn forward_step(
-        &self,
-        input: &StepInput<'_>,
-        cache: Cache,
-    ) -> Result<LMModelOutput, RustBertError> {
-        self.base.decoder_step(input, cache)
-    }
-
-    fn encode(
-        &self,
-        input_ids: &Tensor,
-        attention_mask: &Tensor,
-    ) -> Result<Option<Tensor>, RustBertError> {
-        Ok(Some(self.base.try_encode(input_ids, Some(attention_mask))?))
     }
 }
