@@ -8,6 +8,27 @@ use crate::bart::BartForConditionalGeneration;
 /// Implements `try_forward_t`, `forward_t`, `try_encode`, `encode` and the engine's
 /// `GenerativeModel` for `$model`, a struct holding a `BartForConditionalGeneration` in `base`.
 macro_rules! bart_family_head {
+    // The generation engine's step alone, for a head whose own `forward_t` differs (mBART's
+    // shifted decoder input).
+    (step $model:ty) => {
+        impl crate::generation::private_generation_utils::GenerativeModel for $model {
+            fn forward_step(
+                &self,
+                input: &crate::generation::StepInput<'_>,
+                cache: crate::generation::Cache,
+            ) -> Result<crate::generation::LMModelOutput, crate::RustBertError> {
+                self.base.decoder_step(input, cache)
+            }
+
+            fn encode(
+                &self,
+                input_ids: &tch::Tensor,
+                attention_mask: &tch::Tensor,
+            ) -> Result<Option<tch::Tensor>, crate::RustBertError> {
+                Ok(Some(self.base.try_encode(input_ids, Some(attention_mask))?))
+            }
+        }
+    };
     ($model:ty) => {
         impl $model {
             /// Runs the model (arguments as [`crate::bart::BartForConditionalGeneration::forward_t`];
@@ -76,23 +97,7 @@ macro_rules! bart_family_head {
             }
         }
 
-        impl crate::generation::private_generation_utils::GenerativeModel for $model {
-            fn forward_step(
-                &self,
-                input: &crate::generation::StepInput<'_>,
-                cache: crate::generation::Cache,
-            ) -> Result<crate::generation::LMModelOutput, crate::RustBertError> {
-                self.base.decoder_step(input, cache)
-            }
-
-            fn encode(
-                &self,
-                input_ids: &tch::Tensor,
-                attention_mask: &tch::Tensor,
-            ) -> Result<Option<tch::Tensor>, crate::RustBertError> {
-                Ok(Some(self.base.try_encode(input_ids, Some(attention_mask))?))
-            }
-        }
+        $crate::bart::bart_family_head!(step $model);
     };
 }
 pub(crate) use bart_family_head;

@@ -6,8 +6,7 @@ use crate::bart::{
 use crate::common::language::Language;
 use crate::common::tokenizer::TokenizerOption;
 use crate::common::twin::infallible_twin;
-use crate::generation::private_generation_utils::GenerativeModel;
-use crate::generation::{Cache, GenerateConfig, LMModelOutput, LanguageModelGenerator, StepInput};
+use crate::generation::{GenerateConfig, LanguageModelGenerator};
 use crate::{Config, RustBertError};
 use std::borrow::Borrow;
 use tch::{nn, Kind, Tensor};
@@ -417,20 +416,5 @@ impl LanguageModelGenerator<MBartForConditionalGeneration> {
     }
 }
 
-impl GenerativeModel for MBartForConditionalGeneration {
-    fn forward_step(
-        &self,
-        input: &StepInput<'_>,
-        cache: Cache,
-    ) -> Result<LMModelOutput, RustBertError> {
-        self.base.decoder_step(input, cache)
-    }
-
-    fn encode(
-        &self,
-        input_ids: &Tensor,
-        attention_mask: &Tensor,
-    ) -> Result<Option<Tensor>, RustBertError> {
-        Ok(Some(self.base.try_encode(input_ids, Some(attention_mask))?))
-    }
-}
+// The generation step as every head on BART's stack takes it.
+crate::bart::bart_family_head!(step MBartForConditionalGeneration);
