@@ -656,7 +656,12 @@ pub struct BartModel {
 
 impl BartModel {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &BartConfig) -> BartModel {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let options = config.stack_options();
         let encoder_positions = config.positions(p / "encoder" / "embed_positions");

@@ -795,7 +795,12 @@ pub struct ContextPooler {
 
 impl ContextPooler {
     /// Builds the pooler under `p` (`pooler` in HF checkpoints).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &DebertaConfig) -> ContextPooler {
+        let _init = crate::common::config::building_or_panic(config);
         let size = config.pooler_hidden_size.unwrap_or(config.hidden_size);
         ContextPooler {
             dense: linear(p.borrow() / "dense", size, size),

@@ -140,7 +140,12 @@ pub struct LongT5Model {
 
 impl LongT5Model {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &LongT5Config) -> LongT5Model {
+        let _init = crate::common::config::building_or_panic(config);
         LongT5Model {
             base: T5Model::build(p.borrow(), &config.t5, config.encoder_attention()),
         }

@@ -141,7 +141,12 @@ pub struct M2M100Model {
 impl M2M100Model {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`; the
     /// positions are computed, not loaded).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &M2M100Config) -> M2M100Model {
+        let _init = crate::common::config::building_or_panic(config);
         M2M100Model {
             base: base_model(p.borrow(), config),
         }

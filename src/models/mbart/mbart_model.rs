@@ -162,7 +162,12 @@ pub struct MBartModel {
 
 impl MBartModel {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &MBartConfig) -> MBartModel {
+        let _init = crate::common::config::building_or_panic(config);
         MBartModel {
             base: base_model(p.borrow(), config),
             pad_token_id: config.pad_token_id.unwrap_or(1),

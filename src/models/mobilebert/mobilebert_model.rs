@@ -472,10 +472,15 @@ pub struct MobileBertPredictionHeadTransform {
 
 impl MobileBertPredictionHeadTransform {
     /// Builds the transform under `p` (variables `dense`, `LayerNorm`).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(
         p: P,
         config: &MobileBertConfig,
     ) -> MobileBertPredictionHeadTransform {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let layer_norm_config = nn::LayerNormConfig {
             eps: config.layer_norm_eps(),
@@ -517,10 +522,15 @@ impl MobileBertLMPredictionHead {
     /// ties to the decoder's bias); untied (`tie_word_embeddings` false), HF ties nothing and
     /// reads `decoder.weight` and `decoder.bias` instead (`bias` stays in the checkpoint,
     /// unread).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(
         p: P,
         config: &MobileBertConfig,
     ) -> MobileBertLMPredictionHead {
+        let _init = crate::common::config::building_or_panic(config);
         let p = p.borrow();
         let extra = config.hidden_size - config.embedding_size;
         let own_bias = p.var("bias", &[config.vocab_size], Init::Const(0.0));

@@ -94,7 +94,12 @@ pub struct PegasusModel {
 impl PegasusModel {
     /// Builds the model under `p` (variables `shared`, `encoder.*`, `decoder.*`; the sinusoidal
     /// positions are computed, not loaded).
+    ///
+    /// # Panics
+    /// When `config.validate()` refuses the configuration (a field at fault, named in the
+    /// message); call it first, or load the file with `Config::try_from_file`, to get the error.
     pub fn new<'p, P: Borrow<nn::Path<'p>>>(p: P, config: &PegasusConfig) -> PegasusModel {
+        let _init = crate::common::config::building_or_panic(config);
         PegasusModel {
             base: base_model(p.borrow(), config),
         }
