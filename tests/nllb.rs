@@ -125,3 +125,50 @@ fn nllb_translation_equals_hf() {
         .unwrap()
         .is_empty());
 }
+
+/// HF's legacy layout (`legacy_behaviour=True`: `tokens </s> [src_lang]`), French to Spanish:
+/// set on the pipeline, and read from a `tokenizer_config.json` beside the vocabulary.
+#[test]
+fn nllb_legacy_layout_translates_as_hf() {
+    let text = json("text.json");
+    let legacy = &text["legacy"];
+    let expected = strings(&legacy["texts"]);
+    let sources = strings(&text["texts"]);
+    let mut model = TranslationModel::new(translation_config()).unwrap();
+    assert!(!model.nllb_legacy_behaviour());
+    let default_layout = model
+        .translate(&sources, Language::French, Language::Spanish)
+        .unwrap();
+    // The fixture tells the layouts apart (else this test could not fail).
+    assert_ne!(default_layout, expected);
+    model.set_nllb_legacy_behaviour(true);
+    let ours = model
+        .translate(&sources, Language::French, Language::Spanish)
+        .unwrap();
+    assert_eq!(ours, expected);
+    assert!(model
+        .translate(&[] as &[&str], Language::French, Language::Spanish)
+        .unwrap()
+        .is_empty());
+
+    // The flag as HF stores it, in tokenizer_config.json beside tokenizer.json.
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir("nllb").join("tokenizer.json"),
+        folder.path().join("tokenizer.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.path().join("tokenizer_config.json"),
+        r#"{"tokenizer_class": "NllbTokenizer", "legacy_behaviour": true}"#,
+    )
+    .unwrap();
+    let mut config = translation_config();
+    config.vocab_resource = Box::new(LocalResource::from(folder.path().join("tokenizer.json")));
+    let model = TranslationModel::new(config).unwrap();
+    assert!(model.nllb_legacy_behaviour());
+    let ours = model
+        .translate(&sources, Language::French, Language::Spanish)
+        .unwrap();
+    assert_eq!(ours, expected);
+}

@@ -98,6 +98,17 @@ def main():
             "texts": [tok.decode(s, skip_special_tokens=True) for s in seqs.tolist()],
         }
         print(f"  [text] {target}: {result['translations'][target]['texts']}")
+    # HF's legacy layout (`tokens </s> [src_lang]`) on the encoder side, French to Spanish.
+    legacy_enc = legacy["fra_Latn"](TEXTS, padding=True, truncation=True, max_length=64)
+    forced = tok.convert_tokens_to_ids("spa_Latn")
+    with torch.no_grad():
+        seqs = model.generate(torch.tensor(legacy_enc["input_ids"]),
+                              attention_mask=torch.tensor(legacy_enc["attention_mask"]),
+                              forced_bos_token_id=forced, **options)
+    result["legacy"] = {"source": "fra_Latn", "target": "spa_Latn", "input_ids": legacy_enc["input_ids"],
+                        "sequences": seqs.tolist(),
+                        "texts": [tok.decode(s, skip_special_tokens=True) for s in seqs.tolist()]}
+    print(f"  [legacy] fra_Latn -> spa_Latn: {result['legacy']['texts']}")
     gf.save_json(os.path.join(OUT, "text.json"), result)
     total = 0
     for p in sorted(set(gf.WRITTEN)):

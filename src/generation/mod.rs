@@ -71,7 +71,7 @@ pub use config::{
 };
 pub use generator::LanguageModelGenerator;
 pub(crate) use generator::{generator_constructors, GeneratorSpecials};
-pub(crate) use language_generator::left_pad;
 pub(crate) use language_generator::private_generation_utils;
 pub(crate) use language_generator::PrivateLanguageGenerator;
+pub(crate) use language_generator::{left_pad, right_pad};
 pub use language_generator::{LanguageGenerator, StepInput};

@@ -8,7 +8,10 @@
 //! language code (`fra_Latn Bonjour`) is encoded `[fra_Latn] tokens </s>`, HF's default
 //! (non-legacy) layout; a text without one gets rust_tokenizers' `tokens </s> eng_Latn`, HF's
 //! legacy layout for English. The translation pipeline writes the source code first and forces
-//! the target code as first generated token.
+//! the target code as first generated token; with HF's `legacy_behaviour` (read from
+//! `tokenizer_config.json`, or
+//! [`crate::pipelines::translation::TranslationModel::set_nllb_legacy_behaviour`]) it encodes
+//! `tokens </s> [src_lang]` for any source language, as HF's legacy `NllbTokenizer`.
 use crate::common::language::Language::{self, *};
 use crate::m2m_100::M2M100Generator;
 

@@ -25,7 +25,8 @@ use crate::marian::MARIAN_PRESETS;
 pub use crate::marian::{MarianSourceLanguages, MarianTargetLanguages};
 
 use crate::generation::{
-    impl_into_generate_config, GenerateConfig, GenerateOptions, LanguageGenerator,
+    impl_into_generate_config, right_pad, GenerateConfig, GenerateOptions, LanguageGenerator,
+    PrivateLanguageGenerator,
 };
 use crate::m2m_100::{m2m100_language_code, M2M100Generator};
 use crate::marian::MarianGenerator;
@@ -376,6 +377,53 @@ impl TranslationOption {
         };
         Ok(outputs.into_iter().map(|output| output.text).collect())
     }
+
+    /// NLLB with HF's legacy language-token layout (`legacy_behaviour=True`): each text, led
+    /// by its source language code, is encoded `tokens </s> [src_lang]` instead of the default
+    /// `[src_lang] tokens </s>`. The other models (and NLLB's default) go through
+    /// [`TranslationOption::generate`].
+    fn generate_nllb_legacy<S>(
+        &self,
+        texts: &[S],
+        options: Option<GenerateOptions>,
+    ) -> Result<Vec<String>, RustBertError>
+    where
+        S: AsRef<str> + Sync,
+    {
+        let Self::NLLB(generator) = self else {
+            return self.generate(texts, options);
+        };
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pad = generator.get_pad_id().unwrap_or(1);
+        // The default layout, truncated to the encoder's positions with `</s>` kept, then
+        // the leading code moved behind `</s>` (same length, so still within the positions).
+        let (ids, mask) =
+            generator.encode_prompt_text(texts, generator.get_max_positions_embeddings(), pad)?;
+        let lengths = Vec::<i64>::try_from(mask.sum_dim_intlist(1, false, Kind::Int64))?;
+        let ids = Vec::<Vec<i64>>::try_from(ids)?;
+        let rows: Vec<Vec<i64>> = ids
+            .into_iter()
+            .zip(lengths)
+            .map(|(row, length)| {
+                let mut row = row[..length as usize].to_vec();
+                if row.len() > 1 {
+                    row.rotate_left(1);
+                }
+                row
+            })
+            .collect();
+        let device = generator.get_var_store().device();
+        let (ids, mask) = right_pad(&rows, pad, device);
+        let outputs = generator.generate_from_ids_and_past(ids, Some(mask), options)?;
+        let tokenizer = generator.get_tokenizer();
+        let clean_up = tokenizer.hf_clean_up_tokenization_spaces();
+        Ok(outputs
+            .into_iter()
+            .map(|output| tokenizer.decode(&output.indices, true, clean_up))
+            .collect())
+    }
 }
 
 /// Translation pipeline.
@@ -383,6 +431,26 @@ pub struct TranslationModel {
     model: TranslationOption,
     supported_source_languages: HashSet<Language>,
     supported_target_languages: HashSet<Language>,
+    nllb_legacy_behaviour: bool,
+}
+
+/// NLLB's `legacy_behaviour` from the `tokenizer_config.json` beside the vocabulary file, as
+/// HF's `NllbTokenizer` reads it (absent, unreadable or not NLLB: the default layout).
+fn nllb_legacy_behaviour(config: &TranslationConfig) -> bool {
+    if config.model_type != ModelType::NLLB {
+        return false;
+    }
+    let Ok(vocab) = config.vocab_resource.get_local_path() else {
+        return false;
+    };
+    let Some(path) = vocab.parent().map(|dir| dir.join("tokenizer_config.json")) else {
+        return false;
+    };
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|value| value.get("legacy_behaviour").and_then(|v| v.as_bool()))
+        .unwrap_or(false)
 }
 
 impl TranslationModel {
@@ -395,10 +463,12 @@ impl TranslationModel {
             config.source_languages.clone(),
             config.target_languages.clone(),
         );
+        let nllb_legacy_behaviour = nllb_legacy_behaviour(&config);
         Ok(Self {
             model: TranslationOption::new(config)?,
             supported_source_languages: source,
             supported_target_languages: target,
+            nllb_legacy_behaviour,
         })
     }
 
@@ -414,11 +484,27 @@ impl TranslationModel {
             config.source_languages.clone(),
             config.target_languages.clone(),
         );
+        let nllb_legacy_behaviour = nllb_legacy_behaviour(&config);
         Ok(Self {
             model: TranslationOption::new_with_tokenizer(config, tokenizer)?,
             supported_source_languages: source,
             supported_target_languages: target,
+            nllb_legacy_behaviour,
         })
+    }
+
+    /// Whether NLLB inputs use HF's legacy layout `tokens </s> [src_lang]` (`true`) or the
+    /// default `[src_lang] tokens </s>`. Read from `legacy_behaviour` in the
+    /// `tokenizer_config.json` beside the vocabulary file when the pipeline is built (absent:
+    /// `false`, as HF's `NllbTokenizer`); other models ignore it.
+    pub fn nllb_legacy_behaviour(&self) -> bool {
+        self.nllb_legacy_behaviour
+    }
+
+    /// Sets the layout of [`TranslationModel::nllb_legacy_behaviour`], as HF's
+    /// `NllbTokenizer(legacy_behaviour=...)`.
+    pub fn set_nllb_legacy_behaviour(&mut self, legacy: bool) {
+        self.nllb_legacy_behaviour = legacy;
     }
 
     /// The tokenizer of the model.
@@ -485,7 +571,11 @@ impl TranslationModel {
                     .iter()
                     .map(|text| format!("{prefix}{}", text.as_ref()))
                     .collect();
-                self.model.generate(&texts, options)
+                if self.nllb_legacy_behaviour {
+                    self.model.generate_nllb_legacy(&texts, options)
+                } else {
+                    self.model.generate(&texts, options)
+                }
             }
             None => self.model.generate(texts, options),
         }
