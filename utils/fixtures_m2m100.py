@@ -59,9 +59,9 @@ CASE_TEXTS = [
     "Don't stop believing; hold on to that feeling.",
     "She said hello.",
 ]
-# rust_tokenizers' M2M100 BPE and sentencepiece segment most English words of this small BPE
-# model differently (tests/m2m100.rs pins the corpus lines); these texts tokenize identically,
-# so the translation pipeline is compared on the model and generation. The last one is longer
+# rust_tokenizers' M2M100 tokenizer and sentencepiece agree on English text with this model
+# (tests/m2m100.rs pins the corpus lines where they differ: unknown-character runs, format
+# characters); the translation pipeline is compared on texts both tokenize alike. The last one is longer
 # than the 64 positions (truncated).
 TEXTS = [
     "H₂O is water.",
