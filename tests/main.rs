@@ -15,6 +15,7 @@ mod electra;
 mod fnet;
 mod generation;
 mod gguf;
+mod gguf_spm;
 mod gpt2;
 mod gpt_j;
 mod gpt_neo;
