@@ -22,6 +22,7 @@ mod gpt_neo;
 mod large_checkpoint;
 mod layering;
 mod llama;
+mod llama_window;
 mod longformer;
 mod longt5;
 mod m2m100;
