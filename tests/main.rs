@@ -14,6 +14,7 @@ mod distilbert;
 mod electra;
 mod fnet;
 mod generation;
+mod generation_defaults;
 mod gguf;
 mod gguf_spm;
 mod gpt2;
