@@ -125,9 +125,11 @@ impl GenerationDefaults {
     }
 
     /// The sampling defaults llama.cpp's writer stores in a GGUF file (`general.sampling.temp`,
-    /// `top_k`, `top_p`, `penalty_repeat`), `None` when it stores none. llama.cpp samples
-    /// whenever the temperature is above 0, so a stored temperature also sets `do_sample`.
-    /// (HF 5.24's GGUF loader reads none of these keys.)
+    /// `top_k`, `top_p`), `None` when it stores none. llama.cpp samples whenever the
+    /// temperature is above 0, so a stored temperature also sets `do_sample`. Its
+    /// `penalty_repeat` is left out: llama.cpp penalises the last `penalty_last_n` tokens only,
+    /// not HF's whole sequence, and it would change greedy decoding, which the other keys never
+    /// do. (HF 5.24's GGUF loader reads none of these keys: greedy output stays HF's.)
     pub fn from_gguf(file: &crate::common::gguf::GgufFile) -> Option<Self> {
         use crate::common::gguf::GgufValue;
         let key = |name: &str| file.metadata.get(&format!("general.sampling.{name}"));
@@ -140,7 +142,6 @@ impl GenerationDefaults {
                 other => other.as_u64().and_then(|k| i64::try_from(k).ok()),
             }),
             top_p: float("top_p"),
-            repetition_penalty: float("penalty_repeat"),
             ..Default::default()
         };
         (defaults != Self::default()).then_some(defaults)
