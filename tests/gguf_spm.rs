@@ -19,11 +19,22 @@ fn json(name: &str) -> serde_json::Value {
 /// gguf_file=...)` on every line of the tokenizer corpus and on texts with control,
 /// user-defined and byte-fallback tokens, leading and repeated spaces: ids (BOS added, as the
 /// file asks), decodings with and without the special tokens, and the special tokens.
+/// The same metadata under architecture `phi3` builds Phi-3's variant (the leading `▁` and
+/// the spaces' replacement in a normalizer), as HF builds it.
 #[test]
 fn sentencepiece_tokenizer_from_metadata_equals_hf() {
-    let file = GgufFile::open(dir().join("tiny_spm.gguf")).unwrap();
+    for (gguf, expected) in [
+        ("tiny_spm.gguf", "tiny_spm_tokenizer.json"),
+        ("tiny_spm_phi3.gguf", "tiny_spm_phi3_tokenizer.json"),
+    ] {
+        check_tokenizer(gguf, expected);
+    }
+}
+
+fn check_tokenizer(gguf: &str, expected: &str) {
+    let file = GgufFile::open(dir().join(gguf)).unwrap();
     let tokenizer = TokenizerOption::from_gguf(&file).unwrap();
-    let e = json("tiny_spm_tokenizer.json");
+    let e = json(expected);
     let texts = e["texts"].as_array().unwrap();
     let (mut ids_differ, mut decodings_differ) = (Vec::new(), Vec::new());
     let mut total = 0;
@@ -45,15 +56,18 @@ fn sentencepiece_tokenizer_from_metadata_equals_hf() {
         }
     }
     println!(
-        "SentencePiece GGUF tokenizer: {} texts, {total} ids, {} differ in ids, {} decodings differ",
+        "{gguf}: {} texts, {total} ids, {} differ in ids, {} decodings differ",
         texts.len(),
         ids_differ.len(),
         decodings_differ.len()
     );
-    assert!(ids_differ.is_empty(), "ids differ from HF: {ids_differ:?}");
+    assert!(
+        ids_differ.is_empty(),
+        "{gguf}: ids differ from HF: {ids_differ:?}"
+    );
     assert!(
         decodings_differ.is_empty(),
-        "decodings differ from HF: {decodings_differ:?}"
+        "{gguf}: decodings differ from HF: {decodings_differ:?}"
     );
     let special = &e["special_tokens"];
     assert_eq!(tokenizer.get_bos_id(), Some(1));

@@ -20,6 +20,9 @@ tiny_spm_tokenizer.json
     HF's tokenizer of the file on the corpus lines and texts with special/added tokens: ids (HF's
     default add_special_tokens) and decodings (with and without skip_special_tokens); the
     tokenizer's special tokens.
+tiny_spm_phi3.gguf, tiny_spm_phi3_tokenizer.json
+    The same metadata under architecture `phi3` (no tensors: a tokenizer-only file), which HF
+    builds with Phi-3's normalizer instead of Metaspace; HF's ids and decodings as above.
 tiny_spm_generation.json
     HF's LlamaForCausalLM from the file (float32, eager): for prompts, their ids and the greedy
     continuation of 24 new tokens (HF generate defaults with the file's generation settings).
@@ -132,14 +135,29 @@ def write(sp, path):
     w.close()
 
 
-def main():
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def write_phi3(src, path):
+    """A copy of `src`'s metadata under architecture phi3 (llama.* keys renamed), no tensors."""
+    reader = gguf.GGUFReader(src)
+    w = gguf.GGUFWriter(path, arch="phi3")
+    for field in reader.fields.values():
+        if field.name.startswith("GGUF.") or field.name == "general.architecture":
+            continue
+        name = field.name.replace("llama.", "phi3.")
+        kind = field.types[0]
+        if kind == gguf.GGUFValueType.ARRAY:
+            w.add_key_value(name, field.contents(), kind, sub_type=field.types[-1])
+        else:
+            w.add_key_value(name, field.contents(), kind)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
 
-    os.makedirs(OUT, exist_ok=True)
-    sp = train()
-    path = os.path.join(OUT, "tiny_spm.gguf")
-    write(sp, path)
-    tok = AutoTokenizer.from_pretrained(OUT, gguf_file="tiny_spm.gguf")
+
+def tokenizer_cases(sp, gguf_file, out_name):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(OUT, gguf_file=gguf_file)
     corpus = open(CORPUS, encoding="utf-8").read().split("\n")
     texts = corpus + EXTRA
     ids = [tok(t)["input_ids"] for t in texts]
@@ -152,11 +170,24 @@ def main():
         "spm_ids": [sp.encode(t) for t in texts],
     }
     same = sum(a[1:] == b for a, b in zip(ids, out["spm_ids"]))
-    with open(os.path.join(OUT, "tiny_spm_tokenizer.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(OUT, out_name), "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
-    print(f"[tokenizer] {type(tok).__name__}: {len(texts)} texts, {sum(map(len, ids))} ids; "
+    print(f"[tokenizer {gguf_file}] {type(tok).__name__}: {len(texts)} texts, {sum(map(len, ids))} ids; "
           f"{same} equal sentencepiece's own (after BOS); special {out['special_tokens']}")
+    return tok
+
+
+def main():
+    from transformers import AutoModelForCausalLM
+
+    os.makedirs(OUT, exist_ok=True)
+    sp = train()
+    path = os.path.join(OUT, "tiny_spm.gguf")
+    write(sp, path)
+    tok = tokenizer_cases(sp, "tiny_spm.gguf", "tiny_spm_tokenizer.json")
+    write_phi3(path, os.path.join(OUT, "tiny_spm_phi3.gguf"))
+    tokenizer_cases(sp, "tiny_spm_phi3.gguf", "tiny_spm_phi3_tokenizer.json")
 
     model = AutoModelForCausalLM.from_pretrained(OUT, gguf_file="tiny_spm.gguf", dtype=torch.float32,
                                                  attn_implementation="eager").eval()
