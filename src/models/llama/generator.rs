@@ -85,12 +85,15 @@ impl LanguageModelGenerator<LlamaForCausalLM> {
 
 impl LanguageModelGenerator<LlamaForCausalLM> {
     /// Loads a GGUF file (llama.cpp's format, as people download quantised models): the
-    /// configuration from its metadata ([`GgufFile::hf_config`]), its weights dequantised into
-    /// the generator's kind ([`GgufFile::load_into`]) and the byte-level BPE tokenizer it
-    /// describes ([`TokenizerOption::from_gguf`]). `generate_config`'s settings (lengths,
-    /// sampling, device, kind) are kept, those left unset filled with the sampling defaults
-    /// llama.cpp stores in the file ([`GenerationDefaults::from_gguf`], see
-    /// [`crate::generation::ModelDefaults`]); its model type and resources become the file's.
+    /// configuration from its metadata
+    /// ([`GgufFile::hf_config`](crate::common::gguf::GgufFile::hf_config)), its weights
+    /// dequantised into the generator's kind
+    /// ([`GgufFile::load_into`](crate::common::gguf::GgufFile::load_into)) and the tokenizer it
+    /// describes, byte-level BPE or SentencePiece ([`TokenizerOption::from_gguf`]).
+    /// `generate_config`'s settings (lengths, sampling, device, kind) are kept, those left
+    /// unset filled with the sampling defaults llama.cpp stores in the file
+    /// ([`GenerationDefaults::from_gguf`], see [`crate::generation::ModelDefaults`]); its model
+    /// type and resources become the file's.
     ///
     /// # Errors
     /// A file that is not a valid GGUF, an architecture or tokenizer this crate does not read,
