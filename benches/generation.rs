@@ -71,6 +71,7 @@ fn generator(dir: &Path) -> GPT2Generator {
         diversity_penalty: None,
         device: Device::Cpu,
         kind: None,
+        model_defaults: Default::default(),
     };
     GPT2Generator::new_with_tokenizer(config, tokenizer).expect("generator")
 }

@@ -89,6 +89,7 @@ fn generator(dir: &Path) -> GptNeoGenerator {
         diversity_penalty: None,
         device: Device::Cpu,
         kind: None,
+        model_defaults: Default::default(),
     };
     GptNeoGenerator::new_with_tokenizer(config, tokenizer).expect("generator")
 }

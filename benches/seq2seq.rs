@@ -69,6 +69,7 @@ fn generate_config(model_type: ModelType, dir: &Path) -> GenerateConfig {
         diversity_penalty: None,
         device: Device::Cpu,
         kind: None,
+        model_defaults: Default::default(),
     }
 }
 

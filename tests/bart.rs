@@ -242,6 +242,7 @@ pub fn generate_config(name: &str, model_type: ModelType, config_path: &Path) ->
         diversity_penalty: None,
         device: Device::Cpu,
         kind: None,
+        model_defaults: Default::default(),
     }
 }
 

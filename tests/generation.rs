@@ -55,6 +55,7 @@ pub fn config(name: &str) -> GenerateConfig {
         diversity_penalty: None,
         device: Device::Cpu,
         kind: None,
+        model_defaults: Default::default(),
     }
 }
 

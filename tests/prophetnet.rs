@@ -299,6 +299,7 @@ fn generate_config() -> GenerateConfig {
         diversity_penalty: None,
         device: Device::Cpu,
         kind: None,
+        model_defaults: Default::default(),
     }
 }
 

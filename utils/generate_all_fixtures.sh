@@ -32,6 +32,8 @@ echo "== utils/fixtures_longt5.py"
 .venv/bin/python utils/fixtures_longt5.py
 echo "== utils/fixtures_llama.py"
 .venv/bin/python utils/fixtures_llama.py
+echo "== utils/fixtures_generation_defaults.py"
+.venv/bin/python utils/fixtures_generation_defaults.py
 # mBART-50, M2M100, NLLB (after fixtures_tokenizers and fixtures_bart).
 for script in fixtures_mbart fixtures_m2m100 fixtures_nllb; do
   echo "== utils/$script.py"
@@ -41,3 +43,5 @@ done
 # needs the real SmolLM2 file utils/setup.sh installs).
 echo "== utils/fixtures_gguf.py"
 .venv/bin/python utils/fixtures_gguf.py
+echo "== utils/fixtures_gguf_spm.py"
+.venv/bin/python utils/fixtures_gguf_spm.py

@@ -60,7 +60,82 @@ pub struct GenerateConfig {
     pub device: Device,
     /// Precision of the weights (`None`: as loaded).
     pub kind: Option<Kind>,
+    /// How the model's own sampling defaults (its `generation_config.json`, or the
+    /// `general.sampling.*` keys of a GGUF file) combine with the settings above (default
+    /// [`ModelDefaults::FillUnset`], HF's rule).
+    pub model_defaults: ModelDefaults,
 }
+
+/// How the generation defaults a model ships with (`do_sample`, `temperature`, `top_k`,
+/// `top_p`, `repetition_penalty`, `max_length`, `max_new_tokens` of its
+/// `generation_config.json`) combine with a [`GenerateConfig`].
+///
+/// HF's `generate` takes, per setting, the caller's value if the caller set one, else the
+/// model's, else the library default. [`GenerateConfig`]'s fields are plain values (rust-bert
+/// 0.23 users build it with `..Default::default()`), so "not set" is read as "still holding
+/// [`GenerateConfig::default()`]'s value": `do_sample: true`, `temperature: 1.0`, `top_k: 0`,
+/// `top_p: 0.9`, `repetition_penalty: 1.0`, `max_length: Some(56)`. A field you changed wins
+/// over the model; to insist on one of those default values against the model, pass it per
+/// call ([`GenerateOptions`], whose `Some` always wins) or use [`ModelDefaults::Ignore`]. The
+/// model's `max_new_tokens` applies when neither the configuration (`max_length` at its
+/// default) nor the call (`max_length`, `max_new_tokens`) sets a length. Models of rust-bert
+/// 0.23 (GPT-2, BART, ...) read no such defaults: nothing changes for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ModelDefaults {
+    /// The model's defaults fill the settings left at [`GenerateConfig::default()`]'s values.
+    #[default]
+    FillUnset,
+    /// The configuration's values stand whatever the model ships (rust-bert 0.23's behaviour).
+    Ignore,
+}
+
+/// The sampling defaults a model ships with (each `None` when the model does not set it); see
+/// [`ModelDefaults`] for how they apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SamplingDefaults {
+    /// Whether the model is meant to be sampled.
+    pub do_sample: Option<bool>,
+    /// Sampling temperature.
+    pub temperature: Option<f64>,
+    /// Top-k filtering (0: off).
+    pub top_k: Option<i64>,
+    /// Nucleus filtering.
+    pub top_p: Option<f64>,
+    /// Repetition penalty.
+    pub repetition_penalty: Option<f64>,
+    /// Maximum length, prompt included.
+    pub max_length: Option<i64>,
+    /// Maximum number of new tokens.
+    pub max_new_tokens: Option<i64>,
+}
+
+impl SamplingDefaults {
+    /// Fills the settings of `config` still at [`GenerateConfig::default()`]'s values with
+    /// these defaults; returns the model's `max_new_tokens` when it applies (the configuration
+    /// sets no length of its own).
+    pub(crate) fn fill(&self, config: &mut GenerateConfig) -> Option<i64> {
+        fn fill<T: PartialEq + Copy>(field: &mut T, unset: T, model: Option<T>) {
+            if let Some(value) = model.filter(|_| *field == unset) {
+                *field = value;
+            }
+        }
+        let length_unset = config.max_length == UNSET_MAX_LENGTH;
+        fill(&mut config.do_sample, true, self.do_sample);
+        fill(&mut config.temperature, 1.0, self.temperature);
+        fill(&mut config.top_k, 0, self.top_k);
+        fill(&mut config.top_p, 0.9, self.top_p);
+        fill(&mut config.repetition_penalty, 1.0, self.repetition_penalty);
+        if length_unset {
+            if let Some(max_length) = self.max_length {
+                config.max_length = Some(max_length);
+            }
+        }
+        self.max_new_tokens.filter(|_| length_unset)
+    }
+}
+
+/// `GenerateConfig::default()`'s `max_length`.
+const UNSET_MAX_LENGTH: Option<i64> = Some(56);
 
 /// The files of the model [`GenerateConfig::default()`] loads, GPT-2 (124M) as in rust-bert,
 /// as `(cache subdirectory, URL)` pairs. They live with the engine so that its default names
@@ -119,6 +194,7 @@ impl Default for GenerateConfig {
             diversity_penalty: None,
             device: Device::cuda_if_available(),
             kind: None,
+            model_defaults: ModelDefaults::FillUnset,
         }
     }
 }
@@ -154,9 +230,16 @@ impl GenerateConfig {
 /// [`GenerateConfig`]'s fields (text generation, conversation, summarization, translation).
 macro_rules! impl_into_generate_config {
     ($config:ty) => {
+        $crate::generation::impl_into_generate_config!($config, |_config: &$config| {
+            $crate::generation::ModelDefaults::FillUnset
+        });
+    };
+    ($config:ty, $model_defaults:expr) => {
         impl From<$config> for $crate::generation::GenerateConfig {
             fn from(config: $config) -> Self {
                 $crate::generation::GenerateConfig {
+                    // First: the fields below move out of `config`.
+                    model_defaults: ($model_defaults)(&config),
                     model_type: config.model_type,
                     model_resource: config.model_resource,
                     config_resource: config.config_resource,

@@ -4,7 +4,10 @@
 use super::language_generator::private_generation_utils::{
     GenerativeModel, PrivateLanguageGenerator,
 };
-use super::{Cache, GenerateConfig, LMModelOutput, LanguageGenerator, StepInput};
+use super::{
+    Cache, GenerateConfig, LMModelOutput, LanguageGenerator, ModelDefaults, SamplingDefaults,
+    StepInput,
+};
 use crate::common::tokenizer::TokenizerOption;
 use crate::resources::ResourceProvider;
 use crate::RustBertError;
@@ -25,6 +28,10 @@ pub(crate) struct GeneratorSpecials {
     pub is_encoder_decoder: bool,
     /// Tokens never generated (Marian's pad token), banned like single-token bad words.
     pub banned_token_ids: Vec<i64>,
+    /// The sampling defaults the model ships with (its `generation_config.json`).
+    pub sampling_defaults: SamplingDefaults,
+    /// The model's `max_new_tokens`, when it applies (set by [`LanguageModelGenerator::load`]).
+    pub default_max_new_tokens: Option<i64>,
 }
 
 /// A generative model ready for [`LanguageGenerator`]: the model, its tokenizer, its variables
@@ -90,6 +97,9 @@ impl<M: GenerativeModel> PrivateLanguageGenerator for LanguageModelGenerator<M> 
     fn get_banned_token_ids(&self) -> &[i64] {
         &self.specials.banned_token_ids
     }
+    fn get_default_max_new_tokens(&self) -> Option<i64> {
+        self.specials.default_max_new_tokens
+    }
     fn forward_step(
         &self,
         input: &StepInput<'_>,
@@ -113,10 +123,11 @@ impl<M: GenerativeModel> LanguageGenerator for LanguageModelGenerator<M> {}
 
 impl<M> LanguageModelGenerator<M> {
     /// Builds a generator: checks the settings, loads the tokenizer from the configuration's
-    /// resources unless one is given, reads the model configuration with `read_config`, builds
-    /// the model with `make` and loads the weights into it.
+    /// resources unless one is given, reads the model configuration with `read_config`, fills
+    /// the settings left unset with the model's sampling defaults (see [`ModelDefaults`]),
+    /// builds the model with `make` and loads the weights into it.
     pub(crate) fn load<C>(
-        generate_config: GenerateConfig,
+        mut generate_config: GenerateConfig,
         tokenizer: Option<TokenizerOption>,
         read_config: impl FnOnce(&std::path::Path) -> Result<C, RustBertError>,
         make: impl for<'p> FnOnce(tch::nn::Path<'p>, &C) -> Result<M, RustBertError>,
@@ -135,7 +146,15 @@ impl<M> LanguageModelGenerator<M> {
             )?,
         };
         let model_config = read_config(&generate_config.config_resource.get_local_path()?)?;
-        let specials = specials(&model_config, &tokenizer);
+        let mut specials = specials(&model_config, &tokenizer);
+        if generate_config.model_defaults == ModelDefaults::FillUnset {
+            specials.default_max_new_tokens = specials.sampling_defaults.fill(&mut generate_config);
+            generate_config.validate().map_err(|e| {
+                RustBertError::ValueError(format!(
+                    "the model's generation defaults give invalid settings: {e}"
+                ))
+            })?;
+        }
         tokenizer.check_model_vocab(specials.vocab_size)?;
         let mut var_store = VarStore::new(generate_config.device);
         // Variables are created in the kind asked for: weights stored in that kind then load

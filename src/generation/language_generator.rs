@@ -95,6 +95,11 @@ pub(crate) mod private_generation_utils {
         fn get_banned_token_ids(&self) -> &[i64] {
             &[]
         }
+        /// The model's own `max_new_tokens` (its generation defaults), used when neither the
+        /// configuration nor the call sets a length.
+        fn get_default_max_new_tokens(&self) -> Option<i64> {
+            None
+        }
 
         /// One forward step: logits `[rows, n, vocab]` and the cache for the next step.
         fn forward_step(

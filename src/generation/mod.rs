@@ -67,7 +67,7 @@ pub use cache::{Cache, DecoderCache, KeyValueState, LMModelOutput, LayerState, M
 pub(crate) use config::impl_into_generate_config;
 pub use config::{
     default_model, GenerateConfig, GenerateOptions, GeneratedIndicesOutput, GeneratedTextOutput,
-    GeneratedToken, PrefixAllowedFunction, TokenCallback,
+    GeneratedToken, ModelDefaults, PrefixAllowedFunction, SamplingDefaults, TokenCallback,
 };
 pub use generator::LanguageModelGenerator;
 pub(crate) use generator::{generator_constructors, GeneratorSpecials};

@@ -223,7 +223,12 @@ fn resolve<'a, G: PrivateLanguageGenerator + ?Sized>(
             )))
         }
         (None, Some(new)) => Some(prompt_length + new),
-        (None, None) => config.max_length,
+        (None, None) => match model.get_default_max_new_tokens() {
+            // The model's `max_new_tokens` (generation_config.json), the configuration leaving
+            // the length unset.
+            Some(new) => Some(prompt_length + new),
+            None => config.max_length,
+        },
     };
     let model_max = model.get_max_positions_embeddings();
     let max_length = match (max_length, model_max) {

@@ -4,6 +4,6 @@
 pub use crate::generation::{
     default_model, logits_processor, Cache, DecoderCache, GenerateConfig, GenerateOptions,
     GeneratedIndicesOutput, GeneratedTextOutput, GeneratedToken, LMModelOutput, LanguageGenerator,
-    LanguageModelGenerator, LayerState, MemoryState, PrefixAllowedFunction, StepInput,
-    TokenCallback,
+    LanguageModelGenerator, LayerState, MemoryState, ModelDefaults, PrefixAllowedFunction,
+    SamplingDefaults, StepInput, TokenCallback,
 };

@@ -25,7 +25,7 @@
 //! ```
 use crate::generation::{
     impl_into_generate_config, GenerateConfig, GenerateOptions, GeneratedIndicesOutput,
-    LanguageGenerator,
+    LanguageGenerator, ModelDefaults,
 };
 use crate::gpt2::{GPT2Generator, OpenAIGenerator};
 use crate::gpt_j::GptJGenerator;
@@ -87,6 +87,10 @@ pub struct TextGenerationConfig {
     pub device: Device,
     /// Precision of the weights.
     pub kind: Option<Kind>,
+    /// How the model's own sampling defaults (`generation_config.json`) combine with these
+    /// settings (default: they fill the settings left at their default values; see
+    /// [`ModelDefaults`]).
+    pub model_defaults: ModelDefaults,
 }
 
 impl TextGenerationConfig {
@@ -124,6 +128,7 @@ impl TextGenerationConfig {
             diversity_penalty: None,
             device: Device::cuda_if_available(),
             kind: None,
+            model_defaults: ModelDefaults::FillUnset,
         }
     }
 }
@@ -144,7 +149,8 @@ impl Default for TextGenerationConfig {
     }
 }
 
-impl_into_generate_config!(TextGenerationConfig);
+impl_into_generate_config!(TextGenerationConfig, |config: &TextGenerationConfig| config
+    .model_defaults);
 
 /// Whether `model_type` runs on the decoder stack of [`crate::llama`].
 fn is_decoder_llm(model_type: ModelType) -> bool {

@@ -160,16 +160,30 @@ impl HFTokenizer {
     }
 
     /// The tokenizer a GGUF file describes in its metadata (`tokenizer.ggml.*`), built as HF's
-    /// GGUF loader builds it (`convert_gguf_tokenizer`) for byte-level BPE vocabularies
-    /// (`tokenizer.ggml.model = gpt2`: GPT-2, Llama 3, Qwen, SmolLM files): the tokens (respelled
-    /// in the byte alphabet where the file writes them as text), the file's merges, GPT-2's
-    /// byte-level pre-tokenizer or the split of the file's `tokenizer.ggml.pre` family (Llama 3,
-    /// Qwen 2), control tokens as special tokens, user-defined ones as added tokens, and the BOS
-    /// / EOS tokens the file asks to add (`tokenizer.ggml.add_bos_token`, `add_eos_token`).
+    /// GGUF loader builds it (`convert_gguf_tokenizer`, HF 5.24), so that ids equal
+    /// `AutoTokenizer.from_pretrained(dir, gguf_file=...)`'s:
+    ///
+    /// - byte-level BPE vocabularies (`tokenizer.ggml.model = gpt2`: GPT-2, Llama 3, Qwen,
+    ///   SmolLM files): the tokens (respelled in the byte alphabet where the file writes them as
+    ///   text), the file's merges, GPT-2's byte-level pre-tokenizer or the split of the file's
+    ///   `tokenizer.ggml.pre` family (Llama 3, Qwen 2);
+    /// - SentencePiece vocabularies (`tokenizer.ggml.model = llama`: Llama 1/2, Mistral,
+    ///   TinyLlama, Phi-3 files): a byte-fallback BPE over the tokens as written, its merges the
+    ///   file's or (llama.cpp writes none) recovered from the tokens and their scores
+    ///   (`tokenizer.ggml.scores`) as HF recovers them, `▁` for spaces with one added before
+    ///   the text, BOS added unless `tokenizer.ggml.add_bos_token` is false (llama.cpp's
+    ///   default). `tokenizer.ggml.add_space_prefix` is read by llama.cpp but not by HF 5.24,
+    ///   which always adds the leading `▁`; this follows HF. Gemma files (the same model key
+    ///   under a `gemma*` architecture) are refused: HF rebuilds them differently.
+    ///
+    /// In both, control tokens (`token_type` 3) become special tokens, user-defined ones (4)
+    /// added tokens, and the BOS / EOS tokens are added as the file asks
+    /// (`tokenizer.ggml.add_bos_token`, `add_eos_token`).
     ///
     /// # Errors
-    /// A tokenizer model other than `gpt2` (`UnsupportedError`), missing or malformed
-    /// vocabulary or merges, or special-token ids outside the vocabulary, naming the file.
+    /// A tokenizer model other than `gpt2` and `llama` (`UnsupportedError`), missing or
+    /// malformed vocabulary, merges or scores, or special-token ids outside the vocabulary,
+    /// naming the file.
     pub fn from_gguf(file: &crate::common::gguf::GgufFile) -> Result<Self, RustBertError> {
         use crate::common::gguf::GgufValue;
         use serde_json::json;
@@ -179,10 +193,19 @@ impl HFTokenizer {
         };
         let meta = |key: &str| file.metadata.get(&format!("tokenizer.ggml.{key}"));
         let model = meta("model").and_then(GgufValue::as_str).unwrap_or("");
-        if model != "gpt2" {
+        let architecture = file.architecture().unwrap_or_default();
+        let sentencepiece = model == "llama";
+        if model != "gpt2" && !sentencepiece {
             return Err(RustBertError::UnsupportedError(format!(
                 "{path}: GGUF tokenizer model {model:?} is not supported (gpt2, the byte-level BPE \
-                 of GPT-2, Llama 3, Qwen and SmolLM files, is)"
+                 of GPT-2, Llama 3, Qwen and SmolLM files, and llama, the SentencePiece \
+                 vocabulary of Llama 2, Mistral and Phi-3 files, are)"
+            )));
+        }
+        if sentencepiece && architecture.starts_with("gemma") {
+            return Err(RustBertError::UnsupportedError(format!(
+                "{path}: the SentencePiece vocabulary of a {architecture} GGUF file is not \
+                 supported (HF rebuilds Gemma's with its own respelling and merge order)"
             )));
         }
         let strings = |key: &str| -> Result<Vec<String>, RustBertError> {
@@ -198,7 +221,33 @@ impl HFTokenizer {
                 .collect()
         };
         let tokens = strings("tokens")?;
-        let merges = strings("merges")?;
+        let pair = |merge: &String| {
+            merge
+                .split_once(' ')
+                .map(|(a, b)| json!([a, b]))
+                .ok_or_else(|| bad(&format!("merge {merge:?} is not two tokens")))
+        };
+        let merges: Vec<serde_json::Value> = match meta("merges") {
+            None if sentencepiece => {
+                let scores: Vec<f64> = meta("scores")
+                    .and_then(GgufValue::as_array)
+                    .ok_or_else(|| bad("no tokenizer.ggml.merges or tokenizer.ggml.scores array"))?
+                    .iter()
+                    .map(|v| {
+                        v.as_f64()
+                            .ok_or_else(|| bad("tokenizer.ggml.scores holds a non-number"))
+                    })
+                    .collect::<Result<_, _>>()?;
+                super::gguf_spm::merges_from_scores(&tokens, &scores)
+                    .into_iter()
+                    .map(|(l, r)| json!([l, r]))
+                    .collect()
+            }
+            _ => strings("merges")?
+                .iter()
+                .map(pair)
+                .collect::<Result<_, _>>()?,
+        };
         let types: Vec<u64> = meta("token_type")
             .and_then(GgufValue::as_array)
             .map(|values| values.iter().map(|v| v.as_u64().unwrap_or(1)).collect())
@@ -223,28 +272,19 @@ impl HFTokenizer {
         let in_alphabet = |token: &str| token.chars().all(|c| alphabet.contains(&c));
         let mut vocab = serde_json::Map::new();
         for (id, token) in tokens.iter().enumerate() {
-            let spelled = if in_alphabet(token) {
+            let spelled = if sentencepiece || in_alphabet(token) {
                 token.clone()
             } else {
                 token.bytes().map(|b| spelling[b as usize]).collect()
             };
             vocab.insert(spelled, json!(id));
         }
-        let merges: Vec<serde_json::Value> = merges
-            .iter()
-            .map(|merge| {
-                merge
-                    .split_once(' ')
-                    .map(|(a, b)| json!([a, b]))
-                    .ok_or_else(|| bad(&format!("merge {merge:?} is not two tokens")))
-            })
-            .collect::<Result<_, _>>()?;
         let mut added = Vec::new();
         for (id, token) in tokens.iter().enumerate() {
             match types.get(id) {
-                // CONTROL: special, unless it is not written in the byte alphabet (a mislabel,
-                // as HF skips it).
-                Some(3) if in_alphabet(token) => added.push(json!({
+                // CONTROL: special, unless a byte-level vocabulary does not write it in the
+                // byte alphabet (a mislabel, as HF skips it).
+                Some(3) if sentencepiece || in_alphabet(token) => added.push(json!({
                     "id": id, "content": token, "single_word": false, "lstrip": false,
                     "rstrip": false, "normalized": false, "special": true
                 })),
@@ -266,8 +306,27 @@ impl HFTokenizer {
                 }),
             }
         };
-        let flag = |key: &str| matches!(meta(key), Some(GgufValue::Bool(true)));
+        // A SentencePiece file that does not say gets BOS, as llama.cpp (and HF) add it.
+        let flag = |key: &str, default: bool| match meta(key) {
+            Some(GgufValue::Bool(value)) => *value,
+            _ => default,
+        };
         let (bos, eos) = (token_of("bos_token_id")?, token_of("eos_token_id")?);
+        let (unk, pad) = (token_of("unknown_token_id")?, token_of("padding_token_id")?);
+        if sentencepiece {
+            // HF's tokenizer adds its named special tokens (unknown, BOS, EOS, padding) as
+            // special added tokens when the file's types have not made them so already.
+            for token in [&unk, &bos, &eos, &pad].into_iter().flatten() {
+                if !added.iter().any(|a| a["content"] == json!(token)) {
+                    let id = tokens.iter().position(|t| t == token).unwrap_or_default();
+                    added.push(json!({
+                        "id": id, "content": token, "single_word": false, "lstrip": false,
+                        "rstrip": false, "normalized": false, "special": true
+                    }));
+                }
+            }
+            added.sort_by_key(|a| a["id"].as_u64());
+        }
         let mut single = Vec::new();
         let mut special_tokens = serde_json::Map::new();
         let mut piece = |token: &Option<String>, single: &mut Vec<serde_json::Value>| {
@@ -280,18 +339,26 @@ impl HFTokenizer {
                 );
             }
         };
-        if flag("add_bos_token") {
+        if flag("add_bos_token", sentencepiece) {
             piece(&bos, &mut single);
         }
         single.push(json!({"Sequence": {"id": "A", "type_id": 0}}));
-        if flag("add_eos_token") {
+        if flag("add_eos_token", false) {
             piece(&eos, &mut single);
         }
         let mut pair = single.clone();
-        pair.extend(single.iter().map(|p| match p.get("Sequence") {
-            Some(_) => json!({"Sequence": {"id": "B", "type_id": 1}}),
-            None => p.clone(),
-        }));
+        pair.extend(
+            single
+                .iter()
+                .map(|p| match (p.get("Sequence"), p.get("SpecialToken")) {
+                    (Some(_), _) => json!({"Sequence": {"id": "B", "type_id": 1}}),
+                    // HF's Llama template marks the second text's special tokens as segment 1 too.
+                    (None, Some(special)) if sentencepiece => {
+                        json!({"SpecialToken": {"id": special["id"], "type_id": 1}})
+                    }
+                    _ => p.clone(),
+                }),
+        );
         let byte_level = |use_regex: bool| json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex});
         let split = match meta("pre").and_then(GgufValue::as_str) {
             Some("llama3" | "llama-v3" | "llama-bpe" | "falcon3" | "smaug-bpe" | "dbrx") => Some(
@@ -302,35 +369,51 @@ impl HFTokenizer {
             ),
             _ => None,
         };
+        let (normalizer, pre_tokenizer, decoder, model) = if sentencepiece {
+            super::gguf_spm::sentencepiece_parts(architecture, vocab, merges)
+        } else {
+            (
+                serde_json::Value::Null,
+                byte_level(true),
+                json!({"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true}),
+                json!({"type": "BPE", "dropout": null, "unk_token": null,
+                      "continuing_subword_prefix": "", "end_of_word_suffix": "", "fuse_unk": false,
+                      "byte_fallback": false, "ignore_merges": false, "vocab": vocab, "merges": merges}),
+            )
+        };
+        // The file's pre-tokenizer family replaces the split, whatever the vocabulary (HF's
+        // `set_split_regex`).
         let pre_tokenizer = match split {
             Some(regex) => json!({"type": "Sequence", "pretokenizers": [
                 {"type": "Split", "pattern": {"Regex": regex}, "behavior": "Isolated", "invert": false},
                 byte_level(false)
             ]}),
-            None => byte_level(true),
+            None => pre_tokenizer,
         };
         let spec = json!({
             "version": "1.0",
             "truncation": null,
             "padding": null,
             "added_tokens": added,
-            "normalizer": null,
+            "normalizer": normalizer,
             "pre_tokenizer": pre_tokenizer,
             "post_processor": {"type": "TemplateProcessing", "single": single, "pair": pair,
                                "special_tokens": special_tokens},
-            "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
-            "model": {"type": "BPE", "dropout": null, "unk_token": null,
-                      "continuing_subword_prefix": "", "end_of_word_suffix": "", "fuse_unk": false,
-                      "byte_fallback": false, "ignore_merges": false, "vocab": vocab, "merges": merges}
+            "decoder": decoder,
+            "model": model
         });
         let tokenizer: HfBaseTokenizer = spec
             .to_string()
             .parse()
             .map_err(|e| bad(&format!("the tokenizer it describes does not build: {e}")))?;
-        let unk = token_of("unknown_token_id")?;
+        let unk = if sentencepiece {
+            unk
+        } else {
+            unk.or_else(|| eos.clone())
+        };
         let special_token_map = SpecialTokenMap {
-            unk_token: unk.or_else(|| eos.clone()).unwrap_or_default(),
-            pad_token: token_of("padding_token_id")?,
+            unk_token: unk.unwrap_or_default(),
+            pad_token: pad,
             bos_token: bos,
             sep_token: None,
             cls_token: None,

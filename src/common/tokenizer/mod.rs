@@ -46,6 +46,8 @@ use tch::{Device, Tensor};
 
 mod batch;
 #[cfg(feature = "hf-tokenizers")]
+mod gguf_spm;
+#[cfg(feature = "hf-tokenizers")]
 mod hf;
 mod load;
 mod mpnet;

@@ -30,6 +30,7 @@ pub(crate) fn seq2seq_specials(
         max_positions: Some(config.max_position_embeddings),
         is_encoder_decoder: true,
         banned_token_ids: Vec::new(),
+        ..Default::default()
     }
 }
 

@@ -33,6 +33,7 @@ fn specials(config: &Gpt2Config, tokenizer: &TokenizerOption) -> GeneratorSpecia
         max_positions: Some(config.n_positions),
         is_encoder_decoder: false,
         banned_token_ids: Vec::new(),
+        ..Default::default()
     }
 }
 

@@ -26,6 +26,7 @@ fn specials(config: &GptNeoConfig, _tokenizer: &TokenizerOption) -> GeneratorSpe
         max_positions: Some(config.max_position_embeddings),
         is_encoder_decoder: false,
         banned_token_ids: Vec::new(),
+        ..Default::default()
     }
 }
 

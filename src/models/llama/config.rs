@@ -87,6 +87,12 @@ pub struct GenerationDefaults {
     /// Repetition penalty.
     #[serde(default)]
     pub repetition_penalty: Option<f64>,
+    /// Maximum length, prompt included.
+    #[serde(default)]
+    pub max_length: Option<i64>,
+    /// Maximum number of new tokens.
+    #[serde(default)]
+    pub max_new_tokens: Option<i64>,
 }
 
 impl GenerationDefaults {
@@ -98,8 +104,47 @@ impl GenerationDefaults {
             top_k: self.top_k,
             top_p: self.top_p,
             repetition_penalty: self.repetition_penalty,
+            max_length: self.max_length,
+            max_new_tokens: self.max_new_tokens,
             ..Default::default()
         }
+    }
+
+    /// The sampling defaults the generator fills unset settings with (see
+    /// [`crate::generation::ModelDefaults`]).
+    pub fn to_sampling_defaults(&self) -> crate::generation::SamplingDefaults {
+        crate::generation::SamplingDefaults {
+            do_sample: self.do_sample,
+            temperature: self.temperature,
+            top_k: self.top_k,
+            top_p: self.top_p,
+            repetition_penalty: self.repetition_penalty,
+            max_length: self.max_length,
+            max_new_tokens: self.max_new_tokens,
+        }
+    }
+
+    /// The sampling defaults llama.cpp's writer stores in a GGUF file (`general.sampling.temp`,
+    /// `top_k`, `top_p`), `None` when it stores none. llama.cpp samples whenever the
+    /// temperature is above 0, so a stored temperature also sets `do_sample`. Its
+    /// `penalty_repeat` is left out: llama.cpp penalises the last `penalty_last_n` tokens only,
+    /// not HF's whole sequence, and it would change greedy decoding, which the other keys never
+    /// do. (HF 5.24's GGUF loader reads none of these keys: greedy output stays HF's.)
+    pub fn from_gguf(file: &crate::common::gguf::GgufFile) -> Option<Self> {
+        use crate::common::gguf::GgufValue;
+        let key = |name: &str| file.metadata.get(&format!("general.sampling.{name}"));
+        let float = |name: &str| key(name).and_then(GgufValue::as_f64);
+        let defaults = Self {
+            temperature: float("temp"),
+            do_sample: float("temp").map(|t| t > 0.0),
+            top_k: key("top_k").and_then(|v| match v {
+                GgufValue::Int(k) => Some(*k),
+                other => other.as_u64().and_then(|k| i64::try_from(k).ok()),
+            }),
+            top_p: float("top_p"),
+            ..Default::default()
+        };
+        (defaults != Self::default()).then_some(defaults)
     }
 }
 

@@ -1,5 +1,5 @@
 //! The decoder LLMs as text generators on the crate's generation engine.
-use super::config::LlamaConfig;
+use super::config::{GenerationDefaults, LlamaConfig};
 use super::llama_model::LlamaForCausalLM;
 use crate::common::tokenizer::TokenizerOption;
 use crate::generation::private_generation_utils::GenerativeModel;
@@ -37,6 +37,10 @@ fn specials(config: &LlamaConfig, tokenizer: &TokenizerOption) -> GeneratorSpeci
         max_positions: Some(config.max_position_embeddings),
         is_encoder_decoder: false,
         banned_token_ids: Vec::new(),
+        sampling_defaults: generation
+            .map(GenerationDefaults::to_sampling_defaults)
+            .unwrap_or_default(),
+        default_max_new_tokens: None,
     }
 }
 
@@ -81,10 +85,15 @@ impl LanguageModelGenerator<LlamaForCausalLM> {
 
 impl LanguageModelGenerator<LlamaForCausalLM> {
     /// Loads a GGUF file (llama.cpp's format, as people download quantised models): the
-    /// configuration from its metadata ([`GgufFile::hf_config`]), its weights dequantised into
-    /// the generator's kind ([`GgufFile::load_into`]) and the byte-level BPE tokenizer it
-    /// describes ([`TokenizerOption::from_gguf`]). `generate_config`'s settings (lengths,
-    /// sampling, device, kind) are kept; its model type and resources become the file's.
+    /// configuration from its metadata
+    /// ([`GgufFile::hf_config`](crate::common::gguf::GgufFile::hf_config)), its weights
+    /// dequantised into the generator's kind
+    /// ([`GgufFile::load_into`](crate::common::gguf::GgufFile::load_into)) and the tokenizer it
+    /// describes, byte-level BPE or SentencePiece ([`TokenizerOption::from_gguf`]).
+    /// `generate_config`'s settings (lengths, sampling, device, kind) are kept, those left
+    /// unset filled with the sampling defaults llama.cpp stores in the file
+    /// ([`GenerationDefaults::from_gguf`], see [`crate::generation::ModelDefaults`]); its model
+    /// type and resources become the file's.
     ///
     /// # Errors
     /// A file that is not a valid GGUF, an architecture or tokenizer this crate does not read,
@@ -105,7 +114,8 @@ impl LanguageModelGenerator<LlamaForCausalLM> {
             &file.hf_config().to_string(),
             &path.display().to_string(),
         )?;
-        let config = crate::common::config::validated(config, path)?;
+        let mut config = crate::common::config::validated(config, path)?;
+        config.generation = GenerationDefaults::from_gguf(&file);
         generate_config.model_type = file
             .architecture()
             .and_then(ModelType::from_hf_model_type)

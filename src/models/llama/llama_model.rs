@@ -92,7 +92,9 @@ impl DecoderLayer {
 pub struct LlamaModelOutput {
     /// Last hidden state after the final norm `[batch, seq, hidden]`.
     pub hidden_state: Tensor,
-    /// Per layer, the cached keys and values `[2, batch, kv_heads, past + seq, head_dim]`.
+    /// Per layer, the cached keys and values `[2, batch, kv_heads, past + seq, head_dim]`; a
+    /// sliding layer keeps only the last `sliding_window - 1` positions (what a next query can
+    /// see), so its entry stops growing there.
     pub cache: Vec<Tensor>,
     /// The embeddings then every layer's output (the last after the final norm), when asked.
     pub all_hidden_states: Option<Vec<Tensor>>,
@@ -153,7 +155,18 @@ impl LlamaModel {
         &self.embed_tokens.ws
     }
 
-    fn past_length(&self, layer_past: &[Tensor], batch: i64) -> Result<i64, RustBertError> {
+    /// The number of tokens seen before this call (`total`) and, per layer, how many of them
+    /// its cache entry holds. A sliding layer keeps only the last `window - 1` (all a new query
+    /// can see; HF's sliding-window cache keeps as many), so its entry may be shorter than the
+    /// others: the total then comes from the attention mask (`[batch, total + seq]`) or, without
+    /// one, from the longest entry.
+    fn past_lengths(
+        &self,
+        layer_past: &[Tensor],
+        batch: i64,
+        seq: i64,
+        attention_mask: Option<&Tensor>,
+    ) -> Result<(i64, Vec<i64>), RustBertError> {
         if layer_past.len() != self.layers.len() {
             return Err(RustBertError::ValueError(format!(
                 "layer_past has {} layers; the model has {}",
@@ -161,29 +174,57 @@ impl LlamaModel {
                 self.layers.len()
             )));
         }
-        let past = match layer_past.first().map(Tensor::size).as_deref() {
-            Some([_, _, _, past, _]) => *past,
-            _ => 0,
+        let lengths: Vec<i64> = layer_past
+            .iter()
+            .map(|entry| match entry.size().as_slice() {
+                [_, _, _, past, _] => *past,
+                _ => 0,
+            })
+            .collect();
+        let longest = lengths.iter().copied().max().unwrap_or(0);
+        let total = match attention_mask.map(Tensor::size).as_deref() {
+            Some([_, width]) if *width - seq >= longest => *width - seq,
+            _ => longest,
         };
         // Every entry is checked: a mismatch would otherwise abort inside LibTorch's `cat`.
-        for (i, (entry, layer)) in layer_past.iter().zip(&self.layers).enumerate() {
+        for (i, ((entry, layer), &length)) in layer_past
+            .iter()
+            .zip(&self.layers)
+            .zip(&lengths)
+            .enumerate()
+        {
             let (heads, head_dim) = layer.self_attn.cache_dims();
-            let expected = [2, batch, heads, past, head_dim];
-            if entry.size() != expected {
+            let shortest = match layer.self_attn.window() {
+                Some(window) => total.min((window - 1).max(0)),
+                None => total,
+            };
+            let mut expected = vec![2, batch, heads, length, head_dim];
+            let fits = (shortest..=total).contains(&length);
+            if !fits || entry.size() != expected {
+                expected[3] = total;
                 return Err(RustBertError::ValueError(format!(
-                    "layer_past[{i}] has shape {:?}; expected {expected:?}",
-                    entry.size()
+                    "layer_past[{i}] has shape {:?}; expected {expected:?}{}",
+                    entry.size(),
+                    if shortest < total {
+                        format!(" (or down to {shortest} cached positions: the layer slides)")
+                    } else {
+                        String::new()
+                    }
                 )));
             }
         }
-        Ok(past)
+        Ok((total, lengths))
     }
 
     /// Runs the stack.
     ///
     /// * `input_ids` `[batch, seq]` or `input_embeds` `[batch, seq, hidden]` (exactly one);
-    /// * `layer_past`: the per-layer cache of the previous step;
-    /// * `attention_mask` `[batch, past + seq]`: 1 for tokens, 0 for padding;
+    /// * `layer_past`: the per-layer cache of the previous step (sliding layers' entries
+    ///   trimmed to their window);
+    /// * `attention_mask` `[batch, past + seq]`: 1 for tokens, 0 for padding, `past` counting
+    ///   every token seen (also those a sliding layer has dropped). Without it, `past` is the
+    ///   longest cache entry: once every layer slides and has dropped tokens, give the mask or
+    ///   `position_ids` so positions continue from the true count;
     /// * `position_ids` `[batch, seq]`: default `past..past + seq`; with left padding give
     ///   `cumsum(mask) - 1` (what the generation engine does).
     ///
@@ -211,9 +252,9 @@ impl LlamaModel {
         if let Some(scale) = self.embed_scale {
             hidden *= scale;
         }
-        let past = match layer_past {
-            Some(layers) => self.past_length(layers, batch)?,
-            None => 0,
+        let (past, cached) = match layer_past {
+            Some(layers) => self.past_lengths(layers, batch, seq, attention_mask)?,
+            None => (0, vec![0; self.layers.len()]),
         };
         let device = hidden.device();
         let positions = match position_ids {
@@ -245,9 +286,9 @@ impl LlamaModel {
                 }
             }
         }
-        let pasts: Vec<Option<&Tensor>> = match layer_past {
-            Some(layers) => layers.iter().map(Some).collect(),
-            None => vec![None; self.layers.len()],
+        let pasts: Vec<(Option<&Tensor>, i64)> = match layer_past {
+            Some(layers) => layers.iter().map(Some).zip(cached).collect(),
+            None => vec![(None, 0); self.layers.len()],
         };
         let mut presents = Vec::with_capacity(self.layers.len());
         let stack = run_layer_stack(
@@ -255,21 +296,40 @@ impl LlamaModel {
             self.layers.iter().zip(pasts),
             self.output_hidden_states,
             self.output_attentions,
-            |(layer, layer_past), x| {
-                let mask = match layer.self_attn.window() {
+            |(layer, (layer_past, cached)), x| {
+                let window = layer.self_attn.window();
+                let mask = match window {
                     Some(window) => windowed
                         .iter()
                         .find(|(w, _)| *w == window)
                         .map_or(&full, |(_, b)| b),
                     None => &full,
                 };
-                let (output, present, probs) = layer.forward(
+                // A trimmed entry holds the last `cached` of the `past` positions: the mask's
+                // earlier columns (out of every query's window) go with them.
+                let trimmed;
+                let mask = if cached < past {
+                    trimmed = mask.narrow(-1, past - cached, cached + seq);
+                    &trimmed
+                } else {
+                    mask
+                };
+                let (output, mut present, probs) = layer.forward(
                     x,
                     layer_past,
                     (&self.rotary, &angles),
                     mask,
                     self.output_attentions,
                 );
+                // A sliding layer keeps what the next query can still see, so the cache stays
+                // bounded however long the generation (HF's `DynamicSlidingWindowLayer`).
+                if let Some(window) = window {
+                    let keep = (window - 1).max(0);
+                    let length = present.size()[3];
+                    if length > keep {
+                        present = present.narrow(3, length - keep, keep);
+                    }
+                }
                 presents.push(present);
                 (output, probs)
             },

@@ -27,6 +27,7 @@ fn specials(config: &ProphetNetConfig, _tokenizer: &TokenizerOption) -> Generato
         max_positions: Some(config.max_position_embeddings),
         is_encoder_decoder: true,
         banned_token_ids: Vec::new(),
+        ..Default::default()
     }
 }
 

@@ -33,6 +33,7 @@ pub(crate) fn t5_specials(config: &T5Config, tokenizer: &TokenizerOption) -> Gen
         max_positions: Some(config.n_positions.unwrap_or(512)),
         is_encoder_decoder: true,
         banned_token_ids: Vec::new(),
+        ..Default::default()
     }
 }
 

@@ -30,6 +30,7 @@ fn specials(config: &XLNetConfig, _tokenizer: &TokenizerOption) -> GeneratorSpec
         max_positions: None,
         is_encoder_decoder: false,
         banned_token_ids: Vec::new(),
+        ..Default::default()
     }
 }
 
