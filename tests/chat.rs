@@ -12,23 +12,23 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use tch::Device;
 
-fn expected() -> Value {
+pub(crate) fn expected() -> Value {
     let path = fixtures().join("chat/expected.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn messages(value: &Value) -> Vec<ChatMessage> {
+pub(crate) fn messages(value: &Value) -> Vec<ChatMessage> {
     serde_json::from_value(value.clone()).unwrap()
 }
 
-fn ids(value: &Value) -> Vec<i64> {
+pub(crate) fn ids(value: &Value) -> Vec<i64> {
     serde_json::from_value(value.clone()).unwrap()
 }
 
 /// The tiny Llama laid out as a hub repository: config.json, generation_config.json (EOS ids
 /// [3, 0]), model.safetensors, tokenizer.json and the tokenizer_config.json holding the template
 /// (`with_template: false` leaves the template out of it).
-fn folder(with_template: bool) -> tempfile::TempDir {
+pub(crate) fn folder(with_template: bool) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let llama = fixtures().join("llama");
     for file in ["config.json", "generation_config.json", "model.safetensors"] {
