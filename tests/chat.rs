@@ -46,11 +46,7 @@ pub(crate) fn folder(with_template: bool) -> tempfile::TempDir {
     if !with_template {
         config.as_object_mut().unwrap().remove("chat_template");
     }
-    std::fs::write(
-        dir.path().join("tokenizer_config.json"),
-        config.to_string(),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("tokenizer_config.json"), config.to_string()).unwrap();
     dir
 }
 
@@ -144,11 +140,18 @@ fn tiny_llama_batch_equals_hf() {
         cases.iter().map(|c| messages(&c["messages"])).collect();
     let outputs = model.chat_batch(&conversations).unwrap();
     assert_eq!(outputs.len(), cases.len());
-    for (i, (out, batch)) in outputs.iter().zip(e["batch"].as_array().unwrap()).enumerate() {
+    for (i, (out, batch)) in outputs
+        .iter()
+        .zip(e["batch"].as_array().unwrap())
+        .enumerate()
+    {
         let (tokens, _) = reply_of(&ids(batch), &eos, max_new);
         assert_eq!(out.token_ids, tokens, "batch row {i}");
     }
-    assert!(model.chat_batch::<Vec<ChatMessage>>(&[]).unwrap().is_empty());
+    assert!(model
+        .chat_batch::<Vec<ChatMessage>>(&[])
+        .unwrap()
+        .is_empty());
 }
 
 /// A history longer than the context: the oldest turns go whole (the system message stays)
@@ -260,10 +263,11 @@ fn bad_input_is_an_error() {
     let hello = vec![ChatMessage::new("user", "Hello")];
 
     let error = model.chat(&[]).unwrap_err();
-    assert!(matches!(&error, RustBertError::ValueError(m) if m.contains("empty")), "{error}");
-    let error = model
-        .chat_batch(&[hello.clone(), Vec::new()])
-        .unwrap_err();
+    assert!(
+        matches!(&error, RustBertError::ValueError(m) if m.contains("empty")),
+        "{error}"
+    );
+    let error = model.chat_batch(&[hello.clone(), Vec::new()]).unwrap_err();
     assert!(error.to_string().contains("empty"), "{error}");
 
     let error = model
@@ -359,7 +363,9 @@ fn bad_input_is_an_error() {
         matches!(&error, RustBertError::InvalidConfigurationError(m) if m.contains("no chat template")),
         "{error}"
     );
-    let error = ChatConfig::from_folder(bare.path().join("absent")).err().unwrap();
+    let error = ChatConfig::from_folder(bare.path().join("absent"))
+        .err()
+        .unwrap();
     assert!(error.to_string().contains("absent"), "{error}");
 }
 

@@ -1056,8 +1056,16 @@ fn cli_chat_over_a_pipe_answers_as_the_library() {
     assert_eq!(parsed(&out[0]).token_ids, generated[..generated.len() - 1]);
     assert_eq!(out[0]["finish_reason"], "stop");
     assert_eq!(parsed(&out[1]), library.chat(&continued).unwrap());
-    assert!(out[2]["error"].as_str().unwrap().contains("JSON"), "{}", out[2]);
-    assert!(out[3]["error"].as_str().unwrap().contains("empty"), "{}", out[3]);
+    assert!(
+        out[2]["error"].as_str().unwrap().contains("JSON"),
+        "{}",
+        out[2]
+    );
+    assert!(
+        out[3]["error"].as_str().unwrap().contains("empty"),
+        "{}",
+        out[3]
+    );
     assert_eq!(
         parsed(&out[4]).token_ids,
         ids(&e["cases"][2]["generated"]),
@@ -1067,7 +1075,14 @@ fn cli_chat_over_a_pipe_answers_as_the_library() {
     // Streamed: delta lines, then the reply they spell.
     let stdin = format!("{}\n{}\n", lines[0], lines[5]);
     let run = cli(
-        &["chat", "--model", dir_arg, "--max-new-tokens", &max_new, "--stream"],
+        &[
+            "chat",
+            "--model",
+            dir_arg,
+            "--max-new-tokens",
+            &max_new,
+            "--stream",
+        ],
         Some(&stdin),
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
@@ -1089,7 +1104,13 @@ fn cli_chat_over_a_pipe_answers_as_the_library() {
     assert_eq!(replies[0], reply);
 
     let help = cli(&["chat", "--help"], None);
-    for word in ["\"messages\"", "\"content\"", "finish_reason", "--stream", "--system"] {
+    for word in [
+        "\"messages\"",
+        "\"content\"",
+        "finish_reason",
+        "--stream",
+        "--system",
+    ] {
         assert!(help.stdout.contains(word), "chat --help lacks {word}");
     }
     fails(&["chat"], "--model");
@@ -1119,8 +1140,15 @@ fn cli_generate_and_chat_run_a_gguf_file() {
     let prompt = case["prompt"].as_str().unwrap();
     let out = ok(
         &[
-            "generate", "--model", gguf, "--no-sample", "--num-beams", "1",
-            "--max-new-tokens", "8", prompt,
+            "generate",
+            "--model",
+            gguf,
+            "--no-sample",
+            "--num-beams",
+            "1",
+            "--max-new-tokens",
+            "8",
+            prompt,
         ],
         None,
     );
@@ -1136,8 +1164,5 @@ fn cli_generate_and_chat_run_a_gguf_file() {
     let reply: Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(reply["message"]["content"], answer);
     assert_eq!(reply["finish_reason"], "stop");
-    fails(
-        &["chat", "--model", gguf, "--vocab", gguf],
-        "GGUF file",
-    );
+    fails(&["chat", "--model", gguf, "--vocab", gguf], "GGUF file");
 }

@@ -433,7 +433,10 @@ fn chat_is_batched_and_streamed() {
             handles.push(tokio::spawn(async move {
                 let mut response = request.send().await.unwrap();
                 let status = response.status().as_u16();
-                let kind = response.headers()["content-type"].to_str().unwrap().to_string();
+                let kind = response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .to_string();
                 let mut body = String::new();
                 let mut chunks = 0;
                 while let Some(chunk) = response.chunk().await.unwrap() {

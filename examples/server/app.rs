@@ -367,8 +367,13 @@ async fn chat(State(state): State<Arc<AppState>>, Json(request): Json<ChatReques
     let last = futures_util::stream::once(async move {
         match Batcher::<ChatJob, ChatOutput>::answer(answer).await {
             Ok(output) => event("done", &serde_json::to_value(&output).unwrap_or_default()),
-            Err(ServeError::Model(message)) => event("error", &serde_json::json!({ "error": message })),
-            Err(_) => event("error", &serde_json::json!({ "error": "the model worker stopped" })),
+            Err(ServeError::Model(message)) => {
+                event("error", &serde_json::json!({ "error": message }))
+            }
+            Err(_) => event(
+                "error",
+                &serde_json::json!({ "error": "the model worker stopped" }),
+            ),
         }
     });
     Sse::new(futures_util::StreamExt::chain(tokens, last)).into_response()
@@ -537,7 +542,9 @@ impl Models {
         );
         chat.device = tch::Device::Cpu;
         chat.max_new_tokens = 10;
-        chat.chat_template = Some(fixture_template(&fixtures.join("chat/tokenizer_config.json"))?);
+        chat.chat_template = Some(fixture_template(
+            &fixtures.join("chat/tokenizer_config.json"),
+        )?);
         Ok(Self {
             sentiment: SentimentModel::new(sentiment)?,
             ner: NERModel::new(ner)?,
@@ -622,13 +629,17 @@ impl Models {
 fn fixture_template(path: &Path) -> Result<String, RustBertError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| RustBertError::IOError(format!("{}: {e}", path.display())))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| RustBertError::InvalidConfigurationError(format!("{}: {e}", path.display())))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        RustBertError::InvalidConfigurationError(format!("{}: {e}", path.display()))
+    })?;
     json["chat_template"]
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| {
-            RustBertError::InvalidConfigurationError(format!("{}: no chat_template", path.display()))
+            RustBertError::InvalidConfigurationError(format!(
+                "{}: no chat_template",
+                path.display()
+            ))
         })
 }
 

@@ -405,7 +405,10 @@ impl ChatModel {
         Self::build(config, Some(tokenizer))
     }
 
-    fn build(config: ChatConfig, tokenizer: Option<TokenizerOption>) -> Result<Self, RustBertError> {
+    fn build(
+        config: ChatConfig,
+        tokenizer: Option<TokenizerOption>,
+    ) -> Result<Self, RustBertError> {
         let gguf = gguf_weights(&config.model_resource)?;
         let (generate, settings) = config.split();
         if settings.max_new_tokens < 1 {
@@ -495,9 +498,7 @@ impl ChatModel {
 
     /// Renders `messages` (with the assistant's opening) and tokenizes the text.
     fn render(&self, messages: &[ChatMessage]) -> Result<(String, Vec<i64>), RustBertError> {
-        let text = self
-            .template
-            .render(messages, true, &self.special_tokens)?;
+        let text = self.template.render(messages, true, &self.special_tokens)?;
         let ids = self.encode(&text);
         Ok((text, ids))
     }
@@ -536,10 +537,7 @@ impl ChatModel {
         let budget = usize::try_from(budget).unwrap_or(usize::MAX);
         // Leading system messages stay; the rest is cut into turns, each starting at a user
         // message (anything before the first one is a turn of its own).
-        let system = messages
-            .iter()
-            .take_while(|m| m.role == "system")
-            .count();
+        let system = messages.iter().take_while(|m| m.role == "system").count();
         let mut starts: Vec<usize> = (system..messages.len())
             .filter(|&i| i == system || messages[i].role == "user")
             .collect();
@@ -740,9 +738,11 @@ impl ChatModel {
             .unwrap_or(0);
         let device = self.generator.get_var_store().device();
         let (input_ids, attention_mask) = left_pad(&rows, pad, device);
-        let outputs =
-            self.generator
-                .generate_from_ids_and_past(input_ids, Some(attention_mask), Some(options))?;
+        let outputs = self.generator.generate_from_ids_and_past(
+            input_ids,
+            Some(attention_mask),
+            Some(options),
+        )?;
         if outputs.len() != prompts.len() {
             return Err(invalid(format!(
                 "the generator returned {} sequences for {} conversations",
@@ -768,7 +768,10 @@ impl ChatModel {
                     FinishReason::Stop
                 };
                 ChatOutput {
-                    message: ChatMessage::new("assistant", tokenizer.decode(&reply, true, clean_up)),
+                    message: ChatMessage::new(
+                        "assistant",
+                        tokenizer.decode(&reply, true, clean_up),
+                    ),
                     token_ids: reply,
                     prompt_tokens: prompt.token_ids.len(),
                     dropped_messages: prompt.dropped_messages,

@@ -138,7 +138,11 @@ fn next_line(input: &mut impl BufRead) -> Result<Option<String>, CliError> {
 }
 
 /// The terminal: a prompt on stderr, the reply streamed to stdout.
-fn interactive(model: &ChatModel, args: &ChatArgs, mut input: impl BufRead) -> Result<(), CliError> {
+fn interactive(
+    model: &ChatModel,
+    args: &ChatArgs,
+    mut input: impl BufRead,
+) -> Result<(), CliError> {
     eprintln!(
         "Type a message and press Enter; /reset starts over, /exit or Ctrl-D ends. (context: {} \
          tokens, replies up to {})",
@@ -219,9 +223,7 @@ fn conversation(line: &str, session: &[ChatMessage]) -> Result<Vec<ChatMessage>,
             Ok(messages)
         }
         (None, Some(_)) => Err("\"content\" must be a string".to_string()),
-        (Some(_), Some(_)) => {
-            Err("give either \"messages\" or \"content\", not both".to_string())
-        }
+        (Some(_), Some(_)) => Err("give either \"messages\" or \"content\", not both".to_string()),
         (None, None) => Err(
             "expected {\"messages\": [{\"role\", \"content\"}, ...]} or {\"content\": \"...\"}"
                 .to_string(),

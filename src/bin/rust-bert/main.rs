@@ -59,10 +59,10 @@
 
 /// The command line (clap).
 mod args;
-/// The `chat` task.
-mod chat;
 /// Reading the inputs, running them in batches, writing JSON lines.
 mod batch;
+/// The `chat` task.
+mod chat;
 /// Local model folders.
 mod local;
 /// The tasks.

@@ -742,7 +742,12 @@ fn generate_gguf(args: &GenerateArgs, file: &Path) -> Result<(), CliError> {
 
 /// `generate`: a continuation of each prompt.
 fn generate(args: GenerateArgs) -> Result<(), CliError> {
-    if let Some(file) = args.model.model.as_deref().and_then(crate::local::gguf_file) {
+    if let Some(file) = args
+        .model
+        .model
+        .as_deref()
+        .and_then(crate::local::gguf_file)
+    {
         return generate_gguf(&args, file);
     }
     let (device, local, inputs) = prepare(&args.input, &args.model, None)?;
