@@ -23,7 +23,7 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
-//! use rust_bert::pipelines::chat::{ChatConfig, ChatMessage, ChatModel};
+//! use rust_bert::pipelines::chat::{ChatConfig, ChatMessage, ChatModel, ChatToken};
 //!
 //! let model = ChatModel::new(ChatConfig::from_gguf("SmolLM2-135M-Instruct.Q4_1.gguf"))?;
 //! let mut messages = vec![
@@ -35,7 +35,7 @@
 //! messages.push(reply.message);
 //! messages.push(ChatMessage::new("user", "And of Italy?"));
 //! // Streamed: each token's text as soon as it is chosen.
-//! model.chat_with_options(&[&messages], None, Some(&|token| {
+//! model.chat_with_options(&[&messages], None, Some(&|token: &ChatToken| {
 //!     print!("{}", token.text);
 //!     true
 //! }))?;
