@@ -425,3 +425,61 @@ fn text_generation_runs_a_gguf_file() {
     expected.extend(ids(&case["generated"]));
     assert_eq!(out[0].indices, expected);
 }
+
+/// Every family of the decoder stack chats through the same pipeline (its folder's
+/// config.json picks the family; the tiny fixtures share the tokenizer and take the chat
+/// fixture's template): a greedy reply equal to the family's own generator on the rendered
+/// prompt.
+#[test]
+fn every_family_chats() {
+    use rust_bert::pipelines::common::{ModelResource, ModelType};
+    use rust_bert::pipelines::generation_utils::LanguageGenerator;
+    use rust_bert::resources::LocalResource;
+    let llama = fixtures().join("llama");
+    let hello = [ChatMessage::new("user", "Hello there")];
+    for family in [
+        "llama",
+        "llama_yarn",
+        "mistral",
+        "qwen2",
+        "qwen3",
+        "phi3",
+        "gemma2",
+    ] {
+        let dir = llama.join(family);
+        let weights = ["model.safetensors", "model.safetensors.index.json"]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.is_file())
+            .unwrap();
+        let model_type = ModelType::from_config_file(dir.join("config.json")).unwrap();
+        let mut config = ChatConfig::new(
+            model_type,
+            ModelResource::Torch(Box::new(LocalResource::from(weights))),
+            LocalResource::from(dir.join("config.json")),
+            LocalResource::from(llama.join("tokenizer/tokenizer.json")),
+        );
+        config.device = Device::Cpu;
+        config.max_new_tokens = 6;
+        config.chat_template = Some(template());
+        let model = ChatModel::new(config).unwrap();
+        let out = model.chat(&hello).unwrap();
+        let prompt = model.prompt(&hello, None).unwrap();
+        let options = GenerateOptions {
+            max_new_tokens: Some(6),
+            ..Default::default()
+        };
+        let direct = model
+            .get_generator()
+            .generate_indices(Some(&[prompt.text.as_str()]), Some(options))
+            .unwrap();
+        let mut reply = direct[0].indices[prompt.token_ids.len()..].to_vec();
+        if reply
+            .last()
+            .is_some_and(|t| model.eos_token_ids().contains(t))
+        {
+            reply.pop();
+        }
+        assert_eq!(out.token_ids, reply, "{family}");
+    }
+}
