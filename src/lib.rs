@@ -51,7 +51,7 @@
 //! ## Pipelines
 //! Sentiment, sequence classification, zero-shot classification, token classification / NER /
 //! POS tagging, question answering, fill-mask, sentence embeddings, keyword extraction,
-//! cross-encoder reranking, summarization, translation, text generation and conversation
+//! cross-encoder reranking, summarization, translation, text generation, conversation and chat
 //! ([`pipelines`]); each is checked against the HF (or sentence-transformers) pipeline on tiny
 //! models.
 //!

@@ -1001,3 +1001,168 @@ fn cli_longformer_qa_equals_library() {
         &wrapped("answers", model.try_predict(&inputs, 2, 32).unwrap()),
     );
 }
+
+// -- chat ---------------------------------------------------------------------------------------
+
+/// `chat` on a pipe, on the tiny Llama folder with a chat template (tests/chat.rs): one JSON
+/// line out per line in, the library's replies (HF's, for the fixture's conversations), a
+/// `{"content"}` line continuing the conversation with the reply before it, `{"error"}` lines
+/// for lines that cannot be answered (status 1 at the end, no panic), `--stream` deltas joining
+/// into each reply.
+#[test]
+fn cli_chat_over_a_pipe_answers_as_the_library() {
+    use crate::chat::{expected, folder, ids, messages};
+    use rust_bert::pipelines::chat::{ChatConfig, ChatMessage, ChatModel, ChatOutput};
+    let e = expected();
+    let dir = folder(true);
+    let max_new = e["max_new_tokens"].to_string();
+    let mut config = ChatConfig::from_folder(dir.path()).unwrap();
+    config.device = Device::Cpu;
+    config.max_new_tokens = e["max_new_tokens"].as_i64().unwrap();
+    let library = ChatModel::new(config).unwrap();
+
+    let first = messages(&e["cases"][0]["messages"]);
+    let reply = library.chat(&first).unwrap();
+    let mut continued = first.clone();
+    continued.push(reply.message.clone());
+    continued.push(ChatMessage::new("user", "She reads a good book."));
+    let third = messages(&e["cases"][2]["messages"]);
+    let lines = [
+        json!({ "messages": first }).to_string(),
+        json!({ "content": "She reads a good book." }).to_string(),
+        "not json".to_string(),
+        String::new(),
+        json!({ "messages": [] }).to_string(),
+        json!({ "messages": third }).to_string(),
+    ];
+    let stdin: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let dir_arg = dir.path().to_str().unwrap();
+    let run = cli(
+        &["chat", "--model", dir_arg, "--max-new-tokens", &max_new],
+        Some(&stdin),
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("2 of 5 lines"), "{}", run.stderr);
+    let out: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(out.len(), 5, "{}", run.stdout);
+    let parsed = |value: &Value| -> ChatOutput { serde_json::from_value(value.clone()).unwrap() };
+    assert_eq!(parsed(&out[0]), reply);
+    let generated = ids(&e["cases"][0]["generated"]);
+    assert_eq!(parsed(&out[0]).token_ids, generated[..generated.len() - 1]);
+    assert_eq!(out[0]["finish_reason"], "stop");
+    assert_eq!(parsed(&out[1]), library.chat(&continued).unwrap());
+    assert!(
+        out[2]["error"].as_str().unwrap().contains("JSON"),
+        "{}",
+        out[2]
+    );
+    assert!(
+        out[3]["error"].as_str().unwrap().contains("empty"),
+        "{}",
+        out[3]
+    );
+    assert_eq!(
+        parsed(&out[4]).token_ids,
+        ids(&e["cases"][2]["generated"]),
+        "HF's reply"
+    );
+
+    // Streamed: delta lines, then the reply they spell.
+    let stdin = format!("{}\n{}\n", lines[0], lines[5]);
+    let run = cli(
+        &[
+            "chat",
+            "--model",
+            dir_arg,
+            "--max-new-tokens",
+            &max_new,
+            "--stream",
+        ],
+        Some(&stdin),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let mut text = String::new();
+    let mut replies = Vec::new();
+    for line in run.stdout.lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        match value.get("delta") {
+            Some(delta) => text.push_str(delta.as_str().unwrap()),
+            None => {
+                let reply = parsed(&value);
+                assert_eq!(text, reply.message.content);
+                text.clear();
+                replies.push(reply);
+            }
+        }
+    }
+    assert_eq!(replies.len(), 2);
+    assert_eq!(replies[0], reply);
+
+    let help = cli(&["chat", "--help"], None);
+    for word in [
+        "\"messages\"",
+        "\"content\"",
+        "finish_reason",
+        "--stream",
+        "--system",
+    ] {
+        assert!(help.stdout.contains(word), "chat --help lacks {word}");
+    }
+    fails(&["chat"], "--model");
+    fails(
+        &["chat", "--model", dir_arg, "--max-length", "20"],
+        "--max-new-tokens",
+    );
+    fails(
+        &["chat", "--model", dir_arg, "--sample", "--temperature", "0"],
+        "temperature",
+    );
+    fails(&["chat", "--model", dir_arg, "--top-p", "1.5"], "top_p");
+}
+
+/// `generate --model FILE.gguf` and `chat --model FILE.gguf` on the real SmolLM2 file: HF's
+/// greedy reply (the prompt rendered by the file's template; one that ends at EOS).
+#[test]
+fn cli_generate_and_chat_run_a_gguf_file() {
+    let gguf = ".venv/models/SmolLM2-135M-Instruct.Q4_1.gguf";
+    let cases: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/gguf/smollm2_generation.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let case = &cases[1];
+    let answer = case["text"].as_str().unwrap();
+    let prompt = case["prompt"].as_str().unwrap();
+    let out = ok(
+        &[
+            "generate",
+            "--model",
+            gguf,
+            "--no-sample",
+            "--num-beams",
+            "1",
+            "--max-new-tokens",
+            "8",
+            prompt,
+        ],
+        None,
+    );
+    let text = out[0]["generated_text"].as_str().unwrap();
+    assert!(text.ends_with(answer), "{text}");
+
+    let line = json!({ "messages": case["messages"] }).to_string();
+    let run = cli(
+        &["chat", "--model", gguf, "--max-new-tokens", "16"],
+        Some(&format!("{line}\n")),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let reply: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(reply["message"]["content"], answer);
+    assert_eq!(reply["finish_reason"], "stop");
+    fails(&["chat", "--model", gguf, "--vocab", gguf], "GGUF file");
+}

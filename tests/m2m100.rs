@@ -22,10 +22,7 @@ use tch::nn::VarStore;
 use tch::Device;
 
 fn spm() -> PathBuf {
-    fixtures()
-        .join("tokenizers")
-        .join("spm")
-        .join("fnet.model")
+    fixtures().join("tokenizers").join("spm").join("fnet.model")
 }
 
 fn m2m100(layers: bool) -> (VarStore, M2M100ForConditionalGeneration) {

@@ -5,6 +5,7 @@ mod all_mpnet;
 mod bad_files;
 mod bart;
 mod bert;
+mod chat;
 mod cli;
 mod config;
 mod cross_encoder;

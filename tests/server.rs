@@ -5,8 +5,10 @@
 mod app;
 
 use app::{
-    AppState, BatchSettings, Batcher, EmbeddingResponse, GenerateRequest, Generated, Models,
+    AppState, BatchSettings, Batcher, ChatJob, EmbeddingResponse, GenerateRequest, Generated,
+    Models,
 };
+use rust_bert::pipelines::chat::ChatOutput;
 use rust_bert::pipelines::ner::Entity;
 use rust_bert::pipelines::question_answering::{Answer, QaInput};
 use rust_bert::pipelines::sentiment::{Sentiment, SentimentPolarity};
@@ -288,6 +290,9 @@ fn blocked_state(release: std::sync::mpsc::Receiver<()>) -> AppState {
         generate: Batcher::spawn("generate", settings, move |t: Vec<GenerateRequest>| {
             t.iter().map(|t| Err(refuse(&t.text))).collect()
         }),
+        chat: Batcher::spawn("chat", settings, move |t: Vec<ChatJob>| {
+            t.iter().map(|_| Err(refuse("chat"))).collect()
+        }),
     }
 }
 
@@ -342,5 +347,150 @@ fn a_full_queue_answers_503_and_the_rest_are_served() {
         let stats = state.sentiment.stats();
         assert_eq!(stats["rejected"], 1, "{stats}");
         assert_eq!(stats["requests"], 3, "{stats}");
+    });
+}
+
+/// The events of a server-sent-events body: `(event, data)`.
+fn events(body: &str) -> Vec<(String, Value)> {
+    body.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let mut name = String::new();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(value) = line.strip_prefix("event:") {
+                    name = value.trim().to_string();
+                } else if let Some(value) = line.strip_prefix("data:") {
+                    data.push_str(value.strip_prefix(' ').unwrap_or(value));
+                }
+            }
+            (name, serde_json::from_str(&data).unwrap())
+        })
+        .collect()
+}
+
+/// `POST /chat` on the tiny Llama with the chat fixture's template: concurrent conversations
+/// batched and answered with HF's replies; streamed ones as `token` events spelling the reply,
+/// then `done`; a conversation the model refuses gets its 422 (or, streamed, an `error` event)
+/// while those batched with it are answered.
+#[test]
+fn chat_is_batched_and_streamed() {
+    use crate::chat::{expected, ids};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e = expected();
+    let eos = ids(&e["eos_token_ids"]);
+    let cases: Vec<Value> = e["cases"].as_array().unwrap().clone();
+    // HF's reply tokens, without the end token.
+    let replies: Vec<Vec<i64>> = cases
+        .iter()
+        .map(|c| {
+            let mut tokens = ids(&c["generated"]);
+            if tokens.last().is_some_and(|t| eos.contains(t)) {
+                tokens.pop();
+            }
+            tokens
+        })
+        .collect();
+    let settings = BatchSettings {
+        max_batch_size: 8,
+        max_wait: Duration::from_millis(100),
+        queue_capacity: 64,
+    };
+    let state = Arc::new(Models::offline(root).unwrap().serve(settings));
+    runtime().block_on(async {
+        let base = serve(Arc::clone(&state)).await;
+        let mut bodies: Vec<Value> = cases
+            .iter()
+            .map(|c| json!({ "messages": c["messages"] }))
+            .collect();
+        bodies.push(json!({ "messages": [{"role": "robot", "content": "beep"}] }));
+        bodies.push(json!({ "messages": [] }));
+        let responses = post_all(&base, "/chat", bodies).await;
+        for (i, (status, body)) in responses.iter().enumerate() {
+            if i < cases.len() {
+                assert_eq!(*status, 200, "chat {i}: {body}");
+                let out: ChatOutput = serde_json::from_value(body.clone()).unwrap();
+                assert_eq!(out.token_ids, replies[i], "chat {i}");
+                assert_eq!(out.message.content, cases[i]["text"].as_str().unwrap());
+            } else {
+                assert_eq!(*status, 422, "refused chat {i}: {body}");
+            }
+        }
+        let refused = responses[cases.len()].1["error"].as_str().unwrap();
+        assert!(refused.contains("Unknown role: robot"), "{refused}");
+
+        // Streamed, several at once (batched), one refused by the template.
+        let client = reqwest::Client::new();
+        let mut handles = Vec::new();
+        for messages in cases
+            .iter()
+            .map(|c| c["messages"].clone())
+            .chain([json!([{"role": "robot", "content": "beep"}])])
+        {
+            let request = client
+                .post(format!("{base}/chat"))
+                .json(&json!({ "messages": messages, "stream": true }));
+            handles.push(tokio::spawn(async move {
+                let mut response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let kind = response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                let mut body = String::new();
+                let mut chunks = 0;
+                while let Some(chunk) = response.chunk().await.unwrap() {
+                    body.push_str(std::str::from_utf8(&chunk).unwrap());
+                    chunks += 1;
+                }
+                (status, kind, body, chunks)
+            }));
+        }
+        for (i, handle) in handles.into_iter().enumerate() {
+            let (status, kind, body, chunks) = handle.await.unwrap();
+            assert_eq!(status, 200, "{body}");
+            assert!(kind.starts_with("text/event-stream"), "{kind}");
+            let events = events(&body);
+            let (last, tokens) = events.split_last().unwrap();
+            if i == cases.len() {
+                assert_eq!(last.0, "error", "{body}");
+                assert!(tokens.is_empty());
+                continue;
+            }
+            assert_eq!(last.0, "done", "{body}");
+            let out: ChatOutput = serde_json::from_value(last.1.clone()).unwrap();
+            assert_eq!(out.token_ids, replies[i], "streamed chat {i}");
+            assert!(tokens.iter().all(|(name, _)| name == "token"));
+            let streamed: Vec<i64> = tokens
+                .iter()
+                .map(|(_, d)| d["token_id"].as_i64().unwrap())
+                .collect();
+            assert_eq!(streamed, replies[i], "streamed chat {i}: token events");
+            let text: String = tokens
+                .iter()
+                .map(|(_, d)| d["text"].as_str().unwrap())
+                .collect();
+            assert_eq!(text, out.message.content, "streamed chat {i}: text");
+            // The events came as they were generated, not in one piece.
+            assert!(chunks > 1, "streamed chat {i}: {chunks} chunk(s)");
+        }
+        // An empty conversation is refused before any stream starts.
+        let response = client
+            .post(format!("{base}/chat"))
+            .json(&json!({ "messages": [], "stream": true }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 422);
+
+        let stats: Value = reqwest::get(format!("{base}/stats"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let chat = &stats["chat"];
+        assert_eq!(chat["requests"], 2 * cases.len() as u64 + 3, "{chat}");
+        assert!(chat["largest_batch"].as_u64().unwrap() > 1, "{chat}");
     });
 }

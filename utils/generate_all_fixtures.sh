@@ -34,6 +34,9 @@ echo "== utils/fixtures_llama.py"
 .venv/bin/python utils/fixtures_llama.py
 echo "== utils/fixtures_generation_defaults.py"
 .venv/bin/python utils/fixtures_generation_defaults.py
+# The chat pipeline's references (after fixtures_llama: its tiny Llama and tokenizer).
+echo "== utils/fixtures_chat.py"
+.venv/bin/python utils/fixtures_chat.py
 # mBART-50, M2M100, NLLB (after fixtures_tokenizers and fixtures_bart).
 for script in fixtures_mbart fixtures_m2m100 fixtures_nllb; do
   echo "== utils/$script.py"

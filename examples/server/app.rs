@@ -1,6 +1,10 @@
 //! The server's parts: a dynamic batcher per pipeline and the HTTP routes over them. Shared by
 //! the example (`main.rs`) and its end-to-end test (`tests/server.rs`).
 //!
+//! Chat replies stream as server-sent events when asked (`"stream": true`): the worker's
+//! streaming callback sends each token of each conversation of the batch to its request's
+//! channel, and the route turns the channel into events.
+//!
 //! Each pipeline runs on its own worker thread (LibTorch inference blocks). Requests go into a
 //! bounded queue; the worker takes the first waiting request, then keeps collecting until it
 //! has `max_batch_size` of them or `max_wait` has passed, and runs them as one batch. A full
@@ -9,9 +13,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use rust_bert::pipelines::chat::{ChatConfig, ChatMessage, ChatModel, ChatOutput, ChatToken};
 use rust_bert::pipelines::common::{ModelResource, ModelType};
 use rust_bert::pipelines::generation_utils::GenerateOptions;
 use rust_bert::pipelines::ner::{Entity, NERModel};
@@ -34,7 +40,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// How requests are grouped into batches.
 #[derive(Clone, Copy, Debug)]
@@ -122,17 +128,28 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
 
     /// Queues `input` and waits for its answer.
     pub async fn submit(&self, input: I) -> Result<O, ServeError> {
+        Self::answer(self.enqueue(input)?).await
+    }
+
+    /// Queues `input` without waiting: a full queue is refused at once, before a streamed
+    /// response starts.
+    pub fn enqueue(&self, input: I) -> Result<oneshot::Receiver<Result<O, String>>, ServeError> {
         let (reply, answer) = oneshot::channel();
         match self.sender.try_send(Job { input, reply }) {
             Ok(()) => {
                 self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                Ok(answer)
             }
             Err(TrySendError::Full(_)) => {
                 self.stats.rejected.fetch_add(1, Ordering::Relaxed);
-                return Err(ServeError::Busy);
+                Err(ServeError::Busy)
             }
-            Err(TrySendError::Disconnected(_)) => return Err(ServeError::Stopped),
+            Err(TrySendError::Disconnected(_)) => Err(ServeError::Stopped),
         }
+    }
+
+    /// The answer to a queued input.
+    pub async fn answer(answer: oneshot::Receiver<Result<O, String>>) -> Result<O, ServeError> {
         match answer.await {
             Ok(Ok(output)) => Ok(output),
             Ok(Err(message)) => Err(ServeError::Model(message)),
@@ -193,6 +210,32 @@ pub struct AppState {
     pub embeddings: Batcher<String, Embedding>,
     /// `POST /generate`.
     pub generate: Batcher<GenerateRequest, String>,
+    /// `POST /chat`.
+    pub chat: Batcher<ChatJob, ChatOutput>,
+}
+
+/// `{"messages": [{"role", "content"}, ...], "max_new_tokens": n, "stream": bool}`
+/// (`max_new_tokens` optional: the chat model's default; `stream` default false).
+#[derive(Deserialize, Clone, Debug)]
+pub struct ChatRequest {
+    /// The conversation, the user's last message at the end.
+    pub messages: Vec<ChatMessage>,
+    /// Longest reply, in tokens.
+    #[serde(default)]
+    pub max_new_tokens: Option<i64>,
+    /// Answer with server-sent events: `token` events `{"text", "token_id"}` as the reply is
+    /// generated, then one `done` event holding the whole answer (or an `error` event).
+    #[serde(default)]
+    pub stream: bool,
+}
+
+/// A chat request as its worker receives it: with the channel its tokens stream to.
+#[derive(Debug)]
+pub struct ChatJob {
+    /// The request.
+    pub request: ChatRequest,
+    /// Where each token of the reply goes, for streamed requests.
+    pub tokens: Option<mpsc::UnboundedSender<ChatToken>>,
 }
 
 /// `{"text": "..."}`.
@@ -288,6 +331,54 @@ async fn generate(
     respond(result.map(|text| Generated { text }))
 }
 
+/// An event of a streamed chat.
+fn event(name: &str, data: &serde_json::Value) -> Result<Event, std::convert::Infallible> {
+    Ok(Event::default().event(name).data(data.to_string()))
+}
+
+async fn chat(State(state): State<Arc<AppState>>, Json(request): Json<ChatRequest>) -> Response {
+    if !request.stream {
+        let job = ChatJob {
+            request,
+            tokens: None,
+        };
+        return respond(state.chat.submit(job).await);
+    }
+    // What can be refused without the model is refused before the stream starts.
+    if request.messages.is_empty() {
+        return respond::<ChatOutput>(Err(ServeError::Model(
+            "a chat needs at least one message; the message list is empty".to_string(),
+        )));
+    }
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let answer = match state.chat.enqueue(ChatJob {
+        request,
+        tokens: Some(sender),
+    }) {
+        Ok(answer) => answer,
+        Err(error) => return respond::<ChatOutput>(Err(error)),
+    };
+    // Tokens while the worker generates (it drops its sender when done), then the answer.
+    let tokens = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let token = receiver.recv().await?;
+        let data = serde_json::json!({ "text": token.text, "token_id": token.token_id });
+        Some((event("token", &data), receiver))
+    });
+    let last = futures_util::stream::once(async move {
+        match Batcher::<ChatJob, ChatOutput>::answer(answer).await {
+            Ok(output) => event("done", &serde_json::to_value(&output).unwrap_or_default()),
+            Err(ServeError::Model(message)) => {
+                event("error", &serde_json::json!({ "error": message }))
+            }
+            Err(_) => event(
+                "error",
+                &serde_json::json!({ "error": "the model worker stopped" }),
+            ),
+        }
+    });
+    Sse::new(futures_util::StreamExt::chain(tokens, last)).into_response()
+}
+
 async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "sentiment": state.sentiment.stats(),
@@ -295,11 +386,13 @@ async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
         "qa": state.qa.stats(),
         "embeddings": state.embeddings.stats(),
         "generate": state.generate.stats(),
+        "chat": state.chat.stats(),
     }))
 }
 
 /// The routes: `POST /sentiment | /ner | /embeddings | /generate` with `{"text"}`,
-/// `POST /qa` with `{"question", "context"}`, `GET /health`, `GET /stats`.
+/// `POST /qa` with `{"question", "context"}`, `POST /chat` with `{"messages"}`, `GET /health`,
+/// `GET /stats`.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/sentiment", post(sentiment))
@@ -307,6 +400,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/qa", post(qa))
         .route("/embeddings", post(embeddings))
         .route("/generate", post(generate))
+        .route("/chat", post(chat))
         .route("/health", get(|| async { "ok" }))
         .route("/stats", get(stats))
         .with_state(state)
@@ -366,6 +460,8 @@ pub struct Models {
     pub generate: TextGenerationModel,
     /// New tokens per generated answer.
     pub max_new_tokens: i64,
+    /// Chat.
+    pub chat: ChatModel,
 }
 
 impl Models {
@@ -434,6 +530,21 @@ impl Models {
         generate.device = tch::Device::Cpu;
         generate.do_sample = false;
         generate.num_beams = 1;
+        // The tiny Llama with the chat template of tests/fixtures/chat (HF's references there).
+        let llama = fixtures.join("llama");
+        let mut chat = ChatConfig::new(
+            ModelType::Llama,
+            ModelResource::Torch(Box::new(LocalResource::from(
+                llama.join("llama/model.safetensors"),
+            ))),
+            LocalResource::from(llama.join("llama/config.json")),
+            LocalResource::from(llama.join("tokenizer/tokenizer.json")),
+        );
+        chat.device = tch::Device::Cpu;
+        chat.max_new_tokens = 10;
+        chat.chat_template = Some(fixture_template(
+            &fixtures.join("chat/tokenizer_config.json"),
+        )?);
         Ok(Self {
             sentiment: SentimentModel::new(sentiment)?,
             ner: NERModel::new(ner)?,
@@ -445,6 +556,7 @@ impl Models {
             .create_model()?,
             generate: TextGenerationModel::new(generate)?,
             max_new_tokens: 8,
+            chat: ChatModel::new(chat)?,
         })
     }
 
@@ -457,6 +569,7 @@ impl Models {
             embeddings,
             generate,
             max_new_tokens,
+            chat,
         } = self;
         AppState {
             sentiment: Batcher::spawn("sentiment", settings, move |texts: Vec<String>| {
@@ -505,6 +618,69 @@ impl Models {
                     answers
                 },
             ),
+            chat: Batcher::spawn("chat", settings, move |jobs: Vec<ChatJob>| {
+                answer_chats(&chat, jobs)
+            }),
         }
     }
+}
+
+/// `chat_template` of a `tokenizer_config.json`.
+fn fixture_template(path: &Path) -> Result<String, RustBertError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| RustBertError::IOError(format!("{}: {e}", path.display())))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        RustBertError::InvalidConfigurationError(format!("{}: {e}", path.display()))
+    })?;
+    json["chat_template"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| {
+            RustBertError::InvalidConfigurationError(format!(
+                "{}: no chat_template",
+                path.display()
+            ))
+        })
+}
+
+/// One batch of chat requests: each conversation's prompt is checked alone (a bad one gets its
+/// own 422), the others asking for the same length are generated together, streaming each
+/// token to its request's channel.
+fn answer_chats(chat: &ChatModel, jobs: Vec<ChatJob>) -> Vec<Result<ChatOutput, String>> {
+    let mut answers: Vec<Result<ChatOutput, String>> = failed(jobs.len(), "not run");
+    let mut groups: BTreeMap<i64, Vec<(usize, rust_bert::pipelines::chat::ChatPrompt)>> =
+        BTreeMap::new();
+    for (index, job) in jobs.iter().enumerate() {
+        let length = job.request.max_new_tokens.unwrap_or(chat.max_new_tokens());
+        match chat.prompt(&job.request.messages, Some(length)) {
+            Ok(prompt) => groups.entry(length).or_default().push((index, prompt)),
+            Err(error) => answers[index] = Err(error.to_string()),
+        }
+    }
+    for members in groups.into_values() {
+        let (indices, prompts): (Vec<usize>, Vec<_>) = members.into_iter().unzip();
+        let senders: Vec<Option<&mpsc::UnboundedSender<ChatToken>>> =
+            indices.iter().map(|&i| jobs[i].tokens.as_ref()).collect();
+        // A client gone away is not a reason to stop the others' replies.
+        let send = |token: &ChatToken| {
+            if let Some(Some(sender)) = senders.get(token.conversation) {
+                let _ = sender.send(token.clone());
+            }
+            true
+        };
+        let streaming = senders.iter().any(Option::is_some);
+        let callback: Option<&dyn Fn(&ChatToken) -> bool> = streaming.then_some(&send);
+        let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            chat.reply_to_prompts(&prompts, None, callback)
+        }));
+        let results: Vec<Result<ChatOutput, String>> = match run {
+            Ok(Ok(outputs)) => outputs.into_iter().map(Ok).collect(),
+            Ok(Err(error)) => failed(prompts.len(), &error.to_string()),
+            Err(_) => failed(prompts.len(), "the model failed on this batch"),
+        };
+        for (index, result) in indices.into_iter().zip(results) {
+            answers[index] = result;
+        }
+    }
+    answers
 }

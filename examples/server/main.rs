@@ -1,5 +1,5 @@
 //! An HTTP/JSON server with dynamic batching: sentiment, NER, question answering, sentence
-//! embeddings and text generation. Requests that arrive together are queued and run as one
+//! embeddings, text generation and chat (streamed as server-sent events on request). Requests that arrive together are queued and run as one
 //! batch per pipeline (up to `max_batch_size`, waiting at most `max_wait` for company); a full
 //! queue answers 503. Offline, on the repository's tiny fixture models and the real
 //! all-MiniLM-L6-v2 installed by `utils/setup.sh`.
@@ -9,11 +9,18 @@
 //! curl -s localhost:8000/sentiment -H 'content-type: application/json' -d '{"text": "Great film!"}'
 //! curl -s localhost:8000/qa -H 'content-type: application/json' \
 //!      -d '{"question": "Who built it?", "context": "The bridge was built by farmers."}'
+//! curl -s localhost:8000/chat -H 'content-type: application/json' \
+//!      -d '{"messages": [{"role": "user", "content": "Hello there"}]}'
+//! curl -sN localhost:8000/chat -H 'content-type: application/json' \
+//!      -d '{"messages": [{"role": "user", "content": "Hello there"}], "stream": true}'
 //! curl -s localhost:8000/stats
 //! ```
 //! Routes: `POST /sentiment`, `/ner`, `/embeddings`, `/generate` with `{"text": ...}`,
-//! `POST /qa` with `{"question": ..., "context": ...}`, `GET /health`, `GET /stats` (requests,
-//! batches, largest batch and 503s per pipeline).
+//! `POST /qa` with `{"question": ..., "context": ...}`, `POST /chat` with `{"messages": [{"role",
+//! "content"}, ...], "max_new_tokens"?, "stream"?}` (the answer `{"message", "token_ids",
+//! "prompt_tokens", "dropped_messages", "finish_reason"}`; streamed: `token` events `{"text",
+//! "token_id"}`, then a `done` event with the answer or an `error` event), `GET /health`,
+//! `GET /stats` (requests, batches, largest batch and 503s per pipeline).
 mod app;
 
 use std::path::Path;

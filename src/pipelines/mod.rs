@@ -1,4 +1,5 @@
 //! Ready-to-use pipelines and what they share.
+pub mod chat;
 pub mod common;
 mod config_option;
 pub mod conversation;

@@ -149,11 +149,66 @@ impl Default for TextGenerationConfig {
     }
 }
 
+impl TextGenerationConfig {
+    /// A GGUF file (llama.cpp's format): weights, configuration and tokenizer all come from it
+    /// (the model type becomes the file's architecture).
+    pub fn from_gguf<P: AsRef<std::path::Path>>(path: P) -> TextGenerationConfig {
+        use crate::resources::LocalResource;
+        let path = path.as_ref().to_path_buf();
+        TextGenerationConfig::new(
+            ModelType::Llama,
+            ModelResource::Torch(Box::new(LocalResource::from(path.clone()))),
+            LocalResource::from(path.clone()),
+            LocalResource::from(path),
+            None,
+        )
+    }
+}
+
 impl_into_generate_config!(TextGenerationConfig, |config: &TextGenerationConfig| config
     .model_defaults);
 
+/// The local path of weights stored as a GGUF file (recognised by its magic, whatever its
+/// name), `None` for other weights (and for files that cannot be opened: their loader reports
+/// that).
+///
+/// # Errors
+/// A remote resource that cannot be fetched.
+pub(crate) fn gguf_weights(
+    resource: &ModelResource,
+) -> Result<Option<std::path::PathBuf>, RustBertError> {
+    use std::io::Read;
+    let path = resource.get_local_path()?;
+    let mut magic = [0u8; 4];
+    let is_gguf = std::fs::File::open(&path)
+        .and_then(|mut file| file.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"GGUF";
+    Ok(is_gguf.then_some(path))
+}
+
+/// [`LlamaGenerator::from_gguf`], or the error of a build without the `hf-tokenizers` feature
+/// (GGUF tokenizers are built with it).
+pub(crate) fn llama_from_gguf(
+    path: &std::path::Path,
+    config: GenerateConfig,
+) -> Result<LlamaGenerator, RustBertError> {
+    #[cfg(feature = "hf-tokenizers")]
+    {
+        LlamaGenerator::from_gguf(path, config)
+    }
+    #[cfg(not(feature = "hf-tokenizers"))]
+    {
+        let _ = config;
+        Err(RustBertError::UnsupportedError(format!(
+            "{}: GGUF files need the `hf-tokenizers` feature (their tokenizer is built with it)",
+            path.display()
+        )))
+    }
+}
+
 /// Whether `model_type` runs on the decoder stack of [`crate::llama`].
-fn is_decoder_llm(model_type: ModelType) -> bool {
+pub(crate) fn is_decoder_llm(model_type: ModelType) -> bool {
     matches!(
         model_type,
         ModelType::Llama
@@ -231,6 +286,16 @@ impl TextGenerationOption {
         config: TextGenerationConfig,
         tokenizer: Option<TokenizerOption>,
     ) -> Result<Self, RustBertError> {
+        // GGUF weights carry their configuration and tokenizer: the file decides.
+        if let Some(path) = gguf_weights(&config.model_resource)? {
+            if tokenizer.is_some() {
+                return Err(RustBertError::UnsupportedError(format!(
+                    "{}: a GGUF file brings its own tokenizer; use TextGenerationModel::new",
+                    path.display()
+                )));
+            }
+            return Ok(Self::Llama(llama_from_gguf(&path, config.into())?));
+        }
         let model_type = config.model_type;
         let config: GenerateConfig = config.into();
         Ok(match (model_type, tokenizer) {

@@ -14,6 +14,8 @@ Examples:
   rust-bert qa --question \"Where does Amy live?\" \"Amy lives in Amsterdam.\"
   rust-bert translate --source en --target fr \"The sun is warm.\"
   rust-bert generate --max-new-tokens 20 --no-sample \"Once upon a time\"
+  rust-bert chat --model SmolLM2-135M-Instruct.Q4_1.gguf
+  echo '{\"content\": \"Hi!\"}' | rust-bert chat --model path/to/qwen2-folder
 
 Each input (a TEXT argument, or else a line of stdin) gives one JSON object on one line of
 stdout, in input order. Errors go to stderr as `error: <message>`, with exit status 1.
@@ -100,9 +102,24 @@ pub enum Task {
     /// Text generation: {"generated_text"} (the prompt followed by its continuation).
     ///
     /// GPT-2, OpenAI GPT, XLNet, or a Llama, Mistral, Qwen2, Qwen3, Phi-3 or Gemma 2 folder
-    /// (config.json, weights, tokenizer.json). Default model: GPT-2 (124M), which samples
-    /// unless --no-sample is given (--seed makes sampling reproducible).
+    /// (config.json, weights, tokenizer.json) or GGUF file (--model FILE.gguf). Default model:
+    /// GPT-2 (124M), which samples unless --no-sample is given (--seed makes sampling
+    /// reproducible).
     Generate(GenerateArgs),
+    /// Chat with a Llama, Mistral, Qwen2, Qwen3, Phi-3 or Gemma 2 model (--model DIR or
+    /// FILE.gguf), the prompt rendered by the model's own chat template.
+    ///
+    /// On a terminal: type a message, the reply streams back; `/reset` starts over, `/exit` or
+    /// Ctrl-D ends. On a pipe: JSON lines. Each line in is one object, {"messages": [{"role",
+    /// "content"}, ...]} (a whole conversation; it replaces the one going on) or {"content":
+    /// "..."} (a user message added to the conversation going on; "role" optional); each gets
+    /// one line out, {"message": {"role": "assistant", "content"}, "token_ids", "prompt_tokens",
+    /// "dropped_messages", "finish_reason": "stop" | "length"}, the reply joining the
+    /// conversation, or {"error": "..."} for a line that cannot be answered (the conversation is
+    /// left as it was; the exit status is then 1). With --stream, {"delta": "..."} lines carry
+    /// the reply's text as it is generated, before its line. The oldest turns are dropped when
+    /// the conversation outgrows the context. Greedy unless --sample is given.
+    Chat(ChatArgs),
 }
 
 /// Where the inputs come from and how they are run.
@@ -141,7 +158,8 @@ pub enum DeviceArg {
 pub struct ModelArgs {
     /// Local model folder: config.json, weights (model.safetensors, rust_model.ot,
     /// model.safetensors.index.json or pytorch_model.bin) and tokenizer files, found by the
-    /// model type. Default: the task's default model from the hub.
+    /// model type; for `generate` and `chat`, a GGUF file too. Default: the task's default
+    /// model from the hub.
     #[arg(short, long, value_name = "DIR")]
     pub model: Option<PathBuf>,
     /// Architecture of the model, instead of the `model_type` of its configuration
@@ -535,6 +553,32 @@ pub struct GenerateArgs {
     #[command(flatten)]
     /// Inputs and how they run.
     pub input: InputArgs,
+}
+
+/// `chat` options.
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// System message opening the conversation (a {"messages": ...} line brings its own).
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// Jinja chat template file to use instead of the model's own.
+    #[arg(long, value_name = "FILE")]
+    pub chat_template: Option<PathBuf>,
+    /// Positions a prompt and its reply may take together (default: the model's context).
+    #[arg(long, value_name = "N")]
+    pub context_length: Option<i64>,
+    /// On a pipe, {"delta": "..."} lines with the reply's text as it is generated.
+    #[arg(long)]
+    pub stream: bool,
+    #[command(flatten)]
+    /// Generation settings (--max-new-tokens: longest reply, default 256).
+    pub generation: GenerationArgs,
+    #[command(flatten)]
+    /// The model.
+    pub model: ModelArgs,
+    /// Device to run on.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu, help_heading = "Run")]
+    pub device: DeviceArg,
 }
 
 /// A number of at least 1.

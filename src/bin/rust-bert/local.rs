@@ -31,6 +31,24 @@ pub fn device(arg: DeviceArg) -> Result<Device, CliError> {
     }
 }
 
+/// `path` when it is a GGUF file (by its `.gguf` name or its magic bytes), for the tasks that
+/// load one in place of a folder.
+pub fn gguf_file(path: &Path) -> Option<&Path> {
+    use std::io::Read;
+    if !path.is_file() {
+        return None;
+    }
+    let named = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("gguf"));
+    let mut magic = [0u8; 4];
+    let marked = std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"GGUF";
+    (named || marked).then_some(path)
+}
+
 /// The tokenizer files of a model.
 #[derive(Debug, Clone)]
 pub enum TokenizerFiles {

@@ -5,8 +5,8 @@
 //! ```
 //!
 //! Tasks: `sentiment`, `classify`, `zero-shot`, `ner`, `pos`, `tokens`, `qa`, `fill-mask`,
-//! `embed`, `keywords`, `summarize`, `translate`, `generate` (`rust-bert <TASK> --help` lists
-//! each one's options).
+//! `embed`, `keywords`, `summarize`, `translate`, `generate`, `chat` (`rust-bert <TASK> --help`
+//! lists each one's options).
 //!
 //! * **Inputs**: each `TEXT` argument is one input; without any, stdin is read, one input per
 //!   line (an empty line is an empty input).
@@ -24,6 +24,10 @@
 //!   with `special_tokens_map.json`). `--config`, `--weights`, `--vocab` and `--merges` replace
 //!   any of those files; lower-casing follows `tokenizer_config.json` unless `--lower-case` or
 //!   `--no-lower-case` is given. `embed` and `keywords` take a sentence-transformers folder.
+//! * **Chat**: `rust-bert chat --model DIR|FILE.gguf` talks with a decoder LLM: interactively
+//!   on a terminal (the reply streams back), in JSON lines on a pipe (one object per line in,
+//!   `{"messages": [...]}` or `{"content": "..."}`; one per line out, `{"message": {...},
+//!   "finish_reason", ...}` or `{"error"}`; see `rust-bert chat --help`).
 //! * **Errors**: `error: <message>` on stderr and exit status 1 (bad options included).
 //!
 //! ```sh
@@ -33,6 +37,8 @@
 //! rust-bert qa --question "Where does Amy live?" "Amy lives in Amsterdam."
 //! rust-bert translate --source en --target fr "The sun is warm."
 //! rust-bert embed --model .venv/models/all-MiniLM-L6-v2 "A sentence to embed"
+//! rust-bert generate --model SmolLM2-135M-Instruct.Q4_1.gguf --no-sample "The sea is"
+//! echo '{"content": "What is the capital of France?"}' | rust-bert chat --model model.gguf
 //! rust-bert classify --model tests/fixtures/pipeline_classification/distilbert \
 //!     --vocab tests/fixtures/pipeline_classification/vocab.txt "An offline test"
 //! ```
@@ -55,6 +61,8 @@
 mod args;
 /// Reading the inputs, running them in batches, writing JSON lines.
 mod batch;
+/// The `chat` task.
+mod chat;
 /// Local model folders.
 mod local;
 /// The tasks.

@@ -61,6 +61,7 @@ pub fn run(task: Task) -> Result<(), CliError> {
         Task::Summarize(args) => summarize(args),
         Task::Translate(args) => translate(args),
         Task::Generate(args) => generate(args),
+        Task::Chat(args) => crate::chat::chat(args),
     }
 }
 
@@ -713,8 +714,42 @@ fn translate(args: TranslateArgs) -> Result<(), CliError> {
     })
 }
 
+/// `generate --model FILE.gguf`: the GGUF file's model, configuration and tokenizer.
+fn generate_gguf(args: &GenerateArgs, file: &Path) -> Result<(), CliError> {
+    let m = &args.model;
+    if m.config.is_some() || m.weights.is_some() || m.vocab.is_some() || m.merges.is_some() {
+        return Err(CliError(format!(
+            "{} is a GGUF file: its configuration, weights and tokenizer come from it (no \
+             --config, --weights, --vocab or --merges)",
+            file.display()
+        )));
+    }
+    let device = device(args.input.device)?;
+    let mut config = TextGenerationConfig::from_gguf(file);
+    config.device = device;
+    let model = TextGenerationModel::new(config)?;
+    let inputs = read_inputs(&args.input)?;
+    seed(&args.generation);
+    run_batches(&inputs, &args.input, |batch, _| {
+        let texts = model.generate_with_options(
+            batch,
+            args.prefix.as_deref(),
+            Some(generate_options(&args.generation)),
+        )?;
+        wrapped("generated_text", texts)
+    })
+}
+
 /// `generate`: a continuation of each prompt.
 fn generate(args: GenerateArgs) -> Result<(), CliError> {
+    if let Some(file) = args
+        .model
+        .model
+        .as_deref()
+        .and_then(crate::local::gguf_file)
+    {
+        return generate_gguf(&args, file);
+    }
     let (device, local, inputs) = prepare(&args.input, &args.model, None)?;
     let mut config = match &local {
         Some(local) => {
