@@ -34,12 +34,10 @@ const PROMPTS: [&str; 8] = [
 
 /// Left-padded ids `[batch, longest]` and their attention mask.
 fn batch(generator: &LlamaGenerator, prompts: &[&str], pad: i64) -> (Tensor, Tensor, Vec<usize>) {
-    let encoded = generator.get_tokenizer().encode_list(
-        prompts,
-        4096,
-        &TruncationStrategy::LongestFirst,
-        0,
-    );
+    let encoded =
+        generator
+            .get_tokenizer()
+            .encode_list(prompts, 4096, &TruncationStrategy::LongestFirst, 0);
     let lengths: Vec<usize> = encoded.iter().map(|e| e.token_ids.len()).collect();
     let longest = *lengths.iter().max().expect("prompts");
     let mut ids = Vec::new();
@@ -47,7 +45,9 @@ fn batch(generator: &LlamaGenerator, prompts: &[&str], pad: i64) -> (Tensor, Ten
     for e in &encoded {
         let padding = longest - e.token_ids.len();
         ids.extend(std::iter::repeat_n(pad, padding).chain(e.token_ids.iter().copied()));
-        mask.extend(std::iter::repeat_n(0i64, padding).chain(std::iter::repeat_n(1, e.token_ids.len())));
+        mask.extend(
+            std::iter::repeat_n(0i64, padding).chain(std::iter::repeat_n(1, e.token_ids.len())),
+        );
     }
     let shape = [prompts.len() as i64, longest as i64];
     (
@@ -65,7 +65,11 @@ fn run(generator: &LlamaGenerator, ids: &Tensor, mask: &Tensor, lengths: &[usize
         ..Default::default()
     };
     let output = generator
-        .generate_from_ids_and_past(ids.shallow_clone(), Some(mask.shallow_clone()), Some(options))
+        .generate_from_ids_and_past(
+            ids.shallow_clone(),
+            Some(mask.shallow_clone()),
+            Some(options),
+        )
         .expect("generate");
     for (out, length) in output.iter().zip(lengths) {
         assert_eq!(out.indices.len(), length + NEW_TOKENS as usize);
@@ -75,15 +79,10 @@ fn run(generator: &LlamaGenerator, ids: &Tensor, mask: &Tensor, lengths: &[usize
 
 fn bench(c: &mut Criterion) {
     let threads = bench_setup::set_threads();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".venv/models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    let config = bench_setup::greedy_config(
-        ModelType::Llama,
-        &path,
-        &path,
-        &path,
-        Some(Kind::Float),
-    );
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let config =
+        bench_setup::greedy_config(ModelType::Llama, &path, &path, &path, Some(Kind::Float));
     let generator = LlamaGenerator::from_gguf(&path, config).expect("SmolLM2 GGUF");
     let pad = generator
         .get_tokenizer()

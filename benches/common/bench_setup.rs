@@ -1,5 +1,7 @@
 //! What the generation benches with Python twins share: where their synthetic checkpoints go,
 //! the thread count both sides run with, and a greedy `GenerateConfig` without constraints.
+// Each bench includes this file as its own module and uses only part of it.
+#![allow(dead_code)]
 use rust_bert::pipelines::common::{ModelResource, ModelType};
 use rust_bert::pipelines::generation_utils::GenerateConfig;
 use rust_bert::resources::LocalResource;

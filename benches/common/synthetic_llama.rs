@@ -36,7 +36,10 @@ impl LlamaShape {
 /// The checkpoint's tensors: name and shape, in file order (no `lm_head.weight`: tied).
 fn tensors(s: &LlamaShape) -> Vec<(String, Vec<usize>)> {
     let (q, kv) = (s.heads * s.head_dim, s.kv_heads * s.head_dim);
-    let mut out = vec![("model.embed_tokens.weight".to_string(), vec![s.vocab, s.hidden])];
+    let mut out = vec![(
+        "model.embed_tokens.weight".to_string(),
+        vec![s.vocab, s.hidden],
+    )];
     for i in 0..s.layers {
         let l = |name: &str| format!("model.layers.{i}.{name}");
         out.push((l("input_layernorm.weight"), vec![s.hidden]));
