@@ -4,6 +4,9 @@
 # run one after the other on the same machine; writes target/bench/table.md (machine, threads,
 # median Rust, median Python, Rust / Python, BERT forward GFLOP/s against the 1024^3 matmul of
 # the same run) and prints it.
+# Then the LLM benches of issues 19 and 20 (GPT-J width in bf16, SmolLM2-135M GGUF at batch 1
+# and 8 with llama.cpp when llama-cpp-python is installed, Llama-3.2-1B width in bf16): each
+# script runs its Criterion bench and twins and appends its own table.
 # Usage: ./utils/bench_all.sh [python samples for the slow generation twins, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,3 +88,7 @@ print(f"\nBERT-base forward: {flops / 1e9:.0f} GFLOP; Rust {fwd_r:.0f} GFLOP/s =
       f"of its matmul peak ({peak_r:.0f} GFLOP/s); Python {fwd_p:.0f} GFLOP/s = {100 * fwd_p / peak_p:.0f}% "
       f"of its peak ({peak_p:.0f} GFLOP/s).")
 PY
+for script in bench_gpt_j bench_llama_1b bench_smollm2; do
+  echo "== utils/$script.sh" >&2
+  { echo; "./utils/$script.sh" "$samples"; } | tee -a target/bench/table.md
+done

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the Criterion GPT-J bf16 benchmark (real width, reduced depth, greedy 32 tokens) and its
+# Python twin on the same checkpoint and prints both medians and the ratio Rust / Python
+# (issue 19's goal: <= 0.5). The bench writes the 1.6 GB checkpoint once under
+# $BENCH_MODELS_DIR (default target/bench_models). Both sides use BENCH_THREADS threads (2).
+# Usage: ./utils/bench_gpt_j.sh [python samples, default 3]   (BENCH_QUICK=1: a smoke run,
+# Criterion's --quick and one Python sample)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export BENCH_MODELS_DIR="${BENCH_MODELS_DIR:-$PWD/target/bench_models}" BENCH_THREADS="${BENCH_THREADS:-2}"
+layers="${GPTJ_BENCH_LAYERS:-2}"
+quick=(); samples="${1:-3}"
+if [ -n "${BENCH_QUICK:-}" ]; then quick=(--quick); samples=1; fi
+cargo bench --bench gpt_j -- --noplot "${quick[@]}" >/dev/null
+python_json=$(.venv/bin/python utils/bench_gpt_j.py "$BENCH_MODELS_DIR/gptj_${layers}l" "$samples" 2>/dev/null | tail -n 1)
+.venv/bin/python - "$python_json" "${CARGO_TARGET_DIR:-target}" <<'PY'
+import json, sys
+py = json.loads(sys.argv[1])
+with open(f"{sys.argv[2]}/criterion/gpt_j_bf16/greedy_32/new/estimates.json") as f:
+    r = json.load(f)["median"]["point_estimate"] / 1e9
+p = py["gpt_j_bf16_greedy_32"]
+print(f"torch threads: {py['torch_threads']}, HF attention: {py['attn_implementation']}, layers: {py['layers']}")
+print("| benchmark | Rust median | Python (HF) median | Rust / Python |")
+print("|---|---|---|---|")
+print(f"| GPT-J width, {py['layers']} layers, bf16, greedy 32 tokens | {r:.2f} s | {p:.2f} s | {r/p:.2f} |")
+PY
