@@ -104,4 +104,4 @@ pub use models::{
     mpnet, nllb, openai_gpt, roberta, t5, xlm_roberta, xlnet,
 };
 pub use models::{fnet, llama, longformer, mobilebert};
-pub use models::{gpt_j, gpt_neo};
+pub use models::{gpt_j, gpt_neo, reformer};
