@@ -42,6 +42,7 @@ mod pipeline_seq2seq;
 mod pipeline_tokens;
 mod pipelines_common;
 mod prophetnet;
+mod reformer;
 mod resources;
 mod roberta;
 mod robustness;

@@ -30,9 +30,9 @@ use crate::generation::{
 use crate::gpt2::{GPT2Generator, OpenAIGenerator};
 use crate::gpt_j::GptJGenerator;
 use crate::gpt_neo::GptNeoGenerator;
-use crate::reformer::ReformerGenerator;
 use crate::llama::LlamaGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
+use crate::reformer::ReformerGenerator;
 use crate::resources::ResourceProvider;
 use crate::xlnet::XLNetGenerator;
 use crate::RustBertError;

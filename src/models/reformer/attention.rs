@@ -162,7 +162,8 @@ impl LshSelfAttention {
             let target = 2 * (length / chunk);
             let power = (64 - target.leading_zeros() as i64 - 1).max(0);
             let buckets = 1i64 << power;
-            let limit = 2 * (((self.max_position_embeddings / chunk) as f64).sqrt() as i64).max(chunk);
+            let limit =
+                2 * (((self.max_position_embeddings / chunk) as f64).sqrt() as i64).max(chunk);
             if buckets > limit {
                 NumBuckets::Factors(vec![1 << (power / 2), 1 << (power - power / 2)])
             } else {
@@ -211,7 +212,8 @@ impl LshSelfAttention {
                     });
                     product *= factor;
                 }
-                combined.unwrap_or_else(|| rotated.zeros_like().sum_dim_intlist(-1, false, Kind::Int64))
+                combined
+                    .unwrap_or_else(|| rotated.zeros_like().sum_dim_intlist(-1, false, Kind::Int64))
             }
         };
         let mut count = layout.total();
@@ -220,12 +222,14 @@ impl LshSelfAttention {
             Some(keep) if keep.logical_not().any().int64_value(&[]) != 0 => {
                 count += 1;
                 let keep = keep.view([batch, 1, 1, length]).expand_as(&buckets);
-                buckets = buckets.where_self(&keep, &Tensor::from(count - 1).to_device(buckets.device()));
+                buckets =
+                    buckets.where_self(&keep, &Tensor::from(count - 1).to_device(buckets.device()));
             }
             _ if extra_bucket => count += 1,
             _ => {}
         }
-        let offsets = (Tensor::arange(hashes, (Kind::Int64, vectors.device())) * count).view([1, 1, -1, 1]);
+        let offsets =
+            (Tensor::arange(hashes, (Kind::Int64, vectors.device())) * count).view([1, 1, -1, 1]);
         (buckets + offsets).flatten(2, 3)
     }
 
@@ -301,9 +305,11 @@ impl LshSelfAttention {
         let mut dots = query.matmul(&key.transpose(-1, -2));
         let query_index = split_sequence(&per_hash, -1, chunk);
         let key_index = look_adjacent(&query_index, before, after);
-        let causal = self
-            .is_decoder
-            .then(|| query_index.unsqueeze(-1).ge_tensor(&key_index.unsqueeze(-2)));
+        let causal = self.is_decoder.then(|| {
+            query_index
+                .unsqueeze(-1)
+                .ge_tensor(&key_index.unsqueeze(-2))
+        });
         let padding = keep.map(|k| {
             let chunks = key_index.size()[2];
             k.view([batch, 1, 1, length])
@@ -315,7 +321,9 @@ impl LshSelfAttention {
             dots = dots.masked_fill(&allowed.logical_not(), mask_value);
         }
         dots = dots.masked_fill(
-            &query_index.unsqueeze(-1).eq_tensor(&key_index.unsqueeze(-2)),
+            &query_index
+                .unsqueeze(-1)
+                .eq_tensor(&key_index.unsqueeze(-2)),
             self_value,
         );
         let (probs, logits) = softmax_with_logits(&dots);
@@ -374,7 +382,9 @@ impl LshSelfAttention {
         };
         let total_buckets = self.layout(length).total();
         let extra = past_buckets.max().int64_value(&[]) > hashes * total_buckets - 1;
-        let query_buckets = self.hash(&query, hashes, None, extra).view([batch, heads, hashes, 1]);
+        let query_buckets = self
+            .hash(&query, hashes, None, extra)
+            .view([batch, heads, hashes, 1]);
         let all = Tensor::cat(&[&past_buckets.to_kind(Kind::Int64), &query_buckets], -1);
         let order = stable_argsort(&all);
         // Where the new token (index length - 1) landed in each round's order, and the window
@@ -471,7 +481,8 @@ impl LocalSelfAttention {
         let (batch, length) = (hidden.size()[0], hidden.size()[1]);
         let (heads, size, chunk) = (self.heads, self.head_size, self.chunk.chunk_length);
         let query = split_heads(&project(hidden, &self.query, None), heads, size);
-        let key = split_heads(&project(hidden, &self.key, None), heads, size) / (size as f64).sqrt();
+        let key =
+            split_heads(&project(hidden, &self.key, None), heads, size) / (size as f64).sqrt();
         let value = split_heads(&project(hidden, &self.value, None), heads, size);
         let positions = Tensor::arange(length, (Kind::Int64, hidden.device()));
         let keep = mask.map(|m| m.to_kind(Kind::Bool).view([batch, 1, length]));
@@ -501,9 +512,11 @@ impl LocalSelfAttention {
             (query, key, value, index.shallow_clone(), index, padding)
         };
         let mut dots = query.matmul(&key.transpose(-1, -2));
-        let causal = self
-            .is_decoder
-            .then(|| query_index.unsqueeze(-1).ge_tensor(&key_index.unsqueeze(-2)));
+        let causal = self.is_decoder.then(|| {
+            query_index
+                .unsqueeze(-1)
+                .ge_tensor(&key_index.unsqueeze(-2))
+        });
         if let Some(allowed) = combine_masks(causal, padding) {
             dots = dots.masked_fill(&allowed.logical_not(), mask_values(dots.kind()).0);
         }
@@ -538,9 +551,13 @@ impl LocalSelfAttention {
         } else {
             start.min(cached)
         };
-        let states = Tensor::cat(&[&past.prev_states.narrow(1, begin, cached - begin), hidden], 1);
+        let states = Tensor::cat(
+            &[&past.prev_states.narrow(1, begin, cached - begin), hidden],
+            1,
+        );
         let query = split_heads(&project(hidden, &self.query, None), heads, size);
-        let key = split_heads(&project(&states, &self.key, None), heads, size) / (size as f64).sqrt();
+        let key =
+            split_heads(&project(&states, &self.key, None), heads, size) / (size as f64).sqrt();
         let value = split_heads(&project(&states, &self.value, None), heads, size);
         let dots = query.matmul(&key.transpose(-1, -2));
         let (probs, _) = softmax_with_logits(&dots);

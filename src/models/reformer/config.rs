@@ -340,7 +340,9 @@ impl ReformerConfig {
         match &self.num_buckets {
             Value::Null => Ok(None),
             Value::Array(items) if items.is_empty() => Err(bad()),
-            Value::Array(items) if items.len() == 1 => Ok(Some(NumBuckets::Single(even(&items[0])?))),
+            Value::Array(items) if items.len() == 1 => {
+                Ok(Some(NumBuckets::Single(even(&items[0])?)))
+            }
             Value::Array(items) => Ok(Some(NumBuckets::Factors(
                 items.iter().map(even).collect::<Result<_, _>>()?,
             ))),

@@ -12,7 +12,11 @@ use tch::{Kind, Tensor};
 /// a plain table otherwise.
 #[derive(Debug)]
 enum Positions {
-    Axial { first: Tensor, second: Tensor, width: i64 },
+    Axial {
+        first: Tensor,
+        second: Tensor,
+        width: i64,
+    },
     Table(Tensor),
 }
 
@@ -129,7 +133,9 @@ impl ReformerEmbeddings {
                 Tensor::cat(
                     &[
                         first.squeeze_dim(1).index_select(0, &rows.flatten(0, -1)),
-                        second.squeeze_dim(0).index_select(0, &columns.flatten(0, -1)),
+                        second
+                            .squeeze_dim(0)
+                            .index_select(0, &columns.flatten(0, -1)),
                     ],
                     -1,
                 )

@@ -68,7 +68,9 @@ impl ReformerAttention {
         let self_path = p / "self_attention";
         let self_attention = match kind {
             AttentionType::lsh => SelfAttention::Lsh(LshSelfAttention::new(&self_path, config)?),
-            AttentionType::local => SelfAttention::Local(LocalSelfAttention::new(&self_path, config)),
+            AttentionType::local => {
+                SelfAttention::Local(LocalSelfAttention::new(&self_path, config))
+            }
         };
         Ok(Self {
             layer_norm: nn::layer_norm(p / "layer_norm", vec![config.hidden_size], norm),
@@ -107,7 +109,9 @@ impl ReformerAttention {
             (SelfAttention::Lsh(a), Some(past)) => {
                 a.forward_cached(&normed, past, num_hashes, output_attentions, train)?
             }
-            (SelfAttention::Local(a), None) => a.forward_t(&normed, mask, output_attentions, train)?,
+            (SelfAttention::Local(a), None) => {
+                a.forward_t(&normed, mask, output_attentions, train)?
+            }
             (SelfAttention::Local(a), Some(past)) => {
                 a.forward_cached(&normed, past, output_attentions, train)?
             }
@@ -115,13 +119,7 @@ impl ReformerAttention {
         let new_states = normed.narrow(1, 0, keep);
         let state = match past {
             None => LayerState {
-                prev_buckets: buckets.map(|b| {
-                    if keep > 1 {
-                        b.narrow(3, 0, keep)
-                    } else {
-                        b
-                    }
-                }),
+                prev_buckets: buckets.map(|b| if keep > 1 { b.narrow(3, 0, keep) } else { b }),
                 prev_states: new_states,
             },
             Some(past) => LayerState {
@@ -159,8 +157,16 @@ impl ChunkFeedForward {
         };
         Self {
             layer_norm: nn::layer_norm(p / "layer_norm", vec![config.hidden_size], norm),
-            dense: linear(p / "dense" / "dense", config.hidden_size, config.feed_forward_size),
-            output: linear(p / "output" / "dense", config.feed_forward_size, config.hidden_size),
+            dense: linear(
+                p / "dense" / "dense",
+                config.hidden_size,
+                config.feed_forward_size,
+            ),
+            output: linear(
+                p / "output" / "dense",
+                config.feed_forward_size,
+                config.hidden_size,
+            ),
             activation: config.hidden_act,
             chunk_size: config.chunk_size_feed_forward.unwrap_or(0),
             dropout: Dropout::new(config.hidden_dropout_prob),

@@ -133,7 +133,13 @@ impl ReformerModel {
             let pad_ids = Tensor::full([batch, padding], self.pad_token_id, (Kind::Int64, device));
             let embeds = Tensor::cat(&[&embeds, &self.embeddings.embed(&pad_ids)?], 1);
             let mask = match attention_mask {
-                Some(mask) => Tensor::cat(&[mask, &mask.zeros_like().narrow(1, 0, 1).repeat([1, padding])], 1),
+                Some(mask) => Tensor::cat(
+                    &[
+                        mask,
+                        &mask.zeros_like().narrow(1, 0, 1).repeat([1, padding]),
+                    ],
+                    1,
+                ),
                 None => Tensor::cat(
                     &[
                         Tensor::ones([batch, length], (Kind::Int64, device)),
@@ -152,7 +158,9 @@ impl ReformerModel {
         } else {
             (
                 embeds,
-                attention_mask.filter(|_| past.is_none()).map(Tensor::shallow_clone),
+                attention_mask
+                    .filter(|_| past.is_none())
+                    .map(Tensor::shallow_clone),
                 position_ids.map(Tensor::shallow_clone),
             )
         };
@@ -236,8 +244,16 @@ impl ReformerModelWithLMHead {
             ));
         }
         for (kind, after, name) in [
-            (AttentionType::local, config.local_chunks().after, "local_num_chunks_after"),
-            (AttentionType::lsh, config.lsh_chunks().after, "lsh_num_chunks_after"),
+            (
+                AttentionType::local,
+                config.local_chunks().after,
+                "local_num_chunks_after",
+            ),
+            (
+                AttentionType::lsh,
+                config.lsh_chunks().after,
+                "lsh_num_chunks_after",
+            ),
         ] {
             if config.attn_layers.contains(&kind) && after != 0 {
                 return Err(RustBertError::InvalidConfigurationError(format!(
@@ -248,10 +264,15 @@ impl ReformerModelWithLMHead {
         let p = p.borrow();
         let lm_head = p / "lm_head";
         // HF keeps an unused `lm_head.bias` next to the decoder's own: it loads, and stays unused.
-        let _unused_bias = crate::common::layers::linear::uninitialized(&lm_head, "bias", &[config.vocab_size]);
+        let _unused_bias =
+            crate::common::layers::linear::uninitialized(&lm_head, "bias", &[config.vocab_size]);
         Ok(Self {
             reformer: ReformerModel::new(p / "reformer", config)?,
-            decoder: linear(&lm_head / "decoder", 2 * config.hidden_size, config.vocab_size),
+            decoder: linear(
+                &lm_head / "decoder",
+                2 * config.hidden_size,
+                config.vocab_size,
+            ),
             chunk_size_lm_head: config.chunk_size_lm_head,
         })
     }
@@ -337,7 +358,13 @@ impl ReformerModelWithLMHead {
                 )))
             }
         };
-        let output = self.run((Some(input_ids), None, None, None), None, states, false, true)?;
+        let output = self.run(
+            (Some(input_ids), None, None, None),
+            None,
+            states,
+            false,
+            true,
+        )?;
         Ok(LMModelOutput {
             lm_logits: output.logits,
             cache: Cache::ReformerCache(output.next_cache),
@@ -492,7 +519,11 @@ impl ReformerForQuestionAnswering {
             None,
             train,
         )?;
-        let logits = project(&output.hidden_states, &self.qa_outputs.ws, self.qa_outputs.bs.as_ref());
+        let logits = project(
+            &output.hidden_states,
+            &self.qa_outputs.ws,
+            self.qa_outputs.bs.as_ref(),
+        );
         let parts = logits.split(1, -1);
         Ok(ReformerQuestionAnsweringModelOutput {
             start_logits: parts[0].squeeze_dim(-1),
