@@ -201,19 +201,17 @@ impl LshSelfAttention {
         let mut buckets = match &layout {
             NumBuckets::Single(_) => argmax_signed(&rotated),
             NumBuckets::Factors(factors) => {
+                // Each factor hashes with its own slice of the rotation; the bucket is their
+                // mixed-radix combination.
                 let (mut start, mut product) = (0, 1);
-                let mut combined: Option<Tensor> = None;
+                let mut combined = rotated.zeros_like().select(-1, 0).to_kind(Kind::Int64);
                 for &factor in factors {
                     let part = argmax_signed(&rotated.narrow(-1, start, factor / 2));
+                    combined = combined + part * product;
                     start += factor / 2;
-                    combined = Some(match combined {
-                        None => part,
-                        Some(sum) => sum + part * product,
-                    });
                     product *= factor;
                 }
                 combined
-                    .unwrap_or_else(|| rotated.zeros_like().sum_dim_intlist(-1, false, Kind::Int64))
             }
         };
         let mut count = layout.total();
