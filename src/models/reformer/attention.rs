@@ -207,7 +207,7 @@ impl LshSelfAttention {
                 let mut combined = rotated.zeros_like().select(-1, 0).to_kind(Kind::Int64);
                 for &factor in factors {
                     let part = argmax_signed(&rotated.narrow(-1, start, factor / 2));
-                    combined = combined + part * product;
+                    combined += part * product;
                     start += factor / 2;
                     product *= factor;
                 }

@@ -87,6 +87,7 @@ impl ReformerAttention {
 
     /// The attention output, probabilities, and the layer's next cache entry (`keep` positions
     /// of the normalised input are cached: the padding added for chunking is not).
+    #[allow(clippy::too_many_arguments)]
     fn forward_t(
         &self,
         hidden: &Tensor,
@@ -271,8 +272,11 @@ impl ReformerEncoder {
                 self.output_attentions,
                 train,
             )?;
-            attn_output = attn_output + attended;
-            hidden_states = hidden_states + layer.feed_forward.forward_t(&attn_output, train);
+            // Out of place: both streams start as the same tensor (the embeddings).
+            let next_attn = &attn_output + attended;
+            attn_output = next_attn;
+            let next_hidden = &hidden_states + layer.feed_forward.forward_t(&attn_output, train);
+            hidden_states = next_hidden;
             cache.push(Some(state));
             if let (Some(all), Some(probs)) = (all_attentions.as_mut(), probs) {
                 all.push(probs);
