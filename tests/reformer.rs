@@ -13,7 +13,7 @@ use crate::generation::{
 };
 use crate::util::{fixtures, max_abs_diff, Expected, TOL};
 use rust_bert::common::layers::linear::defer_init;
-use rust_bert::common::weights::load_weights_from_file;
+use rust_bert::common::weights::{load_weights_from_file, read_tensors, write_tensors};
 use rust_bert::pipelines::common::{ConfigOption, ModelResource, ModelType};
 use rust_bert::pipelines::generation_utils::{GenerateConfig, GenerateOptions, LanguageGenerator};
 use rust_bert::pipelines::text_generation::{TextGenerationConfig, TextGenerationModel};
@@ -25,7 +25,7 @@ use rust_bert::resources::LocalResource;
 use rust_bert::{Config, RustBertError};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
@@ -468,39 +468,70 @@ fn reformer_configurations_are_checked_and_wired() {
     assert_eq!(back.num_buckets, config.num_buckets);
 }
 
-/// rust-bert's classification and question-answering heads build on the fixture's
-/// configuration (with labels) and give outputs of the shapes rust-bert's tests check.
+/// The classification and question-answering heads (rust-bert's constructors, the fixture's
+/// configuration with three labels) on the language model's `reformer.*` weights and their own
+/// equal HF's `ReformerForSequenceClassification` and `ReformerForQuestionAnswering` on the
+/// padded batch, and report every layer as rust-bert's tests expect.
 #[test]
-fn reformer_classification_and_qa_heads_run() {
+fn reformer_classification_and_qa_heads_match_hf() {
     let _lock = sampling_lock();
     let mut config = config("reformer", true);
-    let mut labels = HashMap::new();
-    labels.insert(0, "Positive".to_string());
-    labels.insert(1, "Negative".to_string());
-    labels.insert(3, "Neutral".to_string());
+    let labels: HashMap<i64, String> = [(0, "Positive"), (1, "Negative"), (2, "Neutral")]
+        .into_iter()
+        .map(|(i, l)| (i, l.to_string()))
+        .collect();
     config.id2label = Some(labels);
-    let weights: &Path = &dir("reformer").join("model.safetensors");
+    let scratch = tempfile::tempdir().unwrap();
+    let heads = read_tensors(dir("reformer").join("heads.safetensors")).unwrap();
+    let mut tensors: Vec<(String, Tensor)> =
+        read_tensors(dir("reformer").join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("reformer."))
+            .collect();
+    let mut expected = HashMap::new();
+    for (name, tensor) in heads {
+        match name.strip_prefix("expected.") {
+            Some(what) => {
+                expected.insert(what.to_string(), tensor);
+            }
+            None => tensors.push((name, tensor)),
+        }
+    }
+    let weights = scratch.path().join("heads.safetensors");
+    write_tensors(&tensors, &weights).unwrap();
+    let e = Expected::load(dir("reformer").join("expected.safetensors"));
+    let (ids, mask) = (e.get("pad12.input_ids"), e.get("pad12.attention_mask"));
     tch::no_grad(|| {
-        let ids = Tensor::from_slice(&[
-            5i64, 6, 7, 8, 9, 10, 11, 2, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-        ])
-        .view([2, 9]);
         let vs = VarStore::new(Device::Cpu);
+        let deferred = defer_init();
         let classifier = ReformerForSequenceClassification::new(vs.root(), &config).unwrap();
-        let _ = load_weights_from_file(&vs, weights);
+        drop(deferred);
+        load_weights_from_file(&vs, &weights).unwrap();
         let out = classifier
-            .forward_t(Some(&ids), None, None, None, None, false)
+            .forward_t(Some(ids), None, None, Some(mask), None, false)
             .unwrap();
-        assert_eq!(out.logits.size(), [2, 3]);
+        let d = close(
+            &out.logits,
+            &expected["classification.logits"],
+            "classification",
+        );
         assert_eq!(out.all_hidden_states.unwrap().len(), 5);
         assert_eq!(out.all_attentions.unwrap().len(), 4);
         let vs = VarStore::new(Device::Cpu);
+        let deferred = defer_init();
         let qa = ReformerForQuestionAnswering::new(vs.root(), &config).unwrap();
-        let _ = load_weights_from_file(&vs, weights);
+        drop(deferred);
+        load_weights_from_file(&vs, &weights).unwrap();
         let out = qa
-            .forward_t(Some(&ids), None, None, None, None, false)
+            .forward_t(Some(ids), None, None, Some(mask), None, false)
             .unwrap();
-        assert_eq!(out.start_logits.size(), [2, 9]);
-        assert_eq!(out.end_logits.size(), [2, 9]);
+        let start = close(&out.start_logits, &expected["qa.start_logits"], "start");
+        let end = close(&out.end_logits, &expected["qa.end_logits"], "end");
+        println!("heads: max |diff| classification {d:e}, start {start:e}, end {end:e}");
+        // Without id2label the classifier is an error, not a panic.
+        config.id2label = None;
+        let vs = VarStore::new(Device::Cpu);
+        assert!(ReformerForSequenceClassification::new(vs.root(), &config).is_err());
     });
 }

@@ -46,6 +46,12 @@ reformer_int/{config.json, model.safetensors, expected.safetensors}
     chunk_size_feed_forward 4, chunk_size_lm_head 2, relu. `pad12.*`, `full16.*`, `short6.*` as
     above.
 
+reformer/heads.safetensors
+    ReformerForSequenceClassification (3 labels) and ReformerForQuestionAnswering sharing the
+    language model's `reformer.*` weights: their head weights (`classifier.*`, `qa_outputs.*`,
+    randomised normal(0, 0.2)) and, on the `pad12` batch, `expected.classification.logits`,
+    `expected.qa.start_logits`, `expected.qa.end_logits`.
+
 reformer/cases.json
     HF `generate` cases in the format of utils/fixtures_generation.py (its run_case), prompts
     PROMPT_TEXTS encoded by the SentencePiece model, cut to 7, 4 and 2 tokens, left-padded with
@@ -70,7 +76,12 @@ import fixtures_generation as fg  # noqa: E402
 import generate_fixtures as gf  # noqa: E402
 import sentencepiece as spm  # noqa: E402
 import torch  # noqa: E402
-from transformers import ReformerConfig, ReformerModelWithLMHead  # noqa: E402
+from transformers import (  # noqa: E402
+    ReformerConfig,
+    ReformerForQuestionAnswering,
+    ReformerForSequenceClassification,
+    ReformerModelWithLMHead,
+)
 
 OUT = os.path.join(gf.FIX, "reformer")
 OUT_INT = os.path.join(gf.FIX, "reformer_int")
@@ -272,6 +283,32 @@ def gen_text(model, sp, long_ids):
             "long_prompt_ids": long_ids}
 
 
+def heads(model, res):
+    """The classification and question-answering heads on the language model's `reformer.*`
+    weights: their own weights (randomised) and logits on the `pad12` batch."""
+    out = {}
+    for cls, prefix, seed, labels in [(ReformerForSequenceClassification, "classifier.", 961, 3),
+                                      (ReformerForQuestionAnswering, "qa_outputs", 962, 2)]:
+        config = main_config()
+        config.num_labels = labels
+        torch.manual_seed(seed)
+        head = cls(config)
+        head.reformer.load_state_dict(model.reformer.state_dict())
+        with torch.no_grad():
+            for name, p in head.named_parameters():
+                if name.startswith(prefix):
+                    p.normal_(0.0, 0.2)
+                    out[name] = p.detach().clone()
+        head.eval()
+        result = head(input_ids=res["pad12.input_ids"], attention_mask=res["pad12.attention_mask"])
+        if prefix == "classifier.":
+            out["expected.classification.logits"] = result.logits
+        else:
+            out["expected.qa.start_logits"] = result.start_logits
+            out["expected.qa.end_logits"] = result.end_logits
+    return out
+
+
 def main():
     proto, sp = train_spm()
     for seed in SEEDS:
@@ -297,6 +334,7 @@ def main():
         res.update(incremental(model))
         gf.save_tensors(os.path.join(OUT, "expected.safetensors"), res)
         text = gen_text(model, sp, long_ids)
+        gf.save_tensors(os.path.join(OUT, "heads.safetensors"), heads(model, res))
     print("  [incremental] batch1 step == full:", res["batch1.step_equals_full"].tolist(),
               "short:", res["short.step_equals_full"].tolist())
     print(f"  [text] {text['greedy']['texts']}")
