@@ -399,6 +399,25 @@ fn reformer_bad_inputs_are_errors() {
             run(&ids(1), Some(four())).unwrap().logits.size(),
             [1, 1, 320]
         );
+        // States of the wrong width, buckets of the wrong shape, no hashing round.
+        let narrow = (0..4)
+            .map(|_| {
+                Some(LayerState {
+                    prev_buckets: None,
+                    prev_states: Tensor::zeros([1, 3, 31], (Kind::Float, Device::Cpu)),
+                })
+            })
+            .collect();
+        assert!(run(&ids(1), Some(narrow)).is_err());
+        let mut bad_buckets = four();
+        bad_buckets[1] = Some(LayerState {
+            prev_buckets: Some(Tensor::zeros([1, 2, 1, 3], (Kind::Int64, Device::Cpu))),
+            prev_states: Tensor::zeros([1, 3, 32], (Kind::Float, Device::Cpu)),
+        });
+        assert!(run(&ids(1), Some(bad_buckets)).is_err());
+        assert!(model
+            .forward_t(Some(&ids(16)), None, None, None, Some(0), None, false)
+            .is_err());
         // 64 cached tokens leave no position for another.
         let full = (0..4).map(|_| Some(state(64))).collect::<Vec<_>>();
         assert!(run(&ids(1), Some(full)).is_err());

@@ -24,9 +24,48 @@ pub struct ReformerModel {
     least_common_mult_chunk_length: i64,
     min_chunk_length: i64,
     pad_token_id: i64,
+    hidden_size: i64,
+    num_heads: i64,
+    num_hashes: i64,
 }
 
 impl ReformerModel {
+    /// The number of tokens a cache holds, after checking it against the model and the batch:
+    /// every layer's states `[batch, cached, hidden]` and buckets `[batch, heads, hashes,
+    /// cached]`; one new token per row.
+    fn cached_length(
+        &self,
+        states: &[Option<LayerState>],
+        batch: i64,
+        length: i64,
+        hashes: i64,
+    ) -> Result<i64, RustBertError> {
+        let cached = states
+            .iter()
+            .flatten()
+            .map(|state| state.prev_states.size().get(1).copied().unwrap_or(-1))
+            .next()
+            .unwrap_or(0);
+        let expected = [batch, cached, self.hidden_size];
+        let buckets = [batch, self.num_heads, hashes, cached];
+        for (i, state) in states.iter().flatten().enumerate() {
+            let size = state.prev_states.size();
+            let bucket_size = state.prev_buckets.as_ref().map(Tensor::size);
+            if size != expected || bucket_size.as_ref().is_some_and(|b| *b != buckets) {
+                return Err(RustBertError::ValueError(format!(
+                    "old_layer_states[{i}] holds states of shape {size:?} and buckets of shape \
+                     {bucket_size:?}; expected {expected:?} and {buckets:?}"
+                )));
+            }
+        }
+        if length != 1 {
+            return Err(RustBertError::ValueError(format!(
+                "with a cache, Reformer takes one new token per row, not {length}"
+            )));
+        }
+        Ok(cached)
+    }
+
     /// Builds the model with its variables under `p` (HF names: `p` is usually `reformer`).
     ///
     /// # Errors
@@ -44,6 +83,9 @@ impl ReformerModel {
             least_common_mult_chunk_length,
             min_chunk_length,
             pad_token_id: config.pad_token_id,
+            hidden_size: config.hidden_size,
+            num_heads: config.num_attention_heads,
+            num_hashes: config.num_hashes,
         })
     }
 
@@ -95,26 +137,14 @@ impl ReformerModel {
             }
             _ => None,
         };
+        let hashes = num_hashes.unwrap_or(self.num_hashes);
+        if hashes < 1 {
+            return Err(RustBertError::ValueError(format!(
+                "num_hashes = {hashes}, expected at least 1"
+            )));
+        }
         let start = match &past {
-            Some(states) => {
-                let cached = states
-                    .iter()
-                    .flatten()
-                    .map(|state| state.prev_states.size())
-                    .collect::<Vec<_>>();
-                let first = cached[0].clone();
-                if length != 1
-                    || cached
-                        .iter()
-                        .any(|s| s.len() != 3 || s[0] != batch || s[1] != first[1])
-                {
-                    return Err(RustBertError::ValueError(format!(
-                        "with a cache, Reformer takes one new token per row ({batch} rows cached \
-                         states of shapes {cached:?}; input of {length} tokens)"
-                    )));
-                }
-                first[1]
-            }
+            Some(states) => self.cached_length(states, batch, length, hashes)?,
             None => 0,
         };
         if let Some(mask) = attention_mask {
