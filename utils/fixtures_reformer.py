@@ -32,7 +32,8 @@ hidden_states cut to the unpadded length, attentions in HF's chunked layout):
   {b}.step.0.*  `input_ids` [rows, 7] -> `logits`;
   {b}.step.k.*  k = 1..STEPS: one new token per row -> `logits` [rows, 1, V] (from step 1 on the
                 LSH layers hash their 8 cached states, from step 2 the new token is sorted among
-                cached buckets).
+                cached buckets; there HF reads every row's chunk states from batch row 0, so
+                batch2's second row differs from that row run alone: by 1.3 to 3.4 in logits).
   batch1.full.* the first row's prompt and new tokens in one forward (`input_ids` [1, 7+STEPS])
                 -> `logits`; `batch1.step_equals_full` [STEPS + 1] (int64): 1 where HF's step
                 logits equal its full forward's within 1e-4 (LSH chunks wrap differently in the

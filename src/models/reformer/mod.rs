@@ -13,6 +13,11 @@
 //! lengths, as HF does. Generation caches each layer's normalised input states and LSH
 //! buckets ([`LayerState`]).
 //!
+//! One HF behaviour is kept on purpose for identical outputs: once a cached LSH step sorts the
+//! new token among cached buckets (the sequence past one LSH chunk), HF gathers the states of
+//! the token's chunk from batch row 0 for every row (its per-row offset is always zero). Rows
+//! other than the first (other prompts, other beams) then depend on the first, in HF and here.
+//!
 //! ```no_run
 //! # fn main() -> Result<(), rust_bert::RustBertError> {
 //! use rust_bert::pipelines::common::{ModelResource, ModelType};
