@@ -1,6 +1,6 @@
 //! Reformer's embeddings: token embeddings plus axial (factorised) or plain position embeddings.
 use crate::common::layers::embeddings::lookup;
-use crate::common::layers::linear::embedding_config;
+use crate::common::layers::linear::{embedding_config, init_deferred};
 use crate::common::layers::Dropout;
 use crate::reformer::ReformerConfig;
 use crate::RustBertError;
@@ -50,9 +50,22 @@ impl ReformerEmbeddings {
                 stdev: config.axial_norm_std,
             };
             let weights = &positions_path / "weights";
+            // HF draws them from normal(0, axial_norm_std); a model loaded right after draws
+            // nothing (no draw from LibTorch's global generator either).
+            let var = |name: &str, dims: &[i64]| {
+                if init_deferred() {
+                    weights.add(
+                        name,
+                        Tensor::empty(dims, (weights.kind(), weights.device())),
+                        true,
+                    )
+                } else {
+                    weights.var(name, dims, init)
+                }
+            };
             Positions::Axial {
-                first: weights.var("0", &[rows, 1, w0], init),
-                second: weights.var("1", &[1, columns, w1], init),
+                first: var("0", &[rows, 1, w0]),
+                second: var("1", &[1, columns, w1]),
                 width: columns,
             }
         } else {
