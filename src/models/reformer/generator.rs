@@ -35,6 +35,7 @@ fn specials(config: &ReformerConfig, tokenizer: &TokenizerOption) -> GeneratorSp
         max_positions: Some(max_positions),
         is_encoder_decoder: false,
         banned_token_ids: Vec::new(),
+        ..Default::default()
     }
 }
 
