@@ -57,6 +57,9 @@ mod args;
 mod batch;
 /// Local model folders.
 mod local;
+/// The `sql` task and the Ballista processes (feature `datafusion`).
+#[cfg(feature = "datafusion")]
+mod sql;
 /// The tasks.
 mod tasks;
 

@@ -61,6 +61,12 @@ pub fn run(task: Task) -> Result<(), CliError> {
         Task::Summarize(args) => summarize(args),
         Task::Translate(args) => translate(args),
         Task::Generate(args) => generate(args),
+        #[cfg(feature = "datafusion")]
+        Task::Sql(args) => crate::sql::sql(args),
+        #[cfg(feature = "ballista")]
+        Task::BallistaScheduler(args) => crate::sql::scheduler(args),
+        #[cfg(feature = "ballista")]
+        Task::BallistaExecutor(args) => crate::sql::executor(args),
     }
 }
 
