@@ -189,10 +189,13 @@ pub async fn remote_context(
     functions: &PipelineFunctions,
     config: SessionConfig,
 ) -> Result<SessionContext> {
-    let mut state = SessionStateBuilder::new()
+    let state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(config)
         .build();
-    functions.register_on(&mut state)?;
-    SessionContext::remote_with_state(url, state).await
+    // Registered after Ballista's upgrade of the state, which sets its own list of scalar
+    // functions.
+    let ctx = SessionContext::remote_with_state(url, state).await?;
+    functions.register(&ctx);
+    Ok(ctx)
 }
