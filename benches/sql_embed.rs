@@ -50,8 +50,10 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("corpus.parquet");
     let schema = Arc::new(Schema::new(vec![Field::new("body", DataType::Utf8, false)]));
-    let mut writer = ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), schema.clone(), None).unwrap();
-    let batch = RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(texts.clone()))]).unwrap();
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), schema.clone(), None).unwrap();
+    let batch =
+        RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(texts.clone()))]).unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
 
@@ -62,9 +64,16 @@ fn bench(c: &mut Criterion) {
     let functions = PipelineFunctions::new().embed_local(minilm()).unwrap();
     let ctx = SessionContext::new_with_config(SessionConfig::new().with_batch_size(BATCH));
     functions.register(&ctx);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime
-        .block_on(ctx.register_parquet("corpus", file.to_str().unwrap(), ParquetReadOptions::default()))
+        .block_on(ctx.register_parquet(
+            "corpus",
+            file.to_str().unwrap(),
+            ParquetReadOptions::default(),
+        ))
         .unwrap();
 
     let mut group = c.benchmark_group("embed_minilm");
@@ -81,9 +90,17 @@ fn bench(c: &mut Criterion) {
     group.bench_function("sql_embed", |b| {
         b.iter(|| {
             let batches = runtime
-                .block_on(async { ctx.sql("SELECT embed(body) FROM corpus").await?.collect().await })
+                .block_on(async {
+                    ctx.sql("SELECT embed(body) FROM corpus")
+                        .await?
+                        .collect()
+                        .await
+                })
                 .unwrap();
-            assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), ROWS);
+            assert_eq!(
+                batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+                ROWS
+            );
             std::hint::black_box(batches);
         })
     });

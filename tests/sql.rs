@@ -13,7 +13,9 @@ use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use rust_bert::pipelines::ner::NERModel;
-use rust_bert::pipelines::sentence_embeddings::{SentenceEmbeddingsBuilder, SentenceEmbeddingsModel};
+use rust_bert::pipelines::sentence_embeddings::{
+    SentenceEmbeddingsBuilder, SentenceEmbeddingsModel,
+};
 use rust_bert::pipelines::sentiment::{SentimentModel, SentimentPolarity};
 use rust_bert::pipelines::sequence_classification::SequenceClassificationModel;
 use rust_bert::pipelines::summarization::SummarizationModel;
@@ -33,11 +35,56 @@ const ROWS: usize = 20_000;
 const FILES: usize = 5;
 
 const WORDS: &[&str] = &[
-    "the", "a", "movie", "was", "great", "terrible", "John", "Smith", "lives", "in", "Paris",
-    "and", "works", "for", "Google", "I", "love", "this", "hate", "that", "weather", "is",
-    "sunny", "today", "Berlin", "Angela", "visited", "London", "with", "Mary", "team", "won",
-    "match", "election", "results", "were", "announced", "food", "delicious", "service", "slow",
-    "book", "boring", "amazing", "story", "of", "New", "York", "river", "city",
+    "the",
+    "a",
+    "movie",
+    "was",
+    "great",
+    "terrible",
+    "John",
+    "Smith",
+    "lives",
+    "in",
+    "Paris",
+    "and",
+    "works",
+    "for",
+    "Google",
+    "I",
+    "love",
+    "this",
+    "hate",
+    "that",
+    "weather",
+    "is",
+    "sunny",
+    "today",
+    "Berlin",
+    "Angela",
+    "visited",
+    "London",
+    "with",
+    "Mary",
+    "team",
+    "won",
+    "match",
+    "election",
+    "results",
+    "were",
+    "announced",
+    "food",
+    "delicious",
+    "service",
+    "slow",
+    "book",
+    "boring",
+    "amazing",
+    "story",
+    "of",
+    "New",
+    "York",
+    "river",
+    "city",
 ];
 
 /// A deterministic pseudo-random sequence (64-bit LCG).
@@ -90,7 +137,9 @@ fn write_corpus(dir: &Path, rows: usize, files: usize) -> Vec<Option<String>> {
         let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).unwrap();
         let ids: Vec<i64> = (start as i64..end as i64).collect();
         // A target language per row: French, except an unknown code every 50 rows.
-        let langs: Vec<&str> = (start..end).map(|i| if i % 50 == 3 { "xx" } else { "fr" }).collect();
+        let langs: Vec<&str> = (start..end)
+            .map(|i| if i % 50 == 3 { "xx" } else { "fr" })
+            .collect();
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![
@@ -204,7 +253,14 @@ fn embedding(array: &ArrayRef, row: usize) -> Option<Vec<f32>> {
         return None;
     }
     let values = list.value(row);
-    Some(values.as_any().downcast_ref::<Float32Array>().unwrap().values().to_vec())
+    Some(
+        values
+            .as_any()
+            .downcast_ref::<Float32Array>()
+            .unwrap()
+            .values()
+            .to_vec(),
+    )
 }
 
 fn field<'a>(array: &'a StructArray, name: &str) -> &'a ArrayRef {
@@ -217,11 +273,19 @@ fn str_at(array: &ArrayRef, row: usize) -> Option<String> {
 }
 
 fn f64_at(array: &ArrayRef, row: usize) -> f64 {
-    array.as_any().downcast_ref::<Float64Array>().unwrap().value(row)
+    array
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .unwrap()
+        .value(row)
 }
 
 fn i64_at(array: &ArrayRef, row: usize) -> i64 {
-    array.as_any().downcast_ref::<Int64Array>().unwrap().value(row)
+    array
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap()
+        .value(row)
 }
 
 /// `(label, score)` of a `sentiment` value.
@@ -376,7 +440,10 @@ fn check_batch(batch: &RecordBatch, expected: &Reference, seen: &mut [u8]) -> f6
         }
         match (struct_list(n, row), &expected.ner[i]) {
             (Some(got), Some(want)) => {
-                assert!(same_entities(&got, want), "row {id}: ner {got:?} != {want:?}")
+                assert!(
+                    same_entities(&got, want),
+                    "row {id}: ner {got:?} != {want:?}"
+                )
             }
             (None, None) => {}
             (got, want) => panic!("row {id}: ner {got:?} != {want:?}"),
@@ -467,9 +534,13 @@ fn sql_embed_on_minilm_equals_encode() {
     let functions = PipelineFunctions::new().embed_local(minilm_dir()).unwrap();
     let ctx = context(&functions);
     let batches = runtime().block_on(async {
-        ctx.register_parquet("corpus", corpus.to_str().unwrap(), ParquetReadOptions::default())
-            .await
-            .unwrap();
+        ctx.register_parquet(
+            "corpus",
+            corpus.to_str().unwrap(),
+            ParquetReadOptions::default(),
+        )
+        .await
+        .unwrap();
         ctx.sql("SELECT id, embed(body) AS e FROM corpus")
             .await
             .unwrap()
@@ -481,7 +552,10 @@ fn sql_embed_on_minilm_equals_encode() {
     let mut count = 0;
     for batch in &batches {
         let e = column(batch, "e");
-        assert_eq!(e.data_type(), &DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, true)), 384));
+        assert_eq!(
+            e.data_type(),
+            &DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, true)), 384)
+        );
         for (row, id) in ids(batch).into_iter().enumerate() {
             count += 1;
             match (embedding(e, row), expected.get(&id)) {
@@ -514,9 +588,13 @@ fn sql_generating_functions_nulls_and_refused_rows() {
                  translate(body, 'en', lang) AS t, try_translate(body, 'en', lang) AS tt, \
                  summarize(body) AS s, generate(body) AS g FROM corpus";
     let batches = runtime().block_on(async {
-        ctx.register_parquet("corpus", corpus.to_str().unwrap(), ParquetReadOptions::default())
-            .await
-            .unwrap();
+        ctx.register_parquet(
+            "corpus",
+            corpus.to_str().unwrap(),
+            ParquetReadOptions::default(),
+        )
+        .await
+        .unwrap();
         ctx.sql(query).await.unwrap().collect().await.unwrap()
     });
     let zero_shot = zero_shot_model().unwrap();
@@ -552,7 +630,11 @@ fn sql_generating_functions_nulls_and_refused_rows() {
                 .map(|l| vec![l.text, format!("{:.6}", l.score)])
                 .collect();
             assert_eq!(struct_list(z, row).unwrap(), want, "row {id}: zero_shot");
-            assert_eq!(struct_list(z2, row).unwrap(), want, "row {id}: zero_shot, string labels");
+            assert_eq!(
+                struct_list(z2, row).unwrap(),
+                want,
+                "row {id}: zero_shot, string labels"
+            );
             let error = tt.as_struct();
             if i % 50 == 3 {
                 refused += 1;
@@ -586,12 +668,18 @@ fn sql_generating_functions_nulls_and_refused_rows() {
     assert_eq!(refused, 6);
 
     // Strict: the first refused row fails the query, naming the reason.
-    let strict = PipelineFunctions::new().strict(true).translate(translate_model);
+    let strict = PipelineFunctions::new()
+        .strict(true)
+        .translate(translate_model);
     let ctx = context(&strict);
     let error = runtime().block_on(async {
-        ctx.register_parquet("corpus", corpus.to_str().unwrap(), ParquetReadOptions::default())
-            .await
-            .unwrap();
+        ctx.register_parquet(
+            "corpus",
+            corpus.to_str().unwrap(),
+            ParquetReadOptions::default(),
+        )
+        .await
+        .unwrap();
         ctx.sql("SELECT translate(body, 'en', lang) FROM corpus")
             .await
             .unwrap()
@@ -600,19 +688,36 @@ fn sql_generating_functions_nulls_and_refused_rows() {
             .unwrap_err()
     });
     let message = error.to_string();
-    assert!(message.contains("translate refused row") && message.contains("xx"), "{message}");
+    assert!(
+        message.contains("translate refused row") && message.contains("xx"),
+        "{message}"
+    );
 }
 
 #[test]
 fn sql_functions_check_their_arguments() {
-    let functions = PipelineFunctions::new().embed_local(st_dir()).unwrap().zero_shot(128, zero_shot_model);
+    let functions = PipelineFunctions::new()
+        .embed_local(st_dir())
+        .unwrap()
+        .zero_shot(128, zero_shot_model);
     let ctx = context(&functions);
     runtime().block_on(async {
         let error = ctx.sql("SELECT embed(1)").await.unwrap_err().to_string();
-        assert!(error.contains("embed: argument `text` expects a string"), "{error}");
-        let error = ctx.sql("SELECT embed('a', 'b')").await.unwrap_err().to_string();
+        assert!(
+            error.contains("embed: argument `text` expects a string"),
+            "{error}"
+        );
+        let error = ctx
+            .sql("SELECT embed('a', 'b')")
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("takes 1 argument"), "{error}");
-        let error = ctx.sql("SELECT zero_shot('a', 3)").await.unwrap_err().to_string();
+        let error = ctx
+            .sql("SELECT zero_shot('a', 3)")
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("labels"), "{error}");
         // Literals run at execution (no model is loaded at planning time).
         let batches = ctx
@@ -654,7 +759,9 @@ fn read_parquet(path: &Path) -> Vec<RecordBatch> {
 }
 
 /// `(id, embedding, entities)` of every row of query results, sorted by id.
-fn embed_ner_rows(batches: &[RecordBatch]) -> Vec<(i64, Option<Vec<f32>>, Option<Vec<Vec<String>>>)> {
+fn embed_ner_rows(
+    batches: &[RecordBatch],
+) -> Vec<(i64, Option<Vec<f32>>, Option<Vec<Vec<String>>>)> {
     let mut rows = Vec::new();
     for batch in batches {
         for (row, id) in ids(batch).into_iter().enumerate() {
@@ -677,9 +784,13 @@ fn in_process_embed_ner(corpus: &Path) -> Vec<RecordBatch> {
         .ner(ner_model);
     let ctx = context(&functions);
     runtime().block_on(async {
-        ctx.register_parquet("corpus", corpus.to_str().unwrap(), ParquetReadOptions::default())
-            .await
-            .unwrap();
+        ctx.register_parquet(
+            "corpus",
+            corpus.to_str().unwrap(),
+            ParquetReadOptions::default(),
+        )
+        .await
+        .unwrap();
         ctx.sql(EMBED_NER).await.unwrap().collect().await.unwrap()
     })
 }
@@ -691,7 +802,10 @@ fn model_args() -> Vec<String> {
         "--embed-model".into(),
         st_dir().display().to_string(),
         "--ner-model".into(),
-        fixtures().join("pipeline_tokens/bert_ner").display().to_string(),
+        fixtures()
+            .join("pipeline_tokens/bert_ner")
+            .display()
+            .to_string(),
     ]
 }
 
@@ -745,7 +859,12 @@ fn cli_sql_writes_the_query_result_to_parquet() {
     let marian = fixtures().join("marian");
     let output = std::process::Command::new(BIN)
         .args(["sql", &query, "--strict", "--out", failed.to_str().unwrap()])
-        .args(["--translate-model", marian.to_str().unwrap(), "--translate-languages", "en:fr"])
+        .args([
+            "--translate-model",
+            marian.to_str().unwrap(),
+            "--translate-languages",
+            "en:fr",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -887,7 +1006,10 @@ mod cluster {
         let start = Instant::now();
         loop {
             if let Some(status) = client.0.try_wait().unwrap() {
-                return (status.success(), std::fs::read_to_string(log).unwrap_or_default());
+                return (
+                    status.success(),
+                    std::fs::read_to_string(log).unwrap_or_default(),
+                );
             }
             assert!(
                 start.elapsed() < timeout,

@@ -103,7 +103,10 @@ fn ballista_error(error: impl std::fmt::Display) -> DataFusionError {
 
 /// The scheduler's configuration: Ballista's defaults, `options`, and sessions that know the
 /// functions.
-pub fn scheduler_config(functions: &PipelineFunctions, options: &SchedulerOptions) -> SchedulerConfig {
+pub fn scheduler_config(
+    functions: &PipelineFunctions,
+    options: &SchedulerOptions,
+) -> SchedulerConfig {
     let functions = functions.clone();
     let mut config = SchedulerConfig::default()
         .with_hostname(options.bind_host.clone())
@@ -124,7 +127,10 @@ pub fn scheduler_config(functions: &PipelineFunctions, options: &SchedulerOption
 ///
 /// # Errors
 /// A bad address, a port in use, Ballista's errors.
-pub async fn run_scheduler(functions: &PipelineFunctions, options: &SchedulerOptions) -> Result<()> {
+pub async fn run_scheduler(
+    functions: &PipelineFunctions,
+    options: &SchedulerOptions,
+) -> Result<()> {
     let config = scheduler_config(functions, options);
     let address: SocketAddr = format!("{}:{}", options.bind_host, options.port)
         .parse()
@@ -141,7 +147,9 @@ pub async fn run_scheduler(functions: &PipelineFunctions, options: &SchedulerOpt
 pub fn function_registry(functions: &PipelineFunctions) -> BallistaFunctionRegistry {
     let mut registry = BallistaFunctionRegistry::default();
     for udf in functions.udfs() {
-        registry.scalar_functions.insert(udf.name().to_string(), udf);
+        registry
+            .scalar_functions
+            .insert(udf.name().to_string(), udf);
     }
     registry
 }

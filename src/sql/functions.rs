@@ -232,7 +232,10 @@ fn list_of_structs<T>(
     columns: impl Fn(&[&T]) -> Vec<ArrayRef>,
 ) -> DfResult<ArrayRef> {
     let nulls = validity(&values);
-    let lengths: Vec<usize> = values.iter().map(|v| v.as_ref().map_or(0, Vec::len)).collect();
+    let lengths: Vec<usize> = values
+        .iter()
+        .map(|v| v.as_ref().map_or(0, Vec::len))
+        .collect();
     let items: Vec<&T> = values.iter().flatten().flatten().collect();
     let children = StructArray::try_new(fields.clone(), columns(&items), None)?;
     let item = Arc::new(nullable("item", DataType::Struct(fields)));
@@ -272,16 +275,22 @@ impl Task for Embed {
     }
     fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
-        let outcomes = run_rows(&self.pool, &texts, |_| Ok(Some(())), self.chunk, |m, b, _| {
-            m.encode(b)
-        })?;
+        let outcomes = run_rows(
+            &self.pool,
+            &texts,
+            |_| Ok(Some(())),
+            self.chunk,
+            |m, b, _| m.encode(b),
+        )?;
         let dimension = self.dimension;
         produce(outcomes, |values| {
             let width = dimension as usize;
             let mut flat = Vec::with_capacity(values.len() * width);
             for value in &values {
                 match value {
-                    Some(embedding) if embedding.len() == width => flat.extend_from_slice(embedding),
+                    Some(embedding) if embedding.len() == width => {
+                        flat.extend_from_slice(embedding)
+                    }
                     Some(embedding) => {
                         return Err(DataFusionError::Execution(format!(
                             "embed: the model gave {} values, the function was registered with \
@@ -328,9 +337,13 @@ impl Task for Sentiment {
     }
     fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
-        let outcomes = run_rows(&self.pool, &texts, |_| Ok(Some(())), self.chunk, |m, b, _| {
-            m.try_predict(b)
-        })?;
+        let outcomes = run_rows(
+            &self.pool,
+            &texts,
+            |_| Ok(Some(())),
+            self.chunk,
+            |m, b, _| m.try_predict(b),
+        )?;
         produce(outcomes, |values| {
             let labels: Vec<Option<&str>> = values
                 .iter()
@@ -382,9 +395,13 @@ impl Task for Classify {
     }
     fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
-        let outcomes = run_rows(&self.pool, &texts, |_| Ok(Some(())), self.chunk, |m, b, _| {
-            m.try_predict(b)
-        })?;
+        let outcomes = run_rows(
+            &self.pool,
+            &texts,
+            |_| Ok(Some(())),
+            self.chunk,
+            |m, b, _| m.try_predict(b),
+        )?;
         produce(outcomes, |values: Vec<Option<Label>>| {
             let labels: Vec<Option<&str>> = values
                 .iter()
@@ -441,7 +458,10 @@ impl Task for ZeroShot {
             | DataType::ListView(field)
             | DataType::LargeListView(field) => {
                 text_type(field.data_type()).map_err(|_| {
-                    format!("expects a list of strings, got a list of {}", field.data_type())
+                    format!(
+                        "expects a list of strings, got a list of {}",
+                        field.data_type()
+                    )
                 })?;
                 Ok(DataType::List(Arc::new(nullable("item", DataType::Utf8))))
             }
@@ -479,15 +499,24 @@ impl Task for ZeroShot {
             Ok(Some(list))
         };
         let max_length = self.max_length;
-        let outcomes = run_rows(&self.pool, &texts, row_labels, self.chunk, |m, b, labels| {
-            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-            m.predict_multilabel(b, &labels, None, max_length)
-        })?;
+        let outcomes = run_rows(
+            &self.pool,
+            &texts,
+            row_labels,
+            self.chunk,
+            |m, b, labels| {
+                let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+                m.predict_multilabel(b, &labels, None, max_length)
+            },
+        )?;
         produce(outcomes, |values: Vec<Option<Vec<Label>>>| {
             list_of_structs(label_score_fields(), values, |items| {
                 vec![
                     Arc::new(StringArray::from(
-                        items.iter().map(|l| Some(l.text.as_str())).collect::<Vec<_>>(),
+                        items
+                            .iter()
+                            .map(|l| Some(l.text.as_str()))
+                            .collect::<Vec<_>>(),
                     )) as ArrayRef,
                     Arc::new(Float64Array::from(
                         items.iter().map(|l| Some(l.score)).collect::<Vec<_>>(),
@@ -524,30 +553,49 @@ impl Task for Ner {
         &["text"]
     }
     fn value_type(&self) -> DataType {
-        DataType::List(Arc::new(nullable("item", DataType::Struct(entity_fields()))))
+        DataType::List(Arc::new(nullable(
+            "item",
+            DataType::Struct(entity_fields()),
+        )))
     }
     fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
-        let outcomes = run_rows(&self.pool, &texts, |_| Ok(Some(())), self.chunk, |m, b, _| {
-            m.try_predict_full_entities(b)
-        })?;
+        let outcomes = run_rows(
+            &self.pool,
+            &texts,
+            |_| Ok(Some(())),
+            self.chunk,
+            |m, b, _| m.try_predict_full_entities(b),
+        )?;
         produce(outcomes, |values: Vec<Option<Vec<Entity>>>| {
             list_of_structs(entity_fields(), values, |items| {
                 vec![
                     Arc::new(StringArray::from(
-                        items.iter().map(|e| Some(e.word.as_str())).collect::<Vec<_>>(),
+                        items
+                            .iter()
+                            .map(|e| Some(e.word.as_str()))
+                            .collect::<Vec<_>>(),
                     )) as ArrayRef,
                     Arc::new(StringArray::from(
-                        items.iter().map(|e| Some(e.label.as_str())).collect::<Vec<_>>(),
+                        items
+                            .iter()
+                            .map(|e| Some(e.label.as_str()))
+                            .collect::<Vec<_>>(),
                     )) as ArrayRef,
                     Arc::new(Float64Array::from(
                         items.iter().map(|e| Some(e.score)).collect::<Vec<_>>(),
                     )) as ArrayRef,
                     Arc::new(Int64Array::from(
-                        items.iter().map(|e| Some(e.offset.begin as i64)).collect::<Vec<_>>(),
+                        items
+                            .iter()
+                            .map(|e| Some(e.offset.begin as i64))
+                            .collect::<Vec<_>>(),
                     )) as ArrayRef,
                     Arc::new(Int64Array::from(
-                        items.iter().map(|e| Some(e.offset.end as i64)).collect::<Vec<_>>(),
+                        items
+                            .iter()
+                            .map(|e| Some(e.offset.end as i64))
+                            .collect::<Vec<_>>(),
                     )) as ArrayRef,
                 ]
             })
@@ -624,9 +672,13 @@ impl Task for Summarize {
     }
     fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
-        let outcomes = run_rows(&self.pool, &texts, |_| Ok(Some(())), self.chunk, |m, b, _| {
-            m.summarize(b)
-        })?;
+        let outcomes = run_rows(
+            &self.pool,
+            &texts,
+            |_| Ok(Some(())),
+            self.chunk,
+            |m, b, _| m.summarize(b),
+        )?;
         produce(outcomes, utf8_array)
     }
 }
@@ -650,9 +702,13 @@ impl Task for Generate {
     }
     fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
-        let outcomes = run_rows(&self.pool, &texts, |_| Ok(Some(())), self.chunk, |m, b, _| {
-            m.generate(b, None::<&str>)
-        })?;
+        let outcomes = run_rows(
+            &self.pool,
+            &texts,
+            |_| Ok(Some(())),
+            self.chunk,
+            |m, b, _| m.generate(b, None::<&str>),
+        )?;
         produce(outcomes, utf8_array)
     }
 }

@@ -222,10 +222,7 @@ impl PipelineFunctions {
     /// `classify(text)`.
     pub fn classify(
         self,
-        factory: impl Fn() -> Result<SequenceClassificationModel, RustBertError>
-            + Send
-            + Sync
-            + 'static,
+        factory: impl Fn() -> Result<SequenceClassificationModel, RustBertError> + Send + Sync + 'static,
     ) -> Self {
         let task = Classify {
             pool: self.pool(factory),
@@ -238,10 +235,7 @@ impl PipelineFunctions {
     pub fn zero_shot(
         self,
         max_length: usize,
-        factory: impl Fn() -> Result<ZeroShotClassificationModel, RustBertError>
-            + Send
-            + Sync
-            + 'static,
+        factory: impl Fn() -> Result<ZeroShotClassificationModel, RustBertError> + Send + Sync + 'static,
     ) -> Self {
         let task = ZeroShot {
             pool: self.pool(factory),

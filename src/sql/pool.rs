@@ -32,7 +32,9 @@ impl<M> fmt::Debug for ModelPool<M> {
 
 /// A poisoned lock only means another thread panicked while holding it; the slots stay
 /// consistent (every update is a single push/pop/counter change), so the guard is used anyway.
-fn recover<'a, T>(result: Result<MutexGuard<'a, T>, PoisonError<MutexGuard<'a, T>>>) -> MutexGuard<'a, T> {
+fn recover<'a, T>(
+    result: Result<MutexGuard<'a, T>, PoisonError<MutexGuard<'a, T>>>,
+) -> MutexGuard<'a, T> {
     result.unwrap_or_else(PoisonError::into_inner)
 }
 

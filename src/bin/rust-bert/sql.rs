@@ -260,9 +260,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 /// Registers `--table NAME=PATH` (CSV by its extension, else Parquet).
 async fn register_tables(ctx: &SessionContext, tables: &[String]) -> Result<(), CliError> {
     for table in tables {
-        let (name, path) = table.split_once('=').ok_or_else(|| {
-            CliError(format!("--table {table:?}: expected NAME=PATH"))
-        })?;
+        let (name, path) = table
+            .split_once('=')
+            .ok_or_else(|| CliError(format!("--table {table:?}: expected NAME=PATH")))?;
         let is_csv = path.ends_with(".csv")
             || std::fs::read_dir(path).is_ok_and(|mut entries| {
                 entries.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "csv")))
@@ -386,7 +386,8 @@ pub fn sql(args: SqlArgs) -> Result<(), CliError> {
                 }
             }
             None => {
-                let batches: Vec<RecordBatch> = datafusion::physical_plan::common::collect(stream).await?;
+                let batches: Vec<RecordBatch> =
+                    datafusion::physical_plan::common::collect(stream).await?;
                 bar.finish_and_clear();
                 let table = pretty_format_batches(&batches)
                     .map_err(|e| CliError(format!("cannot print the result: {e}")))?;
