@@ -60,8 +60,9 @@ pub(crate) trait Task: fmt::Debug + Send + Sync {
         let _ = index;
         text_type(given)
     }
-    /// Runs the pipeline on the rows of the (already coerced) argument arrays.
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced>;
+    /// Runs the pipeline on the rows of the (already coerced) argument arrays; `strict`: stop
+    /// at the first refused row with an error naming it.
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced>;
 }
 
 /// Strings of any Arrow string type (and untyped nulls) are cast to Utf8.
@@ -94,6 +95,7 @@ fn run_rows<M, K, T>(
     texts: &StringArray,
     key: impl Fn(usize) -> Result<Option<K>, String>,
     chunk: usize,
+    strict: bool,
     call: impl Fn(&M, &[&str], &K) -> Result<Vec<T>, RustBertError>,
 ) -> DfResult<Vec<Outcome<T>>>
 where
@@ -116,6 +118,7 @@ where
                     groups.push((k, vec![row]));
                 }
             },
+            Err(message) if strict => return Err(refused(row, &message)),
             Err(message) => outcomes[row] = Outcome::Refused(message),
         }
     }
@@ -123,8 +126,9 @@ where
         return Ok(outcomes);
     }
     let load_error = |error: RustBertError| DataFusionError::Execution(format!("{error}"));
+    let mut first_refused: Option<(usize, String)> = None;
     pool.with(|model| {
-        for (k, rows) in &groups {
+        'groups: for (k, rows) in &groups {
             for part in rows.chunks(chunk.max(1)) {
                 let batch: Vec<&str> = part.iter().map(|&row| texts.value(row)).collect();
                 match checked(call(model, &batch, k), batch.len()) {
@@ -134,6 +138,10 @@ where
                         }
                     }
                     Err(error) if part.len() == 1 => {
+                        if strict {
+                            first_refused = Some((part[0], error.to_string()));
+                            break 'groups;
+                        }
                         outcomes[part[0]] = Outcome::Refused(error.to_string());
                     }
                     Err(_) => {
@@ -145,6 +153,10 @@ where
                                     Some(value) => Outcome::Value(value),
                                     None => Outcome::Refused("no output".into()),
                                 },
+                                Err(error) if strict => {
+                                    first_refused = Some((row, error.to_string()));
+                                    break 'groups;
+                                }
                                 Err(error) => Outcome::Refused(error.to_string()),
                             };
                         }
@@ -154,8 +166,19 @@ where
         }
     })
     .map_err(load_error)?;
+    if let Some((row, message)) = first_refused {
+        return Err(refused(row, &message));
+    }
     Ok(outcomes)
 }
+
+/// The error of a strict function for a refused row (the function's name is put before it).
+fn refused(row: usize, message: &str) -> DataFusionError {
+    DataFusionError::Execution(format!("{REFUSED} {row} of its batch: {message}"))
+}
+
+/// How [`refused`] messages begin.
+const REFUSED: &str = "refused row";
 
 /// A pipeline's output for `expected` inputs, or an error when it gave another count.
 fn checked<T>(
@@ -273,13 +296,14 @@ impl Task for Embed {
     fn value_type(&self) -> DataType {
         DataType::FixedSizeList(Self::item(), self.dimension)
     }
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
         let outcomes = run_rows(
             &self.pool,
             &texts,
             |_| Ok(Some(())),
             self.chunk,
+            strict,
             |m, b, _| m.encode(b),
         )?;
         let dimension = self.dimension;
@@ -335,13 +359,14 @@ impl Task for Sentiment {
     fn value_type(&self) -> DataType {
         DataType::Struct(label_score_fields())
     }
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
         let outcomes = run_rows(
             &self.pool,
             &texts,
             |_| Ok(Some(())),
             self.chunk,
+            strict,
             |m, b, _| m.try_predict(b),
         )?;
         produce(outcomes, |values| {
@@ -393,13 +418,14 @@ impl Task for Classify {
     fn value_type(&self) -> DataType {
         DataType::Struct(classify_fields())
     }
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
         let outcomes = run_rows(
             &self.pool,
             &texts,
             |_| Ok(Some(())),
             self.chunk,
+            strict,
             |m, b, _| m.try_predict(b),
         )?;
         produce(outcomes, |values: Vec<Option<Label>>| {
@@ -469,7 +495,7 @@ impl Task for ZeroShot {
                 .map_err(|_| format!("expects a list of strings or a string, got {other}")),
         }
     }
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
         let labels = &args[1];
         let lists = labels.as_any().downcast_ref::<ListArray>();
@@ -504,6 +530,7 @@ impl Task for ZeroShot {
             &texts,
             row_labels,
             self.chunk,
+            strict,
             |m, b, labels| {
                 let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
                 m.predict_multilabel(b, &labels, None, max_length)
@@ -558,13 +585,14 @@ impl Task for Ner {
             DataType::Struct(entity_fields()),
         )))
     }
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
         let outcomes = run_rows(
             &self.pool,
             &texts,
             |_| Ok(Some(())),
             self.chunk,
+            strict,
             |m, b, _| m.try_predict_full_entities(b),
         )?;
         produce(outcomes, |values: Vec<Option<Vec<Entity>>>| {
@@ -633,7 +661,7 @@ impl Task for Translate {
     fn value_type(&self) -> DataType {
         DataType::Utf8
     }
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
         let sources = strings(&args[1])?;
         let targets = strings(&args[2])?;
@@ -646,7 +674,7 @@ impl Task for Translate {
                 parse_language(targets.value(row))?,
             )))
         };
-        let outcomes = run_rows(&self.pool, &texts, pair, self.chunk, |m, b, (s, t)| {
+        let outcomes = run_rows(&self.pool, &texts, pair, self.chunk, strict, |m, b, (s, t)| {
             m.translate(b, *s, *t)
         })?;
         produce(outcomes, utf8_array)
@@ -670,13 +698,14 @@ impl Task for Summarize {
     fn value_type(&self) -> DataType {
         DataType::Utf8
     }
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
         let outcomes = run_rows(
             &self.pool,
             &texts,
             |_| Ok(Some(())),
             self.chunk,
+            strict,
             |m, b, _| m.summarize(b),
         )?;
         produce(outcomes, utf8_array)
@@ -700,13 +729,14 @@ impl Task for Generate {
     fn value_type(&self) -> DataType {
         DataType::Utf8
     }
-    fn run(&self, args: &[ArrayRef]) -> DfResult<Produced> {
+    fn run(&self, args: &[ArrayRef], strict: bool) -> DfResult<Produced> {
         let texts = strings(&args[0])?;
         let outcomes = run_rows(
             &self.pool,
             &texts,
             |_| Ok(Some(())),
             self.chunk,
+            strict,
             |m, b, _| m.generate(b, None::<&str>),
         )?;
         produce(outcomes, utf8_array)
@@ -830,23 +860,16 @@ impl ScalarUDFImpl for PipelineUdf {
                 arrays.len()
             )));
         }
-        let produced = self.task.run(&arrays)?;
-        let array: ArrayRef = match self.refusal {
-            Refusal::Null => produced.values,
-            Refusal::Strict => {
-                if let Some((row, message)) = produced
-                    .errors
-                    .iter()
-                    .enumerate()
-                    .find_map(|(row, e)| e.as_ref().map(|m| (row, m)))
-                {
-                    return Err(DataFusionError::Execution(format!(
-                        "{} refused row {row} of a batch of {rows}: {message}",
-                        self.name
-                    )));
-                }
-                produced.values
+        let strict = self.refusal == Refusal::Strict;
+        let produced = self.task.run(&arrays, strict).map_err(|error| match error {
+            DataFusionError::Execution(message) if message.starts_with(REFUSED) => {
+                DataFusionError::Execution(format!("{} {message}", self.name))
             }
+            other => other,
+        })?;
+        let array: ArrayRef = match self.refusal {
+            // A strict run stops at its first refused row, so none is left here.
+            Refusal::Null | Refusal::Strict => produced.values,
             Refusal::ErrorColumn => {
                 let nulls = if produced.null_input.iter().any(|&null| null) {
                     Some(NullBuffer::from(

@@ -30,8 +30,11 @@
 //! | `generate(text)` | `Utf8`: the prompt and its continuation |
 //!
 //! Only the functions given a model are registered. Each runs its pipeline once per record batch
-//! on the batch's non-null rows, through the pipeline's own length-sorted batching (the
-//! generating ones, `chunk` rows at a time). Models are loaded on first use, at most
+//! on the batch's non-null rows, through the pipeline's own length-sorted batching (`translate`
+//! and `summarize` [`DEFAULT_GENERATION_CHUNK`] rows per call, `generate` one: a decoder's
+//! batch pads prompts to the longest and its length limits count the padding, so a row's
+//! continuation would depend on its neighbours). A row's value never depends on the rows
+//! sharing its batch, so one process and a cluster give the same rows. Models are loaded on first use, at most
 //! [`PipelineFunctions::models_per_function`] per function and process, each lent to one thread
 //! at a time and kept for the life of the registration.
 //!
@@ -77,8 +80,8 @@ use functions::{
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Rows per pipeline call for the generating functions (`translate`, `summarize`, `generate`):
-/// their pipelines pad a call's inputs into one batch.
+/// Rows per pipeline call for `translate` and `summarize`: their pipelines pad a call's inputs
+/// into one batch (right-padded encoder inputs: a batch gives each row's output alone).
 pub const DEFAULT_GENERATION_CHUNK: usize = 16;
 
 /// Rows per pipeline call for the others, whose pipelines cut length-sorted batches themselves.
@@ -152,8 +155,9 @@ impl PipelineFunctions {
         self
     }
 
-    /// Rows per pipeline call for `translate`, `summarize` and `generate` (default
-    /// [`DEFAULT_GENERATION_CHUNK`]). Applies to the functions added after this call.
+    /// Rows per pipeline call for `translate` and `summarize` (default
+    /// [`DEFAULT_GENERATION_CHUNK`]; `generate` runs one prompt per call). Applies to the
+    /// functions added after this call.
     pub fn generation_chunk(mut self, rows: usize) -> Self {
         self.generation_chunk = rows.max(1);
         self
@@ -286,9 +290,12 @@ impl PipelineFunctions {
         self,
         factory: impl Fn() -> Result<TextGenerationModel, RustBertError> + Send + Sync + 'static,
     ) -> Self {
+        // One prompt per call: a batch pads its prompts to the longest, and the length limits
+        // count that padding, so a row's continuation would depend on the rows batched with it
+        // (its partition, its record batch) instead of on the row alone.
         let task = Generate {
             pool: self.pool(factory),
-            chunk: self.generation_chunk,
+            chunk: 1,
         };
         self.with(Arc::new(task))
     }
