@@ -640,9 +640,15 @@ fn sql_generating_functions_nulls_and_refused_rows() {
                 .map(|l| vec![l.text, format!("{:.6}", l.score)])
                 .collect();
             let got = struct_list(z, row).unwrap();
-            assert!(same_labels(&got, &want), "row {id}: zero_shot {got:?} != {want:?}");
+            assert!(
+                same_labels(&got, &want),
+                "row {id}: zero_shot {got:?} != {want:?}"
+            );
             let got = struct_list(z2, row).unwrap();
-            assert!(same_labels(&got, &want), "row {id}: string labels {got:?} != {want:?}");
+            assert!(
+                same_labels(&got, &want),
+                "row {id}: string labels {got:?} != {want:?}"
+            );
             let error = tt.as_struct();
             if i % 50 == 3 {
                 refused += 1;
@@ -766,10 +772,11 @@ fn read_parquet(path: &Path) -> Vec<RecordBatch> {
         .collect()
 }
 
+/// `(id, embedding, entities)` of one result row.
+type EmbedNerRow = (i64, Option<Vec<f32>>, Option<Vec<Vec<String>>>);
+
 /// `(id, embedding, entities)` of every row of query results, sorted by id.
-fn embed_ner_rows(
-    batches: &[RecordBatch],
-) -> Vec<(i64, Option<Vec<f32>>, Option<Vec<Vec<String>>>)> {
+fn embed_ner_rows(batches: &[RecordBatch]) -> Vec<EmbedNerRow> {
     let mut rows = Vec::new();
     for batch in batches {
         for (row, id) in ids(batch).into_iter().enumerate() {

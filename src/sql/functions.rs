@@ -105,7 +105,7 @@ where
     // Groups in order of first appearance (a HashMap only finds the group of a key).
     let mut groups: Vec<(K, Vec<usize>)> = Vec::new();
     let mut index: HashMap<K, usize> = HashMap::new();
-    for row in 0..texts.len() {
+    for (row, outcome) in outcomes.iter_mut().enumerate() {
         if texts.is_null(row) {
             continue;
         }
@@ -119,7 +119,7 @@ where
                 }
             },
             Err(message) if strict => return Err(refused(row, &message)),
-            Err(message) => outcomes[row] = Outcome::Refused(message),
+            Err(message) => *outcome = Outcome::Refused(message),
         }
     }
     if groups.is_empty() {
@@ -674,9 +674,14 @@ impl Task for Translate {
                 parse_language(targets.value(row))?,
             )))
         };
-        let outcomes = run_rows(&self.pool, &texts, pair, self.chunk, strict, |m, b, (s, t)| {
-            m.translate(b, *s, *t)
-        })?;
+        let outcomes = run_rows(
+            &self.pool,
+            &texts,
+            pair,
+            self.chunk,
+            strict,
+            |m, b, (s, t)| m.translate(b, *s, *t),
+        )?;
         produce(outcomes, utf8_array)
     }
 }
@@ -861,12 +866,15 @@ impl ScalarUDFImpl for PipelineUdf {
             )));
         }
         let strict = self.refusal == Refusal::Strict;
-        let produced = self.task.run(&arrays, strict).map_err(|error| match error {
-            DataFusionError::Execution(message) if message.starts_with(REFUSED) => {
-                DataFusionError::Execution(format!("{} {message}", self.name))
-            }
-            other => other,
-        })?;
+        let produced = self
+            .task
+            .run(&arrays, strict)
+            .map_err(|error| match error {
+                DataFusionError::Execution(message) if message.starts_with(REFUSED) => {
+                    DataFusionError::Execution(format!("{} {message}", self.name))
+                }
+                other => other,
+            })?;
         let array: ArrayRef = match self.refusal {
             // A strict run stops at its first refused row, so none is left here.
             Refusal::Null | Refusal::Strict => produced.values,
