@@ -92,6 +92,8 @@ pub mod common;
 pub mod generation;
 pub mod models;
 pub mod pipelines;
+#[cfg(feature = "datafusion")]
+pub mod sql;
 
 pub use common::activations::Activation;
 pub use common::config::Config;

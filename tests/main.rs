@@ -51,6 +51,8 @@ mod resources;
 mod roberta;
 mod robustness;
 mod server;
+#[cfg(feature = "datafusion")]
+mod sql;
 mod t5;
 mod tokenizers;
 mod tokenizers_deberta;

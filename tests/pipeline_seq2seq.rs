@@ -16,8 +16,8 @@ fn strings(value: &Value) -> Vec<String> {
     serde_json::from_value(value.clone()).unwrap()
 }
 
-#[test]
-fn bart_summarization_equals_hf() {
+/// The BART fixture's summarization pipeline, with the generation options of its HF reference.
+pub(crate) fn bart_summarization_config() -> SummarizationConfig {
     let fixture = text_fixture("bart");
     let d = fixtures().join("bart");
     let mut config = SummarizationConfig::new(
@@ -34,7 +34,13 @@ fn bart_summarization_equals_hf() {
     config.num_beams = o["num_beams"].as_i64().unwrap();
     config.no_repeat_ngram_size = o["no_repeat_ngram_size"].as_i64().unwrap();
     config.early_stopping = o["early_stopping"].as_bool().unwrap();
-    let model = SummarizationModel::new(config).unwrap();
+    config
+}
+
+#[test]
+fn bart_summarization_equals_hf() {
+    let fixture = text_fixture("bart");
+    let model = SummarizationModel::new(bart_summarization_config()).unwrap();
     let texts = strings(&fixture["texts"]);
     let summaries = model.summarize(&texts).unwrap();
     assert_eq!(summaries, strings(&fixture["summaries"]));

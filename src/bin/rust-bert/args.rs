@@ -120,6 +120,150 @@ pub enum Task {
     /// the reply's text as it is generated, before its line. The oldest turns are dropped when
     /// the conversation outgrows the context. Greedy unless --sample is given.
     Chat(ChatArgs),
+    /// SQL over Parquet/CSV with the pipelines as functions (feature `datafusion`).
+    ///
+    /// `embed(text)`, `sentiment(text)`, `classify(text)`, `zero_shot(text, labels)`,
+    /// `ner(text)`, `translate(text, source, target)`, `summarize(text)`, `generate(text)`
+    /// and their `try_` twins (`struct{value, error}`), each with the model given by its
+    /// `--FUNCTION-model DIR` option (or its remote default with --remote-defaults). Files are
+    /// tables by their path (`FROM 'corpus/*.parquet'`) or by --table NAME=PATH. The result
+    /// goes to --out as Parquet (written to a temporary file renamed when the query succeeds),
+    /// else to stdout as a table.
+    #[cfg(feature = "datafusion")]
+    Sql(SqlArgs),
+    /// A Ballista scheduler that knows the pipeline functions (feature `ballista`).
+    #[cfg(feature = "ballista")]
+    BallistaScheduler(SchedulerArgs),
+    /// A Ballista executor running the pipeline functions (feature `ballista`).
+    #[cfg(feature = "ballista")]
+    BallistaExecutor(ExecutorArgs),
+}
+
+/// The models of the SQL functions (a function without one is not registered).
+#[cfg(feature = "datafusion")]
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Models")]
+pub struct SqlModelArgs {
+    /// `embed`: a sentence-transformers folder.
+    #[arg(long, value_name = "DIR")]
+    pub embed_model: Option<PathBuf>,
+    /// `sentiment`: a sequence-classification folder (labels positive/negative).
+    #[arg(long, value_name = "DIR")]
+    pub sentiment_model: Option<PathBuf>,
+    /// `classify`: a sequence-classification folder.
+    #[arg(long, value_name = "DIR")]
+    pub classify_model: Option<PathBuf>,
+    /// `zero_shot`: an NLI sequence-classification folder.
+    #[arg(long, value_name = "DIR")]
+    pub zero_shot_model: Option<PathBuf>,
+    /// `ner`: a token-classification folder.
+    #[arg(long, value_name = "DIR")]
+    pub ner_model: Option<PathBuf>,
+    /// `translate`: a Marian, T5, M2M100, NLLB or mBART folder (with --translate-languages).
+    #[arg(long, value_name = "DIR", requires = "translate_languages")]
+    pub translate_model: Option<PathBuf>,
+    /// The languages the `translate` model reads and writes: `SOURCES:TARGETS`, each a
+    /// comma-separated list of codes (`en:fr`, `en,de:fr,es`).
+    #[arg(long, value_name = "SRC:TGT")]
+    pub translate_languages: Option<String>,
+    /// `summarize`: a BART, T5, Pegasus or ProphetNet folder.
+    #[arg(long, value_name = "DIR")]
+    pub summarize_model: Option<PathBuf>,
+    /// `generate`: a causal language model folder (greedy decoding).
+    #[arg(long, value_name = "DIR")]
+    pub generate_model: Option<PathBuf>,
+    /// The functions without a local model get their rust-bert default model (downloaded on
+    /// first use), except `translate`.
+    #[arg(long)]
+    pub remote_defaults: bool,
+    /// A row a pipeline refuses fails the query (default: a null).
+    #[arg(long)]
+    pub strict: bool,
+    /// Device the models run on.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+}
+
+/// `sql`: a query, its tables and its output.
+#[cfg(feature = "datafusion")]
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The query (DataFusion SQL).
+    #[arg(value_name = "QUERY")]
+    pub query: String,
+    /// Parquet file for the result; without it, the result is printed as a table.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// A table: NAME=PATH, a Parquet or CSV file or a folder of them (repeatable).
+    #[arg(long, value_name = "NAME=PATH")]
+    pub table: Vec<String>,
+    /// Rows per record batch (each pipeline call runs one batch).
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = parse_positive)]
+    pub batch_size: usize,
+    /// Partitions run at once (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub partitions: Option<usize>,
+    /// Run on the Ballista cluster of this scheduler (`df://HOST:PORT`; feature `ballista`).
+    #[cfg(feature = "ballista")]
+    #[arg(long, value_name = "URL")]
+    pub cluster: Option<String>,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub models: SqlModelArgs,
+}
+
+/// `ballista-scheduler`.
+#[cfg(feature = "ballista")]
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind_host: String,
+    /// gRPC port.
+    #[arg(long, default_value_t = 50050)]
+    pub port: u16,
+    /// Seconds without a heartbeat before an executor is lost and its tasks run elsewhere.
+    #[arg(long, default_value_t = 180)]
+    pub executor_timeout_seconds: u64,
+    /// How often lost executors are looked for, in seconds.
+    #[arg(long, default_value_t = 15)]
+    pub expire_interval_seconds: u64,
+    #[command(flatten)]
+    pub models: SqlModelArgs,
+}
+
+/// `ballista-executor`.
+#[cfg(feature = "ballista")]
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    /// Address to bind and advertise.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind_host: String,
+    /// Arrow Flight port (results).
+    #[arg(long, default_value_t = 50051)]
+    pub port: u16,
+    /// gRPC port (tasks; default: --port + 1).
+    #[arg(long)]
+    pub grpc_port: Option<u16>,
+    /// The scheduler's host.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub scheduler_host: String,
+    /// The scheduler's port.
+    #[arg(long, default_value_t = 50050)]
+    pub scheduler_port: u16,
+    /// Tasks run at once.
+    #[arg(long, default_value_t = 1, value_parser = parse_positive)]
+    pub concurrent_tasks: usize,
+    /// Folder for shuffle files.
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<String>,
+    /// Seconds between heartbeats.
+    #[arg(long, default_value_t = 60)]
+    pub heartbeat_seconds: u64,
+    #[command(flatten)]
+    pub models: SqlModelArgs,
 }
 
 /// Where the inputs come from and how they are run.

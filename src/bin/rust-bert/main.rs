@@ -65,6 +65,9 @@ mod batch;
 mod chat;
 /// Local model folders.
 mod local;
+/// The `sql` task and the Ballista processes (feature `datafusion`).
+#[cfg(feature = "datafusion")]
+mod sql;
 /// The tasks.
 mod tasks;
 

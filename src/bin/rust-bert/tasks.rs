@@ -62,6 +62,12 @@ pub fn run(task: Task) -> Result<(), CliError> {
         Task::Translate(args) => translate(args),
         Task::Generate(args) => generate(args),
         Task::Chat(args) => crate::chat::chat(args),
+        #[cfg(feature = "datafusion")]
+        Task::Sql(args) => crate::sql::sql(args),
+        #[cfg(feature = "ballista")]
+        Task::BallistaScheduler(args) => crate::sql::scheduler(args),
+        #[cfg(feature = "ballista")]
+        Task::BallistaExecutor(args) => crate::sql::executor(args),
     }
 }
 
