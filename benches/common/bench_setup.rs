@@ -3,7 +3,7 @@
 // Each bench includes this file as its own module and uses only part of it.
 #![allow(dead_code)]
 use rust_bert::pipelines::common::{ModelResource, ModelType};
-use rust_bert::pipelines::generation_utils::GenerateConfig;
+use rust_bert::pipelines::generation_utils::{GenerateConfig, ModelDefaults};
 use rust_bert::resources::LocalResource;
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind};
@@ -59,5 +59,7 @@ pub fn greedy_config(
         diversity_penalty: None,
         device: Device::Cpu,
         kind,
+        // The settings above are the benchmark's: a model's own defaults must not change them.
+        model_defaults: ModelDefaults::Ignore,
     }
 }
