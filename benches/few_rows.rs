@@ -16,6 +16,9 @@ fn summary(mut times: Vec<f64>) -> (f64, f64) {
     (times[times.len() / 2], times[0])
 }
 
+/// A timed case: its name, the product, and the bytes of weight it reads per element.
+type Case<'a> = (&'a str, Box<dyn Fn() -> Tensor + 'a>, f64);
+
 fn main() {
     let threads = std::env::var("BENCH_THREADS")
         .ok()
@@ -41,7 +44,7 @@ fn main() {
         for &r in &rows {
             let x32 = Tensor::randn([r, in_dim], (Kind::Float, Device::Cpu));
             let x16 = x32.to_kind(Kind::BFloat16);
-            let cases: [(&str, Box<dyn Fn() -> Tensor>, f64); 3] = [
+            let cases: [Case; 3] = [
                 ("bf16 kernel", Box::new(|| project(&x16, &w16, None)), 2.0),
                 (
                     "bf16 linear",
