@@ -38,6 +38,7 @@
 //! | GPT-2, OpenAI GPT | base, LM head with key/value cache, generators | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | GPT-Neo | base (global and local attention), causal LM with key/value cache, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | GPT-J | base (rotary embeddings, parallel attention and MLP), LM head with key/value cache, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
+//! | Reformer | base (LSH and local attention, axial positions, reversible layers), LM head with bucket cache, generator; classification and QA heads | HF 5.24, ≤ 1e-4 (seeded hashing); `generate` token-identical |
 //! | BART | base, conditional generation, sequence classification, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | Marian | conditional generation (BART's stack), generator, OPUS-MT presets | HF 5.24, ≤ 1e-4; `generate` token-identical |
 //! | T5 | base, conditional generation, sentence-embedding encoder, generator | HF 5.24, ≤ 1e-4; `generate` token-identical |
@@ -104,4 +105,4 @@ pub use models::{
     mpnet, nllb, openai_gpt, roberta, t5, xlm_roberta, xlnet,
 };
 pub use models::{fnet, llama, longformer, mobilebert};
-pub use models::{gpt_j, gpt_neo};
+pub use models::{gpt_j, gpt_neo, reformer};

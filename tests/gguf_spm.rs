@@ -120,8 +120,7 @@ fn sentencepiece_gguf_generates_as_hf() {
             .double_value(&[]);
         println!("{prompt:?}: last-position logits max |diff| {diff:.2e}");
         assert!(diff <= 1e-4, "{prompt:?}: logits max |diff| {diff:e}");
-        // HF's ids (with the BOS its tokenizer adds): the engine encodes a decoder's text
-        // prompt without special tokens, as rust-bert does.
+        // HF's ids (with the BOS its tokenizer adds).
         let out = generator
             .generate_from_ids_and_past(
                 input,
@@ -142,6 +141,27 @@ fn sentencepiece_gguf_generates_as_hf() {
             &out[0].indices[ids.len()..],
             generated.as_slice(),
             "{prompt:?}: continuation"
+        );
+        // The text prompt: encoded with the tokenizer's BOS, as HF's tokenizer (and its
+        // text-generation pipeline) does.
+        let out = generator
+            .generate_indices(
+                Some(&[prompt]),
+                Some(GenerateOptions {
+                    max_new_tokens: Some(24),
+                    ..Default::default()
+                }),
+            )
+            .unwrap();
+        assert_eq!(
+            &out[0].indices[..ids.len()],
+            ids.as_slice(),
+            "{prompt:?}: text prompt ids"
+        );
+        assert_eq!(
+            &out[0].indices[ids.len()..],
+            generated.as_slice(),
+            "{prompt:?}: text prompt continuation"
         );
     }
 }

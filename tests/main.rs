@@ -46,6 +46,7 @@ mod pipeline_seq2seq;
 mod pipeline_tokens;
 mod pipelines_common;
 mod prophetnet;
+mod reformer;
 mod resources;
 mod roberta;
 mod robustness;

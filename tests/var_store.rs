@@ -188,6 +188,8 @@ fn gpt2_round_trip_keeps_its_logits() {
 /// `normal(0, 0.02)`, biases zero, so its outputs are finite and reproducible under a seed.
 #[test]
 fn models_built_without_loading_hold_hf_initial_values() {
+    // Seeded draws: no other test may draw from or reseed LibTorch's generator meanwhile.
+    let _lock = crate::generation::sampling_lock();
     let config = BertConfig::from_file(fixture("bert/base/config.json"));
     let outputs: Vec<Tensor> = (0..2)
         .map(|_| {
@@ -247,6 +249,7 @@ fn initial_weights_follow_the_configuration() {
             "{what}: std {got}, want {want}"
         );
     };
+    let _lock = crate::generation::sampling_lock();
     tch::manual_seed(11);
     let mut config = BertConfig::from_file(fixture("bert/base/config.json"));
     config.initializer_range = 0.1;

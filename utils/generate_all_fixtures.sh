@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 for script in generate_fixtures fixtures_distilbert fixtures_roberta fixtures_albert fixtures_electra fixtures_longformer fixtures_tokenizers \
     fixtures_pipeline_classification fixtures_pipeline_tokens fixtures_pipeline_qa \
-    fixtures_pipeline_embeddings fixtures_gpt2 fixtures_generation fixtures_gpt_neo fixtures_gpt_j fixtures_bart fixtures_marian fixtures_t5 fixtures_xlnet \
+    fixtures_pipeline_embeddings fixtures_gpt2 fixtures_generation fixtures_gpt_neo fixtures_gpt_j fixtures_reformer fixtures_bart fixtures_marian fixtures_t5 fixtures_xlnet \
     fixtures_mobilebert fixtures_fnet fixtures_deberta fixtures_tokenizers_deberta fixtures_pipeline_deberta; do
   echo "== utils/$script.py"
   .venv/bin/python "utils/$script.py"

@@ -59,7 +59,7 @@ pub fn greedy_config(
         diversity_penalty: None,
         device: Device::Cpu,
         kind,
-        // The settings above are the benchmark's: a model's own defaults must not change them.
+        // Every setting above is explicit, as the twins pass them to HF's generate.
         model_defaults: ModelDefaults::Ignore,
     }
 }

@@ -16,11 +16,11 @@ use std::str::FromStr;
 ///
 /// Every rust-bert 0.23 variant exists, so code naming one compiles; models exist for BART,
 /// BERT, DistilBERT, DeBERTa, DeBERTa-v2, RoBERTa, XLM-RoBERTa, ELECTRA, Marian, MobileBERT,
-/// T5, LongT5, ALBERT, XLNet, GPT-2, OpenAI GPT, GPT-Neo, GPT-J, Longformer, FNet, MPNet,
-/// ProphetNet, Pegasus, mBART, M2M100 and NLLB (generation and translation), and Llama,
-/// Mistral, Qwen2, Qwen3, Phi-3 and Gemma 2 (one decoder stack, [`crate::llama`]). Reformer has
-/// no model here yet: pipelines refuse it with `UnsupportedError` before fetching any resource
-/// (its tokenizer exists).
+/// T5, LongT5, ALBERT, XLNet, GPT-2, OpenAI GPT, GPT-Neo, GPT-J, Reformer, Longformer, FNet,
+/// MPNet, ProphetNet, Pegasus, mBART, M2M100 and NLLB (generation and translation), and Llama,
+/// Mistral, Qwen2, Qwen3, Phi-3 and Gemma 2 (one decoder stack, [`crate::llama`]). Pipelines
+/// refuse a model type they have no model for with `UnsupportedError` before fetching any
+/// resource.
 #[derive(Clone, Copy, Serialize, Deserialize, Debug, PartialEq, Eq, Hash)]
 pub enum ModelType {
     /// BART (`bart`).

@@ -30,6 +30,9 @@ pub enum Cache {
     GPTNeoCache(Option<Vec<Option<KeyValueState>>>),
     /// GPT-J: per layer, the (rotated) keys and the values of every token seen so far.
     GPTJCache(Option<Vec<Option<LayerState>>>),
+    /// Reformer: per layer, the (normalised) hidden states entering its attention and, for LSH
+    /// layers once hashed, their buckets.
+    ReformerCache(Option<Vec<Option<BucketState>>>),
     /// No cache (models without one, or the first step).
     None,
 }
@@ -44,6 +47,7 @@ impl Cache {
             Cache::XLNetCache(layers) => layers.is_none(),
             Cache::GPTNeoCache(layers) => layers.is_none(),
             Cache::GPTJCache(layers) => layers.is_none(),
+            Cache::ReformerCache(layers) => layers.is_none(),
             Cache::None => true,
         }
     }
@@ -58,6 +62,7 @@ impl Cache {
             Cache::XLNetCache(_) => "Cache::XLNetCache",
             Cache::GPTNeoCache(_) => "Cache::GPTNeoCache",
             Cache::GPTJCache(_) => "Cache::GPTJCache",
+            Cache::ReformerCache(_) => "Cache::ReformerCache",
             Cache::None => "Cache::None",
         }
     }
@@ -116,6 +121,11 @@ impl Cache {
                     state.reorder_cache(rows)?;
                 }
             }
+            Cache::ReformerCache(Some(layers)) => {
+                for state in layers.iter_mut().flatten() {
+                    state.reorder_cache(rows)?;
+                }
+            }
             Cache::GPT2Cache(None)
             | Cache::BARTCache(None)
             | Cache::T5Cache(None)
@@ -123,6 +133,7 @@ impl Cache {
             | Cache::XLNetCache(None)
             | Cache::GPTNeoCache(None)
             | Cache::GPTJCache(None)
+            | Cache::ReformerCache(None)
             | Cache::None => {}
         }
         Ok(())
@@ -175,6 +186,39 @@ impl KeyValueState {
         self.prev_key = self.prev_key.f_index_select(0, rows)?;
         if let Some(value) = self.prev_value.as_mut() {
             *value = value.f_index_select(0, rows)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a Reformer layer keeps between generation steps (re-exported as
+/// `reformer::LayerState`): Reformer caches the hidden states its attention read (after the
+/// layer norm), `[batch, length, hidden]`, from which it recomputes keys and values, and, for LSH
+/// layers, the buckets those states were hashed into, `[batch, heads, num_hashes, length]`
+/// (`None` while the sequence is shorter than a chunk, and for local layers).
+#[derive(Debug)]
+pub struct BucketState {
+    /// LSH buckets of the cached states (`None`: not hashed yet, or a local layer).
+    pub prev_buckets: Option<Tensor>,
+    /// Normalised hidden states of the tokens seen so far.
+    pub prev_states: Tensor,
+}
+
+impl Clone for BucketState {
+    fn clone(&self) -> Self {
+        Self {
+            prev_buckets: self.prev_buckets.as_ref().map(Tensor::copy),
+            prev_states: self.prev_states.copy(),
+        }
+    }
+}
+
+impl BucketState {
+    /// Keeps the batch rows `rows` (int64 indices) of the state, in that order.
+    pub fn reorder_cache(&mut self, rows: &Tensor) -> Result<(), RustBertError> {
+        self.prev_states = self.prev_states.f_index_select(0, rows)?;
+        if let Some(buckets) = self.prev_buckets.as_mut() {
+            *buckets = buckets.f_index_select(0, rows)?;
         }
         Ok(())
     }

@@ -117,6 +117,9 @@ impl<M: GenerativeModel> PrivateLanguageGenerator for LanguageModelGenerator<M> 
     fn prepare_scores_for_generation(&self, scores: Tensor) -> Tensor {
         self.model.prepare_scores(scores)
     }
+    fn prompt_special_tokens(&self) -> bool {
+        self.model.prompt_special_tokens()
+    }
 }
 
 impl<M: GenerativeModel> LanguageGenerator for LanguageModelGenerator<M> {}

@@ -54,6 +54,13 @@ pub(crate) mod private_generation_utils {
         fn prepare_scores(&self, scores: Tensor) -> Tensor {
             scores
         }
+
+        /// Whether a decoder-only model's text prompts get the tokenizer's special tokens
+        /// (HF's text-generation pipeline tokenizes with them: Llama's BOS). rust-bert's
+        /// models (GPT-2, GPT-Neo, ...) tokenize prompts without them.
+        fn prompt_special_tokens(&self) -> bool {
+            false
+        }
     }
 
     /// What a model provides to the generation engine. Crate-private: the models of this crate
@@ -123,8 +130,14 @@ pub(crate) mod private_generation_utils {
             scores
         }
 
-        /// Tokenizes prompts (no special tokens for decoder-only models, the model's for
-        /// encoder-decoder ones), truncates them to `max_len` tokens — decoder-only models keep
+        /// See [`GenerativeModel::prompt_special_tokens`].
+        fn prompt_special_tokens(&self) -> bool {
+            false
+        }
+
+        /// Tokenizes prompts (the model's special tokens for encoder-decoder models and for
+        /// decoder-only ones whose [`PrivateLanguageGenerator::prompt_special_tokens`] says so,
+        /// none for the others), truncates them to `max_len` tokens — decoder-only models keep
         /// the end of a long prompt, encoder-decoder ones its beginning — and left-pads them
         /// with `pad_token_id`. Returns the ids and the attention mask.
         fn encode_prompt_text<S: AsRef<str>>(
@@ -139,7 +152,7 @@ pub(crate) mod private_generation_utils {
                 .iter()
                 .map(|text| {
                     let ids = tokenizer.convert_tokens_to_ids(&tokenizer.tokenize(text.as_ref()));
-                    if encoder_decoder {
+                    if encoder_decoder || self.prompt_special_tokens() {
                         tokenizer
                             .build_input_with_special_tokens(
                                 rust_tokenizers::TokenIdsWithOffsets {

@@ -63,7 +63,9 @@ pub mod logits_processor;
 mod search;
 
 pub(crate) use cache::{cached_length, decoder_states};
-pub use cache::{Cache, DecoderCache, KeyValueState, LMModelOutput, LayerState, MemoryState};
+pub use cache::{
+    BucketState, Cache, DecoderCache, KeyValueState, LMModelOutput, LayerState, MemoryState,
+};
 pub(crate) use config::impl_into_generate_config;
 pub use config::{
     default_model, GenerateConfig, GenerateOptions, GeneratedIndicesOutput, GeneratedTextOutput,

@@ -22,6 +22,7 @@ pub mod nllb;
 pub mod openai_gpt;
 pub mod pegasus;
 pub mod prophetnet;
+pub mod reformer;
 pub mod roberta;
 pub mod t5;
 pub mod xlm_roberta;

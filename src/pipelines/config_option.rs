@@ -69,17 +69,13 @@ pub enum ConfigOption {
     GPTNeo(crate::gpt_neo::GptNeoConfig),
     /// GPT-J configuration.
     GPTJ(crate::gpt_j::GptJConfig),
+    /// Reformer.
+    Reformer(crate::reformer::ReformerConfig),
     /// ProphetNet configuration.
     ProphetNet(crate::prophetnet::ProphetNetConfig),
     /// Configuration of the decoder LLMs (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2; its
     /// `model_type` tells them apart).
     Llama(Box<crate::llama::LlamaConfig>),
-}
-
-fn unsupported_config(model_type: ModelType) -> RustBertError {
-    RustBertError::UnsupportedError(format!(
-        "no configuration type for model type {model_type:?} (`{model_type}`) in this crate yet"
-    ))
 }
 
 impl ConfigOption {
@@ -151,8 +147,9 @@ impl ConfigOption {
             | ModelType::Gemma2 => {
                 ConfigOption::Llama(Box::new(crate::llama::LlamaConfig::try_from_file(path)?))
             }
-            // The other architectures get their configuration types with their models.
-            ModelType::Reformer => return Err(unsupported_config(model_type)),
+            ModelType::Reformer => {
+                ConfigOption::Reformer(crate::reformer::ReformerConfig::try_from_file(path)?)
+            }
         })
     }
 
@@ -182,6 +179,7 @@ impl ConfigOption {
             Self::MPNet(_) => "an MPNet configuration",
             Self::GPTNeo(_) => "a GPT-Neo configuration",
             Self::GPTJ(_) => "a GPT-J configuration",
+            Self::Reformer(_) => "a Reformer configuration",
             Self::ProphetNet(_) => "a ProphetNet configuration",
             Self::Llama(_) => "a Llama-family configuration",
         }
@@ -216,6 +214,7 @@ impl ConfigOption {
             Self::XLNet(config) => config.id2label.as_ref(),
             Self::MPNet(config) => config.id2label.as_ref(),
             Self::ProphetNet(config) => config.id2label.as_ref(),
+            Self::Reformer(config) => config.id2label.as_ref(),
             Self::T5(_)
             | Self::LongT5(_)
             | Self::GPT2(_)
@@ -271,6 +270,7 @@ impl ConfigOption {
             Self::MPNet(config) => Some(config.max_position_embeddings - 2),
             Self::GPTNeo(config) => Some(config.max_position_embeddings),
             Self::GPTJ(config) => Some(config.n_positions),
+            Self::Reformer(config) => Some(config.max_position_embeddings),
             Self::ProphetNet(config) => Some(config.max_position_embeddings),
             Self::Llama(config) => Some(config.max_position_embeddings),
         }
@@ -300,6 +300,7 @@ impl ConfigOption {
             Self::MPNet(config) => config.vocab_size,
             Self::GPTNeo(config) => config.vocab_size,
             Self::GPTJ(config) => config.vocab_size,
+            Self::Reformer(config) => config.vocab_size,
             Self::ProphetNet(config) => config.vocab_size,
             Self::Llama(config) => config.vocab_size,
         }
@@ -334,6 +335,7 @@ impl ConfigOption {
             Self::XLNet(config) => config.forced_bos_token_id,
             Self::GPTNeo(config) => config.forced_bos_token_id,
             Self::GPTJ(config) => config.forced_bos_token_id,
+            Self::Reformer(config) => config.forced_bos_token_id,
             Self::ProphetNet(config) => config.forced_bos_token_id,
             _ => None,
         }
@@ -353,6 +355,7 @@ impl ConfigOption {
             Self::XLNet(config) => config.forced_eos_token_id,
             Self::GPTNeo(config) => config.forced_eos_token_id,
             Self::GPTJ(config) => config.forced_eos_token_id,
+            Self::Reformer(config) => config.forced_eos_token_id,
             Self::ProphetNet(config) => config.forced_eos_token_id,
             _ => None,
         }

@@ -32,6 +32,7 @@ use crate::gpt_j::GptJGenerator;
 use crate::gpt_neo::GptNeoGenerator;
 use crate::llama::LlamaGenerator;
 use crate::pipelines::common::{ModelResource, ModelType, TokenizerOption};
+use crate::reformer::ReformerGenerator;
 use crate::resources::ResourceProvider;
 use crate::xlnet::XLNetGenerator;
 use crate::RustBertError;
@@ -234,6 +235,8 @@ pub enum TextGenerationOption {
     GPTNeo(GptNeoGenerator),
     /// GPT-J.
     GPTJ(GptJGenerator),
+    /// Reformer.
+    Reformer(ReformerGenerator),
     /// The decoder LLMs of [`crate::llama`] (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2).
     Llama(LlamaGenerator),
 }
@@ -257,6 +260,7 @@ macro_rules! each_generator {
             TextGenerationOption::XLNet($g) => $body,
             TextGenerationOption::GPTNeo($g) => $body,
             TextGenerationOption::GPTJ($g) => $body,
+            TextGenerationOption::Reformer($g) => $body,
             TextGenerationOption::Llama($g) => $body,
         }
     };
@@ -315,13 +319,17 @@ impl TextGenerationOption {
             }
             (ModelType::GPTJ, None) => Self::GPTJ(GptJGenerator::new(config)?),
             (ModelType::GPTJ, Some(t)) => Self::GPTJ(GptJGenerator::new_with_tokenizer(config, t)?),
+            (ModelType::Reformer, None) => Self::Reformer(ReformerGenerator::new(config)?),
+            (ModelType::Reformer, Some(t)) => {
+                Self::Reformer(ReformerGenerator::new_with_tokenizer(config, t)?)
+            }
             (llm, tokenizer) if is_decoder_llm(llm) => Self::Llama(match tokenizer {
                 None => LlamaGenerator::new(config)?,
                 Some(t) => LlamaGenerator::new_with_tokenizer(config, t)?,
             }),
             (other, _) => {
                 return Err(RustBertError::UnsupportedError(format!(
-                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet, GPTNeo, GPTJ, \
+                    "text generation is not available for {other:?} (GPT2, OpenAiGpt, XLNet, GPTNeo, GPTJ, Reformer, \
                      Llama, Mistral, Qwen2, Qwen3, Phi3, Gemma2 are)"
                 )))
             }
@@ -336,6 +344,7 @@ impl TextGenerationOption {
             Self::XLNet(_) => ModelType::XLNet,
             Self::GPTNeo(_) => ModelType::GPTNeo,
             Self::GPTJ(_) => ModelType::GPTJ,
+            Self::Reformer(_) => ModelType::Reformer,
             Self::Llama(g) => g.generate_config.model_type,
         }
     }
@@ -344,7 +353,12 @@ impl TextGenerationOption {
     pub fn get_prefix(&self) -> Option<String> {
         match self {
             Self::XLNet(_) => Some(XLNET_PREFIX.to_string()),
-            Self::GPT2(_) | Self::GPT(_) | Self::GPTNeo(_) | Self::GPTJ(_) | Self::Llama(_) => None,
+            Self::GPT2(_)
+            | Self::GPT(_)
+            | Self::GPTNeo(_)
+            | Self::GPTJ(_)
+            | Self::Reformer(_)
+            | Self::Llama(_) => None,
         }
     }
 

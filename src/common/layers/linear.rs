@@ -63,6 +63,12 @@ impl Drop for DeferredInit {
     }
 }
 
+/// Whether [`defer_init`] is active on this thread: a layer with an initialiser of its own
+/// then leaves its variables as allocated too (they are loaded right after).
+pub fn init_deferred() -> bool {
+    DEFERRED.with(Cell::get)
+}
+
 /// A trainable variable `name` of shape `dims` for a linear layer: HF's initial values (a
 /// matrix from `normal(0, std)` of [`init_std`], a vector zero), or, inside [`defer_init`],
 /// memory left as allocated until the weights are loaded into it.

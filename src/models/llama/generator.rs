@@ -147,4 +147,10 @@ impl GenerativeModel for LlamaForCausalLM {
             input.position_ids,
         )
     }
+
+    /// HF's text-generation pipeline tokenizes prompts with the tokenizer's special tokens
+    /// (Llama's and Mistral's BOS; none where the tokenizer adds none, as Qwen's).
+    fn prompt_special_tokens(&self) -> bool {
+        true
+    }
 }
