@@ -18,6 +18,19 @@
 //! and added into the output rows, which stay in cache. Weights stay in the layout their
 //! files have, so the variables save, load zero-copy and convert as they are.
 //!
+//! bf16 weights (a model loaded with `kind = BFloat16`) take the same kernels with the weight
+//! streamed as it is stored, two bytes an element, and widened to f32 in registers (a bf16 is the
+//! top half of an f32: a 16-bit shift); the input rows are converted to f32 once per call (a
+//! few rows), the sums run in f32 with FMA, and the output is rounded to bf16 once at the end
+//! (round-to-nearest-even, LibTorch's `.to(bf16)`), as a bf16 GEMM that accumulates in f32 does.
+//! A generation step reads each weight once, so half the bytes is close to half the time:
+//! measured on GPT-J's shapes (one row; 4096 x 4096, 16384 x 4096, 4096 x 16384 and the
+//! 50400-word head; weights out of cache; `benches/few_rows.rs`, one thread of a loaded 2-core
+//! Zen 4), 0.25 to 0.6x the time of LibTorch's bf16 `linear` (oneDNN's, which uses the CPU's
+//! bf16 dot products) and 0.3 to 0.6x that of the f32 kernel on the f32 copy of the weights.
+//! One or two input rows take blocks of their own size: padded to four rows, a one-row step
+//! spent its time on sums it threw away and ran at the f32 kernel's speed.
+//!
 //! The route is taken only where it is exact to within float rounding of another summation
 //! order and gradients are not needed (see [`try_project`]); everything else goes to LibTorch.
 use tch::{Device, Kind, Tensor};
@@ -53,10 +66,11 @@ fn grad_enabled() -> bool {
 }
 
 /// `x · weightᵀ + bias` for `x` `[rows, in]` through the few-row kernel, or `None` when the
-/// route does not apply: not an x86-64 CPU with AVX2 and FMA, tensors not f32 on the CPU,
-/// more than [`MAX_ROWS`] rows, shapes that do not match, a weight `[out, in]` that is neither
-/// contiguous nor the transpose of a contiguous `[in, out]` (a `Conv1D` weight), or autograd
-/// needing the product (grad mode on and a tensor requiring gradients).
+/// route does not apply: not an x86-64 CPU with AVX2 and FMA, tensors not all f32 or all bf16
+/// on the CPU, more than [`MAX_ROWS`] rows, shapes that do not match, a weight `[out, in]` that
+/// is neither contiguous nor the transpose of a contiguous `[in, out]` (a `Conv1D` weight), or
+/// autograd needing the product (grad mode on and a tensor requiring gradients). bf16 operands
+/// give a bf16 product (f32 sums rounded once).
 pub(crate) fn try_project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Option<Tensor> {
     if !kernel::available() {
         return None;
@@ -69,11 +83,13 @@ pub(crate) fn try_project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) ->
         [out_dim, weight_in] => (*out_dim, *weight_in),
         _ => return None,
     };
-    let all_f32_cpu = std::iter::once(x)
-        .chain(std::iter::once(weight))
-        .chain(bias)
-        .all(|t| t.kind() == Kind::Float && t.device() == Device::Cpu);
-    if !all_f32_cpu
+    let kind = x.kind();
+    let same_kind_cpu = matches!(kind, Kind::Float | Kind::BFloat16)
+        && std::iter::once(weight)
+            .chain(bias)
+            .all(|t| t.kind() == kind && t.device() == Device::Cpu)
+        && x.device() == Device::Cpu;
+    if !same_kind_cpu
         || !(1..=MAX_ROWS).contains(&rows)
         || in_dim != weight_in
         || in_dim == 0
@@ -88,21 +104,35 @@ pub(crate) fn try_project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) ->
     if needs_grad && grad_enabled() {
         return None;
     }
-    let x = x.contiguous();
+    // bf16: the input rows and the bias (small) in f32 once; the weight stays as stored.
+    let bf16 = kind == Kind::BFloat16;
+    let x = if bf16 {
+        x.to_kind(Kind::Float).contiguous()
+    } else {
+        x.contiguous()
+    };
+    let bias = bias.map(|b| {
+        if bf16 {
+            b.to_kind(Kind::Float)
+        } else {
+            b.shallow_clone()
+        }
+    });
     // A non-contiguous weight here is the `[out, in]` view of a contiguous `[in, out]` matrix.
     let transposed = !weight.is_contiguous();
     let out = Tensor::empty([rows, out_dim], (Kind::Float, Device::Cpu));
     let (rows, in_dim, out_dim) = (rows as usize, in_dim as usize, out_dim as usize);
-    // SAFETY: `x`, `weight` and `bias` are f32 CPU tensors of `rows * in_dim`,
-    // `out_dim * in_dim` and `out_dim` elements, contiguous (the weight in its `[out, in]` or,
-    // when `transposed`, its `[in, out]` order; checked above) that stay alive for this call;
-    // `out` is a fresh contiguous f32 tensor of `rows * out_dim` elements that nothing else
-    // sees until it is returned.
+    // SAFETY: `x` and `bias` are f32 CPU tensors of `rows * in_dim` and `out_dim` elements and
+    // `weight` an f32 (or, when `bf16`, bf16) CPU tensor of `out_dim * in_dim` elements, all
+    // contiguous (the weight in its `[out, in]` or, when `transposed`, its `[in, out]` order;
+    // checked above) and alive for this call; `out` is a fresh contiguous f32 tensor of
+    // `rows * out_dim` elements that nothing else sees until it is returned.
     unsafe {
         let matrices = Matrices {
             x: x.data_ptr() as *const f32,
-            weight: weight.data_ptr() as *const f32,
-            bias: bias.map(|b| b.data_ptr() as *const f32),
+            weight: weight.data_ptr() as *const u8,
+            bf16,
+            bias: bias.as_ref().map(|b| b.data_ptr() as *const f32),
             out: out.data_ptr() as *mut f32,
             rows,
             in_dim,
@@ -111,13 +141,21 @@ pub(crate) fn try_project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) ->
         };
         kernel::run(&matrices);
     }
-    Some(out)
+    // Rounded once, to nearest even, as LibTorch's bf16 GEMM rounds its f32 sums.
+    Some(if bf16 {
+        out.to_kind(Kind::BFloat16)
+    } else {
+        out
+    })
 }
 
 /// Raw views of the operands (see the safety note in [`try_project`]).
 struct Matrices {
     x: *const f32,
-    weight: *const f32,
+    /// The weight's first byte: f32 elements, or bf16 ones when `bf16`.
+    weight: *const u8,
+    /// The weight holds bf16 values (the inputs, bias and output are f32 either way).
+    bf16: bool,
     bias: Option<*const f32>,
     out: *mut f32,
     rows: usize,
@@ -212,15 +250,65 @@ mod kernel {
         );
     }
 
-    /// Output columns `start..end` of every row, by the kernel of the weight's layout.
+    /// Output columns `start..end` of every row, by the kernel of the weight's layout and kind.
     ///
     /// # Safety
     /// As [`run`]; `start..end` within the output columns; the CPU must support AVX2 and FMA.
     unsafe fn columns(m: &Matrices, start: usize, end: usize) {
-        if m.transposed {
-            kernel_avx2_t(m, start, end);
+        match (m.transposed, m.bf16) {
+            (true, false) => kernel_avx2_t::<f32>(m, start, end),
+            (true, true) => kernel_avx2_t::<Bf16>(m, start, end),
+            (false, false) => kernel_avx2::<f32>(m, start, end),
+            (false, true) => kernel_avx2::<Bf16>(m, start, end),
+        }
+    }
+
+    /// A weight element as the kernels read it: an f32, or a bf16 widened to f32 in registers.
+    trait Element: Copy {
+        /// The element is a bf16 (the top 16 bits of an f32).
+        const BF16: bool;
+    }
+
+    impl Element for f32 {
+        const BF16: bool = false;
+    }
+
+    /// The bits of a bf16 value.
+    #[derive(Clone, Copy)]
+    #[repr(transparent)]
+    struct Bf16(#[allow(dead_code)] u16);
+
+    impl Element for Bf16 {
+        const BF16: bool = true;
+    }
+
+    /// Eight weights from `p`, as f32.
+    ///
+    /// # Safety
+    /// `p` must point to eight readable elements; the CPU must support AVX2.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn load8<W: Element>(p: *const W) -> std::arch::x86_64::__m256 {
+        use std::arch::x86_64::*;
+        if W::BF16 {
+            // Zero-extended to 32 bits, then shifted into the top half: the same value as f32.
+            let halves = _mm_loadu_si128(p.cast());
+            _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(halves)))
         } else {
-            kernel_avx2(m, start, end);
+            _mm256_loadu_ps(p.cast())
+        }
+    }
+
+    /// One weight from `p`, as f32.
+    ///
+    /// # Safety
+    /// `p` must point to a readable element.
+    #[inline]
+    unsafe fn scalar<W: Element>(p: *const W) -> f32 {
+        if W::BF16 {
+            f32::from_bits(u32::from(*p.cast::<u16>()) << 16)
+        } else {
+            *p.cast::<f32>()
         }
     }
 
@@ -236,9 +324,10 @@ mod kernel {
     /// # Safety
     /// As [`run`]; `start..end` within the output columns; the CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn kernel_avx2_t(m: &Matrices, start: usize, end: usize) {
+    unsafe fn kernel_avx2_t<W: Element>(m: &Matrices, start: usize, end: usize) {
         use std::arch::x86_64::*;
         let (k, out_dim) = (m.in_dim, m.out_dim);
+        let weight = m.weight.cast::<W>();
         let vector_end = start + (end - start) / 8 * 8;
         for r in 0..m.rows {
             let out = m.out.add(r * out_dim);
@@ -253,8 +342,8 @@ mod kernel {
         while i < k {
             // Features past the end repeat the last one's weights with a zero scale.
             let f_valid = (k - i).min(FEATURE_BLOCK);
-            let w: [*const f32; FEATURE_BLOCK] =
-                std::array::from_fn(|f| m.weight.add((i + f.min(f_valid - 1)) * out_dim));
+            let w: [*const W; FEATURE_BLOCK] =
+                std::array::from_fn(|f| weight.add((i + f.min(f_valid - 1)) * out_dim));
             for (r, row_scales) in scales.iter_mut().enumerate().take(m.rows) {
                 let x = m.x.add(r * k + i);
                 for (f, scale) in row_scales.iter_mut().enumerate() {
@@ -267,8 +356,7 @@ mod kernel {
             }
             let mut c = start;
             while c < vector_end {
-                let wv: [__m256; FEATURE_BLOCK] =
-                    std::array::from_fn(|f| _mm256_loadu_ps(w[f].add(c)));
+                let wv: [__m256; FEATURE_BLOCK] = std::array::from_fn(|f| load8(w[f].add(c)));
                 for (r, row_scales) in scales.iter().enumerate().take(m.rows) {
                     let o = m.out.add(r * out_dim + c);
                     let mut acc = _mm256_loadu_ps(o);
@@ -283,7 +371,7 @@ mod kernel {
                 for r in 0..m.rows {
                     let x = m.x.add(r * k + i);
                     for (f, row) in w.iter().enumerate().take(f_valid) {
-                        *m.out.add(r * out_dim + c) += *row.add(c) * *x.add(f);
+                        *m.out.add(r * out_dim + c) += scalar(row.add(c)) * *x.add(f);
                     }
                 }
             }
@@ -300,65 +388,104 @@ mod kernel {
         _mm_cvtss_f32(_mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1)))
     }
 
-    /// Output columns `start..end` of every row. Blocks at the edges reuse the last valid weight
-    /// or input row (their extra results are not stored), so every load stays inside the operands.
+    /// One block of the `[out, in]` kernel: weight rows `n..n + n_valid` (padded to
+    /// [`WEIGHT_BLOCK`] rows by repeating the last) met with input rows `r..r + R`.
+    struct Block<'a, W> {
+        w: &'a [*const W; WEIGHT_BLOCK],
+        n: usize,
+        n_valid: usize,
+        r: usize,
+        /// Prefetch the weight ahead (the first input rows of the block do).
+        prefetch: bool,
+    }
+
+    /// The sums of one [`Block`], `R` input rows at once: `WEIGHT_BLOCK x R` eight-float
+    /// accumulators, each weight vector loaded (and for bf16 widened) once for the `R` rows.
     ///
     /// # Safety
-    /// As [`run`]; `start..end` within the output columns; the CPU must support AVX2 and FMA.
+    /// As [`kernel_avx2`]; the block's rows within the operands.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn kernel_avx2(m: &Matrices, start: usize, end: usize) {
+    #[inline]
+    unsafe fn row_block<W: Element, const R: usize>(m: &Matrices, b: &Block<'_, W>) {
         use std::arch::x86_64::*;
-        let k = m.in_dim;
+        let (k, w, n) = (m.in_dim, b.w, b.n);
         let k_vector = k / 8 * 8;
+        // Weight elements per 64-byte cache line: one prefetch per line.
+        let line = 64 / std::mem::size_of::<W>();
         // The weight rows of the block after next are prefetched into L2 (not L1, where they
         // would push out the input rows) while the first input rows are met: the weight comes from
         // memory once, the inputs stay in cache. Into L2 measured 10-50% faster than into L1 on
         // the heads of Marian (24 rows), BART (6) and T5 (8).
         let prefetch_distance = 2 * WEIGHT_BLOCK * k;
         let prefetch_limit = m.out_dim * k;
+        let x: [*const f32; R] = std::array::from_fn(|j| m.x.add((b.r + j) * k));
+        let mut acc = [[_mm256_setzero_ps(); R]; WEIGHT_BLOCK];
+        let mut kk = 0;
+        while kk < k_vector {
+            if b.prefetch && kk % line == 0 {
+                for (i, row) in w.iter().enumerate() {
+                    let offset = (n + i) * k + kk + prefetch_distance;
+                    if offset < prefetch_limit {
+                        _mm_prefetch::<_MM_HINT_T1>(row.add(kk + prefetch_distance).cast());
+                    }
+                }
+            }
+            let w0 = load8(w[0].add(kk));
+            let w1 = load8(w[1].add(kk));
+            let w2 = load8(w[2].add(kk));
+            for j in 0..R {
+                let xv = _mm256_loadu_ps(x[j].add(kk));
+                acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
+                acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
+                acc[2][j] = _mm256_fmadd_ps(w2, xv, acc[2][j]);
+            }
+            kk += 8;
+        }
+        for (i, row_acc) in acc.iter().enumerate().take(b.n_valid) {
+            let bias = m.bias.map_or(0.0, |bias| *bias.add(n + i));
+            for (j, lanes) in row_acc.iter().enumerate() {
+                let mut sum = lane_sum(*lanes);
+                for t in k_vector..k {
+                    sum += scalar(w[i].add(t)) * *x[j].add(t);
+                }
+                *m.out.add((b.r + j) * m.out_dim + n + i) = sum + bias;
+            }
+        }
+    }
+
+    /// Output columns `start..end` of every row. Blocks at the right edge reuse the last valid
+    /// weight row (its extra results are not stored), so every load stays inside the operands.
+    ///
+    /// # Safety
+    /// As [`run`]; `start..end` within the output columns; the CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn kernel_avx2<W: Element>(m: &Matrices, start: usize, end: usize) {
+        let k = m.in_dim;
+        let weight = m.weight.cast::<W>();
         let mut n = start;
         while n < end {
             let n_valid = (end - n).min(WEIGHT_BLOCK);
-            let w: [*const f32; WEIGHT_BLOCK] =
-                std::array::from_fn(|i| m.weight.add((n + i.min(n_valid - 1)) * k));
+            let w: [*const W; WEIGHT_BLOCK] =
+                std::array::from_fn(|i| weight.add((n + i.min(n_valid - 1)) * k));
             let mut r = 0;
             while r < m.rows {
-                let r_valid = (m.rows - r).min(ROW_BLOCK);
-                let x: [*const f32; ROW_BLOCK] =
-                    std::array::from_fn(|j| m.x.add((r + j.min(r_valid - 1)) * k));
-                let mut acc = [[_mm256_setzero_ps(); ROW_BLOCK]; WEIGHT_BLOCK];
-                let mut kk = 0;
-                while kk < k_vector {
-                    if r == 0 && kk % 16 == 0 {
-                        for (i, row) in w.iter().enumerate() {
-                            let offset = (n + i) * k + kk + prefetch_distance;
-                            if offset < prefetch_limit {
-                                _mm_prefetch::<_MM_HINT_T1>(row.add(kk + prefetch_distance).cast());
-                            }
-                        }
-                    }
-                    let w0 = _mm256_loadu_ps(w[0].add(kk));
-                    let w1 = _mm256_loadu_ps(w[1].add(kk));
-                    let w2 = _mm256_loadu_ps(w[2].add(kk));
-                    for j in 0..ROW_BLOCK {
-                        let xv = _mm256_loadu_ps(x[j].add(kk));
-                        acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
-                        acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
-                        acc[2][j] = _mm256_fmadd_ps(w2, xv, acc[2][j]);
-                    }
-                    kk += 8;
+                // A block of as many input rows as are left (up to four), so that one or two
+                // rows (greedy generation) do not pay for four rows' sums.
+                let block = Block {
+                    w: &w,
+                    n,
+                    n_valid,
+                    r,
+                    prefetch: r == 0,
+                };
+                let rows = (m.rows - r).min(ROW_BLOCK);
+                match rows {
+                    1 => row_block::<W, 1>(m, &block),
+                    2 => row_block::<W, 2>(m, &block),
+                    3 => row_block::<W, 3>(m, &block),
+                    _ => row_block::<W, ROW_BLOCK>(m, &block),
                 }
-                for (i, row_acc) in acc.iter().enumerate().take(n_valid) {
-                    let bias = m.bias.map_or(0.0, |b| *b.add(n + i));
-                    for (j, lanes) in row_acc.iter().enumerate().take(r_valid) {
-                        let mut sum = lane_sum(*lanes);
-                        for t in k_vector..k {
-                            sum += *w[i].add(t) * *x[j].add(t);
-                        }
-                        *m.out.add((r + j) * m.out_dim + n + i) = sum + bias;
-                    }
-                }
-                r += ROW_BLOCK;
+                r += rows;
             }
             n += WEIGHT_BLOCK;
         }
@@ -417,6 +544,116 @@ mod tests {
         }
     }
 
+    /// bf16 weights: the kernel's output is LibTorch's f32 product of the same bf16 operands
+    /// (`x`, weight and bias widened to f32) rounded to bf16, to within one bf16 ulp (sums in
+    /// another order can round the other way on a tie), on shapes whose rows, inputs and outputs
+    /// are not multiples of the kernel's blocks, with and without bias, in both weight layouts.
+    #[test]
+    fn bf16_equals_libtorch_f32_product_within_one_bf16_ulp() {
+        let _guard = tch::no_grad_guard();
+        if !kernel::available() {
+            return;
+        }
+        let bf16 = |t: Tensor| t.to_kind(Kind::BFloat16);
+        let (mut elements, mut rounded_alike, mut worst_ulps) = (0i64, 0i64, 0f64);
+        for (rows, in_dim, out_dim) in [
+            (1, 1, 1),
+            (1, 7, 5),
+            (2, 9, 17),
+            (5, 13, 4),
+            (3, 100, 33),
+            (13, 33, 35),
+            (7, 520, 2000),
+            (31, 64, 77),
+            (32, 64, 700),
+            (1, 1000, 301),
+        ] {
+            let x = bf16(Tensor::randn([rows, in_dim], (Kind::Float, Device::Cpu)));
+            let w = bf16(Tensor::randn([out_dim, in_dim], (Kind::Float, Device::Cpu)));
+            let b = bf16(Tensor::randn([out_dim], (Kind::Float, Device::Cpu)));
+            let conv1d = w.tr().contiguous();
+            for bias in [Some(&b), None] {
+                let exact = x.to_kind(Kind::Float).matmul(&w.to_kind(Kind::Float).tr());
+                let exact = match bias {
+                    Some(b) => exact + b.to_kind(Kind::Float),
+                    None => exact,
+                };
+                for weight in [w.shallow_clone(), conv1d.tr()] {
+                    let label = format!(
+                        "{rows}x{in_dim}x{out_dim} bias {} contiguous {}",
+                        bias.is_some(),
+                        weight.is_contiguous()
+                    );
+                    let out = try_project(&x, &weight, bias).expect(&label);
+                    assert_eq!(out.kind(), Kind::BFloat16, "{label}");
+                    assert_eq!(out.size(), [rows, out_dim], "{label}");
+                    let out = out.to_kind(Kind::Float);
+                    // One bf16 ulp at each exact value: 2^(exponent - 7) (8 significant bits),
+                    // plus f32 rounding of the sums for values near zero.
+                    let ulp = (exact.abs().log2().floor() - 7.0).exp2();
+                    let slack = 1e-6 * in_dim as f64;
+                    let excess = ((&out - &exact).abs() - &ulp - slack)
+                        .max()
+                        .double_value(&[]);
+                    assert!(excess <= 0.0, "{label}: {excess} past one ulp");
+                    // In ulps where the sum is not a cancellation (|exact| >= 1; f32 rounding
+                    // of the sums can dominate below).
+                    let ulps = ((&out - &exact).abs() / &ulp).masked_select(&exact.abs().ge(1.0));
+                    if ulps.numel() > 0 {
+                        worst_ulps = worst_ulps.max(ulps.max().double_value(&[]));
+                    }
+                    elements += out.numel() as i64;
+                    rounded_alike += out
+                        .eq_tensor(&exact.to_kind(Kind::BFloat16).to_kind(Kind::Float))
+                        .sum(Kind::Int64)
+                        .int64_value(&[]);
+                }
+            }
+        }
+        // Nearly every element is LibTorch's own rounding of the exact sum.
+        assert!(
+            rounded_alike as f64 >= 0.99 * elements as f64,
+            "{rounded_alike} of {elements} rounded as LibTorch (worst {worst_ulps} ulp)"
+        );
+        println!("{rounded_alike} of {elements} rounded as LibTorch, worst {worst_ulps} ulp");
+    }
+
+    /// Kinds the kernel does not take (f16, mixed kinds) and bf16 weights wanting gradients go
+    /// to LibTorch; the kernel leaves grad mode as it found it.
+    #[test]
+    fn bf16_route_leaves_other_kinds_and_gradients_to_libtorch() {
+        let x = Tensor::randn([3, 16], (Kind::Float, Device::Cpu));
+        let w = Tensor::randn([8, 16], (Kind::Float, Device::Cpu));
+        let (xb, wb) = (x.to_kind(Kind::BFloat16), w.to_kind(Kind::BFloat16));
+        let wg = wb.copy().set_requires_grad(true);
+        assert!(try_project(&xb, &wg, None).is_none());
+        let out = crate::common::layers::linear::project(&xb, &wg, None);
+        out.sum(Kind::Float).backward();
+        assert_eq!(wg.grad().size(), [8, 16]);
+        let _guard = tch::no_grad_guard();
+        let half = |t: &Tensor| t.to_kind(Kind::Half);
+        assert!(try_project(&half(&x), &half(&w), None).is_none());
+        assert!(try_project(&x, &wb, None).is_none());
+        assert!(try_project(&xb, &w, None).is_none());
+        let b = Tensor::zeros([8], (Kind::Float, Device::Cpu));
+        assert!(try_project(&xb, &wb, Some(&b)).is_none());
+        assert_eq!(try_project(&xb, &wb, None).is_some(), kernel::available());
+        assert!(!grad_enabled());
+        drop(_guard);
+        assert!(grad_enabled());
+        // project() in bf16 gives bf16 by whichever route.
+        let got = crate::common::layers::linear::project(&xb, &wb, None);
+        assert_eq!(got.kind(), Kind::BFloat16);
+        let expected = xb
+            .to_kind(Kind::Float)
+            .matmul(&wb.to_kind(Kind::Float).tr());
+        let diff = (got.to_kind(Kind::Float) - expected)
+            .abs()
+            .max()
+            .double_value(&[]);
+        assert!(diff < 0.1, "{diff}");
+    }
+
     #[test]
     fn leaves_gradients_and_other_layouts_to_libtorch() {
         let x = Tensor::randn([3, 16], (Kind::Float, Device::Cpu));
@@ -446,11 +683,17 @@ mod tests {
     /// the results of one thread alone, in both weight layouts.
     #[test]
     fn threads_at_once_get_the_single_thread_results() {
+        for kind in [Kind::Float, Kind::BFloat16] {
+            threads_at_once(kind);
+        }
+    }
+
+    fn threads_at_once(kind: Kind) {
         let _guard = tch::no_grad_guard();
         if !kernel::available() {
             return;
         }
-        let data = |t: &Tensor| Vec::<f32>::try_from(t.reshape([-1])).unwrap();
+        let data = |t: &Tensor| Vec::<f32>::try_from(t.to_kind(Kind::Float).reshape([-1])).unwrap();
         let w = Tensor::randn([2304, 768], (Kind::Float, Device::Cpu));
         let b = Tensor::randn([2304], (Kind::Float, Device::Cpu));
         let (w_data, b_data) = (data(&w), data(&b));
@@ -459,12 +702,12 @@ mod tests {
             .collect();
         // The weights in both layouts, the inputs, from plain data (tensors are not `Sync`).
         let build = || {
-            let w = Tensor::from_slice(&w_data).view([2304, 768]);
+            let w = Tensor::from_slice(&w_data).view([2304, 768]).to_kind(kind);
             let conv1d = w.tr().contiguous().tr();
-            let b = Tensor::from_slice(&b_data);
+            let b = Tensor::from_slice(&b_data).to_kind(kind);
             let x: Vec<Tensor> = inputs
                 .iter()
-                .map(|x| Tensor::from_slice(x).view([-1, 768]))
+                .map(|x| Tensor::from_slice(x).view([-1, 768]).to_kind(kind))
                 .collect();
             (w, conv1d, b, x)
         };
@@ -490,7 +733,7 @@ mod tests {
                                 assert_eq!(
                                     data(&out),
                                     alone[2 * k + layout],
-                                    "thread {thread} input {k}"
+                                    "{kind:?}: thread {thread} input {k}"
                                 );
                             }
                         }

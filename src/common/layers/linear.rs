@@ -193,9 +193,11 @@ const FEW_ROWS: i64 = 64;
 /// cache). Few-row products therefore take that route; larger ones (and GPUs) the usual one.
 /// `weight` should be contiguous for the fast route.
 ///
-/// Up to 32 rows of f32 on an AVX2 CPU (and no gradient needed), the product goes to the crate's
-/// own few-row kernel instead (`common::few_rows`: no packing of the weight, 1.5x faster again
-/// on the shapes above).
+/// Up to 32 rows of f32 or bf16 on an AVX2 CPU (and no gradient needed), the product goes to
+/// the crate's own few-row kernel instead (`common::few_rows`: no packing of the weight, 1.5x
+/// faster again on the shapes above in f32; in bf16 it streams the weight's two bytes an
+/// element and beats LibTorch's bf16 `linear`). Other half-precision products on the CPU go to
+/// LibTorch's `linear` (oneDNN's bf16/f16 GEMM).
 pub fn project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
     let size = x.size();
     let in_dim = size.last().copied().unwrap_or(1).max(1);
@@ -204,19 +206,21 @@ pub fn project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
     if let Some(last) = out_shape.last_mut() {
         *last = weight.size()[0];
     }
-    if matches!(x.kind(), Kind::BFloat16 | Kind::Half) && x.device() == tch::Device::Cpu {
-        // Half-precision weights on the CPU: LibTorch's `linear` (addmm) reaches oneDNN's
-        // bf16/f16 GEMM, which uses the CPU's native bf16 dot products; the transposed route
-        // below falls to a slower generic kernel there. Measured on GPT-J's shapes in bf16, one
-        // row, 2 threads: 4096 x 4096 in 7.8 ms against 13.3 ms, the 50400-word head in 61 ms
-        // against 106 ms.
-        return x.linear(weight, bias);
-    }
+    // Few rows of f32 or bf16: the crate's kernel, which streams the weight as stored (for bf16,
+    // half the bytes of f32, widened in registers).
     if (1..=crate::common::few_rows::MAX_ROWS).contains(&rows) {
         let flat = x.reshape([rows, in_dim]);
         if let Some(product) = crate::common::few_rows::try_project(&flat, weight, bias) {
             return product.reshape(out_shape.as_slice());
         }
+    }
+    if matches!(x.kind(), Kind::BFloat16 | Kind::Half) && x.device() == tch::Device::Cpu {
+        // Other half-precision products on the CPU (f16, more rows, no AVX2): LibTorch's `linear`
+        // (addmm) reaches oneDNN's bf16/f16 GEMM, which uses the CPU's native bf16 dot products;
+        // the transposed route below falls to a slower generic kernel there. Measured on GPT-J's
+        // shapes in bf16, one row, 2 threads: 4096 x 4096 in 7.8 ms against 13.3 ms, the
+        // 50400-word head in 61 ms against 106 ms.
+        return x.linear(weight, bias);
     }
     let out = if x.device() == tch::Device::Cpu && (1..=FEW_ROWS).contains(&rows) {
         let flat = x.reshape([rows, in_dim]).contiguous();
