@@ -170,6 +170,23 @@ impl LocalModel {
     /// The vocabulary and merges as resources, for the configuration types (with a
     /// `tokenizer.json`, whose tokenizer is built by [`LocalModel::tokenizer`], the
     /// configuration file stands in: the pipelines do not read it then).
+    /// The sequence-classification configuration of this folder (default settings).
+    pub fn classification_config(
+        &self,
+    ) -> rust_bert::pipelines::sequence_classification::SequenceClassificationConfig {
+        let (vocab, merges) = self.vocab_resources();
+        rust_bert::pipelines::sequence_classification::SequenceClassificationConfig::new(
+            self.model_type,
+            self.model_resource(),
+            self.config_resource(),
+            vocab,
+            merges,
+            self.lower_case,
+            None,
+            None,
+        )
+    }
+
     pub fn vocab_resources(&self) -> (LocalResource, Option<LocalResource>) {
         match &self.tokenizer {
             TokenizerFiles::Vocab { vocab, merges } => (

@@ -79,17 +79,7 @@ fn languages(value: &str) -> Result<(Vec<Language>, Vec<Language>), CliError> {
 
 /// The classification configuration of a local folder.
 fn classification(local: &LocalModel, device: Device) -> SequenceClassificationConfig {
-    let (vocab, merges) = local.vocab_resources();
-    let mut config = SequenceClassificationConfig::new(
-        local.model_type,
-        local.model_resource(),
-        local.config_resource(),
-        vocab,
-        merges,
-        local.lower_case,
-        None,
-        None,
-    );
+    let mut config = local.classification_config();
     config.device = device;
     config
 }

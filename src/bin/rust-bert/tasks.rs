@@ -185,19 +185,7 @@ fn classification_config(
     device: Device,
 ) -> Result<SequenceClassificationConfig, CliError> {
     let mut config = match local {
-        Some(local) => {
-            let (vocab, merges) = local.vocab_resources();
-            SequenceClassificationConfig::new(
-                local.model_type,
-                local.model_resource(),
-                local.config_resource(),
-                vocab,
-                merges,
-                local.lower_case,
-                None,
-                None,
-            )
-        }
+        Some(local) => local.classification_config(),
         None => {
             let mut config: SentimentConfig = remote_default()?;
             if let Some(lower_case) = case.explicit() {
