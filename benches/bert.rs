@@ -97,6 +97,32 @@ fn bench(c: &mut Criterion) {
         });
     }
 
+    // Int8 weights: the same model's store quantised (its many-row products run in bf16 on
+    // CPUs with native bf16, f32 elsewhere; see `common::quantize`).
+    {
+        let (mut vs_int8, int8) = build(&config);
+        vs_int8.copy(&vs).expect("copy weights");
+        rust_bert::common::quantize::quantize_var_store(&vs_int8).expect("quantize");
+        group.bench_function("forward_8x128_int8", |b| {
+            b.iter(|| {
+                tch::no_grad(|| {
+                    int8.forward_t(
+                        Some(&input_ids),
+                        Some(&mask),
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        false,
+                    )
+                    .expect("forward")
+                    .hidden_state
+                })
+            })
+        });
+    }
+
     let a = Tensor::randn([1024, 1024], (Kind::Float, Device::Cpu));
     let b = Tensor::randn([1024, 1024], (Kind::Float, Device::Cpu));
     group.bench_function("matmul_1024", |bench| bench.iter(|| a.matmul(&b)));

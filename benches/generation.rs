@@ -35,7 +35,7 @@ fn write_model(dir: &Path) {
     .expect("write config");
 }
 
-fn generator(dir: &Path) -> GPT2Generator {
+fn generator(dir: &Path, kind: Option<tch::Kind>) -> GPT2Generator {
     // Generation runs on ids; the tiny fixture tokenizer only completes the generator.
     let vocab = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/generation/gpt2");
     let tokenizer = TokenizerOption::from_file(
@@ -70,7 +70,7 @@ fn generator(dir: &Path) -> GPT2Generator {
         num_beam_groups: None,
         diversity_penalty: None,
         device: Device::Cpu,
-        kind: None,
+        kind,
         model_defaults: Default::default(),
     };
     GPT2Generator::new_with_tokenizer(config, tokenizer).expect("generator")
@@ -97,13 +97,18 @@ fn run(generator: &GPT2Generator, beams: i64, new_tokens: i64) -> usize {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     write_model(dir.path());
-    let generator = generator(dir.path());
+    let generator_f32 = generator(dir.path(), None);
     let mut group = c.benchmark_group("gpt2");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(30));
-    group.bench_function("greedy_64", |b| b.iter(|| run(&generator, 1, 64)));
-    group.bench_function("beam5_32", |b| b.iter(|| run(&generator, 5, 32)));
+    group.bench_function("greedy_64", |b| b.iter(|| run(&generator_f32, 1, 64)));
+    group.bench_function("beam5_32", |b| b.iter(|| run(&generator_f32, 5, 32)));
+    drop(generator_f32);
+    // Int8 weights (`kind: Some(Kind::QInt8)`): the same checkpoint quantised at load.
+    let int8 = generator(dir.path(), Some(tch::Kind::QInt8));
+    group.bench_function("greedy_64_int8", |b| b.iter(|| run(&int8, 1, 64)));
+    group.bench_function("beam5_32_int8", |b| b.iter(|| run(&int8, 5, 32)));
     group.finish();
 }
 

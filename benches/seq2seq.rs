@@ -147,6 +147,19 @@ fn bench(c: &mut Criterion) {
         b.iter(|| run(&marian, &marian_input, 6))
     });
     drop(marian);
+    // Int8 weights (`kind: Some(Kind::QInt8)`), the same checkpoint quantised at load.
+    let marian_int8 = MarianGenerator::new_with_tokenizer(
+        GenerateConfig {
+            kind: Some(Kind::QInt8),
+            ..generate_config(ModelType::Marian, marian_dir.path())
+        },
+        tokenizer(),
+    )
+    .expect("marian int8");
+    group.bench_function("marian_beam6_40_int8", |b| {
+        b.iter(|| run(&marian_int8, &marian_input, 6))
+    });
+    drop(marian_int8);
 
     let bart_dir = tempfile::tempdir().expect("tempdir");
     let bart_config = json!({

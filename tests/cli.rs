@@ -325,6 +325,42 @@ fn cli_classify_equals_library_across_batches() {
     assert_same(&output, &wrapped("labels", expected));
 }
 
+/// `--dtype int8` (a global option, before or after the task) runs the pipelines with
+/// `kind: Some(Kind::QInt8)`: the library's int8 outputs, which differ from its f32 ones.
+#[test]
+fn cli_int8_weights_equal_the_library_int8_pipelines() {
+    let vocab = format!("{CLASSIFICATION}/vocab.txt");
+    let folder = format!("{CLASSIFICATION}/bert");
+    let args = [
+        "classify", "--model", &folder, "--vocab", &vocab, "--dtype", "int8",
+    ];
+    let output = ok_both_ways(&args, &TEXTS);
+    let mut config = classification_config("bert", ModelType::Bert);
+    config.kind = Some(tch::Kind::QInt8);
+    let int8 = SequenceClassificationModel::new(config).unwrap();
+    assert_same(&output, &values(int8.try_predict(TEXTS).unwrap()));
+    let f32_model =
+        SequenceClassificationModel::new(classification_config("bert", ModelType::Bert)).unwrap();
+    // One short text: few rows, the int8 kernel on any AVX2 CPU (many rows run in bf16 on
+    // CPUs with native bf16 and in f32 on the others).
+    let short = ["a short text"];
+    assert_ne!(
+        f32_model.predict(short)[0].score,
+        int8.predict(short)[0].score,
+        "int8 gave the f32 score"
+    );
+
+    let output = ok_both_ways(&["--dtype", "int8", "ner", "--model", NER], &TEXTS);
+    let mut config = token_config(NER, &format!("{NER}/vocab.txt"));
+    config.kind = Some(tch::Kind::QInt8);
+    let model = NERModel::new(config).unwrap();
+    assert_same(
+        &output,
+        &wrapped("entities", model.predict_full_entities(&TEXTS)),
+    );
+    fails(&["ner", "--model", NER, "--dtype", "int4"], "int4");
+}
+
 #[test]
 fn cli_zero_shot_equals_library() {
     let vocab = format!("{CLASSIFICATION}/vocab.txt");

@@ -46,6 +46,7 @@ mod pipeline_seq2seq;
 mod pipeline_tokens;
 mod pipelines_common;
 mod prophetnet;
+mod quantize;
 mod reformer;
 mod resources;
 mod roberta;

@@ -494,3 +494,38 @@ fn chat_is_batched_and_streamed() {
         assert!(chat["largest_batch"].as_u64().unwrap() > 1, "{chat}");
     });
 }
+
+/// `--dtype int8` builds every pipeline with `kind: Some(Kind::QInt8)`: the server's models then
+/// answer as the library's int8 pipelines (a few-row input, so the int8 kernel runs on any AVX2
+/// CPU), which differ from f32.
+#[test]
+fn int8_models_answer_as_the_library_int8_pipelines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let int8 = Models::offline_with_kind(root, Some(tch::Kind::QInt8)).unwrap();
+    let f32_models = Models::offline(root).unwrap();
+    let text = ["a short text"];
+    let (a, b) = (
+        int8.sentiment.predict(text),
+        f32_models.sentiment.predict(text),
+    );
+    assert_ne!(a[0].score, b[0].score, "int8 gave the f32 score");
+    let fixtures = root.join("tests/fixtures/pipeline_classification");
+    let mut config = rust_bert::pipelines::sentiment::SentimentConfig::new(
+        rust_bert::pipelines::common::ModelType::DistilBert,
+        rust_bert::pipelines::common::ModelResource::Torch(Box::new(
+            rust_bert::resources::LocalResource::from(
+                fixtures.join("distilbert/model.safetensors"),
+            ),
+        )),
+        rust_bert::resources::LocalResource::from(fixtures.join("distilbert/config.json")),
+        rust_bert::resources::LocalResource::from(fixtures.join("vocab.txt")),
+        None,
+        true,
+        None,
+        None,
+    );
+    config.device = tch::Device::Cpu;
+    config.kind = Some(tch::Kind::QInt8);
+    let library = rust_bert::pipelines::sentiment::SentimentModel::new(config).unwrap();
+    assert_eq!(library.predict(text)[0].score, a[0].score);
+}

@@ -468,6 +468,12 @@ impl Models {
     /// The repository's offline models: the tiny random fixtures (their answers are
     /// reproducible nonsense) and the real all-MiniLM-L6-v2 that `utils/setup.sh` installs.
     pub fn offline(root: &Path) -> Result<Self, RustBertError> {
+        Self::offline_with_kind(root, None)
+    }
+
+    /// [`Models::offline`] with the weights of every pipeline in `kind` (`Some(Kind::QInt8)`:
+    /// int8 copies of the matrices; `None`: f32).
+    pub fn offline_with_kind(root: &Path, kind: Option<tch::Kind>) -> Result<Self, RustBertError> {
         let fixtures = root.join("tests/fixtures");
         let classification = fixtures.join("pipeline_classification");
         let mut sentiment = SentimentConfig::new(
@@ -483,6 +489,7 @@ impl Models {
             None,
         );
         sentiment.device = tch::Device::Cpu;
+        sentiment.kind = kind;
         let ner_dir = fixtures.join("pipeline_tokens/bert_ner");
         let mut ner = TokenClassificationConfig::new(
             ModelType::Bert,
@@ -498,6 +505,7 @@ impl Models {
             LabelAggregationOption::First,
         );
         ner.device = tch::Device::Cpu;
+        ner.kind = kind;
         let qa_dir = fixtures.join("pipeline_qa");
         // The tiny model has 64 positions: windows of 40 tokens moving by 10.
         let mut qa = QuestionAnsweringConfig::custom_new(
@@ -517,6 +525,7 @@ impl Models {
             8,
         );
         qa.device = tch::Device::Cpu;
+        qa.kind = kind;
         let gpt2 = fixtures.join("generation/gpt2");
         let mut generate = TextGenerationConfig::new(
             ModelType::GPT2,
@@ -528,6 +537,7 @@ impl Models {
             Some(LocalResource::from(gpt2.join("merges.txt"))),
         );
         generate.device = tch::Device::Cpu;
+        generate.kind = kind;
         generate.do_sample = false;
         generate.num_beams = 1;
         // The tiny Llama with the chat template of tests/fixtures/chat (HF's references there).
@@ -541,6 +551,7 @@ impl Models {
             LocalResource::from(llama.join("tokenizer/tokenizer.json")),
         );
         chat.device = tch::Device::Cpu;
+        chat.kind = kind;
         chat.max_new_tokens = 10;
         chat.chat_template = Some(fixture_template(
             &fixtures.join("chat/tokenizer_config.json"),
@@ -549,11 +560,16 @@ impl Models {
             sentiment: SentimentModel::new(sentiment)?,
             ner: NERModel::new(ner)?,
             qa: QuestionAnsweringModel::new(qa)?,
-            embeddings: SentenceEmbeddingsBuilder::local(
-                root.join(".venv/models/all-MiniLM-L6-v2"),
-            )
-            .with_device(tch::Device::Cpu)
-            .create_model()?,
+            embeddings: {
+                let builder =
+                    SentenceEmbeddingsBuilder::local(root.join(".venv/models/all-MiniLM-L6-v2"))
+                        .with_device(tch::Device::Cpu);
+                match kind {
+                    Some(kind) => builder.with_kind(kind),
+                    None => builder,
+                }
+                .create_model()?
+            },
             generate: TextGenerationModel::new(generate)?,
             max_new_tokens: 8,
             chat: ChatModel::new(chat)?,

@@ -56,7 +56,7 @@ pub(crate) fn available() -> bool {
 }
 
 /// Whether LibTorch records operations for autograd on this thread.
-fn grad_enabled() -> bool {
+pub(crate) fn grad_enabled() -> bool {
     // SAFETY: the two calls only read and restore LibTorch's thread-local grad-mode flag.
     unsafe {
         let previous = torch_sys::at_grad_set_enabled(0);
@@ -131,7 +131,9 @@ pub(crate) fn try_project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) ->
         let matrices = Matrices {
             x: x.data_ptr() as *const f32,
             weight: weight.data_ptr() as *const u8,
-            bf16,
+            element: if bf16 { Element::Bf16 } else { Element::F32 },
+            scales: None,
+            group: in_dim,
             bias: bias.as_ref().map(|b| b.data_ptr() as *const f32),
             out: out.data_ptr() as *mut f32,
             rows,
@@ -149,13 +151,91 @@ pub(crate) fn try_project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) ->
     })
 }
 
+/// `x · weightᵀ + bias` for `x` `[rows, in]` (f32, bf16 or f16) with an int8 weight copy
+/// (`[out, in]`, one scale per group of inputs of each output): the weight streamed as int8
+/// and widened in registers, the sums of each group in f32, scaled once and added up, then
+/// the bias added. `None` where the kernel does
+/// not run (no AVX2, more than [`MAX_ROWS`] rows, shapes that do not match). The product has
+/// `x`'s kind.
+pub(crate) fn try_project_int8(
+    x: &Tensor,
+    weight: &crate::common::quantize::Int8Weight,
+    bias: Option<&Tensor>,
+) -> Option<Tensor> {
+    if !kernel::available() || x.device() != Device::Cpu {
+        return None;
+    }
+    let (rows, in_dim) = match x.size().as_slice() {
+        [rows, in_dim] => (*rows, *in_dim),
+        _ => return None,
+    };
+    let (out_dim, weight_in) = match weight.values.size().as_slice() {
+        [out_dim, weight_in] => (*out_dim, *weight_in),
+        _ => return None,
+    };
+    if !(1..=MAX_ROWS).contains(&rows)
+        || in_dim != weight_in
+        || in_dim == 0
+        || out_dim == 0
+        || bias.is_some_and(|b| b.size() != [out_dim] || b.device() != Device::Cpu)
+        || weight.values.kind() != Kind::Int8
+        || !weight.values.is_contiguous()
+        || !(weight.group == in_dim || (weight.group % 8 == 0 && in_dim % weight.group == 0))
+        || weight.scales.size() != [out_dim, in_dim / weight.group]
+    {
+        return None;
+    }
+    let kind = x.kind();
+    let x = x.to_kind(Kind::Float).contiguous();
+    let bias = bias.map(|b| b.to_kind(Kind::Float).contiguous());
+    let out = Tensor::empty([rows, out_dim], (Kind::Float, Device::Cpu));
+    // SAFETY: `x` (`rows * in_dim`), `bias` (`out_dim`) and the scales (`out_dim`) are
+    // contiguous f32 CPU tensors and the weight a contiguous int8 `[out_dim, in_dim]` one, all
+    // alive for this call; `out` is a fresh contiguous f32 tensor that nothing else sees yet.
+    unsafe {
+        let matrices = Matrices {
+            x: x.data_ptr() as *const f32,
+            weight: weight.values.data_ptr() as *const u8,
+            element: Element::I8,
+            scales: Some(weight.scales.data_ptr() as *const f32),
+            group: weight.group as usize,
+            bias: bias.as_ref().map(|b| b.data_ptr() as *const f32),
+            out: out.data_ptr() as *mut f32,
+            rows: rows as usize,
+            in_dim: in_dim as usize,
+            out_dim: out_dim as usize,
+            transposed: false,
+        };
+        kernel::run(&matrices);
+    }
+    Some(if kind == Kind::Float {
+        out
+    } else {
+        out.to_kind(kind)
+    })
+}
+
+/// How the weight's elements are stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Element {
+    F32,
+    Bf16,
+    /// Int8 codes, with f32 scales per group of inputs of each output in `Matrices::scales`.
+    I8,
+}
+
 /// Raw views of the operands (see the safety note in [`try_project`]).
 struct Matrices {
     x: *const f32,
-    /// The weight's first byte: f32 elements, or bf16 ones when `bf16`.
+    /// The weight's first byte, elements as `element` says.
     weight: *const u8,
-    /// The weight holds bf16 values (the inputs, bias and output are f32 either way).
-    bf16: bool,
+    /// The weight's element type (the inputs, bias and output are f32 either way).
+    element: Element,
+    /// Scales of an int8 weight (`[out, in]` layout only): `[out, in / group]`, one per
+    /// `group` consecutive inputs of each output.
+    scales: Option<*const f32>,
+    /// Inputs per scale of an int8 weight (a multiple of 8 dividing `in_dim`, or `in_dim`).
+    group: usize,
     bias: Option<*const f32>,
     out: *mut f32,
     rows: usize,
@@ -255,22 +335,34 @@ mod kernel {
     /// # Safety
     /// As [`run`]; `start..end` within the output columns; the CPU must support AVX2 and FMA.
     unsafe fn columns(m: &Matrices, start: usize, end: usize) {
-        match (m.transposed, m.bf16) {
-            (true, false) => kernel_avx2_t::<f32>(m, start, end),
-            (true, true) => kernel_avx2_t::<Bf16>(m, start, end),
-            (false, false) => kernel_avx2::<f32>(m, start, end),
-            (false, true) => kernel_avx2::<Bf16>(m, start, end),
+        match (m.transposed, m.element) {
+            (true, super::Element::F32) => kernel_avx2_t::<f32>(m, start, end),
+            (true, super::Element::Bf16) => kernel_avx2_t::<Bf16>(m, start, end),
+            // Int8 copies are made in the `[out, in]` layout (`try_project_int8` says so).
+            (_, super::Element::I8) => kernel_avx2::<I8>(m, start, end),
+            (false, super::Element::F32) => kernel_avx2::<f32>(m, start, end),
+            (false, super::Element::Bf16) => kernel_avx2::<Bf16>(m, start, end),
         }
     }
 
-    /// A weight element as the kernels read it: an f32, or a bf16 widened to f32 in registers.
+    /// A weight element as the kernels read it: an f32, or a bf16 or int8 widened to f32 in
+    /// registers.
     trait Element: Copy {
-        /// The element is a bf16 (the top 16 bits of an f32).
-        const BF16: bool;
+        /// How the element is stored.
+        const KIND: super::Element;
     }
 
     impl Element for f32 {
-        const BF16: bool = false;
+        const KIND: super::Element = super::Element::F32;
+    }
+
+    /// An int8 code (scaled per output after the sums).
+    #[derive(Clone, Copy)]
+    #[repr(transparent)]
+    struct I8(#[allow(dead_code)] i8);
+
+    impl Element for I8 {
+        const KIND: super::Element = super::Element::I8;
     }
 
     /// The bits of a bf16 value.
@@ -279,7 +371,7 @@ mod kernel {
     struct Bf16(#[allow(dead_code)] u16);
 
     impl Element for Bf16 {
-        const BF16: bool = true;
+        const KIND: super::Element = super::Element::Bf16;
     }
 
     /// Eight weights from `p`, as f32.
@@ -290,12 +382,17 @@ mod kernel {
     #[inline]
     unsafe fn load8<W: Element>(p: *const W) -> std::arch::x86_64::__m256 {
         use std::arch::x86_64::*;
-        if W::BF16 {
-            // Zero-extended to 32 bits, then shifted into the top half: the same value as f32.
-            let halves = _mm_loadu_si128(p.cast());
-            _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(halves)))
-        } else {
-            _mm256_loadu_ps(p.cast())
+        match W::KIND {
+            super::Element::Bf16 => {
+                // Zero-extended to 32 bits, then shifted into the top half: the same value as f32.
+                let halves = _mm_loadu_si128(p.cast());
+                _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(halves)))
+            }
+            // Sign-extended to 32 bits, then converted (exact: |q| <= 127).
+            super::Element::I8 => {
+                _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p.cast())))
+            }
+            super::Element::F32 => _mm256_loadu_ps(p.cast()),
         }
     }
 
@@ -305,10 +402,10 @@ mod kernel {
     /// `p` must point to a readable element.
     #[inline]
     unsafe fn scalar<W: Element>(p: *const W) -> f32 {
-        if W::BF16 {
-            f32::from_bits(u32::from(*p.cast::<u16>()) << 16)
-        } else {
-            *p.cast::<f32>()
+        match W::KIND {
+            super::Element::Bf16 => f32::from_bits(u32::from(*p.cast::<u16>()) << 16),
+            super::Element::I8 => f32::from(*p.cast::<i8>()),
+            super::Element::F32 => *p.cast::<f32>(),
         }
     }
 
@@ -453,6 +550,73 @@ mod kernel {
         }
     }
 
+    /// [`row_block`] for an int8 weight with scales per group of inputs: each group's sums
+    /// (`WEIGHT_BLOCK x R` accumulators) are scaled by their weight rows' scales and added into
+    /// the totals at the group's end.
+    ///
+    /// # Safety
+    /// As [`kernel_avx2`]; `m.scales` holds `out_dim * in_dim / group` scales.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn row_block_i8<const R: usize>(m: &Matrices, b: &Block<'_, I8>) {
+        use std::arch::x86_64::*;
+        let (k, w, n) = (m.in_dim, b.w, b.n);
+        let k_vector = k / 8 * 8;
+        let groups = k / m.group;
+        let scales = m.scales.unwrap_or(std::ptr::null());
+        // The scale row of each weight row of the block (padding rows repeat the last).
+        let scale_rows: [*const f32; WEIGHT_BLOCK] =
+            std::array::from_fn(|i| scales.add((n + i.min(b.n_valid - 1)) * groups));
+        let prefetch_distance = 2 * WEIGHT_BLOCK * k;
+        let prefetch_limit = m.out_dim * k;
+        let x: [*const f32; R] = std::array::from_fn(|j| m.x.add((b.r + j) * k));
+        let mut acc = [[_mm256_setzero_ps(); R]; WEIGHT_BLOCK];
+        let mut total = [[_mm256_setzero_ps(); R]; WEIGHT_BLOCK];
+        let mut kk = 0;
+        while kk < k_vector {
+            if b.prefetch && kk % 64 == 0 {
+                for (i, row) in w.iter().enumerate() {
+                    let offset = (n + i) * k + kk + prefetch_distance;
+                    if offset < prefetch_limit {
+                        _mm_prefetch::<_MM_HINT_T1>(row.add(kk + prefetch_distance).cast());
+                    }
+                }
+            }
+            let w0 = load8(w[0].add(kk));
+            let w1 = load8(w[1].add(kk));
+            let w2 = load8(w[2].add(kk));
+            for j in 0..R {
+                let xv = _mm256_loadu_ps(x[j].add(kk));
+                acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
+                acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
+                acc[2][j] = _mm256_fmadd_ps(w2, xv, acc[2][j]);
+            }
+            kk += 8;
+            // The end of a group (or of the vector part, in a group spanning every input).
+            if kk % m.group == 0 || kk == k_vector {
+                let g = (kk - 1) / m.group;
+                for i in 0..WEIGHT_BLOCK {
+                    let scale = _mm256_set1_ps(*scale_rows[i].add(g));
+                    for j in 0..R {
+                        total[i][j] = _mm256_fmadd_ps(acc[i][j], scale, total[i][j]);
+                        acc[i][j] = _mm256_setzero_ps();
+                    }
+                }
+            }
+        }
+        for (i, row_total) in total.iter().enumerate().take(b.n_valid) {
+            let bias = m.bias.map_or(0.0, |bias| *bias.add(n + i));
+            for (j, lanes) in row_total.iter().enumerate() {
+                let mut sum = lane_sum(*lanes);
+                // Inputs past the last multiple of 8 (only in a group spanning every input).
+                for t in k_vector..k {
+                    sum += scalar(w[i].add(t)) * *x[j].add(t) * *scale_rows[i].add(t / m.group);
+                }
+                *m.out.add((b.r + j) * m.out_dim + n + i) = sum + bias;
+            }
+        }
+    }
+
     /// Output columns `start..end` of every row. Blocks at the right edge reuse the last valid
     /// weight row (its extra results are not stored), so every load stays inside the operands.
     ///
@@ -479,11 +643,28 @@ mod kernel {
                     prefetch: r == 0,
                 };
                 let rows = (m.rows - r).min(ROW_BLOCK);
-                match rows {
-                    1 => row_block::<W, 1>(m, &block),
-                    2 => row_block::<W, 2>(m, &block),
-                    3 => row_block::<W, 3>(m, &block),
-                    _ => row_block::<W, ROW_BLOCK>(m, &block),
+                if W::KIND == super::Element::I8 {
+                    let w_i8: [*const I8; WEIGHT_BLOCK] = w.map(|p| p.cast());
+                    let block = Block {
+                        w: &w_i8,
+                        n,
+                        n_valid,
+                        r,
+                        prefetch: r == 0,
+                    };
+                    match rows {
+                        1 => row_block_i8::<1>(m, &block),
+                        2 => row_block_i8::<2>(m, &block),
+                        3 => row_block_i8::<3>(m, &block),
+                        _ => row_block_i8::<ROW_BLOCK>(m, &block),
+                    }
+                } else {
+                    match rows {
+                        1 => row_block::<W, 1>(m, &block),
+                        2 => row_block::<W, 2>(m, &block),
+                        3 => row_block::<W, 3>(m, &block),
+                        _ => row_block::<W, ROW_BLOCK>(m, &block),
+                    }
                 }
                 r += rows;
             }

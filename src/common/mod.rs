@@ -10,6 +10,7 @@ pub mod language;
 pub mod layers;
 pub mod model_resource;
 pub mod model_type;
+pub mod quantize;
 pub mod resources;
 pub mod tokenizer;
 mod torch_pickle;

@@ -37,8 +37,10 @@ impl ModelResource {
 
 /// Sets the variables' precision: `kind` when given, otherwise float32 on CPU (half precision
 /// is slow or unsupported there) and unchanged on accelerators.
+/// `Kind::QInt8` (int8 weights) keeps float32 here: the quantisation itself is
+/// [`quantize_if_asked`](crate::common::quantize::quantize_if_asked).
 pub fn cast_var_store(varstore: &mut VarStore, kind: Option<Kind>, device: Device) {
-    match (kind, device) {
+    match (crate::common::quantize::storage_kind(kind), device) {
         (Some(kind), _) => varstore.set_kind(kind),
         (None, Device::Cpu) => varstore.set_kind(Kind::Float),
         (None, _) => {}

@@ -163,7 +163,8 @@ impl<M> LanguageModelGenerator<M> {
         // Variables are created in the kind asked for: weights stored in that kind then load
         // without a copy (a bf16 `.safetensors` is mapped, never widened to f32 and narrowed
         // back), so a model needs about its file's size in memory.
-        if let Some(kind) = generate_config.kind {
+        // (int8 weights, `Kind::QInt8`, are created and loaded in f32, then quantised.)
+        if let Some(kind) = crate::common::quantize::storage_kind(generate_config.kind) {
             var_store.set_kind(kind);
         }
         let _deferred = crate::common::layers::linear::defer_init();

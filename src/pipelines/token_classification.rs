@@ -203,6 +203,9 @@ pub struct TokenClassificationConfig {
     pub add_prefix_space: Option<bool>,
     /// Device of the model (default: CUDA when available).
     pub device: Device,
+    /// Precision of the weights (`None`: float32 on CPU; `Some(Kind::QInt8)`: int8 copies of
+    /// the matrices, see `common::quantize`).
+    pub kind: Option<Kind>,
     /// Label of a word made of several sub-tokens (default: `First`).
     pub label_aggregation_function: LabelAggregationOption,
     /// Windows per forward pass (default 64).
@@ -239,6 +242,7 @@ impl TokenClassificationConfig {
             strip_accents: strip_accents.into(),
             add_prefix_space: add_prefix_space.into(),
             device: Device::cuda_if_available(),
+            kind: None,
             label_aggregation_function,
             batch_size: 64,
         }
@@ -768,7 +772,7 @@ impl TokenClassificationModel {
         crate::resources::load_weights(
             &config.model_resource,
             &mut var_store,
-            None,
+            config.kind,
             config.device,
         )?;
         let word_rule = word_rule(&tokenizer);

@@ -36,6 +36,35 @@ pub struct Cli {
     /// The task to run.
     #[command(subcommand)]
     pub task: Task,
+    /// How the model's weights are stored and multiplied: f32 (as loaded), bf16 or f16, or
+    /// int8 (an int8 copy of every matrix for the products, CPU only; see the README).
+    #[arg(long, value_enum, global = true, default_value_t = WeightsArg::F32)]
+    pub dtype: WeightsArg,
+}
+
+/// The `--dtype` option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightsArg {
+    /// 32-bit floats.
+    F32,
+    /// bfloat16.
+    Bf16,
+    /// float16.
+    F16,
+    /// Int8 copies of the matrices (f32 kept for everything else).
+    Int8,
+}
+
+impl WeightsArg {
+    /// The pipelines' `kind` for this choice (`None`: the pipelines' own default, f32 on CPU).
+    pub fn kind(self) -> Option<tch::Kind> {
+        match self {
+            WeightsArg::F32 => None,
+            WeightsArg::Bf16 => Some(tch::Kind::BFloat16),
+            WeightsArg::F16 => Some(tch::Kind::Half),
+            WeightsArg::Int8 => Some(tch::Kind::QInt8),
+        }
+    }
 }
 
 /// The tasks, one per pipeline.

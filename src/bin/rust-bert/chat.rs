@@ -71,6 +71,7 @@ fn load(args: &ChatArgs) -> Result<ChatModel, CliError> {
         }
     };
     config.device = device;
+    config.kind = crate::local::weights_kind();
     if let Some(max_new_tokens) = g.max_new_tokens {
         config.max_new_tokens = max_new_tokens;
     }

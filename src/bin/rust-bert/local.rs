@@ -1,6 +1,6 @@
 //! A local model folder: its model type, configuration, weights and tokenizer files, found from
 //! the folder's contents and the overrides of the command line.
-use crate::args::{CaseArgs, DeviceArg, ModelArgs};
+use crate::args::{CaseArgs, DeviceArg, ModelArgs, WeightsArg};
 use crate::CliError;
 use rust_bert::pipelines::common::{ModelResource, ModelType, TokenizerOption};
 use rust_bert::resources::LocalResource;
@@ -19,6 +19,19 @@ const WEIGHT_FILES: [&str; 4] = [
 ///
 /// # Errors
 /// `cuda` on a machine without a usable CUDA device.
+/// The `--dtype` choice of this run (set once by `main`).
+static WEIGHTS: std::sync::OnceLock<WeightsArg> = std::sync::OnceLock::new();
+
+/// Records the `--dtype` choice for every pipeline this run builds.
+pub fn set_weights(weights: WeightsArg) {
+    let _ = WEIGHTS.set(weights);
+}
+
+/// The pipelines' `kind` for `--dtype` (`None`: f32).
+pub fn weights_kind() -> Option<tch::Kind> {
+    WEIGHTS.get().copied().unwrap_or(WeightsArg::F32).kind()
+}
+
 pub fn device(arg: DeviceArg) -> Result<Device, CliError> {
     match arg {
         DeviceArg::Cpu => Ok(Device::Cpu),

@@ -120,6 +120,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    local::set_weights(cli.dtype);
     match tasks::run(cli.task) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

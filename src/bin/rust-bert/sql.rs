@@ -81,6 +81,7 @@ fn languages(value: &str) -> Result<(Vec<Language>, Vec<Language>), CliError> {
 fn classification(local: &LocalModel, device: Device) -> SequenceClassificationConfig {
     let mut config = local.classification_config();
     config.device = device;
+    config.kind = crate::local::weights_kind();
     config
 }
 
@@ -106,9 +107,12 @@ pub fn functions(args: &SqlModelArgs) -> Result<PipelineFunctions, CliError> {
         let width = usize::try_from(width)
             .map_err(|_| CliError(format!("{}: embedding dimension {width}", dir.display())))?;
         functions = functions.embed(width, move || {
-            SentenceEmbeddingsBuilder::local(&dir)
-                .with_device(device)
-                .create_model()
+            let builder = SentenceEmbeddingsBuilder::local(&dir).with_device(device);
+            match crate::local::weights_kind() {
+                Some(kind) => builder.with_kind(kind),
+                None => builder,
+            }
+            .create_model()
         });
     }
     if let Some(dir) = &args.sentiment_model {
@@ -149,6 +153,7 @@ pub fn functions(args: &SqlModelArgs) -> Result<PipelineFunctions, CliError> {
                 None,
             );
             config.device = device;
+            config.kind = crate::local::weights_kind();
             ZeroShotClassificationModel::new_with_tokenizer(
                 config,
                 local.tokenizer().map_err(cli_error)?,
@@ -173,6 +178,7 @@ pub fn functions(args: &SqlModelArgs) -> Result<PipelineFunctions, CliError> {
                 LabelAggregationOption::First,
             );
             config.device = device;
+            config.kind = crate::local::weights_kind();
             NERModel::new_with_tokenizer(config, local.tokenizer().map_err(cli_error)?)
         });
     }
@@ -210,6 +216,7 @@ pub fn functions(args: &SqlModelArgs) -> Result<PipelineFunctions, CliError> {
                 merges,
             );
             config.device = device;
+            config.kind = crate::local::weights_kind();
             SummarizationModel::new_with_tokenizer(config, local.tokenizer().map_err(cli_error)?)
         });
     }
@@ -227,6 +234,7 @@ pub fn functions(args: &SqlModelArgs) -> Result<PipelineFunctions, CliError> {
                 merges,
             );
             config.device = device;
+            config.kind = crate::local::weights_kind();
             config.do_sample = false;
             TextGenerationModel::new_with_tokenizer(config, local.tokenizer().map_err(cli_error)?)
         });

@@ -195,6 +195,7 @@ fn classification_config(
         }
     };
     config.device = device;
+    config.kind = crate::local::weights_kind();
     Ok(config)
 }
 
@@ -276,6 +277,7 @@ fn zero_shot(args: ZeroShotArgs) -> Result<(), CliError> {
         }
     };
     config.device = device;
+    config.kind = crate::local::weights_kind();
     let model = match &local {
         Some(local) => ZeroShotClassificationModel::new_with_tokenizer(config, local.tokenizer()?)?,
         None => ZeroShotClassificationModel::new(config)?,
@@ -345,6 +347,7 @@ fn token_config(
         }
     };
     config.device = device;
+    config.kind = crate::local::weights_kind();
     Ok(config)
 }
 
@@ -457,6 +460,7 @@ fn qa(args: QaArgs) -> Result<(), CliError> {
         }
     };
     config.device = device;
+    config.kind = crate::local::weights_kind();
     let model = match &local {
         Some(local) => QuestionAnsweringModel::new_with_tokenizer(config, local.tokenizer()?)?,
         None => QuestionAnsweringModel::new(config)?,
@@ -509,6 +513,7 @@ fn fill_mask(args: FillMaskArgs) -> Result<(), CliError> {
         }
     };
     config.device = device;
+    config.kind = crate::local::weights_kind();
     let model = match &local {
         Some(local) => MaskedLanguageModel::new_with_tokenizer(config, local.tokenizer()?)?,
         None => MaskedLanguageModel::new(config)?,
@@ -565,15 +570,21 @@ fn sentence_config(
     device: Device,
 ) -> Result<SentenceEmbeddingsConfig, CliError> {
     match dir {
-        Some(dir) => Ok(SentenceEmbeddingsBuilder::local(dir)
-            .with_device(device)
-            .into_config()?),
+        Some(dir) => {
+            let builder = SentenceEmbeddingsBuilder::local(dir).with_device(device);
+            Ok(match crate::local::weights_kind() {
+                Some(kind) => builder.with_kind(kind),
+                None => builder,
+            }
+            .into_config()?)
+        }
         #[cfg(feature = "remote")]
         None => {
             use rust_bert::pipelines::sentence_embeddings::SentenceEmbeddingsModelType;
             let mut config =
                 SentenceEmbeddingsConfig::from(SentenceEmbeddingsModelType::AllMiniLmL6V2);
             config.device = device;
+            config.kind = crate::local::weights_kind();
             Ok(config)
         }
         #[cfg(not(feature = "remote"))]
@@ -657,6 +668,7 @@ fn summarize(args: SummarizeArgs) -> Result<(), CliError> {
         None => remote_default::<SummarizationConfig>()?,
     };
     config.device = device;
+    config.kind = crate::local::weights_kind();
     let model = match &local {
         Some(local) => SummarizationModel::new_with_tokenizer(config, local.tokenizer()?)?,
         None => SummarizationModel::new(config)?,
@@ -721,6 +733,7 @@ fn generate_gguf(args: &GenerateArgs, file: &Path) -> Result<(), CliError> {
     let device = device(args.input.device)?;
     let mut config = TextGenerationConfig::from_gguf(file);
     config.device = device;
+    config.kind = crate::local::weights_kind();
     let model = TextGenerationModel::new(config)?;
     let inputs = read_inputs(&args.input)?;
     seed(&args.generation);
@@ -759,6 +772,7 @@ fn generate(args: GenerateArgs) -> Result<(), CliError> {
         None => remote_default::<TextGenerationConfig>()?,
     };
     config.device = device;
+    config.kind = crate::local::weights_kind();
     let model = match &local {
         Some(local) => TextGenerationModel::new_with_tokenizer(config, local.tokenizer()?)?,
         None => TextGenerationModel::new(config)?,

@@ -1,9 +1,10 @@
 //! Multi-head attention shared by the encoder models.
 use crate::common::kind::get_min;
+use crate::common::layers::linear::project_linear;
 use crate::common::layers::{linear, Dropout};
 use crate::RustBertError;
 use std::borrow::Borrow;
-use tch::nn::{self, Module};
+use tch::nn;
 use tch::{Device, Kind, Tensor};
 
 /// `[batch, seq, heads * head_dim]` -> `[batch, heads, seq, head_dim]`.
@@ -262,9 +263,13 @@ impl MultiHeadAttention {
         output_attentions: bool,
     ) -> (Tensor, Option<Tensor>) {
         let source = key_value_source.unwrap_or(hidden);
-        let query = split_heads(&self.query.forward(hidden), self.num_heads, self.head_dim);
-        let key = split_heads(&self.key.forward(source), self.num_heads, self.head_dim);
-        let value = split_heads(&self.value.forward(source), self.num_heads, self.head_dim);
+        // Through `project` (as every projection): the int8 copies of a quantised store.
+        let project = |layer: &nn::Linear, x: &Tensor| {
+            split_heads(&project_linear(layer, x), self.num_heads, self.head_dim)
+        };
+        let query = project(&self.query, hidden);
+        let key = project(&self.key, source);
+        let value = project(&self.value, source);
         let scaling = 1.0 / (self.head_dim as f64).sqrt();
         let (context, probs) = scaled_dot_product(
             &query,

@@ -1,5 +1,6 @@
 //! Position-wise feed-forward pieces of BERT-style (post-norm) layers.
 use crate::common::activations::Activation;
+use crate::common::layers::linear::project_linear;
 use crate::common::layers::{linear, Dropout};
 use std::borrow::Borrow;
 use tch::nn::{self, Module};
@@ -59,7 +60,9 @@ impl DenseResidualNorm {
 
     /// Applies the block to `hidden` with the residual `input`.
     pub fn forward_t(&self, hidden: &Tensor, input: &Tensor, train: bool) -> Tensor {
-        let hidden = self.dropout.forward_t(&hidden.apply(&self.dense), train);
+        let hidden = self
+            .dropout
+            .forward_t(&project_linear(&self.dense, hidden), train);
         (hidden + input).apply(&self.layer_norm)
     }
 }
@@ -89,6 +92,6 @@ impl Intermediate {
 
 impl Module for Intermediate {
     fn forward(&self, xs: &Tensor) -> Tensor {
-        self.activation.apply(&self.dense.forward(xs))
+        self.activation.apply(&project_linear(&self.dense, xs))
     }
 }

@@ -198,7 +198,14 @@ const FEW_ROWS: i64 = 64;
 /// faster again on the shapes above in f32; in bf16 it streams the weight's two bytes an
 /// element and beats LibTorch's bf16 `linear`). Other half-precision products on the CPU go to
 /// LibTorch's `linear` (oneDNN's bf16/f16 GEMM).
+///
+/// A weight whose variable store was quantised (`common::quantize`, `kind: Some(Kind::QInt8)`)
+/// is multiplied through its int8 copy instead.
 pub fn project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
+    // A weight of a store quantised to int8 (`common::quantize`): its one-byte copy.
+    if let Some(product) = crate::common::quantize::try_project(x, weight, bias) {
+        return product;
+    }
     let size = x.size();
     let in_dim = size.last().copied().unwrap_or(1).max(1);
     let rows = x.numel() as i64 / in_dim;
@@ -222,16 +229,17 @@ pub fn project(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
         // 50400-word head in 61 ms against 106 ms.
         return x.linear(weight, bias);
     }
-    let out = if x.device() == tch::Device::Cpu && (1..=FEW_ROWS).contains(&rows) {
+    if x.device() == tch::Device::Cpu && (1..=FEW_ROWS).contains(&rows) {
         let flat = x.reshape([rows, in_dim]).contiguous();
         let flat = if rows == 1 { flat.repeat([2, 1]) } else { flat };
         let product = weight.matmul(&flat.tr()).tr().narrow(0, 0, rows);
-        product.reshape(out_shape.as_slice())
+        let out = product.reshape(out_shape.as_slice());
+        match bias {
+            Some(bias) => out + bias,
+            None => out,
+        }
     } else {
-        x.matmul(&weight.tr())
-    };
-    match bias {
-        Some(bias) => out + bias,
-        None => out,
+        // Many rows: LibTorch's `linear` (one GEMM with the bias folded in), as `nn::Linear`.
+        x.linear(weight, bias)
     }
 }

@@ -104,11 +104,12 @@ pub fn load_weights(
     device: tch::Device,
 ) -> Result<(), RustBertError> {
     crate::common::weights::load_weights_from_resource(vs, &ByRef(rp))?;
-    if let Some(kind) = kind {
+    // `Kind::QInt8` asks for int8 weights: loaded in f32, then quantised on their device.
+    if let Some(kind) = crate::common::quantize::storage_kind(kind) {
         vs.set_kind(kind);
     }
     vs.set_device(device);
-    Ok(())
+    crate::common::quantize::quantize_if_asked(vs, kind)
 }
 
 /// Lends a provider of any type, unsized ones included, as a `&dyn ResourceProvider` (an

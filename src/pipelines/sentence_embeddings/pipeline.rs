@@ -302,6 +302,7 @@ impl SentenceEmbeddingsModel {
             device,
         )?;
         cast_var_store(&mut var_store, kind, device);
+        crate::common::quantize::quantize_if_asked(&var_store, kind)?;
 
         let pooling_config =
             PoolingConfig::try_from_file(pooling_config_resource.get_local_path()?)?;
