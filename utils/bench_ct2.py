@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """CTranslate2 twin of the generation benches: the workloads of the HF twins bench_generation.py,
 bench_marian.py, bench_bart.py and bench_t5.py, on the very models those twins build (their
-build_model(): same configs, HF's init after torch.manual_seed(0)) converted with CTranslate2's
-own Transformers converter, once in float32 and once in int8, and on the same input ids.
+build_model(): same configs, HF's init after torch.manual_seed(0)) converted by the loaders of
+CTranslate2's Transformers converter (run on the model in memory), once in float32 and once in
+int8, and on the same input ids.
 
   ct2_{f32,int8}_gpt2_greedy_64   GPT-2 124M, prompt PROMPT (8 ids), greedy, exactly 64 new tokens
   ct2_{f32,int8}_gpt2_beam5_32    GPT-2 124M, same prompt, beam 5, exactly 32 new tokens
@@ -10,8 +11,8 @@ own Transformers converter, once in float32 and once in int8, and on the same in
   ct2_{f32,int8}_bart_beam3_40    BART-base, 2 x 256 source ids, beam 3, 40 tokens
   ct2_{f32,int8}_t5_beam4_40      T5-small, 2 x 128 source ids, beam 4, 40 tokens
 
-The lengths are forced as in the HF twins: min length = max length, so the end token is banned
-until the last step, and every run checks that each output has exactly that many new tokens.
+The lengths are forced as in the HF twins (min length = max length, so the end token cannot end
+a sequence early), and every run checks that each output has exactly that many new tokens.
 Beam search: length_penalty 1, one hypothesis returned, no n-gram ban, no repetition penalty.
 Threads: intra_threads = torch.get_num_threads() (the count the HF twins run with; set
 OMP_NUM_THREADS to change both), inter_threads 1, device cpu. compute_type is float32 for the f32
@@ -24,9 +25,10 @@ Where the semantics differ from HF (none of it changes the amount of work):
   - Marian: CTranslate2's converter drops the pad row from the vocabulary and the output layer
     (the decoder starts from a zero embedding instead), so pad can never be produced: HF gets the
     same with bad_words_ids [[pad]]. HF also forces EOS at the 40th step (forced_eos_token_id);
-    CTranslate2 has no such processor, so its 40th token is whatever scores best (EOS allowed).
-  - The end token is allowed at the last step on both sides; CTranslate2 keeps it in the output
-    here (return_end_token=True) so the length check counts decoding steps.
+    CTranslate2 has no such processor, so its 40th token is whatever scores best.
+  - HF bans the end token at every one of the forced steps (min_new_tokens); should CTranslate2
+    produce it at the last step, it is kept in the output (return_end_token=True), so the length
+    check counts decoding steps either way.
   - CTranslate2 has no attention mask input: every row is unpadded on both sides (HF's masks are
     all ones).
 Token strings: the random models have no tokenizer, so id i is the token "t<i>" (Marian's pad is
@@ -34,12 +36,15 @@ Token strings: the random models have no tokenizer, so id i is the token "t<i>" 
 
 The converted folders are cached in BENCH_MODELS_DIR (default target/bench_models) as
 ct2-<model>-<f32|int8>; a folder is rebuilt when its twin script, this file's CONVERSION
-revision or the CTranslate2 version changes. When a folder is (re)built, the f32 and int8 greedy
-outputs are compared with HF's on the same model (leading equal tokens, reported on stderr and
-kept in the folder's bench_source.json); the timing runs never need the HF model.
+revision or the CTranslate2 version changes. When a folder is (re)built, it is checked against HF
+on the same model: greedy outputs of 8 tokens (tokens equal before the first difference, per row)
+and the log-probabilities of HF's greedy tokens (max absolute error), reported on stderr, kept in
+the folder's bench_source.json and in the JSON line (ct2_agreement); the timing runs never need
+the HF model.
 
 Usage: bench_ct2.py [samples, default 5] [model ...]  (models: gpt2 marian bart t5; default all)
-Prints one JSON line: {"ct2_version", "ct2_threads", "ct2_<quant>_<workload>": seconds, ...};
+Prints one JSON line: {"ct2_version", "ct2_threads", "ct2_agreement", "ct2_<quant>_<workload>":
+seconds, ...};
 without ctranslate2 installed: {"ct2_skipped": reason}.
 """
 import copy
