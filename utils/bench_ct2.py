@@ -18,6 +18,11 @@ Threads: intra_threads = torch.get_num_threads() (the count the HF twins run wit
 OMP_NUM_THREADS to change both), inter_threads 1, device cpu. compute_type is float32 for the f32
 folders; int8 on the CPU means int8 weights with per-row scales and int8 GEMMs on activations
 quantised per row at run time, everything else (softmax, layer norms, ...) in f32.
+CTranslate2 picks its GEMM backends itself (CT2_VERBOSE=1 prints them): on AMD CPUs it skips
+Intel MKL and uses oneDNN for both f32 and int8 at AVX2. CTranslate2's own environment variables
+(CT2_USE_MKL, CT2_FORCE_CPU_ISA, ...) pass through and are recorded in the JSON line (ct2_env);
+the figures of the table are the defaults'. On a loaded machine these timings swing far more
+than HF's (OpenMP threads waiting on busy cores): compare figures from a quiet machine.
 
 Where the semantics differ from HF (none of it changes the amount of work):
   - GPT-2: the 8 prompt ids are forwarded at once to fill the KV cache
@@ -43,8 +48,8 @@ the folder's bench_source.json and in the JSON line (ct2_agreement); the timing 
 the HF model.
 
 Usage: bench_ct2.py [samples, default 5] [model ...]  (models: gpt2 marian bart t5; default all)
-Prints one JSON line: {"ct2_version", "ct2_threads", "ct2_agreement", "ct2_<quant>_<workload>":
-seconds, ...};
+Prints one JSON line: {"ct2_version", "ct2_threads", "ct2_env", "ct2_agreement",
+"ct2_<quant>_<workload>": seconds, ...};
 without ctranslate2 installed: {"ct2_skipped": reason}.
 """
 import copy
@@ -342,7 +347,9 @@ def main():
 
     transformers.logging.set_verbosity_error()
     threads = torch.get_num_threads()
-    result = {"ct2_version": ctranslate2.__version__, "ct2_threads": threads, "ct2_agreement": {}}
+    result = {"ct2_version": ctranslate2.__version__, "ct2_threads": threads,
+              "ct2_env": {k: v for k, v in os.environ.items() if k.startswith("CT2_")},
+              "ct2_agreement": {}}
     os.makedirs(MODELS_DIR, exist_ok=True)
     for name in names:
         workload = WORKLOADS[name]()
