@@ -4,6 +4,12 @@
 # run one after the other on the same machine; writes target/bench/table.md (machine, threads,
 # median Rust, median Python, Rust / Python, BERT forward GFLOP/s against the 1024^3 matmul of
 # the same run) and prints it.
+# Three more columns put the engines users pick for CPU speed on the same scale, from the very
+# models and inputs of the Python twins in the same run: CTranslate2 f32 and int8
+# (utils/bench_ct2.py: GPT-2, Marian, BART, T5 generation) and ONNX Runtime f32
+# (utils/bench_onnx.py: BERT-base forward), each as engine time / HF time; a dash where the engine
+# has no such workload or is not installed. The engines (utils/requirements-bench.txt) are
+# installed into .venv first when missing; neither the tests nor utils/setup.sh need them.
 # Then the LLM benches of issues 19 and 20 (GPT-J width in bf16, SmolLM2-135M GGUF at batch 1
 # and 8 with llama.cpp when llama-cpp-python is installed, Llama-3.2-1B width in bf16): each
 # script runs its Criterion bench and twins and appends its own table.
@@ -12,12 +18,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 samples="${1:-3}"
 mkdir -p target/bench
+if ! .venv/bin/python -c "import ctranslate2, onnxruntime, onnx" 2>/dev/null; then
+  echo "== pip install -r utils/requirements-bench.txt" >&2
+  .venv/bin/pip install -q -r utils/requirements-bench.txt >&2 ||
+    echo "warning: CTranslate2 / ONNX Runtime not installed: their columns will show dashes" >&2
+fi
 for bench in bert sequence_classification ner question_answering generation seq2seq deberta longformer; do
   echo "== cargo bench --bench $bench" >&2
   cargo bench --bench "$bench" -- --noplot >/dev/null
 done
 py() { echo "== utils/$1.py" >&2; .venv/bin/python "utils/$1.py" "${@:2}" 2>/dev/null | tail -n 1; }
 bert=$(py bench_bert 10)
+# Right after their HF twins; an engine that fails leaves its columns to dashes, not the run.
+onnx=$(py bench_onnx 10 || true)
 classification=$(py bench_sequence_classification)
 ner=$(py bench_ner)
 qa=$(py bench_question_answering)
@@ -25,15 +38,17 @@ generation=$(py bench_generation "$samples")
 marian=$(py bench_marian "$samples")
 bart=$(py bench_bart "$samples")
 t5=$(py bench_t5 "$samples")
+ct2=$(py bench_ct2 "$samples" || true)
 # The encoder twins reuse key names (forward_8x128): kept apart, passed last.
 deberta=$(py bench_deberta)
 longformer=$(py bench_longformer)
 .venv/bin/python - "$bert" "$classification" "$ner" "$qa" "$generation" "$marian" "$bart" "$t5" \
-    "$deberta" "$longformer" <<'PY' | tee target/bench/table.md
+    "$onnx" "$ct2" "$deberta" "$longformer" <<'PY' | tee target/bench/table.md
 import json, os, platform, sys
 py = {}
 for arg in sys.argv[1:-2]:
-    py.update(json.loads(arg))
+    # The engines' lines are empty when their script failed: no keys, dashes.
+    py.update(json.loads(arg) if arg.strip() else {})
 encoders = {"deberta": json.loads(sys.argv[-2]), "longformer": json.loads(sys.argv[-1])}
 
 def rust(group, name):
@@ -62,19 +77,40 @@ rows = [
 ]
 def fmt(seconds):
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
-print("| benchmark | Rust median | Python (HF) median | Rust / Python |")
-print("|---|---|---|---|")
+def engine(key, p):
+    """An engine's time over HF's for the same workload (ct2_f32_<twin key>, ...), or a dash."""
+    t = py.get(key)
+    return f"{t / p:.2f}" if t and p else "-"
+
+print("| benchmark | Rust median | Python (HF) median | Rust / Python "
+      "| CTranslate2 f32 / HF | CTranslate2 int8 / HF | ONNX Runtime / HF |")
+print("|---|---|---|---|---|---|---|")
 for group, name, py_name, label in rows:
     r = rust(group, name)
     p = py.get(py_name) if py_name else None
     ratio = f"{r / p:.2f}" if p else "-"
-    print(f"| {label} | {fmt(r)} | {fmt(p) if p else '-'} | {ratio} |")
+    engines = [engine(f"{prefix}_{py_name}", p) for prefix in ("ct2_f32", "ct2_int8", "ort_f32")]
+    print(f"| {label} | {fmt(r)} | {fmt(p) if p else '-'} | {ratio} | {' | '.join(engines)} |")
 for group, name, twin, label in [
     ("deberta_v3_base", "forward_8x128", "deberta", "DeBERTa-v3-base forward 8x128"),
     ("longformer_base", "forward_1x4096", "longformer", "Longformer-base forward 1x4096"),
 ]:
     r, p = rust(group, name), encoders[twin][name]
-    print(f"| {label} | {fmt(r)} | {fmt(p)} | {r / p:.2f} |")
+    print(f"| {label} | {fmt(r)} | {fmt(p)} | {r / p:.2f} | - | - | - |")
+engines = []
+if "ct2_version" in py:
+    engines.append(f"CTranslate2 {py['ct2_version']} (intra_threads {py['ct2_threads']}; models converted "
+                   f"from the twins' own, utils/bench_ct2.py)")
+else:
+    engines.append(f"CTranslate2: not run ({py.get('ct2_skipped', 'utils/bench_ct2.py failed')})")
+if "ort_version" in py:
+    int8 = py["ort_int8_forward_8x128"]
+    engines.append(f"ONNX Runtime {py['ort_version']} (intra_op_num_threads {py['ort_threads']}; BERT optimizer's "
+                   f"fused graph, utils/bench_onnx.py); its quantize_dynamic int8 BERT-base forward 8x128: "
+                   f"{fmt(int8)} = {int8 / py['forward_8x128']:.2f} x HF")
+else:
+    engines.append(f"ONNX Runtime: not run ({py.get('ort_skipped', 'utils/bench_onnx.py failed')})")
+print("\nEngines (time / HF time, below 1 is faster than HF): " + "; ".join(engines) + ".")
 # BERT-base forward FLOPs (8 x 128 tokens): per token and layer 24 h^2 (projections and
 # feed-forward, multiply-adds counted as 2) + 4 L h (scores and weighted values).
 h, layers, tokens, length = 768, 12, 8 * 128, 128

@@ -53,11 +53,18 @@ def inputs(config):
     return torch.cat([bos, body, eos], 1)
 
 
-def main():
+def build_model():
+    """The benchmarked model (HF's init after torch.manual_seed(0)); the CTranslate2 twin
+    (bench_ct2.py) converts this same model."""
     torch.manual_seed(0)
     config = BartConfig(d_model=768, encoder_layers=6, decoder_layers=6, encoder_attention_heads=12,
                         decoder_attention_heads=12, encoder_ffn_dim=3072, decoder_ffn_dim=3072)
-    model = BartForConditionalGeneration(config).eval()
+    return BartForConditionalGeneration(config).eval()
+
+
+def main():
+    model = build_model()
+    config = model.config
     input_ids = inputs(config)
     options = dict(attention_mask=torch.ones_like(input_ids), num_beams=3, do_sample=False, use_cache=True,
                    min_new_tokens=NEW_TOKENS, max_new_tokens=NEW_TOKENS, early_stopping=False,

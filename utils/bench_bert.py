@@ -28,15 +28,25 @@ def median_time(fn, samples=SAMPLES, warmup=1):
     return statistics.median(times)
 
 
+def forward_model_and_inputs():
+    """The model and the 8 x 128 inputs of forward_8x128 (HF's init and random ids after
+    torch.manual_seed(0)); the ONNX Runtime twin (bench_onnx.py) exports this same model and
+    feeds it these same inputs."""
+    torch.manual_seed(0)
+    config = BertConfig()  # bert-base sizes, as BertConfig::default() in Rust
+    model = BertModel(config).eval()
+    input_ids = torch.randint(config.vocab_size, (8, 128))
+    mask = torch.ones(8, 128, dtype=torch.long)
+    return model, input_ids, mask
+
+
 def main():
     torch.manual_seed(0)
     config = BertConfig()  # bert-base sizes, as BertConfig::default() in Rust
     with tempfile.TemporaryDirectory() as tmp:
         BertModel(config).save_pretrained(tmp, safe_serialization=True)
         load = median_time(lambda: BertModel.from_pretrained(tmp))
-    model = BertModel(config).eval()
-    input_ids = torch.randint(config.vocab_size, (8, 128))
-    mask = torch.ones(8, 128, dtype=torch.long)
+    model, input_ids, mask = forward_model_and_inputs()
 
     def forward():
         with torch.no_grad():

@@ -39,10 +39,16 @@ def median_time(fn, samples=SAMPLES, warmup=1):
     return statistics.median(times)
 
 
-def main():
+def build_model():
+    """The benchmarked model (GPT2Config(), HF's init after torch.manual_seed(0)); the
+    CTranslate2 twin (bench_ct2.py) converts this same model."""
     torch.manual_seed(0)
-    config = GPT2Config()
-    model = GPT2LMHeadModel(config).eval()
+    return GPT2LMHeadModel(GPT2Config()).eval()
+
+
+def main():
+    model = build_model()
+    config = model.config
     eos = config.eos_token_id
     input_ids = torch.tensor([PROMPT])
     common = dict(attention_mask=torch.ones_like(input_ids), pad_token_id=eos, eos_token_id=eos,

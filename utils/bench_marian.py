@@ -56,14 +56,20 @@ def source_ids():
     return torch.tensor(rows)
 
 
-def main():
+def build_model():
+    """The benchmarked model (HF's init after torch.manual_seed(0)); the CTranslate2 twin
+    (bench_ct2.py) converts this same model."""
     torch.manual_seed(0)
     config = MarianConfig(vocab_size=VOCAB, d_model=512, encoder_layers=6, decoder_layers=6,
                           encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048,
                           decoder_ffn_dim=2048, max_position_embeddings=512, pad_token_id=PAD,
                           decoder_start_token_id=PAD, eos_token_id=EOS, forced_eos_token_id=EOS,
                           scale_embedding=True, activation_function="swish")
-    model = MarianMTModel(config).eval()
+    return MarianMTModel(config).eval()
+
+
+def main():
+    model = build_model()
     input_ids = source_ids()
     assert int(input_ids[:, :-1].min()) >= 1 and int(input_ids[:, :-1].max()) <= VOCAB - 2
     options = dict(attention_mask=torch.ones_like(input_ids), pad_token_id=PAD, eos_token_id=EOS,

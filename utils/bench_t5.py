@@ -40,13 +40,23 @@ def median_time(fn, samples=SAMPLES, warmup=1):
     return statistics.median(times)
 
 
-def main():
+def build_model():
+    """The benchmarked model (T5Config(), HF's init after torch.manual_seed(0)); the CTranslate2
+    twin (bench_ct2.py) converts this same model."""
     torch.manual_seed(0)
-    config = T5Config()
-    model = T5ForConditionalGeneration(config).eval()
+    return T5ForConditionalGeneration(T5Config()).eval()
+
+
+def inputs(config):
     g = torch.Generator().manual_seed(1)
-    input_ids = torch.cat([torch.randint(3, 32000, (BATCH, LENGTH - 1), generator=g),
-                           torch.full((BATCH, 1), config.eos_token_id)], 1)
+    return torch.cat([torch.randint(3, 32000, (BATCH, LENGTH - 1), generator=g),
+                      torch.full((BATCH, 1), config.eos_token_id)], 1)
+
+
+def main():
+    model = build_model()
+    config = model.config
+    input_ids = inputs(config)
     options = dict(attention_mask=torch.ones_like(input_ids), pad_token_id=config.pad_token_id,
                    eos_token_id=config.eos_token_id, decoder_start_token_id=config.pad_token_id,
                    do_sample=False, use_cache=True, num_beams=BEAMS, num_return_sequences=1,
