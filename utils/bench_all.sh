@@ -74,6 +74,11 @@ rows = [
     ("seq2seq", "marian_beam6_40", "marian_beam6_40", "Marian beam 6, 40 tokens, 4 x 32"),
     ("seq2seq", "bart_beam3_40", "bart_beam3_40", "BART-base beam 3, 40 tokens, 2 x 256"),
     ("seq2seq", "t5_beam4_40", "t5_beam4_40", "T5-small beam 4, 40 tokens, 2 x 128"),
+    # Int8 weights (kind QInt8), against HF's f32 time of the same workload.
+    ("bert_base", "forward_8x128_int8", "forward_8x128", "BERT-base forward 8x128, int8 weights"),
+    ("gpt2", "greedy_64_int8", "gpt2_greedy_64", "GPT-2 greedy 64, int8 weights"),
+    ("gpt2", "beam5_32_int8", "gpt2_beam5_32", "GPT-2 beam 5 x 32, int8 weights"),
+    ("seq2seq", "marian_beam6_40_int8", "marian_beam6_40", "Marian beam 6, int8 weights"),
 ]
 def fmt(seconds):
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
