@@ -2,7 +2,8 @@
 //! search with 5 beams and 32 new tokens, batch 1, prompt of 8 tokens. The end token is banned
 //! until the last step (min length = max length) so both runs always generate the same number
 //! of tokens. Python twin: utils/bench_generation.py; both together: utils/bench_generation.sh.
-use criterion::{criterion_group, criterion_main, Criterion};
+//! `BENCH_QUICK=1` takes ten single runs after a one-second warm-up (utils/bench_contention.sh).
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use rust_bert::common::weights::write_tensors;
 use rust_bert::gpt2::{GPT2Generator, GPT2LMHeadModel, Gpt2Config};
 use rust_bert::pipelines::common::{ModelResource, ModelType, TokenizerOption};
@@ -102,6 +103,13 @@ fn bench(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(30));
+    if std::env::var_os("BENCH_QUICK").is_some() {
+        // utils/bench_contention.sh: ten single runs, one warm-up second (see its header).
+        group
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(1));
+    }
     group.bench_function("greedy_64", |b| b.iter(|| run(&generator_f32, 1, 64)));
     group.bench_function("beam5_32", |b| b.iter(|| run(&generator_f32, 5, 32)));
     drop(generator_f32);

@@ -3,7 +3,9 @@
 //! Marian (opus-mt-en-fr sizes) beam 6 on 4 x 32 source tokens, BART-base beam 3 on 2 x 256,
 //! T5-small beam 4 on 2 x 128, M2M100-418M beam 4 on 4 x 32. Python twins:
 //! utils/bench_{marian,bart,t5,m2m100}.py; all together: utils/bench_seq2seq.sh.
-use criterion::{criterion_group, criterion_main, Criterion};
+//! `BENCH_QUICK=1` takes ten single runs after a one-second warm-up (utils/bench_contention.sh);
+//! a name filter (`-- marian_beam6_40`) also skips writing and loading the other models.
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use rust_bert::bart::{BartConfig, BartForConditionalGeneration, BartGenerator};
 use rust_bert::common::weights::write_tensors;
 use rust_bert::m2m_100::{M2M100ForConditionalGeneration, M2M100Generator};
@@ -117,116 +119,143 @@ fn run(generator: &impl LanguageGenerator, input: &Tensor, beams: i64) -> usize 
     output.len()
 }
 
+/// Whether the command line's name filters (its arguments that are not options or numbers)
+/// leave `name` to run: a filtered run should not spend a minute writing M2M100's weights.
+fn selected(name: &str) -> bool {
+    let full = format!("seq2seq/{name}");
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-') && a.parse::<f64>().is_err())
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| full.contains(f.as_str()))
+}
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("seq2seq");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(60));
-
-    let marian_dir = tempfile::tempdir().expect("tempdir");
-    let marian_config = json!({
-        "vocab_size": 59514, "d_model": 512, "encoder_layers": 6, "decoder_layers": 6,
-        "encoder_attention_heads": 8, "decoder_attention_heads": 8, "encoder_ffn_dim": 2048,
-        "decoder_ffn_dim": 2048, "max_position_embeddings": 512, "pad_token_id": 59513,
-        "decoder_start_token_id": 59513, "eos_token_id": 0, "forced_eos_token_id": 0,
-        "scale_embedding": true, "activation_function": "swish", "dropout": 0.0
-    });
-    {
-        let vs = VarStore::new(Device::Cpu);
-        let config: BartConfig = serde_json::from_value(marian_config.clone()).expect("config");
-        let _model = MarianForConditionalGeneration::new(vs.root(), &config);
-        write_model(&vs, &marian_config, marian_dir.path());
+    if std::env::var_os("BENCH_QUICK").is_some() {
+        group
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(1));
     }
-    let marian = MarianGenerator::new_with_tokenizer(
-        generate_config(ModelType::Marian, marian_dir.path()),
-        tokenizer(),
-    )
-    .expect("marian");
-    let marian_input = source(4, 32, 1, 59513, 0);
-    group.bench_function("marian_beam6_40", |b| {
-        b.iter(|| run(&marian, &marian_input, 6))
-    });
-    drop(marian);
-    // Int8 weights (`kind: Some(Kind::QInt8)`), the same checkpoint quantised at load.
-    let marian_int8 = MarianGenerator::new_with_tokenizer(
-        GenerateConfig {
-            kind: Some(Kind::QInt8),
-            ..generate_config(ModelType::Marian, marian_dir.path())
-        },
-        tokenizer(),
-    )
-    .expect("marian int8");
-    group.bench_function("marian_beam6_40_int8", |b| {
-        b.iter(|| run(&marian_int8, &marian_input, 6))
-    });
-    drop(marian_int8);
 
-    let bart_dir = tempfile::tempdir().expect("tempdir");
-    let bart_config = json!({
-        "vocab_size": 50265, "d_model": 768, "encoder_layers": 6, "decoder_layers": 6,
-        "encoder_attention_heads": 12, "decoder_attention_heads": 12, "encoder_ffn_dim": 3072,
-        "decoder_ffn_dim": 3072, "max_position_embeddings": 1024, "pad_token_id": 1,
-        "bos_token_id": 0, "eos_token_id": 2, "decoder_start_token_id": 2,
-        "scale_embedding": false, "activation_function": "gelu", "dropout": 0.0
-    });
-    {
-        let vs = VarStore::new(Device::Cpu);
-        let config: BartConfig = serde_json::from_value(bart_config.clone()).expect("config");
-        let _model = BartForConditionalGeneration::new(vs.root(), &config);
-        write_model(&vs, &bart_config, bart_dir.path());
+    if selected("marian_beam6_40") {
+        let marian_dir = tempfile::tempdir().expect("tempdir");
+        let marian_config = json!({
+            "vocab_size": 59514, "d_model": 512, "encoder_layers": 6, "decoder_layers": 6,
+            "encoder_attention_heads": 8, "decoder_attention_heads": 8, "encoder_ffn_dim": 2048,
+            "decoder_ffn_dim": 2048, "max_position_embeddings": 512, "pad_token_id": 59513,
+            "decoder_start_token_id": 59513, "eos_token_id": 0, "forced_eos_token_id": 0,
+            "scale_embedding": true, "activation_function": "swish", "dropout": 0.0
+        });
+        {
+            let vs = VarStore::new(Device::Cpu);
+            let config: BartConfig = serde_json::from_value(marian_config.clone()).expect("config");
+            let _model = MarianForConditionalGeneration::new(vs.root(), &config);
+            write_model(&vs, &marian_config, marian_dir.path());
+        }
+        let marian = MarianGenerator::new_with_tokenizer(
+            generate_config(ModelType::Marian, marian_dir.path()),
+            tokenizer(),
+        )
+        .expect("marian");
+        let marian_input = source(4, 32, 1, 59513, 0);
+        group.bench_function("marian_beam6_40", |b| {
+            b.iter(|| run(&marian, &marian_input, 6))
+        });
+        drop(marian);
+        // Int8 weights (`kind: Some(Kind::QInt8)`), the same checkpoint quantised at load.
+        let marian_int8 = MarianGenerator::new_with_tokenizer(
+            GenerateConfig {
+                kind: Some(Kind::QInt8),
+                ..generate_config(ModelType::Marian, marian_dir.path())
+            },
+            tokenizer(),
+        )
+        .expect("marian int8");
+        group.bench_function("marian_beam6_40_int8", |b| {
+            b.iter(|| run(&marian_int8, &marian_input, 6))
+        });
+        drop(marian_int8);
     }
-    let bart = BartGenerator::new_with_tokenizer(
-        generate_config(ModelType::Bart, bart_dir.path()),
-        tokenizer(),
-    )
-    .expect("bart");
-    let bart_input = source(2, 256, 4, 50263, 2);
-    group.bench_function("bart_beam3_40", |b| b.iter(|| run(&bart, &bart_input, 3)));
-    drop(bart);
 
-    let t5_dir = tempfile::tempdir().expect("tempdir");
-    let t5_config = json!({
-        "vocab_size": 32128, "d_model": 512, "d_kv": 64, "d_ff": 2048, "num_layers": 6,
-        "num_heads": 8, "relative_attention_num_buckets": 32, "dropout_rate": 0.0,
-        "feed_forward_proj": "relu", "pad_token_id": 0, "eos_token_id": 1,
-        "decoder_start_token_id": 0
-    });
-    {
-        let vs = VarStore::new(Device::Cpu);
-        let config: T5Config = serde_json::from_value(t5_config.clone()).expect("config");
-        let _model = T5ForConditionalGeneration::new(vs.root(), &config);
-        write_model(&vs, &t5_config, t5_dir.path());
+    if selected("bart_beam3_40") {
+        let bart_dir = tempfile::tempdir().expect("tempdir");
+        let bart_config = json!({
+            "vocab_size": 50265, "d_model": 768, "encoder_layers": 6, "decoder_layers": 6,
+            "encoder_attention_heads": 12, "decoder_attention_heads": 12, "encoder_ffn_dim": 3072,
+            "decoder_ffn_dim": 3072, "max_position_embeddings": 1024, "pad_token_id": 1,
+            "bos_token_id": 0, "eos_token_id": 2, "decoder_start_token_id": 2,
+            "scale_embedding": false, "activation_function": "gelu", "dropout": 0.0
+        });
+        {
+            let vs = VarStore::new(Device::Cpu);
+            let config: BartConfig = serde_json::from_value(bart_config.clone()).expect("config");
+            let _model = BartForConditionalGeneration::new(vs.root(), &config);
+            write_model(&vs, &bart_config, bart_dir.path());
+        }
+        let bart = BartGenerator::new_with_tokenizer(
+            generate_config(ModelType::Bart, bart_dir.path()),
+            tokenizer(),
+        )
+        .expect("bart");
+        let bart_input = source(2, 256, 4, 50263, 2);
+        group.bench_function("bart_beam3_40", |b| b.iter(|| run(&bart, &bart_input, 3)));
+        drop(bart);
     }
-    let t5 =
-        T5Generator::new_with_tokenizer(generate_config(ModelType::T5, t5_dir.path()), tokenizer())
-            .expect("t5");
-    let t5_input = source(2, 128, 3, 32000, 1);
-    group.bench_function("t5_beam4_40", |b| b.iter(|| run(&t5, &t5_input, 4)));
-    drop(t5);
 
-    let m2m100_dir = tempfile::tempdir().expect("tempdir");
-    let m2m100_config = json!({
-        "vocab_size": 128112, "d_model": 1024, "encoder_layers": 12, "decoder_layers": 12,
-        "encoder_attention_heads": 16, "decoder_attention_heads": 16, "encoder_ffn_dim": 4096,
-        "decoder_ffn_dim": 4096, "max_position_embeddings": 1024, "pad_token_id": 1,
-        "bos_token_id": 0, "eos_token_id": 2, "decoder_start_token_id": 2,
-        "scale_embedding": true, "activation_function": "relu", "dropout": 0.0
-    });
-    {
-        let vs = VarStore::new(Device::Cpu);
-        let config: BartConfig = serde_json::from_value(m2m100_config.clone()).expect("config");
-        let _model = M2M100ForConditionalGeneration::new(vs.root(), &config);
-        write_model(&vs, &m2m100_config, m2m100_dir.path());
+    if selected("t5_beam4_40") {
+        let t5_dir = tempfile::tempdir().expect("tempdir");
+        let t5_config = json!({
+            "vocab_size": 32128, "d_model": 512, "d_kv": 64, "d_ff": 2048, "num_layers": 6,
+            "num_heads": 8, "relative_attention_num_buckets": 32, "dropout_rate": 0.0,
+            "feed_forward_proj": "relu", "pad_token_id": 0, "eos_token_id": 1,
+            "decoder_start_token_id": 0
+        });
+        {
+            let vs = VarStore::new(Device::Cpu);
+            let config: T5Config = serde_json::from_value(t5_config.clone()).expect("config");
+            let _model = T5ForConditionalGeneration::new(vs.root(), &config);
+            write_model(&vs, &t5_config, t5_dir.path());
+        }
+        let t5 = T5Generator::new_with_tokenizer(
+            generate_config(ModelType::T5, t5_dir.path()),
+            tokenizer(),
+        )
+        .expect("t5");
+        let t5_input = source(2, 128, 3, 32000, 1);
+        group.bench_function("t5_beam4_40", |b| b.iter(|| run(&t5, &t5_input, 4)));
+        drop(t5);
     }
-    let m2m100 = M2M100Generator::new_with_tokenizer(
-        generate_config(ModelType::M2M100, m2m100_dir.path()),
-        tokenizer(),
-    )
-    .expect("m2m100");
-    let m2m100_input = source(4, 32, 4, 128000, 2);
-    group.bench_function("m2m100_beam4_40", |b| {
-        b.iter(|| run(&m2m100, &m2m100_input, 4))
-    });
+
+    if selected("m2m100_beam4_40") {
+        let m2m100_dir = tempfile::tempdir().expect("tempdir");
+        let m2m100_config = json!({
+            "vocab_size": 128112, "d_model": 1024, "encoder_layers": 12, "decoder_layers": 12,
+            "encoder_attention_heads": 16, "decoder_attention_heads": 16, "encoder_ffn_dim": 4096,
+            "decoder_ffn_dim": 4096, "max_position_embeddings": 1024, "pad_token_id": 1,
+            "bos_token_id": 0, "eos_token_id": 2, "decoder_start_token_id": 2,
+            "scale_embedding": true, "activation_function": "relu", "dropout": 0.0
+        });
+        {
+            let vs = VarStore::new(Device::Cpu);
+            let config: BartConfig = serde_json::from_value(m2m100_config.clone()).expect("config");
+            let _model = M2M100ForConditionalGeneration::new(vs.root(), &config);
+            write_model(&vs, &m2m100_config, m2m100_dir.path());
+        }
+        let m2m100 = M2M100Generator::new_with_tokenizer(
+            generate_config(ModelType::M2M100, m2m100_dir.path()),
+            tokenizer(),
+        )
+        .expect("m2m100");
+        let m2m100_input = source(4, 32, 4, 128000, 2);
+        group.bench_function("m2m100_beam4_40", |b| {
+            b.iter(|| run(&m2m100, &m2m100_input, 4))
+        });
+    }
     group.finish();
 }
 

@@ -10,7 +10,8 @@ Prompt: the 8 token ids PROMPT below, batch 1, attention mask all ones, KV cache
   gpt2_beam5_32:   beam search, num_beams 5, exactly 32 new tokens (min_new_tokens =
                    max_new_tokens = 32), early_stopping False, length_penalty 1.0.
 Each is run once as warm-up, then SAMPLES times (argv[1], default 5); the median wall time is
-reported. Prints one JSON line:
+reported. argv[2], optional, a comma-separated subset of the two names to run (default both; the
+contention harness utils/bench_contention.sh runs gpt2_greedy_64 only). Prints one JSON line:
   {"torch_threads", "attn_implementation", "gpt2_greedy_64": seconds, "gpt2_beam5_32": seconds}
 """
 import json
@@ -66,12 +67,14 @@ def main():
                                  max_new_tokens=32, **common)
         assert out.shape == (1, len(PROMPT) + 32), out.shape
 
+    wanted = sys.argv[2].split(",") if len(sys.argv) > 2 else ["gpt2_greedy_64", "gpt2_beam5_32"]
     result = {
         "torch_threads": torch.get_num_threads(),
         "attn_implementation": model.config._attn_implementation,
-        "gpt2_greedy_64": median_time(greedy),
-        "gpt2_beam5_32": median_time(beam),
     }
+    for name, fn in [("gpt2_greedy_64", greedy), ("gpt2_beam5_32", beam)]:
+        if name in wanted:
+            result[name] = median_time(fn)
     print(json.dumps(result))
 
 
