@@ -503,7 +503,7 @@ fn int8_models_answer_as_the_library_int8_pipelines() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let int8 = Models::offline_with_kind(root, Some(tch::Kind::QInt8)).unwrap();
     let f32_models = Models::offline(root).unwrap();
-    let text = ["a short text"];
+    let text = ["good"];
     let (a, b) = (
         int8.sentiment.predict(text),
         f32_models.sentiment.predict(text),

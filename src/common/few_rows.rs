@@ -550,9 +550,8 @@ mod kernel {
         }
     }
 
-    /// [`row_block`] for an int8 weight with scales per group of inputs: each group's sums
-    /// (`WEIGHT_BLOCK x R` accumulators) are scaled by their weight rows' scales and added into
-    /// the totals at the group's end.
+    /// [`row_block`] for an int8 weight with scales per group of inputs: each weight vector is
+    /// widened to f32 and scaled by its group's scale in registers, then summed as f32.
     ///
     /// # Safety
     /// As [`kernel_avx2`]; `m.scales` holds `out_dim * in_dim / group` scales.
@@ -571,42 +570,43 @@ mod kernel {
         let prefetch_limit = m.out_dim * k;
         let x: [*const f32; R] = std::array::from_fn(|j| m.x.add((b.r + j) * k));
         let mut acc = [[_mm256_setzero_ps(); R]; WEIGHT_BLOCK];
-        let mut total = [[_mm256_setzero_ps(); R]; WEIGHT_BLOCK];
         let mut kk = 0;
         while kk < k_vector {
-            if b.prefetch && kk % 64 == 0 {
-                for (i, row) in w.iter().enumerate() {
-                    let offset = (n + i) * k + kk + prefetch_distance;
-                    if offset < prefetch_limit {
-                        _mm_prefetch::<_MM_HINT_T1>(row.add(kk + prefetch_distance).cast());
+            // One group (or the vector part of a group spanning every input) at a time: each
+            // weight vector is widened and multiplied by its group's scale once, then met with
+            // the `R` input rows, so the sums need no second set of accumulators (twelve more
+            // did not fit the sixteen AVX2 registers). The group's end is computed once, not
+            // tested per step (a division by the run-time group size in the inner loop nearly
+            // doubled Marian's int8 step time).
+            let group_end = (kk + m.group).min(k_vector);
+            let g = kk / m.group;
+            let s0 = *scale_rows[0].add(g);
+            let s1 = *scale_rows[1].add(g);
+            let s2 = *scale_rows[2].add(g);
+            while kk < group_end {
+                if b.prefetch && kk % 64 == 0 {
+                    for (i, row) in w.iter().enumerate() {
+                        let offset = (n + i) * k + kk + prefetch_distance;
+                        if offset < prefetch_limit {
+                            _mm_prefetch::<_MM_HINT_T1>(row.add(kk + prefetch_distance).cast());
+                        }
                     }
                 }
-            }
-            let w0 = load8(w[0].add(kk));
-            let w1 = load8(w[1].add(kk));
-            let w2 = load8(w[2].add(kk));
-            for j in 0..R {
-                let xv = _mm256_loadu_ps(x[j].add(kk));
-                acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
-                acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
-                acc[2][j] = _mm256_fmadd_ps(w2, xv, acc[2][j]);
-            }
-            kk += 8;
-            // The end of a group (or of the vector part, in a group spanning every input).
-            if kk % m.group == 0 || kk == k_vector {
-                let g = (kk - 1) / m.group;
-                for i in 0..WEIGHT_BLOCK {
-                    let scale = _mm256_set1_ps(*scale_rows[i].add(g));
-                    for j in 0..R {
-                        total[i][j] = _mm256_fmadd_ps(acc[i][j], scale, total[i][j]);
-                        acc[i][j] = _mm256_setzero_ps();
-                    }
+                let w0 = _mm256_mul_ps(load8(w[0].add(kk)), _mm256_set1_ps(s0));
+                let w1 = _mm256_mul_ps(load8(w[1].add(kk)), _mm256_set1_ps(s1));
+                let w2 = _mm256_mul_ps(load8(w[2].add(kk)), _mm256_set1_ps(s2));
+                for j in 0..R {
+                    let xv = _mm256_loadu_ps(x[j].add(kk));
+                    acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
+                    acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
+                    acc[2][j] = _mm256_fmadd_ps(w2, xv, acc[2][j]);
                 }
+                kk += 8;
             }
         }
-        for (i, row_total) in total.iter().enumerate().take(b.n_valid) {
+        for (i, row_acc) in acc.iter().enumerate().take(b.n_valid) {
             let bias = m.bias.map_or(0.0, |bias| *bias.add(n + i));
-            for (j, lanes) in row_total.iter().enumerate() {
+            for (j, lanes) in row_acc.iter().enumerate() {
                 let mut sum = lane_sum(*lanes);
                 // Inputs past the last multiple of 8 (only in a group spanning every input).
                 for t in k_vector..k {

@@ -16,9 +16,11 @@
 //! f32 ones in memory.
 //!
 //! Products:
-//! - up to [`few_rows::MAX_ROWS`](crate::common::few_rows) rows (generation steps): the
-//!   few-row kernel streams the int8 weight, widens it to f32 in registers and multiplies by the
-//!   f32 input rows; each output is scaled once. Only the weight is rounded.
+//! - up to 8 rows (greedy and small-beam generation steps, bound by memory): the few-row
+//!   kernel streams the int8 weight, widens it to f32 and scales it in registers, and multiplies
+//!   by the f32 input rows. Only the weight is rounded. From 9 to 32 rows (bound by
+//!   arithmetic, where widening costs more than the bytes it saves) the f32 kernel runs on the
+//!   f32 variable.
 //! - more rows (encoders, prompts): compute-bound, so fewer weight bytes do not help; what
 //!   does is a faster multiply. On CPUs with native bf16 (AVX512-BF16, AMX) the product runs in
 //!   bf16 on a bf16 copy of the weight (made on first use: inputs rounded to bf16, sums in f32,
@@ -115,8 +117,14 @@ impl Int8Weight {
     /// is the weight this copy was made from (`[out, in]`, the variable's own values).
     fn project(&self, x: &Tensor, source: &Tensor, bias: Option<&Tensor>) -> Tensor {
         let rows = x.size()[0];
-        if rows <= crate::common::few_rows::MAX_ROWS {
+        if rows <= INT8_MAX_ROWS {
             if let Some(out) = crate::common::few_rows::try_project_int8(x, self, bias) {
+                return out;
+            }
+        }
+        if rows <= crate::common::few_rows::MAX_ROWS {
+            // More rows than int8 pays for (see `INT8_MAX_ROWS`): the f32 kernel on the source.
+            if let Some(out) = crate::common::few_rows::try_project(x, source, bias) {
                 return out;
             }
         }
@@ -140,6 +148,13 @@ impl Int8Weight {
         out.to_kind(kind)
     }
 }
+
+/// Most rows the int8 kernel takes. Widening the codes costs instructions the f32 kernel does
+/// not spend, so int8 wins while a product is bound by memory (few rows: GPT-2's beam-5 steps,
+/// 5 rows, ran in 0.80x the f32 time) and loses once it is bound by arithmetic (Marian's 24-row
+/// beam steps took 1.36x the f32 time); in between the f32 kernel multiplies on the f32
+/// variable, which is still there.
+const INT8_MAX_ROWS: i64 = 8;
 
 /// Whether the CPU multiplies bf16 natively (AVX512-BF16; AMX CPUs have it too): many-row
 /// products of a quantised store then run in bf16 (see the module docs).
