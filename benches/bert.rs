@@ -1,5 +1,5 @@
 //! BERT-base (random weights): load from `.safetensors` and `.ot`, forward 8x128 in f32, bf16
-//! and f16, and a plain 1024^3 matmul (the CPU's practical peak, to express the forward pass
+//! and f16 and with int8 weights, and a plain 1024^3 matmul (the CPU's practical peak, to express the forward pass
 //! in GFLOP/s against it). Python twin: utils/bench_bert.py; everything: utils/bench_all.sh.
 use criterion::{criterion_group, criterion_main, Criterion};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
@@ -12,6 +12,16 @@ fn build(config: &BertConfig) -> (VarStore, BertModel<BertEmbeddings>) {
     let vs = VarStore::new(Device::Cpu);
     let model = BertModel::new(vs.root(), config);
     (vs, model)
+}
+
+/// One forward pass without gradients; the hidden states.
+fn forward(model: &BertModel<BertEmbeddings>, ids: &Tensor, mask: &Tensor) -> Tensor {
+    tch::no_grad(|| {
+        model
+            .forward_t(Some(ids), Some(mask), None, None, None, None, None, false)
+            .expect("forward")
+            .hidden_state
+    })
 }
 
 fn load(config: &BertConfig, path: &Path) -> BertModel<BertEmbeddings> {
@@ -50,23 +60,7 @@ fn bench(c: &mut Criterion) {
     let input_ids = Tensor::randint(config.vocab_size, [8, 128], (Kind::Int64, Device::Cpu));
     let mask = Tensor::ones([8, 128], (Kind::Int64, Device::Cpu));
     group.bench_function("forward_8x128", |b| {
-        b.iter(|| {
-            tch::no_grad(|| {
-                model
-                    .forward_t(
-                        Some(&input_ids),
-                        Some(&mask),
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        false,
-                    )
-                    .expect("forward")
-                    .hidden_state
-            })
-        })
+        b.iter(|| forward(&model, &input_ids, &mask))
     });
 
     // Half precision: the same model converted in place.
@@ -77,24 +71,7 @@ fn bench(c: &mut Criterion) {
         let (mut vs_half, half) = build(&config);
         vs_half.copy(&vs).expect("copy weights");
         vs_half.set_kind(kind);
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                tch::no_grad(|| {
-                    half.forward_t(
-                        Some(&input_ids),
-                        Some(&mask),
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        false,
-                    )
-                    .expect("forward")
-                    .hidden_state
-                })
-            })
-        });
+        group.bench_function(name, |b| b.iter(|| forward(&half, &input_ids, &mask)));
     }
 
     // Int8 weights: the same model's store quantised (its many-row products run in bf16 on
@@ -104,22 +81,7 @@ fn bench(c: &mut Criterion) {
         vs_int8.copy(&vs).expect("copy weights");
         rust_bert::common::quantize::quantize_var_store(&vs_int8).expect("quantize");
         group.bench_function("forward_8x128_int8", |b| {
-            b.iter(|| {
-                tch::no_grad(|| {
-                    int8.forward_t(
-                        Some(&input_ids),
-                        Some(&mask),
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        false,
-                    )
-                    .expect("forward")
-                    .hidden_state
-                })
-            })
+            b.iter(|| forward(&int8, &input_ids, &mask))
         });
     }
 

@@ -516,75 +516,26 @@ mod kernel {
         let prefetch_distance = 2 * WEIGHT_BLOCK * k;
         let prefetch_limit = m.out_dim * k;
         let x: [*const f32; R] = std::array::from_fn(|j| m.x.add((b.r + j) * k));
+        // Int8 weights: each weight vector is widened and multiplied by its group's scale in
+        // registers (a second set of accumulators per group would not fit the sixteen AVX2
+        // registers); f32 and bf16 weights are one group with scale 1.
+        let int8 = W::KIND == super::Element::I8;
+        let group = if int8 { m.group } else { k.max(1) };
+        let scale_rows: [*const f32; WEIGHT_BLOCK] = std::array::from_fn(|i| match m.scales {
+            Some(scales) if int8 => scales.add((n + i.min(b.n_valid - 1)) * (k / group)),
+            _ => std::ptr::null(),
+        });
+        let scale = |i: usize, g: usize| if int8 { *scale_rows[i].add(g) } else { 1.0 };
         let mut acc = [[_mm256_setzero_ps(); R]; WEIGHT_BLOCK];
         let mut kk = 0;
         while kk < k_vector {
-            if b.prefetch && kk % line == 0 {
-                for (i, row) in w.iter().enumerate() {
-                    let offset = (n + i) * k + kk + prefetch_distance;
-                    if offset < prefetch_limit {
-                        _mm_prefetch::<_MM_HINT_T1>(row.add(kk + prefetch_distance).cast());
-                    }
-                }
-            }
-            let w0 = load8(w[0].add(kk));
-            let w1 = load8(w[1].add(kk));
-            let w2 = load8(w[2].add(kk));
-            for j in 0..R {
-                let xv = _mm256_loadu_ps(x[j].add(kk));
-                acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
-                acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
-                acc[2][j] = _mm256_fmadd_ps(w2, xv, acc[2][j]);
-            }
-            kk += 8;
-        }
-        for (i, row_acc) in acc.iter().enumerate().take(b.n_valid) {
-            let bias = m.bias.map_or(0.0, |bias| *bias.add(n + i));
-            for (j, lanes) in row_acc.iter().enumerate() {
-                let mut sum = lane_sum(*lanes);
-                for t in k_vector..k {
-                    sum += scalar(w[i].add(t)) * *x[j].add(t);
-                }
-                *m.out.add((b.r + j) * m.out_dim + n + i) = sum + bias;
-            }
-        }
-    }
-
-    /// [`row_block`] for an int8 weight with scales per group of inputs: each weight vector is
-    /// widened to f32 and scaled by its group's scale in registers, then summed as f32.
-    ///
-    /// # Safety
-    /// As [`kernel_avx2`]; `m.scales` holds `out_dim * in_dim / group` scales.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    unsafe fn row_block_i8<const R: usize>(m: &Matrices, b: &Block<'_, I8>) {
-        use std::arch::x86_64::*;
-        let (k, w, n) = (m.in_dim, b.w, b.n);
-        let k_vector = k / 8 * 8;
-        let groups = k / m.group;
-        let scales = m.scales.unwrap_or(std::ptr::null());
-        // The scale row of each weight row of the block (padding rows repeat the last).
-        let scale_rows: [*const f32; WEIGHT_BLOCK] =
-            std::array::from_fn(|i| scales.add((n + i.min(b.n_valid - 1)) * groups));
-        let prefetch_distance = 2 * WEIGHT_BLOCK * k;
-        let prefetch_limit = m.out_dim * k;
-        let x: [*const f32; R] = std::array::from_fn(|j| m.x.add((b.r + j) * k));
-        let mut acc = [[_mm256_setzero_ps(); R]; WEIGHT_BLOCK];
-        let mut kk = 0;
-        while kk < k_vector {
-            // One group (or the vector part of a group spanning every input) at a time: each
-            // weight vector is widened and multiplied by its group's scale once, then met with
-            // the `R` input rows, so the sums need no second set of accumulators (twelve more
-            // did not fit the sixteen AVX2 registers). The group's end is computed once, not
-            // tested per step (a division by the run-time group size in the inner loop nearly
-            // doubled Marian's int8 step time).
-            let group_end = (kk + m.group).min(k_vector);
-            let g = kk / m.group;
-            let s0 = *scale_rows[0].add(g);
-            let s1 = *scale_rows[1].add(g);
-            let s2 = *scale_rows[2].add(g);
+            // The group's end is found once, not tested per step (a division by the run-time
+            // group size in the inner loop nearly doubled Marian's int8 step time).
+            let group_end = (kk + group).min(k_vector);
+            let scales =
+                std::array::from_fn::<_, WEIGHT_BLOCK, _>(|i| _mm256_set1_ps(scale(i, kk / group)));
             while kk < group_end {
-                if b.prefetch && kk % 64 == 0 {
+                if b.prefetch && kk % line == 0 {
                     for (i, row) in w.iter().enumerate() {
                         let offset = (n + i) * k + kk + prefetch_distance;
                         if offset < prefetch_limit {
@@ -592,9 +543,16 @@ mod kernel {
                         }
                     }
                 }
-                let w0 = _mm256_mul_ps(load8(w[0].add(kk)), _mm256_set1_ps(s0));
-                let w1 = _mm256_mul_ps(load8(w[1].add(kk)), _mm256_set1_ps(s1));
-                let w2 = _mm256_mul_ps(load8(w[2].add(kk)), _mm256_set1_ps(s2));
+                let (mut w0, mut w1, mut w2) = (
+                    load8(w[0].add(kk)),
+                    load8(w[1].add(kk)),
+                    load8(w[2].add(kk)),
+                );
+                if int8 {
+                    w0 = _mm256_mul_ps(w0, scales[0]);
+                    w1 = _mm256_mul_ps(w1, scales[1]);
+                    w2 = _mm256_mul_ps(w2, scales[2]);
+                }
                 for j in 0..R {
                     let xv = _mm256_loadu_ps(x[j].add(kk));
                     acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
@@ -608,9 +566,10 @@ mod kernel {
             let bias = m.bias.map_or(0.0, |bias| *bias.add(n + i));
             for (j, lanes) in row_acc.iter().enumerate() {
                 let mut sum = lane_sum(*lanes);
-                // Inputs past the last multiple of 8 (only in a group spanning every input).
+                // Inputs past the last multiple of 8 (for int8, only in a group spanning every
+                // input).
                 for t in k_vector..k {
-                    sum += scalar(w[i].add(t)) * *x[j].add(t) * *scale_rows[i].add(t / m.group);
+                    sum += scalar(w[i].add(t)) * scale(i, t / group) * *x[j].add(t);
                 }
                 *m.out.add((b.r + j) * m.out_dim + n + i) = sum + bias;
             }
@@ -643,28 +602,11 @@ mod kernel {
                     prefetch: r == 0,
                 };
                 let rows = (m.rows - r).min(ROW_BLOCK);
-                if W::KIND == super::Element::I8 {
-                    let w_i8: [*const I8; WEIGHT_BLOCK] = w.map(|p| p.cast());
-                    let block = Block {
-                        w: &w_i8,
-                        n,
-                        n_valid,
-                        r,
-                        prefetch: r == 0,
-                    };
-                    match rows {
-                        1 => row_block_i8::<1>(m, &block),
-                        2 => row_block_i8::<2>(m, &block),
-                        3 => row_block_i8::<3>(m, &block),
-                        _ => row_block_i8::<ROW_BLOCK>(m, &block),
-                    }
-                } else {
-                    match rows {
-                        1 => row_block::<W, 1>(m, &block),
-                        2 => row_block::<W, 2>(m, &block),
-                        3 => row_block::<W, 3>(m, &block),
-                        _ => row_block::<W, ROW_BLOCK>(m, &block),
-                    }
+                match rows {
+                    1 => row_block::<W, 1>(m, &block),
+                    2 => row_block::<W, 2>(m, &block),
+                    3 => row_block::<W, 3>(m, &block),
+                    _ => row_block::<W, ROW_BLOCK>(m, &block),
                 }
                 r += rows;
             }

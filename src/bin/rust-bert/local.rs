@@ -32,6 +32,21 @@ pub fn weights_kind() -> Option<tch::Kind> {
     WEIGHTS.get().copied().unwrap_or(WeightsArg::F32).kind()
 }
 
+/// A local sentence-transformers folder's builder on `device`, with the `--dtype` kind.
+pub fn sentence_builder(
+    dir: &Path,
+    device: Device,
+) -> rust_bert::pipelines::sentence_embeddings::SentenceEmbeddingsBuilder<
+    rust_bert::pipelines::sentence_embeddings::builder::Local,
+> {
+    let builder = rust_bert::pipelines::sentence_embeddings::SentenceEmbeddingsBuilder::local(dir)
+        .with_device(device);
+    match weights_kind() {
+        Some(kind) => builder.with_kind(kind),
+        None => builder,
+    }
+}
+
 pub fn device(arg: DeviceArg) -> Result<Device, CliError> {
     match arg {
         DeviceArg::Cpu => Ok(Device::Cpu),

@@ -107,12 +107,7 @@ pub fn functions(args: &SqlModelArgs) -> Result<PipelineFunctions, CliError> {
         let width = usize::try_from(width)
             .map_err(|_| CliError(format!("{}: embedding dimension {width}", dir.display())))?;
         functions = functions.embed(width, move || {
-            let builder = SentenceEmbeddingsBuilder::local(&dir).with_device(device);
-            match crate::local::weights_kind() {
-                Some(kind) => builder.with_kind(kind),
-                None => builder,
-            }
-            .create_model()
+            crate::local::sentence_builder(&dir, device).create_model()
         });
     }
     if let Some(dir) = &args.sentiment_model {

@@ -22,7 +22,7 @@ use rust_bert::pipelines::question_answering::{
     QaInput, QuestionAnsweringConfig, QuestionAnsweringModel,
 };
 use rust_bert::pipelines::sentence_embeddings::{
-    SentenceEmbeddingsBuilder, SentenceEmbeddingsConfig, SentenceEmbeddingsModel,
+    SentenceEmbeddingsConfig, SentenceEmbeddingsModel,
 };
 use rust_bert::pipelines::sentiment::{SentimentConfig, SentimentModel};
 use rust_bert::pipelines::sequence_classification::{
@@ -570,14 +570,7 @@ fn sentence_config(
     device: Device,
 ) -> Result<SentenceEmbeddingsConfig, CliError> {
     match dir {
-        Some(dir) => {
-            let builder = SentenceEmbeddingsBuilder::local(dir).with_device(device);
-            Ok(match crate::local::weights_kind() {
-                Some(kind) => builder.with_kind(kind),
-                None => builder,
-            }
-            .into_config()?)
-        }
+        Some(dir) => Ok(crate::local::sentence_builder(dir, device).into_config()?),
         #[cfg(feature = "remote")]
         None => {
             use rust_bert::pipelines::sentence_embeddings::SentenceEmbeddingsModelType;
